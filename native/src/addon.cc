@@ -1,0 +1,14 @@
+// Entry point of the tmu native addon: registers the generated ops.
+#include "runtime.h"
+
+namespace tmu {
+void RegisterOps(Napi::Env env, Napi::Object exports);
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tmu::RegisterOps(env, exports);
+  exports.Set("cudaBuild", Napi::Boolean::New(env, at::hasCUDA()));
+  return exports;
+}
+
+NODE_API_MODULE(tmu_native, Init)

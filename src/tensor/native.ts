@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeOps } from './generated/native.js';
+
+/** The package root: the nearest folder above this file whose package.json is tmu's. */
+function packageRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(directory, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'tmu') return directory;
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error('tmu: cannot find the package root (package.json named "tmu") above ' + import.meta.url);
+    directory = parent;
+  }
+}
+
+function loadAddon(): NativeOps & { cudaBuild: boolean } {
+  const path = join(packageRoot(), 'native', 'build', 'Release', 'tmu_native.node');
+  if (!existsSync(path)) {
+    throw new Error(`tmu: the native addon is not built (${path} is missing); run \`npm run build\` (needs Debian libtorch-dev)`);
+  }
+  const require = createRequire(import.meta.url);
+  return require(path) as NativeOps & { cudaBuild: boolean };
+}
+
+/** The libtorch addon. Only the tensor layer calls it; everything else goes through `Tensor`. */
+export const native = loadAddon();
