@@ -42,10 +42,10 @@ at::Scalar ScalarFromJs(const ArgContext& c, const Napi::Value& value, const cha
   return at::Scalar(number);
 }
 
-int64_t IntFromJs(const ArgContext& c, const Napi::Value& value, const char* name) {
-  if (!value.IsNumber()) ThrowType(c, name, "an integer");
+int64_t IntFromJs(const ArgContext& c, const Napi::Value& value, const char* name, const char* expected = "an integer") {
+  if (!value.IsNumber()) ThrowType(c, name, expected);
   double number = value.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(number) || std::floor(number) != number) ThrowType(c, name, "an integer");
+  if (!std::isfinite(number) || std::floor(number) != number) ThrowType(c, name, expected);
   return static_cast<int64_t>(number);
 }
 }  // namespace
@@ -159,7 +159,7 @@ std::vector<int64_t> ArgIntList(const ArgContext& c, size_t i, const char* name)
   auto array = value.As<Napi::Array>();
   std::vector<int64_t> values;
   values.reserve(array.Length());
-  for (uint32_t k = 0; k < array.Length(); ++k) values.push_back(IntFromJs(c, array.Get(k), name));
+  for (uint32_t k = 0; k < array.Length(); ++k) values.push_back(IntFromJs(c, array.Get(k), name, "an array of integers"));
   return values;
 }
 
