@@ -1,0 +1,36 @@
+/**
+ * Optimizers and learning-rate schedules: SGD, Adam, AdamW over the addon's fused in-place kernels,
+ * and closed-form cosine, step, linear and sequential schedules, all with state dicts for resuming.
+ *
+ * @module
+ */
+
+export { Optimizer } from './optimizer.js';
+export type {
+  GroupSlots,
+  HyperParams,
+  HyperValue,
+  OptimizerStateDict,
+  OptimizerStateJson,
+  ParamGroup,
+  ParamGroupInput,
+  ParamGroupJson,
+  ParamsInput,
+} from './optimizer.js';
+export { SGD } from './sgd.js';
+export type { SGDHyperParams, SGDOptions } from './sgd.js';
+export { Adam } from './adam.js';
+export type { AdamHyperParams, AdamOptions } from './adam.js';
+export { AdamW } from './adamw.js';
+export { LRScheduler } from './lrScheduler.js';
+export type { LRSchedulerStateJson } from './lrScheduler.js';
+export { CosineAnnealingLR } from './cosineAnnealingLR.js';
+export type { CosineAnnealingLROptions } from './cosineAnnealingLR.js';
+export { StepLR } from './stepLR.js';
+export type { StepLROptions } from './stepLR.js';
+export { LinearLR } from './linearLR.js';
+export type { LinearLROptions } from './linearLR.js';
+export { SequentialLR } from './sequentialLR.js';
+export type { SequentialLROptions } from './sequentialLR.js';
+export { warmupCosine } from './warmupCosine.js';
+export type { WarmupCosineOptions } from './warmupCosine.js';
