@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,3 +28,14 @@ function loadAddon(): NativeOps & { cudaBuild: boolean } {
 
 /** The libtorch addon. Only the tensor layer calls it; everything else goes through `Tensor`. */
 export const native = loadAddon();
+
+/** Intra-op threads at start-up: TMU_NUM_THREADS, else one per core (libtorch's own default here is 1). */
+function defaultThreads(): number {
+  const configured = process.env.TMU_NUM_THREADS;
+  if (configured === undefined || configured === '') return availableParallelism();
+  const threads = Number(configured);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`tmu: TMU_NUM_THREADS must be a positive integer, got '${configured}'`);
+  return threads;
+}
+
+native.setNumThreads(defaultThreads());

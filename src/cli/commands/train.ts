@@ -1,0 +1,138 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
+import { loadSplit, makeSplit } from '../../data/split.js';
+import { ARCHITECTURES, type ArchitectureSpec, createModel } from '../../models/architecture.js';
+import { isModelDir, MODEL_FILES, saveModel } from '../../train/modelStore.js';
+import { accuracy, predict } from '../../train/predict.js';
+import { consoleProgress } from '../../train/progress.js';
+import { defaultRecipe, OPTIMIZERS, SCHEDULES, type TrainRecipe } from '../../train/recipe.js';
+import { initialiseSeed, removeCheckpoint, train } from '../../train/trainer.js';
+import type { Command, FlagValues } from '../command.js';
+import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
+import { DATA_FLAGS, loadDatasetFromFlags } from '../dataFlags.js';
+
+function recipeFromFlags(flags: FlagValues, arch: string, augmentDefault: boolean): TrainRecipe {
+  const defaults = defaultRecipe(arch, augmentDefault);
+  const augment = flags.augment === true ? true : flags['no-augment'] === true ? false : defaults.augment;
+  return {
+    epochs: intFlag(flags, 'epochs', defaults.epochs, 1, 10_000),
+    batchSize: intFlag(flags, 'batch-size', defaults.batchSize, 1, 65_536),
+    optimizer: choiceFlag(flags, 'optimizer', OPTIMIZERS, defaults.optimizer),
+    lr: numberFlag(flags, 'lr', defaults.lr, Number.MIN_VALUE, 10),
+    momentum: numberFlag(flags, 'momentum', defaults.momentum, 0, 0.999999),
+    weightDecay: numberFlag(flags, 'weight-decay', defaults.weightDecay, 0, 1),
+    schedule: choiceFlag(flags, 'schedule', SCHEDULES, defaults.schedule),
+    warmupEpochs: intFlag(flags, 'warmup-epochs', defaults.warmupEpochs, 0),
+    stepSize: intFlag(flags, 'step-size', defaults.stepSize, 1),
+    gamma: numberFlag(flags, 'gamma', defaults.gamma, Number.MIN_VALUE, 1),
+    augment,
+    seed: intFlag(flags, 'seed', defaults.seed, 0, 2 ** 31 - 1),
+  };
+}
+
+/** `tmu train`: trains the original model on D, or with --exclude the gold model on D \ Df. */
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a model on the member set (or, with --exclude, the gold model on the retain set)',
+  details: [
+    'Examples:',
+    '  tmu train --dataset fashion-mnist --arch cnn --epochs 10 --seed 0 --out runs/original',
+    '  tmu train --arch cnn --epochs 10 --seed 0 --split runs/original/split.json --exclude runs/forget.json --out runs/gold',
+    'Writes DIR/model.safetensors (PyTorch-loadable), DIR/model.json (sidecar with the SHA-256 digest),',
+    'DIR/split.json and DIR/curriculum.safetensors (the epoch-2 weights, TMU\'s curriculum model).',
+    'A checkpoint is written after every epoch; after an interruption, rerun with --resume.',
+  ].join('\n'),
+  flags: {
+    ...DATA_FLAGS,
+    arch: { type: 'string', description: `architecture: ${ARCHITECTURES.join(', ')}`, default: 'cnn', value: 'NAME' },
+    width: { type: 'string', description: 'ResNet-18 width multiplier', default: '1', value: 'W' },
+    out: { type: 'string', description: 'model directory to write', value: 'DIR' },
+    split: { type: 'string', description: 'split file to use (default: draw one with --split-seed)', value: 'FILE' },
+    'split-seed': { type: 'string', description: 'seed of the drawn split', default: '0', value: 'N' },
+    exclude: { type: 'string', description: 'forget-set file: train without these ids (the gold model)', value: 'FILE' },
+    epochs: { type: 'string', description: 'epochs (default: 10, ResNet-18 15)', value: 'N' },
+    seed: { type: 'string', description: 'training seed (initialisation, order, augmentation)', default: '0', value: 'N' },
+    'batch-size': { type: 'string', description: 'batch size', default: '128', value: 'N' },
+    optimizer: { type: 'string', description: `optimizer: ${OPTIMIZERS.join(', ')}`, default: 'sgd', value: 'NAME' },
+    lr: { type: 'string', description: 'learning rate (default: 0.05, ResNet-18 0.1)', value: 'LR' },
+    momentum: { type: 'string', description: 'SGD momentum', default: '0.9', value: 'M' },
+    'weight-decay': { type: 'string', description: 'weight decay', default: '0.0005', value: 'WD' },
+    schedule: { type: 'string', description: `lr schedule per epoch: ${SCHEDULES.join(', ')}`, default: 'cosine', value: 'NAME' },
+    'warmup-epochs': { type: 'string', description: 'linear warm-up epochs before cosine', default: '0', value: 'N' },
+    'step-size': { type: 'string', description: 'StepLR period in epochs', default: '5', value: 'N' },
+    gamma: { type: 'string', description: 'StepLR factor', default: '0.1', value: 'G' },
+    augment: { type: 'boolean', description: 'random crop + horizontal flip (default on for colour datasets)' },
+    'no-augment': { type: 'boolean', description: 'no augmentation' },
+    'curriculum-epoch': { type: 'string', description: 'keep the weights after this epoch for TMU (0: none)', default: '2', value: 'N' },
+    resume: { type: 'boolean', description: 'continue an interrupted run from its last epoch checkpoint' },
+    force: { type: 'boolean', description: 'overwrite a complete model in --out' },
+  },
+  async run(flags) {
+    const out = requireString(flags, 'out');
+    const arch = choiceFlag(flags, 'arch', ARCHITECTURES, 'cnn');
+    const width = numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16);
+    const curriculumEpoch = intFlag(flags, 'curriculum-epoch', 2, 0);
+    const resume = flags.resume === true;
+    if (isModelDir(out) && !flags.force && !resume) throw new UsageError(`${out} already holds a trained model; use --force to overwrite it`);
+    if (isModelDir(out) && resume) throw new UsageError(`${out} already holds a finished model; nothing to resume`);
+    const checkpointPath = join(out, MODEL_FILES.checkpoint);
+    if (resume && !existsSync(checkpointPath)) throw new UsageError(`--resume: no checkpoint in ${out}`);
+
+    // Everything that can be wrong with the inputs is checked before the first byte is written.
+    const { name, dataDir, data } = loadDatasetFromFlags(flags);
+    const recipe = recipeFromFlags(flags, arch, data.augmentDefault);
+    if (curriculumEpoch > recipe.epochs) throw new UsageError(`--curriculum-epoch ${curriculumEpoch} is beyond --epochs ${recipe.epochs}`);
+    const splitFile = optionalString(flags, 'split');
+    const split = splitFile ? loadSplit(splitFile) : makeSplit(data.train, data.test, { seed: intFlag(flags, 'split-seed', 0, 0) });
+    if (split.dataset !== data.train.name) throw new UsageError(`the split is for ${split.dataset}, not ${data.train.name}`);
+    const excludeFile = optionalString(flags, 'exclude');
+    const excluded = excludeFile ? loadForget(excludeFile).ids : [];
+    if (excluded.length > 0) checkForgetIds(split, data.train, excluded);
+    const trainIds = excluded.length > 0 ? retainIds(split, excluded) : split.member;
+    const architecture: ArchitectureSpec = {
+      name: arch,
+      inChannels: data.train.channels,
+      numClasses: data.train.numClasses,
+      imageSize: data.train.height,
+      ...(arch === 'resnet18' ? { width } : {}),
+    };
+    const normalize = { mean: data.stats.mean, std: data.stats.std };
+
+    mkdirSync(out, { recursive: true });
+    const progress = consoleProgress({ json: flags.json === true });
+    initialiseSeed(recipe.seed);
+    const model = createModel(architecture);
+    progress.log('train', { model: arch, dataset: name, samples: trainIds.length, excluded: excluded.length, epochs: recipe.epochs, parameters: model.numParameters() });
+    const curriculumPath = join(out, MODEL_FILES.curriculum);
+    const result = train({
+      model, dataset: data.train, ids: trainIds, recipe, normalize, checkpointPath, resume, progress,
+      ...(curriculumEpoch > 0 ? { curriculum: { epoch: curriculumEpoch, path: curriculumPath } } : {}),
+    });
+    const evalTask = progress.task('evaluate', 2);
+    const holdoutAcc = accuracy(predict(model, data.train, split.holdout, { normalize }));
+    evalTask.tick();
+    const testAcc = accuracy(predict(model, data.test, split.test, { normalize }));
+    evalTask.done({ holdout: holdoutAcc, test: testAcc });
+    const lastEpoch = result.epochs[result.epochs.length - 1]!;
+    const sidecar = saveModel(out, model, {
+      sidecar: {
+        architecture,
+        dataset: { name, dataDir, normalize },
+        parent: null,
+        recipe,
+        training: { seconds: result.seconds, threads: result.threads, epochs: result.epochs },
+        unlearning: null,
+        metrics: { trainLoss: lastEpoch.loss!, trainAcc: lastEpoch.trainAcc!, holdoutAcc, testAcc },
+      },
+      split,
+      excludedIds: excluded,
+      curriculum: result.curriculumSaved ? { path: curriculumPath, epoch: curriculumEpoch } : null,
+    });
+    removeCheckpoint(checkpointPath);
+    model.dispose();
+    const summary = { out, digest: sidecar.digest, seconds: Number(result.seconds.toFixed(2)), threads: result.threads, trainSamples: trainIds.length, excluded: excluded.length, ...sidecar.metrics };
+    printResult(flags, summary, `trained ${arch} on ${trainIds.length} samples in ${summary.seconds} s: test ${testAcc.toFixed(2)}%, holdout ${holdoutAcc.toFixed(2)}%\nmodel ${out} (sha256 ${sidecar.digest})`);
+    return 0;
+  },
+};

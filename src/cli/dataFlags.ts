@@ -1,0 +1,22 @@
+import { loadDataset, type LoadedDataset } from '../data/registry.js';
+import type { FlagSpec, FlagValues } from './command.js';
+import { optionalString } from './command.js';
+
+/** --dataset and --data-dir, shared by the commands that read data. */
+export const DATA_FLAGS: Record<string, FlagSpec> = {
+  dataset: { type: 'string', description: 'dataset: fashion-mnist, mnist, cifar10, cifar100, cifar10-jpeg, image-folder', default: 'fashion-mnist', value: 'NAME' },
+  'data-dir': { type: 'string', description: "dataset folder (default: the dataset's standard location, e.g. /usr/share/datasets/fashion-mnist)", value: 'DIR' },
+};
+
+/** Loads the dataset the flags name. */
+export function loadDatasetFromFlags(flags: FlagValues): { name: string; dataDir: string | null; data: LoadedDataset } {
+  const name = optionalString(flags, 'dataset') ?? 'fashion-mnist';
+  const dataDir = optionalString(flags, 'data-dir') ?? null;
+  return { name, dataDir, data: loadDataset(name, dataDir ? { dataDir } : {}) };
+}
+
+/** Reloads the dataset a model was trained on. */
+export function loadDatasetByRef(ref: { name: string; dataDir: string | null }, override?: string): LoadedDataset {
+  const dataDir = override ?? ref.dataDir;
+  return loadDataset(ref.name, dataDir ? { dataDir } : {});
+}

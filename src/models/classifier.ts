@@ -1,0 +1,19 @@
+import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/index.js';
+
+/**
+ * An image classifier split at its penultimate layer: `forward(x) = head(features(x))`. TMU's distance
+ * feature and several baselines work on `features(x)`.
+ */
+export abstract class Classifier extends Module {
+  /** Penultimate-layer representation, [N, featureSize]. */
+  abstract features(x: Tensor): Tensor;
+  /** Logits from features, [N, numClasses]. */
+  abstract head(features: Tensor): Tensor;
+  /** Width of `features(x)`. */
+  abstract readonly featureSize: number;
+
+  forward(x: Tensor): Tensor {
+    return this.head(this.features(x));
+  }
+}

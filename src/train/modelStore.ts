@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NormalizeOptions } from '../data/batches.js';
+import { loadSplit, saveSplit, type Split, splitDigest } from '../data/split.js';
+import { type ArchitectureSpec, checkArchitecture, createModel } from '../models/architecture.js';
+import type { Classifier } from '../models/classifier.js';
+import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
+import { dispose } from '../tensor/index.js';
+import type { TrainRecipe } from './recipe.js';
+
+/** File names inside a model directory. */
+export const MODEL_FILES = {
+  weights: 'model.safetensors',
+  sidecar: 'model.json',
+  split: 'split.json',
+  excluded: 'excluded.json',
+  curriculum: 'curriculum.safetensors',
+  checkpoint: 'checkpoint.safetensors',
+} as const;
+
+/** Sidecar format tag; bumped on incompatible changes. */
+export const MODEL_FORMAT = 'tmu-model/1';
+
+/** The dataset a model was trained on, enough to reload it. */
+export interface DatasetRef {
+  name: string;
+  /** Folder given with --data-dir, or null for the dataset's default location. */
+  dataDir: string | null;
+  normalize: NormalizeOptions;
+}
+
+/** What unlearning produced a model (set by the unlearn layer). */
+export interface UnlearningRecord {
+  method: string;
+  params: Record<string, unknown>;
+  /** Number of forgotten ids and the digest of their sorted list. */
+  forgetCount: number;
+  forgetDigest: string;
+  seconds: number;
+  summary?: Record<string, unknown>;
+}
+
+/** The JSON sidecar beside the weights: provenance and metrics. */
+export interface ModelSidecar {
+  format: typeof MODEL_FORMAT;
+  /** SHA-256 of model.safetensors. */
+  digest: string;
+  architecture: ArchitectureSpec;
+  dataset: DatasetRef;
+  split: { file: string; digest: string };
+  /** Member ids left out of training (the forget set of a gold model), or null. */
+  excluded: { file: string; count: number; digest: string } | null;
+  /** Digest of the model this one was derived from (unlearning), or null. */
+  parent: string | null;
+  recipe: TrainRecipe | null;
+  /** The early-epoch checkpoint kept for TMU's curriculum feature. */
+  curriculum: { file: string; epoch: number; digest: string } | null;
+  training: { seconds: number; threads: number; epochs: Record<string, number>[] } | null;
+  unlearning: UnlearningRecord | null;
+  metrics: Record<string, number>;
+  createdAt: string;
+}
+
+/** SHA-256 (hex) of a file's bytes. */
+export function fileDigest(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** SHA-256 (hex) of a list of ids, order-independent. */
+export function idsDigest(ids: readonly string[]): string {
+  return createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(temp, path);
+}
+
+/** Whether `dir` holds a complete model (its sidecar exists). */
+export function isModelDir(dir: string): boolean {
+  return existsSync(join(dir, MODEL_FILES.sidecar));
+}
+
+/** What {@link saveModel} writes besides the weights. */
+export interface SaveModelInput {
+  sidecar: Omit<ModelSidecar, 'format' | 'digest' | 'split' | 'excluded' | 'curriculum' | 'createdAt'>;
+  split: Split;
+  excludedIds?: readonly string[];
+  /** Weights of the curriculum checkpoint (already saved by training), with its epoch. */
+  curriculum?: { path: string; epoch: number } | null;
+}
+
+/**
+ * Writes a model directory: weights (safetensors, deterministic bytes so equal weights give equal
+ * digests), split, excluded ids, then the sidecar. Every file is written to a temporary name and renamed,
+ * and the sidecar comes last, so a crash leaves either the previous complete model or no sidecar.
+ */
+export function saveModel(dir: string, model: Classifier, input: SaveModelInput): ModelSidecar {
+  mkdirSync(dir, { recursive: true });
+  const weightsPath = join(dir, MODEL_FILES.weights);
+  const state = model.stateDict();
+  saveSafetensors(weightsPath, state, { format: MODEL_FORMAT, architecture: JSON.stringify(input.sidecar.architecture) });
+  const splitPath = join(dir, MODEL_FILES.split);
+  saveSplit(splitPath, input.split);
+  let excluded: ModelSidecar['excluded'] = null;
+  if (input.excludedIds && input.excludedIds.length > 0) {
+    writeJsonAtomic(join(dir, MODEL_FILES.excluded), { ids: input.excludedIds });
+    excluded = { file: MODEL_FILES.excluded, count: input.excludedIds.length, digest: idsDigest(input.excludedIds) };
+  }
+  let curriculum: ModelSidecar['curriculum'] = null;
+  if (input.curriculum) {
+    const target = join(dir, MODEL_FILES.curriculum);
+    if (input.curriculum.path !== target) renameSync(input.curriculum.path, target);
+    curriculum = { file: MODEL_FILES.curriculum, epoch: input.curriculum.epoch, digest: fileDigest(target) };
+  }
+  const sidecar: ModelSidecar = {
+    format: MODEL_FORMAT,
+    digest: fileDigest(weightsPath),
+    ...input.sidecar,
+    split: { file: MODEL_FILES.split, digest: splitDigest(input.split) },
+    excluded,
+    curriculum,
+    createdAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(join(dir, MODEL_FILES.sidecar), sidecar);
+  return sidecar;
+}
+
+/** Reads and validates a model's sidecar, naming the file and the problem. */
+export function readSidecar(dir: string): ModelSidecar {
+  const path = join(dir, MODEL_FILES.sidecar);
+  if (!existsSync(path)) {
+    throw new Error(existsSync(dir) ? `${dir} is not a tmu model: ${MODEL_FILES.sidecar} is missing (incomplete or interrupted write?)` : `model directory ${dir} does not exist`);
+  }
+  let sidecar: ModelSidecar;
+  try {
+    sidecar = JSON.parse(readFileSync(path, 'utf8')) as ModelSidecar;
+  } catch (error) {
+    throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
+  }
+  if (sidecar.format !== MODEL_FORMAT) throw new Error(`${path}: unsupported format '${String(sidecar.format)}' (expected ${MODEL_FORMAT})`);
+  try {
+    checkArchitecture(sidecar.architecture);
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
+  if (typeof sidecar.digest !== 'string' || !/^[0-9a-f]{64}$/.test(sidecar.digest)) throw new Error(`${path}: digest must be a SHA-256 hex string`);
+  return sidecar;
+}
+
+/** A loaded model with its provenance. */
+export interface LoadedModel {
+  model: Classifier;
+  sidecar: ModelSidecar;
+  split: Split;
+  dir: string;
+}
+
+/**
+ * Loads a model directory, checking that the weights still have the digest the sidecar recorded
+ * (a modified or half-written file is refused) and that they fit the architecture.
+ */
+export function loadModel(dir: string): LoadedModel {
+  const sidecar = readSidecar(dir);
+  const weightsPath = join(dir, MODEL_FILES.weights);
+  if (!existsSync(weightsPath)) throw new Error(`${dir}: ${MODEL_FILES.weights} is missing`);
+  const actual = fileDigest(weightsPath);
+  if (actual !== sidecar.digest) {
+    throw new Error(`${weightsPath}: SHA-256 ${actual.slice(0, 12)}... does not match the sidecar's ${sidecar.digest.slice(0, 12)}... (file modified or partly written)`);
+  }
+  const split = loadSplit(join(dir, sidecar.split.file));
+  const model = loadWeightsInto(createModel(sidecar.architecture), weightsPath);
+  return { model, sidecar, split, dir };
+}
+
+/** Loads safetensors weights into a model (strict: every key present with the right shape). */
+export function loadWeightsInto<M extends Classifier>(model: M, path: string): M {
+  const { tensors } = loadSafetensors(path);
+  try {
+    model.loadStateDict(tensors, { strict: true });
+  } catch (error) {
+    model.dispose();
+    throw new Error(`${path}: ${(error as Error).message}`);
+  } finally {
+    dispose([...tensors.values()]);
+  }
+  return model;
+}
+
+/** The ids a gold model was trained without, from its excluded.json. */
+export function readExcludedIds(dir: string, sidecar: ModelSidecar): string[] {
+  if (!sidecar.excluded) return [];
+  const path = join(dir, sidecar.excluded.file);
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { ids?: unknown };
+  if (!Array.isArray(parsed.ids) || !parsed.ids.every((id) => typeof id === 'string')) throw new Error(`${path}: expected {"ids": [strings]}`);
+  return parsed.ids as string[];
+}
+
+/** Removes a file if present (cleanup of temporary training files). */
+export function removeIfExists(path: string): void {
+  rmSync(path, { force: true });
+}
