@@ -1,0 +1,50 @@
+import type { NormalizeOptions } from '../data/batches.js';
+import type { ImageDataset } from '../data/dataset.js';
+import type { Split } from '../data/split.js';
+import type { ArchitectureSpec } from '../models/architecture.js';
+import type { Classifier } from '../models/classifier.js';
+import type { ProgressSink } from '../train/progress.js';
+import type { TrainRecipe } from '../train/recipe.js';
+
+/**
+ * Everything an unlearning method may use. Methods read `original` but never modify it: they start
+ * from a copy ({@link cloneClassifier}) and return a new model.
+ */
+export interface UnlearnContext {
+  /** The original model Mo, trained on D. Read-only. */
+  original: Classifier;
+  architecture: ArchitectureSpec;
+  /** The recipe Mo was trained with (retrain reuses it). */
+  recipe: TrainRecipe;
+  /** Train partition (D and H are subsets of it) and test partition. */
+  train: ImageDataset;
+  test: ImageDataset;
+  normalize: NormalizeOptions;
+  split: Split;
+  /** Df: the ids to forget (members). */
+  forgetIds: readonly string[];
+  /** Dr = D \ Df, in member order. */
+  retainIds: readonly string[];
+  /** H: train-partition samples Mo never saw. */
+  holdoutIds: readonly string[];
+  /** Seed of the method's own randomness (sampling, noise, initialisation). */
+  seed: number;
+  progress: ProgressSink;
+  /**
+   * Mo's directory, where amortised artefacts (TMU's twin) are cached, or null for a model held only
+   * in memory (then nothing is cached).
+   */
+  modelDir: string | null;
+  /** Mo's digest, which keys those caches (null when unknown). */
+  originalDigest: string | null;
+  /** Weights of Mo's early-epoch checkpoint (TMU's curriculum model), or null. */
+  curriculumPath: string | null;
+}
+
+/** What a method returns. */
+export interface UnlearnResult {
+  /** The unlearned model Mu (a new model; Mo is untouched). */
+  model: Classifier;
+  /** Method-specific facts for the report and the sidecar (sizes, steps, per-step seconds...). */
+  summary: Record<string, unknown>;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { ParamsSchema, UnlearningMethod } from './method.js';
+
+/** One parameter as `tmu methods` lists it. */
+export interface ParamDescription {
+  name: string;
+  type: string;
+  default: unknown;
+  description: string;
+}
+
+/** Converts a CLI string (`--param k=v`) to a JSON value: numbers, booleans, lists (`a,b`), else string. */
+export function parseParamValue(raw: string): unknown {
+  const text = raw.trim();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (text !== '' && Number.isFinite(Number(text))) return Number(text);
+  if (text.includes(',')) return text.split(',').map((part) => parseParamValue(part));
+  return text;
+}
+
+/** Parses `k=v` pairs into an object, rejecting malformed or repeated pairs. */
+export function parseParamPairs(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new RangeError(`--param must be key=value, got '${pair}'`);
+    const key = pair.slice(0, at).trim();
+    if (key in out) throw new RangeError(`--param ${key} given twice`);
+    out[key] = parseParamValue(pair.slice(at + 1));
+  }
+  return out;
+}
+
+/**
+ * Validates raw parameters against a method's schema and fills defaults. Unknown keys are rejected with
+ * the list of valid ones; a bad value names the key and what was expected.
+ */
+export function resolveParams<S extends ParamsSchema>(method: UnlearningMethod<S>, raw: Record<string, unknown>): z.infer<S> {
+  const valid = Object.keys(method.params.shape);
+  const unknown = Object.keys(raw).filter((key) => !valid.includes(key));
+  if (unknown.length > 0) {
+    throw new RangeError(`method ${method.name}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (valid: ${valid.join(', ')})`);
+  }
+  const parsed = method.params.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RangeError(`method ${method.name}: parameter ${issue.path.join('.') || '(params)'}: ${issue.message}`);
+  }
+  return parsed.data as z.infer<S>;
+}
+
+/** The parameters of a method with types, defaults and descriptions (from the schema). */
+export function describeParams(method: UnlearningMethod): ParamDescription[] {
+  const defaults = method.params.parse({}) as Record<string, unknown>;
+  return Object.entries(method.params.shape).map(([name, schema]) => {
+    const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as { type?: string | string[]; enum?: unknown[]; description?: string };
+    const type = json.enum ? json.enum.map(String).join('|') : Array.isArray(json.type) ? json.type.join('|') : (json.type ?? 'value');
+    return { name, type, default: defaults[name], description: (schema as z.ZodType).description ?? json.description ?? '' };
+  });
+}
