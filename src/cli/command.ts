@@ -43,7 +43,20 @@ export function parseFlags(command: Command, argv: string[]): { flags: FlagValue
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    // parseArgs refuses a value that starts with a dash ("argument is ambiguous"), so `--lr -1` would be
+    // reported as a parsing problem instead of a bad value: negative numbers are attached as `--lr=-1`.
+    const args: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i]!;
+      const next = argv[i + 1];
+      if (arg.startsWith('--') && specs[arg.slice(2)]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+        args.push(`${arg}=${next}`);
+        i++;
+      } else {
+        args.push(arg);
+      }
+    }
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     const flags: FlagValues = { ...values };
     for (const [name, spec] of Object.entries(specs)) if (flags[name] === undefined && spec.default !== undefined) flags[name] = spec.default;
     return { flags, positionals };
@@ -77,13 +90,22 @@ export function optionalString(flags: FlagValues, name: string): string | undefi
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A range for a message: `[0, 1]`, `(0, 10]` (a minimum of Number.MIN_VALUE means positive), `>= 0`. */
+function rangeText(min: number, max: number): string {
+  const unbounded = (bound: number): boolean => !Number.isFinite(bound) || Math.abs(bound) >= Number.MAX_SAFE_INTEGER;
+  const low = min === Number.MIN_VALUE ? '(0' : `[${min}`;
+  if (unbounded(max)) return unbounded(min) ? 'any value' : min === Number.MIN_VALUE ? '> 0' : `>= ${min}`;
+  if (unbounded(min)) return `<= ${max}`;
+  return `${low}, ${max}]`;
+}
+
 /** An integer flag within [min, max]. */
 export function intFlag(flags: FlagValues, name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
   const raw = flags[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || !/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${String(raw)}'`);
+    throw new UsageError(`--${name} must be an integer ${rangeText(min, max).replace(/^(?=[[(])/, 'in ')}, got '${String(raw)}'`);
   }
   return value;
 }
@@ -94,7 +116,7 @@ export function numberFlag(flags: FlagValues, name: string, fallback: number, mi
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got '${String(raw)}'`);
+    throw new UsageError(`--${name} must be a number ${rangeText(min, max).replace(/^(?=[[(])/, 'in ')}, got '${String(raw)}'`);
   }
   return value;
 }

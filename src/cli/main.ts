@@ -6,6 +6,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.js')).trainCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   split: async () => (await import('./commands/split.js')).splitCommand,
+  unlearn: async () => (await import('./commands/unlearn.js')).unlearnCommand,
+  methods: async () => (await import('./commands/methods.js')).methodsCommand,
   info: async () => (await import('./commands/info.js')).infoCommand,
 };
 

@@ -64,7 +64,7 @@ export const trainCommand: Command = {
     gamma: { type: 'string', description: 'StepLR factor', default: '0.1', value: 'G' },
     augment: { type: 'boolean', description: 'random crop + horizontal flip (default on for colour datasets)' },
     'no-augment': { type: 'boolean', description: 'no augmentation' },
-    'curriculum-epoch': { type: 'string', description: 'keep the weights after this epoch for TMU (0: none)', default: '2', value: 'N' },
+    'curriculum-epoch': { type: 'string', description: 'keep the weights after this epoch for TMU (0: none; default: 2, or the last epoch of a shorter run)', value: 'N' },
     resume: { type: 'boolean', description: 'continue an interrupted run from its last epoch checkpoint' },
     force: { type: 'boolean', description: 'overwrite a complete model in --out' },
   },
@@ -72,7 +72,6 @@ export const trainCommand: Command = {
     const out = requireString(flags, 'out');
     const arch = choiceFlag(flags, 'arch', ARCHITECTURES, 'cnn');
     const width = numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16);
-    const curriculumEpoch = intFlag(flags, 'curriculum-epoch', 2, 0);
     const resume = flags.resume === true;
     if (isModelDir(out) && !flags.force && !resume) throw new UsageError(`${out} already holds a trained model; use --force to overwrite it`);
     if (isModelDir(out) && resume) throw new UsageError(`${out} already holds a finished model; nothing to resume`);
@@ -82,6 +81,8 @@ export const trainCommand: Command = {
     // Everything that can be wrong with the inputs is checked before the first byte is written.
     const { name, dataDir, data } = loadDatasetFromFlags(flags);
     const recipe = recipeFromFlags(flags, arch, data.augmentDefault);
+    // The default (TMU's epoch-2 model) must not make a shorter run an error: it keeps the last epoch instead.
+    const curriculumEpoch = intFlag(flags, 'curriculum-epoch', Math.min(2, recipe.epochs), 0);
     if (curriculumEpoch > recipe.epochs) throw new UsageError(`--curriculum-epoch ${curriculumEpoch} is beyond --epochs ${recipe.epochs}`);
     const splitFile = optionalString(flags, 'split');
     const split = splitFile ? loadSplit(splitFile) : makeSplit(data.train, data.test, { seed: intFlag(flags, 'split-seed', 0, 0) });

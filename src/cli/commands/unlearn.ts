@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadForget } from '../../data/forget.js';
+import { isModelDir } from '../../train/modelStore.js';
+import { accuracy, predict } from '../../train/predict.js';
+import { consoleProgress } from '../../train/progress.js';
+import { getMethod } from '../../unlearn/methods.js';
+import { parseParamPairs, resolveParams } from '../../unlearn/params.js';
+import { buildContext, prepareOriginal, runMethod, saveUnlearned } from '../../unlearn/run.js';
+import type { Command } from '../command.js';
+import { intFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
+
+/** `tmu unlearn`: removes a forget set from a model with a method, writing a new model version. */
+export const unlearnCommand: Command = {
+  name: 'unlearn',
+  summary: 'forget a set of samples from a trained model (writes a new model; the original is untouched)',
+  details: [
+    'Examples:',
+    '  tmu unlearn --model runs/original --forget runs/forget.json --method tmu --out runs/tmu',
+    '  tmu unlearn --model runs/original --forget runs/forget.json --method finetune --param epochs=3 --out runs/ft',
+    'tmu methods lists the methods and their parameters.',
+  ].join('\n'),
+  flags: {
+    model: { type: 'string', description: 'the trained (original) model directory', value: 'DIR' },
+    forget: { type: 'string', description: 'forget-set file ({"ids": [...]} or a JSON array of member ids)', value: 'FILE' },
+    method: { type: 'string', description: 'unlearning method (see tmu methods)', default: 'tmu', value: 'NAME' },
+    param: { type: 'string', multiple: true, description: 'method parameter key=value', value: 'K=V' },
+    out: { type: 'string', description: 'directory for the unlearned model', value: 'DIR' },
+    seed: { type: 'string', description: "seed of the method's randomness", default: '0', value: 'N' },
+    'data-dir': { type: 'string', description: 'dataset folder, if not where the model was trained from', value: 'DIR' },
+    force: { type: 'boolean', description: 'overwrite a model in --out' },
+  },
+  async run(flags) {
+    const modelDir = requireString(flags, 'model');
+    const out = requireString(flags, 'out');
+    const forgetFile = requireString(flags, 'forget');
+    if (resolve(out) === resolve(modelDir)) throw new UsageError('--out must differ from --model: the original model is never overwritten');
+    if (isModelDir(out) && !flags.force) throw new UsageError(`${out} already holds a model; use --force to overwrite it`);
+    const method = getMethod(optionalString(flags, 'method') ?? 'tmu');
+    const rawParams = parseParamPairs((flags.param as string[] | undefined) ?? []);
+    resolveParams(method, rawParams);
+    const seed = intFlag(flags, 'seed', 0, 0);
+    const forget = loadForget(forgetFile);
+    if (!existsSync(modelDir)) throw new Error(`model directory ${modelDir} does not exist`);
+    const dataDir = optionalString(flags, 'data-dir');
+    const original = prepareOriginal(modelDir, dataDir ? { dataDir } : {});
+    const progress = consoleProgress({ json: flags.json === true });
+    const ctx = buildContext(original, forget.ids, { seed, progress });
+    progress.log('unlearn', { method: method.name, forget: ctx.forgetIds.length, retain: ctx.retainIds.length });
+    const result = runMethod(ctx, method, rawParams);
+    const testAcc = accuracy(predict(result.model, ctx.test, ctx.split.test, { normalize: ctx.normalize }));
+    const forgetAcc = accuracy(predict(result.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize }));
+    const sidecar = saveUnlearned(out, original, ctx, method, result, { testAcc, forgetAcc });
+    result.model.dispose();
+    original.loaded.model.dispose();
+    const summary = { out, digest: sidecar.digest, parent: sidecar.parent, method: method.name, params: result.params, seconds: Number(result.seconds.toFixed(3)), forget: ctx.forgetIds.length, testAcc, forgetAcc, summary: result.summary };
+    printResult(flags, summary, [
+      `${method.name}: forgot ${ctx.forgetIds.length} samples in ${summary.seconds} s; forget acc ${forgetAcc.toFixed(2)}%, test acc ${testAcc.toFixed(2)}%`,
+      ...Object.entries(result.summary).map(([key, value]) => `  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`),
+      `model ${out} (sha256 ${sidecar.digest}, parent ${sidecar.parent})`,
+    ].join('\n'));
+    return 0;
+  },
+};

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { checkForgetIds, retainIds } from '../data/forget.js';
+import { loadDataset, type LoadedDataset } from '../data/registry.js';
+import type { Split } from '../data/split.js';
+import { idsDigest, loadModel, type LoadedModel, MODEL_FILES, type ModelSidecar, readExcludedIds, saveModel } from '../train/modelStore.js';
+import { type ProgressSink, silentProgress } from '../train/progress.js';
+import type { UnlearnContext, UnlearnResult } from './context.js';
+import type { UnlearningMethod } from './method.js';
+import { resolveParams } from './params.js';
+
+/** An original model loaded with its data, ready for deletion requests. */
+export interface PreparedOriginal {
+  /** The model; for an already unlearned version, `split.member` no longer holds what it forgot. */
+  loaded: LoadedModel;
+  data: LoadedDataset;
+  /** Ids earlier versions already forgot (empty for a trained model). */
+  forgotten: string[];
+  /** The split as trained (members include what was forgotten since). */
+  fullSplit: Split;
+}
+
+/** Loads Mo and the dataset it was trained on. */
+export function prepareOriginal(modelDir: string, options: { dataDir?: string } = {}): PreparedOriginal {
+  const loaded = loadModel(modelDir);
+  const ref = loaded.sidecar.dataset;
+  const dataDir = options.dataDir ?? ref.dataDir;
+  if (loaded.sidecar.excluded && !loaded.sidecar.unlearning) {
+    loaded.model.dispose();
+    throw new Error(`${modelDir} was trained without ${loaded.sidecar.excluded.count} samples (a gold model); unlearn from the original model`);
+  }
+  const data = loadDataset(ref.name, dataDir ? { dataDir } : {});
+  // An unlearned version can take further requests: what it already forgot is no longer a member.
+  const forgotten = loaded.sidecar.unlearning ? readExcludedIds(modelDir, loaded.sidecar) : [];
+  const fullSplit = loaded.split;
+  if (forgotten.length > 0) {
+    const gone = new Set(forgotten);
+    loaded.split = { ...loaded.split, member: loaded.split.member.filter((id) => !gone.has(id)) };
+  }
+  return { loaded, data, forgotten, fullSplit };
+}
+
+/**
+ * The context for forgetting `forgetIds` from a prepared original. The ids are validated first:
+ * unknown, non-member or duplicate ids, an empty set or one as large as D are errors listing them.
+ */
+export function buildContext(original: PreparedOriginal, forgetIds: readonly string[], options: { seed?: number; progress?: ProgressSink } = {}): UnlearnContext {
+  const { loaded, data } = original;
+  checkForgetIds(loaded.split, data.train, forgetIds);
+  const sidecar = loaded.sidecar;
+  if (!sidecar.recipe) throw new Error(`${loaded.dir}: the model has no training recipe in its sidecar`);
+  return {
+    original: loaded.model,
+    architecture: sidecar.architecture,
+    recipe: sidecar.recipe,
+    train: data.train,
+    test: data.test,
+    normalize: sidecar.dataset.normalize,
+    split: loaded.split,
+    forgetIds,
+    retainIds: retainIds(loaded.split, forgetIds),
+    holdoutIds: loaded.split.holdout,
+    seed: options.seed ?? 0,
+    progress: options.progress ?? silentProgress,
+    modelDir: loaded.dir,
+    originalDigest: sidecar.digest,
+    curriculumPath: sidecar.curriculum ? join(loaded.dir, sidecar.curriculum.file) : null,
+  };
+}
+
+/** A method's output with its cost. */
+export interface TimedResult extends UnlearnResult {
+  seconds: number;
+  params: Record<string, unknown>;
+}
+
+/** Validates the parameters, runs the method and times it. Mo is left untouched. */
+export function runMethod(ctx: UnlearnContext, method: UnlearningMethod, rawParams: Record<string, unknown> = {}): TimedResult {
+  const params = resolveParams(method, rawParams) as Record<string, unknown>;
+  const started = performance.now();
+  const result = method.unlearn(ctx, params);
+  const seconds = (performance.now() - started) / 1000;
+  return { ...result, seconds, params };
+}
+
+/** Writes the unlearned model as a child version of Mo (parent digest, method, forgotten ids). */
+export function saveUnlearned(out: string, original: PreparedOriginal, ctx: UnlearnContext, method: UnlearningMethod, result: TimedResult, metrics: Record<string, number> = {}): ModelSidecar {
+  const parent = original.loaded.sidecar;
+  return saveModel(out, result.model, {
+    sidecar: {
+      architecture: parent.architecture,
+      dataset: parent.dataset,
+      parent: parent.digest,
+      recipe: parent.recipe,
+      training: null,
+      unlearning: {
+        method: method.name,
+        params: result.params,
+        forgetCount: ctx.forgetIds.length,
+        forgetDigest: idsDigest(ctx.forgetIds),
+        seconds: result.seconds,
+        summary: result.summary,
+      },
+      metrics,
+    },
+    split: original.fullSplit,
+    excludedIds: [...original.forgotten, ...ctx.forgetIds],
+    curriculum: null,
+  });
+}
+
+/** File name of the forgotten ids in an unlearned model's directory. */
+export const FORGOTTEN_FILE = MODEL_FILES.excluded;
