@@ -47,4 +47,6 @@ export interface UnlearnResult {
   model: Classifier;
   /** Method-specific facts for the report and the sidecar (sizes, steps, per-step seconds...). */
   summary: Record<string, unknown>;
+  /** Per-sample diagnostics for evaluation runs and reports (not persisted with the model). */
+  details?: unknown;
 }

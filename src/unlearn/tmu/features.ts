@@ -1,0 +1,123 @@
+import type { NormalizeOptions } from '../../data/batches.js';
+import type { ImageDataset } from '../../data/dataset.js';
+import type { Classifier } from '../../models/classifier.js';
+import { Batches } from '../../data/batches.js';
+import { cdist, crossEntropy, grad, noGrad, normalize as l2normalize, tensor, type Tensor, tidy } from '../../tensor/index.js';
+import { batchTensors } from '../../train/inputs.js';
+
+/** The three features of TMU's generalisation-label predictor. */
+export const FEATURE_NAMES = ['distance', 'adversarial', 'curriculum'] as const;
+/** One of {@link FEATURE_NAMES}. */
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/**
+ * Distance feature DF: for each query, the mean of its `k` smallest L2 distances between L2-normalised
+ * penultimate features and those of the reference samples of its class (the samples the model kept
+ * training on). Far from its class = atypical = likely to be lost without being trained on.
+ *
+ * @param query - [n, F] features of the samples to score, with their labels
+ * @param reference - [m, F] features of the remaining samples, with their labels
+ */
+export function distanceFeature(query: { features: Float32Array; labels: Int32Array }, reference: { features: Float32Array; labels: Int32Array }, featureSize: number, k = 5): Float32Array {
+  const out = new Float32Array(query.labels.length);
+  const classes = new Set(query.labels);
+  for (const label of classes) {
+    const queryRows: number[] = [];
+    for (let i = 0; i < query.labels.length; i++) if (query.labels[i] === label) queryRows.push(i);
+    const referenceRows: number[] = [];
+    for (let i = 0; i < reference.labels.length; i++) if (reference.labels[i] === label) referenceRows.push(i);
+    if (referenceRows.length === 0) {
+      // No sample of the class is left (a whole class is forgotten): maximally atypical.
+      for (const row of queryRows) out[row] = 2;
+      continue;
+    }
+    const gather = (source: Float32Array, rows: number[]): Float32Array => {
+      const buffer = new Float32Array(rows.length * featureSize);
+      rows.forEach((row, i) => buffer.set(source.subarray(row * featureSize, (row + 1) * featureSize), i * featureSize));
+      return buffer;
+    };
+    const neighbours = Math.min(k, referenceRows.length);
+    const values = tidy(() => {
+      const q = l2normalize(tensor(gather(query.features, queryRows), { shape: [queryRows.length, featureSize] }), 2, 1);
+      const r = l2normalize(tensor(gather(reference.features, referenceRows), { shape: [referenceRows.length, featureSize] }), 2, 1);
+      const [nearest] = cdist(q, r).topk(neighbours, 1, false);
+      return nearest.mean([1]).toTypedArray() as Float32Array;
+    });
+    queryRows.forEach((row, i) => { out[row] = values[i]!; });
+  }
+  return out;
+}
+
+/** Options of {@link adversarialFeature}. */
+export interface PgdOptions {
+  /** L-infinity radius in [0, 1] pixel units (4/255 by default). */
+  eps: number;
+  steps: number;
+  /** Step size in pixel units (eps/3 by default). */
+  stepSize: number;
+  batchSize?: number;
+}
+
+/**
+ * Adversarial feature AF: untargeted L-infinity PGD from the clean input (steps of sign-gradient ascent on
+ * the cross-entropy, projected to the eps-ball and the valid pixel range), then AF = cross-entropy between
+ * the model's output on the attacked input and its softmax on the clean one: how easily its prediction
+ * moves. Input gradients come from `grad()`, so the model's parameter gradients are untouched.
+ */
+export function adversarialFeature(model: Classifier, dataset: ImageDataset, ids: readonly string[], normalize: NormalizeOptions, options: PgdOptions): Float32Array {
+  const wasTraining = model.training;
+  model.eval();
+  const out = new Float32Array(ids.length);
+  const channels = normalize.mean.length;
+  const perChannel = (values: number[]): Float32Array => Float32Array.from(values);
+  // Pixel-space quantities expressed in the normalised input space, per channel.
+  const epsValues = perChannel(normalize.std.map((s) => options.eps / s));
+  const stepValues = perChannel(normalize.std.map((s) => options.stepSize / s));
+  const lowValues = perChannel(normalize.mean.map((m, c) => (0 - m) / normalize.std[c]!));
+  const highValues = perChannel(normalize.mean.map((m, c) => (1 - m) / normalize.std[c]!));
+  let offset = 0;
+  try {
+    for (const batch of new Batches(dataset, ids, { batchSize: options.batchSize ?? 256, normalize })) {
+      tidy(() => {
+        const shape = [1, channels, 1, 1];
+        const eps = tensor(epsValues, { shape });
+        const step = tensor(stepValues, { shape });
+        const low = tensor(lowValues, { shape });
+        const high = tensor(highValues, { shape });
+        const { inputs, labels } = batchTensors(batch);
+        const cleanProbabilities = noGrad(() => model.forward(inputs).softmax(1));
+        let attacked: Tensor = inputs;
+        for (let s = 0; s < options.steps; s++) {
+          const current = attacked.detach().requiresGrad_();
+          const loss = crossEntropy(model.forward(current), labels, null, 'sum');
+          const [inputGrad] = grad(loss, [current]);
+          attacked = noGrad(() => current.detach().add(inputGrad!.sign().mul(step))
+            .minimum(inputs.add(eps)).maximum(inputs.sub(eps))
+            .minimum(high).maximum(low));
+        }
+        const values = noGrad(() => cleanProbabilities.mul(model.forward(attacked).logSoftmax(1)).sum([1]).neg());
+        out.set(values.toTypedArray() as Float32Array, offset);
+      });
+      offset += batch.labels.length;
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return out;
+}
+
+/**
+ * Curriculum feature CF: per-sample cross-entropy under a model trained for only a couple of epochs:
+ * samples it already fits are learned early, from the bulk of the data, and generalise.
+ */
+export function curriculumFeature(logits: Float32Array, labels: Int32Array, numClasses: number): Float32Array {
+  const out = new Float32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < numClasses; j++) max = Math.max(max, logits[i * numClasses + j]!);
+    let sum = 0;
+    for (let j = 0; j < numClasses; j++) sum += Math.exp(logits[i * numClasses + j]! - max);
+    out[i] = Math.log(sum) + max - logits[i * numClasses + labels[i]!]!;
+  }
+  return out;
+}

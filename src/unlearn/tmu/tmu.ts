@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { cloneClassifier } from '../clone.js';
+import type { UnlearnContext } from '../context.js';
+import { defineMethod } from '../method.js';
+import { alignedUpdate } from './alignedUpdate.js';
+import { adversarialFeature, curriculumFeature, distanceFeature, FEATURE_NAMES, type FeatureName } from './features.js';
+import { modelOutputs } from './outputs.js';
+import { trainPredictor, type TrainedPredictor } from './predictor.js';
+import { applyScaler, fitScaler, type FeatureScaler } from './scaler.js';
+import { splitEasyHard } from './transfer.js';
+import { loadOrBuildTwin, type TwinProblem } from './twin.js';
+
+const params = z.object({
+  features: z.array(z.enum(FEATURE_NAMES)).min(1).default([...FEATURE_NAMES]).describe('features of the predictor (any of distance, adversarial, curriculum)'),
+  threshold: z.union([z.literal('rate'), z.number().gt(0).lt(1)]).default('rate').describe("easy/hard split: 'rate' (hard share = the twin's measured hard rate) or a probability threshold (the reference: 0.5)"),
+  hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
+  updateEpochs: z.number().int().min(1).default(3).describe('epochs of the aligned update'),
+  updateLr: z.number().positive().default(0.01).describe('SGD learning rate of the aligned update'),
+  updateMomentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum of the aligned update'),
+  updateWeightDecay: z.number().min(0).default(5e-4).describe('weight decay of the aligned update'),
+  updateBatchSize: z.number().int().min(1).default(64).describe('batch size of the aligned update'),
+  retainMultiple: z.number().min(0).default(5).describe('retain samples per forget sample in the update (0: all of Dr)'),
+  easyNoise: z.number().min(0).default(0.1).describe('std of the Gaussian input noise on predicted-easy samples (normalised units)'),
+  twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
+  twinEpochs: z.number().int().min(1).default(5).describe('epochs of fine-tuning Mo into the twin original Mt'),
+  twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
+  twinOptimizer: z.enum(['sgd', 'adam']).default('sgd').describe('optimizer of the twin fine-tuning (the reference: adam, lr 1e-4)'),
+  twinLr: z.number().positive().default(0.01).describe('learning rate of the twin fine-tuning'),
+  twinBatchSize: z.number().int().min(1).default(64).describe('batch size of the twin fine-tuning'),
+  pgdEps: z.number().positive().default(4 / 255).describe('PGD radius of the adversarial feature, in [0,1] pixel units'),
+  pgdSteps: z.number().int().min(1).default(5).describe('PGD steps of the adversarial feature'),
+  neighbours: z.number().int().min(1).default(5).describe('nearest same-class neighbours of the distance feature'),
+  predictorEpochs: z.number().int().min(1).default(200).describe('epochs of predictor training'),
+  predictorLr: z.number().positive().default(0.01).describe('Adam learning rate of the predictor'),
+  predictorBatchSize: z.number().int().min(1).default(128).describe('batch size of the predictor'),
+  predictorHidden: z.array(z.number().int().min(1)).default([32, 16]).describe('hidden widths of the predictor MLP'),
+  rebuildTwin: z.boolean().default(false).describe('rebuild the cached twin even if it matches Mo'),
+}).strict();
+
+/** TMU's parameters, validated. */
+export type TmuParams = z.infer<typeof params>;
+
+/** Per-sample output of the transfer step, for diagnostics and reports (not stored in the sidecar). */
+export interface TmuDetails {
+  ids: string[];
+  /** Scaled features, [n, features.length]. */
+  features: Float32Array;
+  featureNames: FeatureName[];
+  easyProbability: Float32Array;
+  predictedHard: Uint8Array;
+  /** Samples whose whole class is forgotten (predictor bypassed). */
+  bypassed: Uint8Array;
+  predictorHeldOutAccuracy: number;
+  predictorHeldOutAuroc: number;
+}
+
+const predictorCache = new Map<string, { scaler: FeatureScaler; trained: TrainedPredictor }>();
+
+/** Trains (or reuses, per twin, features and options) the generalisation-label predictor. */
+function predictorFor(twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor } {
+  const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, seed])).digest('hex');
+  const cached = predictorCache.get(key);
+  if (cached && twin.cached) return cached;
+  const columns = p.features.map((name) => twin.features[name]);
+  const scaler = fitScaler(columns);
+  const trained = trainPredictor(applyScaler(scaler, columns), twin.generalisation, p.features.length, {
+    hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, seed,
+  });
+  const entry = { scaler, trained };
+  if (twin.originalDigest) {
+    predictorCache.get(key)?.trained.predictor.dispose();
+    predictorCache.set(key, entry);
+  }
+  return entry;
+}
+
+/** Classes whose every member is in the forget set: the gold model cannot know them at all. */
+function wholeClasses(ctx: UnlearnContext, labels: Int32Array): Set<number> {
+  const forgetCount = new Map<number, number>();
+  for (const label of labels) forgetCount.set(label, (forgetCount.get(label) ?? 0) + 1);
+  const memberCount = new Map<number, number>();
+  for (const id of ctx.split.member) {
+    const label = ctx.train.labels[ctx.train.indexOf(id)]!;
+    if (forgetCount.has(label)) memberCount.set(label, (memberCount.get(label) ?? 0) + 1);
+  }
+  return new Set([...forgetCount].filter(([label, count]) => count === memberCount.get(label)).map(([label]) => label));
+}
+
+/**
+ * Twin Machine Unlearning. (1) The twin problem (cached per Mo); (2) distance, adversarial and curriculum
+ * features of Df under Mo; (3)-(4) the generalisation-label predictor trained on the twin, applied to
+ * Df: Df_easy (the gold model would still classify it right) and Df_hard; (5) the aligned update.
+ */
+export const tmu = defineMethod({
+  name: 'tmu',
+  description: 'Twin Machine Unlearning: learns on a twin problem with a known answer which forget samples a retrained model would still classify correctly, keeps those right and forgets the rest, aligning the unlearned model with the gold model.',
+  reference: 'Jiang et al., "Machine Unlearning via Twin Machine Unlearning" (TMU), 2024; see docs/tmu.md for tmu\'s measured choices',
+  params,
+  unlearn(ctx, p) {
+    const seconds: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (name: string): void => {
+      const now = performance.now();
+      seconds[name] = Number(((now - mark) / 1000).toFixed(3));
+      mark = now;
+    };
+    const twin = loadOrBuildTwin(ctx, {
+      perClass: p.twinPerClass, epochs: p.twinEpochs, retainMultiple: p.twinRetainMultiple, optimizer: p.twinOptimizer,
+      lr: p.twinLr, batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, seed: ctx.seed,
+    }, p.rebuildTwin);
+    lap('twin');
+    ctx.progress.log('tmu twin', { cached: twin.cached ? 'yes' : 'no', samples: twin.ids.length, seconds: twin.seconds.total });
+    const { scaler, trained } = predictorFor(twin, p, ctx.seed);
+    lap('predictor');
+
+    // Features of the real problem: Df under Mo, against Mo's features of what remains of each class.
+    const forget = [...ctx.forgetIds];
+    const onForget = modelOutputs(ctx.original, ctx.train, forget, ctx.normalize);
+    const removed = new Set(forget);
+    const keepRows: number[] = [];
+    twin.originalFeatures.ids.forEach((id, i) => { if (!removed.has(id)) keepRows.push(i); });
+    const size = twin.originalFeatures.featureSize;
+    const referenceFeatures = new Float32Array(keepRows.length * size);
+    keepRows.forEach((row, i) => referenceFeatures.set(twin.originalFeatures.features.subarray(row * size, (row + 1) * size), i * size));
+    const reference = { features: referenceFeatures, labels: Int32Array.from(keepRows, (row) => twin.originalFeatures.labels[row]!) };
+    const columns: Record<FeatureName, () => Float32Array> = {
+      distance: () => distanceFeature(onForget, reference, size, p.neighbours),
+      adversarial: () => adversarialFeature(ctx.original, ctx.train, forget, ctx.normalize, { eps: p.pgdEps, steps: p.pgdSteps, stepSize: p.pgdEps / 3 }),
+      curriculum: () => {
+        const out = modelOutputs(twin.curriculum, ctx.train, forget, ctx.normalize);
+        return curriculumFeature(out.logits, out.labels, out.numClasses);
+      },
+    };
+    const rows = applyScaler(scaler, p.features.map((name) => columns[name]()));
+    lap('features');
+
+    // Transfer: P(easy) for Df, split by the twin's hard rate for Df's class mix.
+    const easyProbability = trained.predictor.predict(rows);
+    const whole = wholeClasses(ctx, onForget.labels);
+    const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
+    const globalRate = twin.generalisation.reduce((wrong, g) => wrong + (g ? 0 : 1), 0) / twin.generalisation.length;
+    let expectedHard = 0;
+    let scored = 0;
+    onForget.labels.forEach((label, i) => {
+      if (bypassed[i]) return;
+      const rate = twin.hardRateByClass[label];
+      expectedHard += rate === undefined || Number.isNaN(rate) ? globalRate : rate;
+      scored++;
+    });
+    const hardRate = scored > 0 ? expectedHard / scored : 0;
+    const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
+    const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
+    const predictedHard = Uint8Array.from(bypassed);
+    scoredIndices.forEach((i, k) => { predictedHard[i] = scoredHard[k]!; });
+    lap('transfer');
+
+    // Wrong labels for the hard samples, fixed once.
+    const k = onForget.numClasses;
+    const hardLabels = new Map<string, number>();
+    const easyIds: string[] = [];
+    const labelRandom = (index: number): number => {
+      const value = createHash('sha256').update(`${ctx.seed}/${forget[index]}`).digest().readUInt32LE(0);
+      const wrong = value % (k - 1);
+      return wrong >= onForget.labels[index]! ? wrong + 1 : wrong;
+    };
+    forget.forEach((id, i) => {
+      if (!predictedHard[i]) {
+        easyIds.push(id);
+        return;
+      }
+      if (p.hardLabel === 'random') {
+        hardLabels.set(id, labelRandom(i));
+        return;
+      }
+      let best = -1;
+      for (let j = 0; j < k; j++) {
+        if (j === onForget.labels[i]) continue;
+        if (best < 0 || onForget.logits[i * k + j]! > onForget.logits[i * k + best]!) best = j;
+      }
+      hardLabels.set(id, best);
+    });
+    const model = cloneClassifier(ctx.original, ctx.architecture);
+    const update = alignedUpdate(ctx, model, easyIds, hardLabels, {
+      epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
+      batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise, seed: ctx.seed,
+    });
+    lap('update');
+    const details: TmuDetails = {
+      ids: forget, features: rows, featureNames: [...p.features], easyProbability, predictedHard, bypassed,
+      predictorHeldOutAccuracy: trained.heldOutAccuracy, predictorHeldOutAuroc: trained.heldOutAuroc,
+    };
+    const bypassedCount = bypassed.reduce((sum, v) => sum + v, 0);
+    return {
+      model,
+      summary: {
+        easy: easyIds.length,
+        hard: hardLabels.size,
+        ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
+        expectedHardRate: Number(hardRate.toFixed(4)),
+        twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource },
+        predictor: { features: p.features, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
+        retainUsed: update.retainUsed,
+        retainFraction: Number(update.retainFraction.toFixed(4)),
+        updateSteps: update.steps,
+        seconds,
+        perRequestSeconds: Number((seconds.features! + seconds.transfer! + seconds.update!).toFixed(3)),
+      },
+      details,
+    };
+  },
+});

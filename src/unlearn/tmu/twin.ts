@@ -1,0 +1,318 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Random } from '../../data/random.js';
+import { createModel } from '../../models/architecture.js';
+import type { Classifier } from '../../models/classifier.js';
+import { loadSafetensors, saveSafetensors } from '../../nn/safetensors.js';
+import { Adam, SGD } from '../../optim/index.js';
+import { crossEntropy, dispose, type Tensor, tensor, tidy } from '../../tensor/index.js';
+import { batchTensors } from '../../train/inputs.js';
+import { fileDigest, loadWeightsInto } from '../../train/modelStore.js';
+import { initialiseSeed, train } from '../../train/trainer.js';
+import { batchCount, forEachBatch } from '../batches.js';
+import { cloneClassifier } from '../clone.js';
+import type { UnlearnContext } from '../context.js';
+import { adversarialFeature, curriculumFeature, distanceFeature, type FeatureName } from './features.js';
+import { correctness, modelOutputs } from './outputs.js';
+
+/** How the twin problem is built. */
+export interface TwinOptions {
+  /** Twin-forget samples drawn from the holdout per class (capped by what H holds). */
+  perClass: number;
+  /** Fine-tuning of Mo into the twin original Mt, on Dt plus `retainMultiple` x |Dt| members of D. */
+  epochs: number;
+  retainMultiple: number;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  batchSize: number;
+  /** PGD of the adversarial feature. */
+  pgdEps: number;
+  pgdSteps: number;
+  /** Neighbours of the distance feature. */
+  neighbours: number;
+  seed: number;
+}
+
+/** Raw (unscaled) feature columns of a set of samples. */
+export type FeatureColumns = Record<FeatureName, Float32Array>;
+
+/**
+ * The twin unlearning problem, whose gold answer is known: Mo plays the twin's gold model (it never saw
+ * Dt), Mt = Mo fine-tuned on Dt plays the twin's original. It depends on Mo and H only, so it is built
+ * once per original model and reused by every deletion request.
+ */
+export interface TwinProblem {
+  originalDigest: string | null;
+  options: TwinOptions;
+  /** Dt, drawn from H, stratified by class. */
+  ids: string[];
+  labels: Int32Array;
+  /** g(x) = [Mo(x) = y] on Dt: 1 = easy (a model that never trained on x still gets it right). */
+  generalisation: Uint8Array;
+  /** Features of Dt computed in the twin problem (with Mt and the curriculum model). */
+  features: FeatureColumns;
+  /** 1 - acc(Mo, Dt of class c): the share a gold model gets wrong, per class (NaN where no twin sample). */
+  hardRateByClass: number[];
+  /** Mo's penultimate features over D (split.member order), the reference set of the distance feature. */
+  originalFeatures: { ids: string[]; labels: Int32Array; features: Float32Array; featureSize: number };
+  /** The early-epoch model of the curriculum feature. */
+  curriculum: Classifier;
+  /** Where it came from: Mo's own training run, or trained here. */
+  curriculumSource: 'original-run' | 'trained';
+  twinModelDigest: string | null;
+  seconds: { twinModel: number; curriculum: number; features: number; total: number };
+  /** Whether this came from the cache. */
+  cached: boolean;
+}
+
+const TWIN_FORMAT = 'tmu-twin/1';
+const TWIN_DIR = 'twin';
+
+function optionsKey(options: TwinOptions): string {
+  return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
+}
+
+/** Draws Dt: up to `perClass` holdout samples of each class, stratified so every class is covered. */
+function drawTwinIds(ctx: UnlearnContext, perClass: number, random: Random): string[] {
+  const byClass = new Map<number, string[]>();
+  for (const id of ctx.holdoutIds) {
+    const label = ctx.train.labels[ctx.train.indexOf(id)]!;
+    const list = byClass.get(label) ?? [];
+    list.push(id);
+    byClass.set(label, list);
+  }
+  const ids: string[] = [];
+  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
+    const list = byClass.get(label)!;
+    ids.push(...random.fork(`twin/class/${label}`).sample(list, Math.min(perClass, list.length)));
+  }
+  return ids;
+}
+
+/** Mo fine-tuned on Dt ∪ (a sample of D): the twin's original model, which has memorised Dt. */
+function fineTuneTwin(ctx: UnlearnContext, twinIds: readonly string[], options: TwinOptions, random: Random): Classifier {
+  const model = cloneClassifier(ctx.original, ctx.architecture);
+  const memberSample = random.fork('twin/members').sample([...ctx.split.member], Math.min(ctx.split.member.length, Math.round(options.retainMultiple * twinIds.length)));
+  const ids = [...twinIds, ...memberSample];
+  model.train();
+  const optimizer = options.optimizer === 'adam'
+    ? new Adam(model.parameters(), { lr: options.lr })
+    : new SGD(model.parameters(), { lr: options.lr, momentum: 0.9, weightDecay: 5e-4 });
+  try {
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
+      const task = ctx.progress.task(`tmu twin model epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
+      forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed: options.seed }, (batch) => {
+        tidy(() => {
+          optimizer.zeroGrad();
+          const { inputs, labels } = batchTensors(batch);
+          crossEntropy(model.forward(inputs), labels).backward();
+          optimizer.step();
+        });
+        task.tick();
+      });
+      task.done();
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  model.eval();
+  return model;
+}
+
+/** The curriculum model: Mo's own early-epoch checkpoint, or (if it has none) 2 epochs from scratch on D. */
+function curriculumModel(ctx: UnlearnContext, cacheDir: string | null): { model: Classifier; source: 'original-run' | 'trained'; seconds: number } {
+  if (ctx.curriculumPath && existsSync(ctx.curriculumPath)) {
+    return { model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculumPath), source: 'original-run', seconds: 0 };
+  }
+  const started = performance.now();
+  const recipe = { ...ctx.recipe, epochs: 2, seed: ctx.recipe.seed };
+  // A 2-epoch run of Mo's recipe: same learning-rate scale, schedule compressed to 2 epochs.
+  initialiseSeed(recipe.seed);
+  const model = createModel(ctx.architecture);
+  train({ model, dataset: ctx.train, ids: ctx.split.member, recipe, normalize: ctx.normalize, progress: ctx.progress });
+  if (cacheDir) saveSafetensors(join(cacheDir, 'curriculum.safetensors'), model.stateDict(), {});
+  return { model, source: 'trained', seconds: (performance.now() - started) / 1000 };
+}
+
+/** Builds the twin problem (no cache). */
+export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: string | null = null): TwinProblem {
+  const started = performance.now();
+  const random = new Random(options.seed).fork('tmu/twin');
+  const ids = drawTwinIds(ctx, options.perClass, random);
+  if (ids.length < 20) throw new Error(`tmu: the holdout set has only ${ids.length} samples; the twin problem needs a holdout (train the model with a holdout split)`);
+  const twinStarted = performance.now();
+  const twinModel = fineTuneTwin(ctx, ids, options, random);
+  const twinSeconds = (performance.now() - twinStarted) / 1000;
+  const curriculum = curriculumModel(ctx, cacheDir);
+  const featuresStarted = performance.now();
+  const task = ctx.progress.task('tmu twin features', 5);
+  // The twin's gold model is Mo: its correctness on Dt is the generalisation label.
+  const originalOnTwin = modelOutputs(ctx.original, ctx.train, ids, ctx.normalize);
+  const generalisation = correctness(originalOnTwin);
+  task.tick();
+  const twinOnTwin = modelOutputs(twinModel, ctx.train, ids, ctx.normalize);
+  const twinOnMembers = modelOutputs(twinModel, ctx.train, ctx.split.member, ctx.normalize);
+  task.tick();
+  const distance = distanceFeature(twinOnTwin, twinOnMembers, twinOnTwin.featureSize, options.neighbours);
+  const adversarial = adversarialFeature(twinModel, ctx.train, ids, ctx.normalize, { eps: options.pgdEps, steps: options.pgdSteps, stepSize: options.pgdEps / 3 });
+  task.tick();
+  const curriculumOnTwin = modelOutputs(curriculum.model, ctx.train, ids, ctx.normalize);
+  const curriculumValues = curriculumFeature(curriculumOnTwin.logits, curriculumOnTwin.labels, curriculumOnTwin.numClasses);
+  task.tick();
+  const originalOnMembers = modelOutputs(ctx.original, ctx.train, ctx.split.member, ctx.normalize);
+  task.done();
+  const numClasses = ctx.train.numClasses;
+  const wrong = new Array<number>(numClasses).fill(0);
+  const total = new Array<number>(numClasses).fill(0);
+  originalOnTwin.labels.forEach((label, i) => { total[label]!++; if (!generalisation[i]) wrong[label]!++; });
+  const hardRateByClass = total.map((count, c) => (count > 0 ? wrong[c]! / count : Number.NaN));
+  let twinModelDigest: string | null = null;
+  if (cacheDir) {
+    const path = join(cacheDir, 'twin-model.safetensors');
+    saveSafetensors(path, twinModel.stateDict(), {});
+    twinModelDigest = fileDigest(path);
+  }
+  twinModel.dispose();
+  const featureSeconds = (performance.now() - featuresStarted) / 1000;
+  return {
+    originalDigest: ctx.originalDigest,
+    options,
+    ids,
+    labels: originalOnTwin.labels,
+    generalisation,
+    features: { distance, adversarial, curriculum: curriculumValues },
+    hardRateByClass,
+    originalFeatures: { ids: [...ctx.split.member], labels: originalOnMembers.labels, features: originalOnMembers.features, featureSize: originalOnMembers.featureSize },
+    curriculum: curriculum.model,
+    curriculumSource: curriculum.source,
+    twinModelDigest,
+    seconds: { twinModel: twinSeconds, curriculum: curriculum.seconds, features: featureSeconds, total: (performance.now() - started) / 1000 },
+    cached: false,
+  };
+}
+
+interface TwinJson {
+  format: string;
+  originalDigest: string | null;
+  optionsKey: string;
+  options: TwinOptions;
+  ids: string[];
+  generalisation: number[];
+  hardRateByClass: (number | null)[];
+  curriculumSource: 'original-run' | 'trained';
+  twinModelDigest: string | null;
+  featuresDigest: string;
+  seconds: TwinProblem['seconds'];
+}
+
+function float32(value: Tensor): Float32Array {
+  return value.toTypedArray() as Float32Array;
+}
+
+/** Writes the twin into `<modelDir>/twin/` atomically (a temporary folder renamed into place). */
+function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void {
+  const tensors = new Map<string, Tensor>([
+    ['twin.labels', tensor(twin.labels)],
+    ['twin.distance', tensor(twin.features.distance)],
+    ['twin.adversarial', tensor(twin.features.adversarial)],
+    ['twin.curriculum', tensor(twin.features.curriculum)],
+    ['original.labels', tensor(twin.originalFeatures.labels)],
+    ['original.features', tensor(twin.originalFeatures.features, { shape: [twin.originalFeatures.ids.length, twin.originalFeatures.featureSize] })],
+  ]);
+  const featuresPath = join(stagingDir, 'features.safetensors');
+  try {
+    saveSafetensors(featuresPath, tensors, {});
+  } finally {
+    dispose([...tensors.values()]);
+  }
+  const json: TwinJson = {
+    format: TWIN_FORMAT,
+    originalDigest: twin.originalDigest,
+    optionsKey: optionsKey(twin.options),
+    options: twin.options,
+    ids: twin.ids,
+    generalisation: Array.from(twin.generalisation),
+    hardRateByClass: twin.hardRateByClass.map((rate) => (Number.isNaN(rate) ? null : rate)),
+    curriculumSource: twin.curriculumSource,
+    twinModelDigest: twin.twinModelDigest,
+    featuresDigest: fileDigest(featuresPath),
+    seconds: twin.seconds,
+  };
+  writeFileSync(join(stagingDir, 'twin.json'), `${JSON.stringify(json)}\n`);
+  writeFileSync(join(stagingDir, 'members.json'), `${JSON.stringify(twin.originalFeatures.ids)}\n`);
+  const target = join(modelDir, TWIN_DIR);
+  rmSync(target, { recursive: true, force: true });
+  renameSync(stagingDir, target);
+}
+
+/** Reads a cached twin if it was built for this Mo (digest) with these options; else null. */
+function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem | null {
+  if (!ctx.modelDir) return null;
+  const dir = join(ctx.modelDir, TWIN_DIR);
+  const jsonPath = join(dir, 'twin.json');
+  if (!existsSync(jsonPath)) return null;
+  let json: TwinJson;
+  try {
+    json = JSON.parse(readFileSync(jsonPath, 'utf8')) as TwinJson;
+  } catch {
+    return null;
+  }
+  // The cache is keyed by Mo's digest: a changed model (or other twin options) means a rebuild.
+  if (json.format !== TWIN_FORMAT || json.originalDigest !== ctx.originalDigest || json.optionsKey !== optionsKey(options)) return null;
+  const featuresPath = join(dir, 'features.safetensors');
+  if (!existsSync(featuresPath) || fileDigest(featuresPath) !== json.featuresDigest) return null;
+  const members = JSON.parse(readFileSync(join(dir, 'members.json'), 'utf8')) as string[];
+  if (members.length !== ctx.split.member.length || members.some((id, i) => id !== ctx.split.member[i])) return null;
+  const { tensors } = loadSafetensors(featuresPath);
+  try {
+    const get = (name: string): Tensor => {
+      const value = tensors.get(name);
+      if (!value) throw new Error(`${featuresPath}: missing tensor ${name}`);
+      return value;
+    };
+    const originalFeatures = get('original.features');
+    const curriculumPath = json.curriculumSource === 'trained' ? join(dir, 'curriculum.safetensors') : ctx.curriculumPath;
+    if (!curriculumPath || !existsSync(curriculumPath)) return null;
+    return {
+      originalDigest: json.originalDigest,
+      options: json.options,
+      ids: json.ids,
+      labels: get('twin.labels').toTypedArray() as Int32Array,
+      generalisation: Uint8Array.from(json.generalisation),
+      features: { distance: float32(get('twin.distance')), adversarial: float32(get('twin.adversarial')), curriculum: float32(get('twin.curriculum')) },
+      hardRateByClass: json.hardRateByClass.map((rate) => (rate === null ? Number.NaN : rate)),
+      originalFeatures: { ids: members, labels: get('original.labels').toTypedArray() as Int32Array, features: float32(originalFeatures), featureSize: originalFeatures.size(1) },
+      curriculum: loadWeightsInto(createModel(ctx.architecture), curriculumPath),
+      curriculumSource: json.curriculumSource,
+      twinModelDigest: json.twinModelDigest,
+      seconds: json.seconds,
+      cached: true,
+    };
+  } finally {
+    dispose([...tensors.values()]);
+  }
+}
+
+/**
+ * The twin problem for Mo: from the cache beside Mo when it was built for this exact model (same
+ * digest) and options, else built now and cached. `rebuild` forces a new build.
+ */
+export function loadOrBuildTwin(ctx: UnlearnContext, options: TwinOptions, rebuild = false): TwinProblem {
+  if (!rebuild) {
+    const cached = loadCachedTwin(ctx, options);
+    if (cached) return cached;
+  }
+  if (!ctx.modelDir) return buildTwin(ctx, options, null);
+  const staging = join(ctx.modelDir, `${TWIN_DIR}.tmp-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const twin = buildTwin(ctx, options, staging);
+    saveTwin(ctx.modelDir, twin, staging);
+    return twin;
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
