@@ -4,10 +4,23 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { execWithRuntimeEnv, hasRuntimeEnv } from './runtime-env.mjs';
 
 if (!hasRuntimeEnv()) {
+  process.env.TMU_LAUNCHER_PID = String(process.pid);
   execWithRuntimeEnv(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
+}
+// `kill -9` of the pid a user sees (this launcher) cannot be forwarded, and would leave the real process
+// training on as an orphan, still writing into --out while the user resumes into it. So the re-executed
+// process watches its parent from a worker thread (the main thread is busy in synchronous training) and
+// kills itself the moment the launcher is gone.
+const launcher = Number(process.env.TMU_LAUNCHER_PID);
+delete process.env.TMU_LAUNCHER_PID;
+if (launcher > 0) {
+  if (process.ppid !== launcher) process.kill(process.pid, 'SIGKILL');
+  const watch = `setInterval(() => { if (process.ppid !== ${launcher}) process.kill(process.pid, 'SIGKILL'); }, 50);`;
+  new Worker(watch, { eval: true }).unref();
 }
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'cli', 'main.js');
 if (!existsSync(main)) {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadDataset, type LoadedDataset } from '../data/registry.js';
 import type { FlagSpec, FlagValues } from './command.js';
 import { optionalString } from './command.js';
@@ -8,10 +9,14 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
   'data-dir': { type: 'string', description: "dataset folder (default: the dataset's standard location, e.g. /usr/share/datasets/fashion-mnist)", value: 'DIR' },
 };
 
-/** Loads the dataset the flags name. */
+/**
+ * Loads the dataset the flags name. `dataDir` comes back absolute: it is recorded in model sidecars, and
+ * a relative path would point elsewhere when the model is evaluated from another directory.
+ */
 export function loadDatasetFromFlags(flags: FlagValues): { name: string; dataDir: string | null; data: LoadedDataset } {
   const name = optionalString(flags, 'dataset') ?? 'fashion-mnist';
-  const dataDir = optionalString(flags, 'data-dir') ?? null;
+  const given = optionalString(flags, 'data-dir');
+  const dataDir = given === undefined || given === '' ? null : resolve(given);
   return { name, dataDir, data: loadDataset(name, dataDir ? { dataDir } : {}) };
 }
 

@@ -37,13 +37,14 @@ export interface IdxArray {
  * Reads an IDX file of unsigned bytes, gzip-compressed or raw (detected from the content).
  *
  * @param path - the file
+ * @param expectedDims - the dimension count the caller needs, checked as part of the magic number
  * @returns its dimensions and data; `data` may be a view into the file buffer (no copy)
  * @throws DataFormatError naming the file and the offset when the file is unreadable, not an IDX file,
  *   of an unsupported element type, truncated, followed by trailing bytes, or a corrupt gzip stream
  */
-export function readIdxFile(path: string): IdxArray {
+export function readIdxFile(path: string, expectedDims?: number): IdxArray {
   const { bytes, gzipped } = readMaybeGzip(path);
-  return parseIdx(bytes, path, gzipped);
+  return parseIdx(bytes, path, gzipped, expectedDims);
 }
 
 /**
@@ -52,10 +53,12 @@ export function readIdxFile(path: string): IdxArray {
  * @param bytes - the (decompressed) file content
  * @param path - the file name, for error messages
  * @param gzipped - whether the bytes came out of a gzip stream, so that messages say which length they mean
+ * @param expectedDims - the dimension count the caller needs (3 for images, 1 for labels): another one is
+ *   reported as a wrong magic number before the sizes are read
  * @returns its dimensions and data (a view into `bytes`)
  * @throws DataFormatError as {@link readIdxFile}
  */
-export function parseIdx(bytes: Uint8Array, path: string, gzipped = false): IdxArray {
+export function parseIdx(bytes: Uint8Array, path: string, gzipped = false, expectedDims?: number): IdxArray {
   const what = gzipped ? 'the decompressed data' : 'the file';
   if (bytes.length < 4) {
     throw new DataFormatError(path, `too short for an IDX header: ${what} has ${bytes.length} bytes`, bytes.length);
@@ -63,7 +66,7 @@ export function parseIdx(bytes: Uint8Array, path: string, gzipped = false): IdxA
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DataFormatError(
       path,
-      `not an IDX file: it must start with bytes 0x00 0x00, found ${hex(bytes[0])} ${hex(bytes[1])}`,
+      `not an IDX file: wrong magic number ${magic(bytes)} (it must start with bytes 0x00 0x00, found ${hex(bytes[0])} ${hex(bytes[1])})`,
       0,
     );
   }
@@ -79,6 +82,15 @@ export function parseIdx(bytes: Uint8Array, path: string, gzipped = false): IdxA
   const ndims = bytes[3];
   if (ndims < 1 || ndims > 4) {
     throw new DataFormatError(path, `IDX dimension count ${ndims} is outside 1..4`, 3);
+  }
+  if (expectedDims !== undefined && ndims !== expectedDims) {
+    // Checked before the sizes: read with the wrong dimension count they are garbage, and the message
+    // would be about an absurd length instead of the file being the wrong kind.
+    throw new DataFormatError(
+      path,
+      `wrong magic number ${magic(bytes)}: ${expectedKind(expectedDims)} has ${expectedDims} dimension${expectedDims === 1 ? '' : 's'} (magic 0x0000080${expectedDims}), this one has ${ndims}`,
+      3,
+    );
   }
   const headerLength = 4 + 4 * ndims;
   if (bytes.length < headerLength) {
@@ -106,6 +118,16 @@ export function parseIdx(bytes: Uint8Array, path: string, gzipped = false): IdxA
     );
   }
   return { dims, data: bytes.subarray(headerLength, expected) };
+}
+
+/** The first four bytes as a big-endian hex number, e.g. `0x00000803`. */
+function magic(bytes: Uint8Array): string {
+  return `0x${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** What a file of a dimension count holds, for messages. */
+function expectedKind(dims: number): string {
+  return dims === 3 ? 'an images file' : dims === 1 ? 'a labels file' : 'the file';
 }
 
 /** Formats a byte as `0x0d`. */

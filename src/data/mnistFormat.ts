@@ -48,11 +48,11 @@ export function mnistFileNames(partition: Partition, kind: 'images' | 'labels'):
  *   that differ between the two files, or a label out of range (with its offset)
  */
 export function readIdxPair(imagesPath: string, labelsPath: string, name: string, partition: Partition, classNames: readonly string[]): ImageDataset {
-  const images = readIdxFile(imagesPath);
+  const images = readIdxFile(imagesPath, 3);
   if (images.dims.length !== 3) {
     throw new DataFormatError(imagesPath, `an images file has 3 dimensions (count, height, width), this one has ${images.dims.length}`, 3);
   }
-  const labels = readIdxFile(labelsPath);
+  const labels = readIdxFile(labelsPath, 1);
   if (labels.dims.length !== 1) {
     throw new DataFormatError(labelsPath, `a labels file has 1 dimension, this one has ${labels.dims.length}`, 3);
   }

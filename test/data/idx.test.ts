@@ -105,6 +105,16 @@ test('a file not starting with two zero bytes is rejected as not an IDX file at 
   assert.equal(err.offset, 0);
 });
 
+test('a file of the wrong kind (images magic where labels are expected) is a wrong magic number, before its sizes are read', () => {
+  const path = join(dir, 'images-as-labels');
+  // Read as 1-dimensional, this header would declare 2 entries and 8 + 2 bytes, and the message would
+  // be about trailing garbage instead of the file being an images file.
+  writeFileSync(path, idxBytes([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]));
+  const err = assertDataError(() => readIdxFile(path, 1), path, 'wrong magic number 0x00000803', 'a labels file has 1 dimension (magic 0x00000801), this one has 3');
+  assert.equal(err.offset, 3);
+  assert.deepEqual(readIdxFile(path, 3).dims, [2, 2, 2]);
+});
+
 test('an IDX element type other than unsigned byte is rejected, naming the type', () => {
   const path = join(dir, 'float-idx');
   const bytes = idxBytes([3], [1, 2, 3]);

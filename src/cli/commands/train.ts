@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
 import { loadSplit, makeSplit } from '../../data/split.js';
@@ -100,16 +100,31 @@ export const trainCommand: Command = {
     };
     const normalize = { mean: data.stats.mean, std: data.stats.std };
 
+    const created = !existsSync(out);
     mkdirSync(out, { recursive: true });
     const progress = consoleProgress({ json: flags.json === true });
     initialiseSeed(recipe.seed);
     const model = createModel(architecture);
     progress.log('train', { model: arch, dataset: name, samples: trainIds.length, excluded: excluded.length, epochs: recipe.epochs, parameters: model.numParameters() });
     const curriculumPath = join(out, MODEL_FILES.curriculum);
-    const result = train({
-      model, dataset: data.train, ids: trainIds, recipe, normalize, checkpointPath, resume, progress,
-      ...(curriculumEpoch > 0 ? { curriculum: { epoch: curriculumEpoch, path: curriculumPath } } : {}),
-    });
+    let result: ReturnType<typeof train>;
+    try {
+      result = train({
+        model, dataset: data.train, ids: trainIds, recipe, normalize, checkpointPath, resume, progress,
+        ...(curriculumEpoch > 0 ? { curriculum: { epoch: curriculumEpoch, path: curriculumPath } } : {}),
+      });
+    } catch (error) {
+      // A run that fails before its first checkpoint (a diverging loss) leaves no empty folder behind;
+      // rmdir only removes an empty one, so a checkpoint to resume from is kept.
+      if (created) {
+        try {
+          rmdirSync(out);
+        } catch {
+          // Not empty: keep it.
+        }
+      }
+      throw error;
+    }
     const evalTask = progress.task('evaluate', 2);
     const holdoutAcc = accuracy(predict(model, data.train, split.holdout, { normalize }));
     evalTask.tick();
