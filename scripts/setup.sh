@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(libtorch-dev libopenblas0-pthread dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3-torch python3-numpy)
+  packages+=(python3-torch python3-numpy chromium)
 fi
 
 missing=()

@@ -13,6 +13,9 @@ import { defaultRecipe, type TrainRecipe } from '../train/recipe.js';
 import { trainToDir } from '../train/trainToDir.js';
 import { getMethod } from '../unlearn/methods.js';
 import { buildContext, type PreparedOriginal, runMethod } from '../unlearn/run.js';
+import type { TmuDetails } from '../unlearn/tmu/tmu.js';
+import type { MethodRun, ModelRun, SeedInput } from './evaluate.js';
+import type { SetOutputs, SplitOutputs } from './outputs.js';
 
 /** A scenario and protocol to benchmark. */
 export interface BenchmarkOptions {
@@ -38,39 +41,11 @@ export interface BenchmarkOptions {
   progress?: ProgressSink;
 }
 
-/** A model's outputs on the evaluation sets: forget Df, a retain sample, test T. */
-export interface SetOutputs {
-  labels: Int32Array;
-  logits: Float32Array;
-  numClasses: number;
-}
-
-/** Outputs of one model on all three sets. */
-export interface EvaluatedModel {
-  forget: SetOutputs;
-  retain: SetOutputs;
-  test: SetOutputs;
-}
-
-/** One method's run on one seed. */
-export interface MethodRun {
-  name: string;
-  params: Record<string, unknown>;
-  seconds: number;
-  outputs: EvaluatedModel;
-  summary: Record<string, unknown>;
-  details?: unknown;
-}
-
-/** Everything measured for one seed. */
-export interface SeedRun {
-  seed: number;
+/** Everything measured for one seed, ready for {@link evaluateSeed}. */
+export interface BenchmarkSeed {
+  input: SeedInput;
   forgetIds: string[];
   retainSampleIds: string[];
-  original: { digest: string; seconds: number; outputs: EvaluatedModel };
-  gold: { digest: string; seconds: number; outputs: EvaluatedModel };
-  floor: { digest: string; seconds: number; outputs: EvaluatedModel } | null;
-  methods: MethodRun[];
 }
 
 function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset {
@@ -80,7 +55,7 @@ function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset
 
 function outputsOn(model: Classifier, dataset: ImageDataset, ids: readonly string[], normalize: LoadedDataset['stats']): SetOutputs {
   const predictions = predict(model, dataset, ids, { normalize: { mean: normalize.mean, std: normalize.std }, logits: true });
-  return { labels: predictions.labels, logits: predictions.logits!, numClasses: predictions.numClasses };
+  return { ids, labels: predictions.labels, logits: predictions.logits!, numClasses: predictions.numClasses };
 }
 
 /** Trains a model into `dir` unless a model with this recipe, split and exclusion is already there. */
@@ -104,9 +79,9 @@ function scenarioKey(scenario: BenchmarkOptions['scenario']): string {
 /**
  * Runs the benchmark protocol: per seed, train (or reuse) the original model Mo on D and the gold model
  * Mg on Dr (and a second gold model for the noise floor), run every method from Mo, and collect each
- * model's outputs on Df, a Dr sample and T. Metrics are computed from these outputs by the report.
+ * model's outputs on Df, a Dr sample and T, handed to `onSeed` (then dropped, so memory stays flat).
  */
-export function runBenchmark(options: BenchmarkOptions): { runs: SeedRun[]; data: LoadedDataset; architecture: ArchitectureSpec } {
+export function runBenchmark(options: BenchmarkOptions, onSeed: (seed: BenchmarkSeed) => void): { data: LoadedDataset; architecture: ArchitectureSpec } {
   const progress = options.progress ?? silentProgress;
   const data = loadDataset(options.dataset, options.dataDir ? { dataDir: options.dataDir } : {});
   const train = limited(data.train, options.trainLimit);
@@ -118,7 +93,6 @@ export function runBenchmark(options: BenchmarkOptions): { runs: SeedRun[]; data
   };
   const datasetRef = { name: options.dataset, dataDir: options.dataDir, train: data.train, test: data.test, normalize };
   const base = join(options.cacheDir, `${options.dataset}-${options.arch}${options.width ? `-w${options.width}` : ''}-e${options.epochs}-n${options.trainLimit ?? 'all'}`);
-  const runs: SeedRun[] = [];
   for (const seed of options.seeds) {
     const recipe: TrainRecipe = { ...defaultRecipe(options.arch, data.augmentDefault), epochs: options.epochs, seed };
     const split = makeSplit(train, test, { seed });
@@ -129,12 +103,12 @@ export function runBenchmark(options: BenchmarkOptions): { runs: SeedRun[]; data
     const forget = selectForget(split, data.train, options.scenario, seed);
     const retain = retainIds(split, forget.ids);
     const retainSample = new Random(seed).fork('bench/retain-sample').sample(retain, Math.min(retain.length, options.retainEvalSize));
-    const evaluate = (model: Classifier): EvaluatedModel => ({
+    const evaluate = (model: Classifier): SplitOutputs => ({
       forget: outputsOn(model, data.train, forget.ids, data.stats),
       retain: outputsOn(model, data.train, retainSample, data.stats),
       test: outputsOn(model, data.test, split.test, data.stats),
     });
-    const goldOf = (name: string, goldRecipe: TrainRecipe): { digest: string; seconds: number; outputs: EvaluatedModel } => {
+    const goldOf = (name: string, goldRecipe: TrainRecipe): ModelRun & { seconds: number } => {
       const dir = join(seedDir, name);
       const sidecar = ensureModel(dir, { recipe: goldRecipe, split, excluded: forget.ids }, () => trainToDir({ out: dir, dataset: datasetRef, architecture, recipe: goldRecipe, split, excludedIds: forget.ids, curriculumEpoch: 0, progress }));
       const loaded = loadModel(dir);
@@ -162,13 +136,13 @@ export function runBenchmark(options: BenchmarkOptions): { runs: SeedRun[]; data
       const ctx = buildContext(prepared, forget.ids, { seed, progress });
       const result = runMethod(ctx, method, options.methodParams?.[name] ?? {});
       try {
-        methods.push({ name, params: result.params, seconds: result.seconds, outputs: evaluate(result.model), summary: result.summary, ...(result.details !== undefined ? { details: result.details } : {}) });
+        methods.push({ name, params: result.params, seconds: result.seconds, outputs: evaluate(result.model), summary: result.summary, predictor: name === 'tmu' ? (result.details as TmuDetails) : null });
       } finally {
         result.model.dispose();
       }
     }
     loaded.model.dispose();
-    runs.push({ seed, forgetIds: forget.ids, retainSampleIds: retainSample, original, gold, floor, methods });
+    onSeed({ input: { seed, original, gold, goldReplica: floor, methods }, forgetIds: forget.ids, retainSampleIds: retainSample });
   }
-  return { runs, data, architecture };
+  return { data, architecture };
 }

@@ -4,6 +4,7 @@ import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../nn/module.js';
 import { Sequential } from '../../nn/sequential.js';
 import { Adam } from '../../optim/index.js';
+import { auroc } from './auroc.js';
 import { binaryCrossEntropyWithLogits, manualSeed, noGrad, tensor, tidy } from '../../tensor/index.js';
 
 /** Hyper-parameters of the generalisation-label predictor. */
@@ -16,24 +17,6 @@ export interface PredictorOptions {
   /** Share of the twin samples held out to measure the predictor. */
   heldOutFraction: number;
   seed: number;
-}
-
-/** Area under the ROC curve of `scores` for the binary `labels` (ties averaged); NaN with one class. */
-export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
-  let positives = 0;
-  let rankSum = 0;
-  for (let start = 0; start < n;) {
-    let end = start;
-    while (end + 1 < n && scores[order[end + 1]!] === scores[order[start]!]) end++;
-    const averageRank = (start + end) / 2 + 1;
-    for (let i = start; i <= end; i++) if (labels[order[i]!]) { positives++; rankSum += averageRank; }
-    start = end + 1;
-  }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return Number.NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
 /**
@@ -134,3 +117,5 @@ export function trainPredictor(rows: Float32Array, labels: Uint8Array, inputSize
   }
   return { predictor, heldOutAccuracy, heldOutAuroc, trainSamples: m, heldOutSamples: heldOutCount };
 }
+
+export { auroc };
