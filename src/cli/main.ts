@@ -8,6 +8,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   split: async () => (await import('./commands/split.js')).splitCommand,
   unlearn: async () => (await import('./commands/unlearn.js')).unlearnCommand,
   methods: async () => (await import('./commands/methods.js')).methodsCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
   info: async () => (await import('./commands/info.js')).infoCommand,
 };
 

@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
 import { loadSplit, makeSplit } from '../../data/split.js';
-import { ARCHITECTURES, type ArchitectureSpec, createModel } from '../../models/architecture.js';
-import { isModelDir, MODEL_FILES, saveModel } from '../../train/modelStore.js';
-import { accuracy, predict } from '../../train/predict.js';
+import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architecture.js';
+import { isModelDir, MODEL_FILES, type ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
 import { defaultRecipe, OPTIMIZERS, SCHEDULES, type TrainRecipe } from '../../train/recipe.js';
-import { initialiseSeed, removeCheckpoint, train } from '../../train/trainer.js';
+import { trainToDir } from '../../train/trainToDir.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 import { DATA_FLAGS, loadDatasetFromFlags } from '../dataFlags.js';
@@ -101,17 +100,12 @@ export const trainCommand: Command = {
     const normalize = { mean: data.stats.mean, std: data.stats.std };
 
     const created = !existsSync(out);
-    mkdirSync(out, { recursive: true });
     const progress = consoleProgress({ json: flags.json === true });
-    initialiseSeed(recipe.seed);
-    const model = createModel(architecture);
-    progress.log('train', { model: arch, dataset: name, samples: trainIds.length, excluded: excluded.length, epochs: recipe.epochs, parameters: model.numParameters() });
-    const curriculumPath = join(out, MODEL_FILES.curriculum);
-    let result: ReturnType<typeof train>;
+    let sidecar: ModelSidecar;
     try {
-      result = train({
-        model, dataset: data.train, ids: trainIds, recipe, normalize, checkpointPath, resume, progress,
-        ...(curriculumEpoch > 0 ? { curriculum: { epoch: curriculumEpoch, path: curriculumPath } } : {}),
+      sidecar = trainToDir({
+        out, dataset: { name, dataDir, train: data.train, test: data.test, normalize }, architecture, recipe, split,
+        excludedIds: excluded, curriculumEpoch, resume, progress,
       });
     } catch (error) {
       // A run that fails before its first checkpoint (a diverging loss) leaves no empty folder behind;
@@ -125,29 +119,9 @@ export const trainCommand: Command = {
       }
       throw error;
     }
-    const evalTask = progress.task('evaluate', 2);
-    const holdoutAcc = accuracy(predict(model, data.train, split.holdout, { normalize }));
-    evalTask.tick();
-    const testAcc = accuracy(predict(model, data.test, split.test, { normalize }));
-    evalTask.done({ holdout: holdoutAcc, test: testAcc });
-    const lastEpoch = result.epochs[result.epochs.length - 1]!;
-    const sidecar = saveModel(out, model, {
-      sidecar: {
-        architecture,
-        dataset: { name, dataDir, normalize },
-        parent: null,
-        recipe,
-        training: { seconds: result.seconds, threads: result.threads, epochs: result.epochs },
-        unlearning: null,
-        metrics: { trainLoss: lastEpoch.loss!, trainAcc: lastEpoch.trainAcc!, holdoutAcc, testAcc },
-      },
-      split,
-      excludedIds: excluded,
-      curriculum: result.curriculumSaved ? { path: curriculumPath, epoch: curriculumEpoch } : null,
-    });
-    removeCheckpoint(checkpointPath);
-    model.dispose();
-    const summary = { out, digest: sidecar.digest, seconds: Number(result.seconds.toFixed(2)), threads: result.threads, trainSamples: trainIds.length, excluded: excluded.length, ...sidecar.metrics };
+    const seconds = sidecar.training!.seconds;
+    const { testAcc, holdoutAcc } = sidecar.metrics as { testAcc: number; holdoutAcc: number };
+    const summary = { out, digest: sidecar.digest, seconds: Number(seconds.toFixed(2)), threads: sidecar.training!.threads, trainSamples: trainIds.length, excluded: excluded.length, ...sidecar.metrics };
     printResult(flags, summary, `trained ${arch} on ${trainIds.length} samples in ${summary.seconds} s: test ${testAcc.toFixed(2)}%, holdout ${holdoutAcc.toFixed(2)}%\nmodel ${out} (sha256 ${sidecar.digest})`);
     return 0;
   },

@@ -1,0 +1,151 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type BenchmarkOptions, runBenchmark } from '../../eval/benchmark.js';
+import { evaluateSeed, type SeedResult } from '../../eval/evaluate.js';
+import { renderHtml } from '../../eval/html.js';
+import { renderMarkdown } from '../../eval/markdown.js';
+import { PRESETS, type BenchmarkPreset } from '../../eval/presets.js';
+import { aggregateRuns, type Report } from '../../eval/report.js';
+import { ARCHITECTURES } from '../../models/architecture.js';
+import { consoleProgress, type ProgressSink } from '../../train/progress.js';
+import { getMethod, listMethods } from '../../unlearn/methods.js';
+import { parseParamValue } from '../../unlearn/params.js';
+import type { Command, FlagValues } from '../command.js';
+import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
+
+function writeAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+/** `--param method.key=value` pairs into per-method parameter objects. */
+function methodParams(flags: FlagValues): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const pair of (flags.param as string[] | undefined) ?? []) {
+    const match = /^([a-z0-9-]+)\.([A-Za-z0-9]+)=(.*)$/.exec(pair);
+    if (!match) throw new UsageError(`--param must be method.key=value, got '${pair}'`);
+    const [, method, key, value] = match;
+    getMethod(method!);
+    (out[method!] ??= {})[key!] = parseParamValue(value!);
+  }
+  return out;
+}
+
+/** The protocol from --preset and the flags that override it. */
+export function presetFromFlags(flags: FlagValues, fallback: keyof typeof PRESETS): BenchmarkPreset {
+  const name = choiceFlag(flags, 'preset', Object.keys(PRESETS) as (keyof typeof PRESETS)[], fallback);
+  const preset = { ...PRESETS[name] };
+  if (flags.dataset !== undefined) preset.dataset = requireString(flags, 'dataset');
+  if (flags.arch !== undefined) preset.arch = choiceFlag(flags, 'arch', ARCHITECTURES, preset.arch);
+  if (flags.epochs !== undefined) preset.epochs = intFlag(flags, 'epochs', preset.epochs, 1, 1000);
+  if (flags.scenario !== undefined) preset.scenario = choiceFlag(flags, 'scenario', ['subclass', 'class', 'random'] as const, preset.scenario);
+  if (flags.class !== undefined) {
+    preset.classes = list(requireString(flags, 'class')).map((value) => {
+      if (!/^\d+$/.test(value)) throw new UsageError(`--class must be class indices, got '${value}'`);
+      return Number(value);
+    });
+  }
+  if (flags.fraction !== undefined) preset.fraction = numberFlag(flags, 'fraction', preset.fraction, 0, 1);
+  if (flags.seeds !== undefined) preset.seeds = intFlag(flags, 'seeds', preset.seeds, 1, 100);
+  if (flags.methods !== undefined) preset.methods = list(requireString(flags, 'methods'));
+  if (flags['train-limit'] !== undefined) preset.trainLimit = intFlag(flags, 'train-limit', 0, 100);
+  if (flags['test-limit'] !== undefined) preset.testLimit = intFlag(flags, 'test-limit', 0, 100);
+  if (flags['no-noise-floor']) preset.noiseFloor = false;
+  return preset;
+}
+
+/** Method names: `all` expands to every registered method. Unknown names are rejected. */
+function resolveMethods(names: readonly string[]): string[] {
+  const resolved = names.includes('all') ? listMethods().map((method) => method.name) : [...names];
+  for (const name of resolved) getMethod(name);
+  return resolved;
+}
+
+/** Runs a preset and writes report.json, report.md and report.html per scenario into `out`. */
+export function runPreset(preset: BenchmarkPreset, options: { out: string; cacheDir: string; dataDir: string | null; width?: number; params: Record<string, Record<string, unknown>>; progress: ProgressSink; command: string }): { reports: { dir: string; report: Report }[]; seconds: number } {
+  const started = performance.now();
+  const methods = resolveMethods(preset.methods);
+  const reports: { dir: string; report: Report }[] = [];
+  const scenarios = preset.scenario === 'random' ? [null] : preset.classes;
+  for (const cls of scenarios) {
+    const scenario: BenchmarkOptions['scenario'] = preset.scenario === 'random'
+      ? { scenario: 'random', fraction: preset.fraction }
+      : preset.scenario === 'class' ? { scenario: 'class', class: cls! } : { scenario: 'subclass', class: cls!, fraction: preset.fraction };
+    const results: SeedResult[] = [];
+    const { data } = runBenchmark({
+      dataset: preset.dataset, dataDir: options.dataDir, arch: preset.arch, ...(options.width ? { width: options.width } : {}), epochs: preset.epochs,
+      ...(preset.trainLimit ? { trainLimit: preset.trainLimit } : {}), ...(preset.testLimit ? { testLimit: preset.testLimit } : {}),
+      scenario, seeds: Array.from({ length: preset.seeds }, (_, i) => i), methods, methodParams: options.params,
+      retainEvalSize: preset.retainEvalSize, cacheDir: options.cacheDir, noiseFloor: preset.noiseFloor, progress: options.progress,
+    }, (seed) => results.push(evaluateSeed(seed.input)));
+    const report = aggregateRuns(results, {
+      dataset: preset.dataset, arch: preset.arch,
+      scenario: { name: scenario.scenario, ...(cls !== null ? { class: cls, className: data.train.classNames[cls] ?? String(cls) } : {}), ...('fraction' in scenario ? { fraction: scenario.fraction } : {}) },
+      createdAt: new Date().toISOString(), command: options.command,
+    });
+    const dir = scenarios.length > 1 ? join(options.out, preset.scenario === 'random' ? 'random' : `class-${cls}`) : options.out;
+    mkdirSync(dir, { recursive: true });
+    writeAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeAtomic(join(dir, 'report.md'), renderMarkdown(report));
+    writeAtomic(join(dir, 'report.html'), renderHtml(report));
+    reports.push({ dir, report });
+  }
+  if (reports.length > 1) {
+    writeAtomic(join(options.out, 'report.md'), reports.map(({ report }) => renderMarkdown(report)).join('\n\n'));
+  }
+  return { reports, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Flags shared by bench and demo. */
+export const BENCH_FLAGS: Command['flags'] = {
+  preset: { type: 'string', description: `protocol: ${Object.entries(PRESETS).map(([name, preset]) => `${name} (${preset.description})`).join('; ')}`, value: 'NAME' },
+  dataset: { type: 'string', description: 'dataset (overrides the preset)', value: 'NAME' },
+  'data-dir': { type: 'string', description: 'dataset folder', value: 'DIR' },
+  arch: { type: 'string', description: `architecture: ${ARCHITECTURES.join(', ')}`, value: 'NAME' },
+  width: { type: 'string', description: 'ResNet-18 width multiplier', value: 'W' },
+  epochs: { type: 'string', description: 'epochs of the original and gold models', value: 'N' },
+  scenario: { type: 'string', description: 'forget scenario: subclass, class, random', value: 'NAME' },
+  class: { type: 'string', description: 'class index, or a list (0,2,4,6): one report per class', value: 'C' },
+  fraction: { type: 'string', description: 'fraction to forget', value: 'F' },
+  seeds: { type: 'string', description: 'number of seeds (0..N-1)', value: 'N' },
+  methods: { type: 'string', description: "methods, comma-separated, or 'all'", value: 'LIST' },
+  param: { type: 'string', multiple: true, description: 'method parameter method.key=value', value: 'M.K=V' },
+  'train-limit': { type: 'string', description: 'use only the first N training images', value: 'N' },
+  'test-limit': { type: 'string', description: 'use only the first N test images', value: 'N' },
+  'no-noise-floor': { type: 'boolean', description: 'skip the second gold model (retrain noise floor)' },
+  cache: { type: 'string', description: 'where trained original and gold models are cached', default: 'runs/cache', value: 'DIR' },
+  out: { type: 'string', description: 'output directory for report.json, report.md, report.html', value: 'DIR' },
+};
+
+/** `tmu bench`: the comparison benchmark. */
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'compare unlearning methods against the gold model: report.json, report.md, report.html',
+  details: [
+    'Examples:',
+    '  tmu bench --preset quick --out runs/quick',
+    '  tmu bench --scenario subclass --class 6 --fraction 0.1 --seeds 3 --methods all --out runs/class6',
+    '  tmu bench --preset paper --out runs/paper',
+    'Original and gold models are cached per seed under --cache, so adding a method does not retrain them.',
+  ].join('\n'),
+  flags: BENCH_FLAGS,
+  async run(flags) {
+    const out = requireString(flags, 'out');
+    const preset = presetFromFlags(flags, 'quick');
+    const params = methodParams(flags);
+    const width = flags.width !== undefined ? numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16) : undefined;
+    const progress = consoleProgress({ json: flags.json === true });
+    const result = runPreset(preset, {
+      out, cacheDir: optionalString(flags, 'cache') ?? 'runs/cache', dataDir: optionalString(flags, 'data-dir') ?? null, ...(width ? { width } : {}), params, progress,
+      command: `tmu bench ${process.argv.slice(3).join(' ')}`.trim(),
+    });
+    const summary = { out: resolve(out), seconds: Number(result.seconds.toFixed(1)), reports: result.reports.map(({ dir }) => ({ json: join(dir, 'report.json'), markdown: join(dir, 'report.md'), html: join(dir, 'report.html') })) };
+    printResult(flags, summary, [...result.reports.map(({ report }) => renderMarkdown(report)), '', `reports: ${summary.reports.map((r) => r.html).join(', ')} (${summary.seconds} s)`].join('\n'));
+    return 0;
+  },
+};
