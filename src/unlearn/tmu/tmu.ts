@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { loadSafetensors, saveSafetensors } from '../../nn/safetensors.js';
+import { dispose } from '../../tensor/index.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
 import { alignedUpdate } from './alignedUpdate.js';
 import { adversarialFeature, curriculumFeature, distanceFeature, FEATURE_NAMES, type FeatureName } from './features.js';
 import { modelOutputs } from './outputs.js';
-import { trainPredictor, type TrainedPredictor } from './predictor.js';
+import { GeneralisationPredictor, trainPredictor, type TrainedPredictor } from './predictor.js';
 import { applyScaler, fitScaler, type FeatureScaler } from './scaler.js';
 import { splitEasyHard } from './transfer.js';
 import { loadOrBuildTwin, type TwinProblem } from './twin.js';
@@ -55,24 +59,35 @@ export interface TmuDetails {
   predictorHeldOutAuroc: number;
 }
 
-const predictorCache = new Map<string, { scaler: FeatureScaler; trained: TrainedPredictor }>();
-
-/** Trains (or reuses, per twin, features and options) the generalisation-label predictor. */
-function predictorFor(twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor } {
-  const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, seed])).digest('hex');
-  const cached = predictorCache.get(key);
-  if (cached && twin.cached) return cached;
+/**
+ * Trains the generalisation-label predictor, or reuses the one stored beside the twin (keyed by the twin,
+ * the features and the predictor's options), so that a later request costs only its own features and
+ * update.
+ */
+function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor; cached: boolean } {
+  const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, seed])).digest('hex').slice(0, 16);
+  const path = ctx.modelDir ? join(ctx.modelDir, 'twin', `predictor-${key}.safetensors`) : null;
+  if (path && twin.cached && existsSync(path)) {
+    const { tensors, metadata } = loadSafetensors(path);
+    const predictor = new GeneralisationPredictor(p.features.length, p.predictorHidden);
+    try {
+      predictor.network.loadStateDict(tensors, { strict: true });
+    } finally {
+      dispose([...tensors.values()]);
+    }
+    const info = JSON.parse(metadata.predictor ?? '{}') as { scaler: FeatureScaler; heldOutAccuracy: number; heldOutAuroc: number; trainSamples: number; heldOutSamples: number };
+    return { scaler: info.scaler, trained: { predictor, heldOutAccuracy: info.heldOutAccuracy, heldOutAuroc: info.heldOutAuroc, trainSamples: info.trainSamples, heldOutSamples: info.heldOutSamples }, cached: true };
+  }
   const columns = p.features.map((name) => twin.features[name]);
   const scaler = fitScaler(columns);
   const trained = trainPredictor(applyScaler(scaler, columns), twin.generalisation, p.features.length, {
     hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, seed,
   });
-  const entry = { scaler, trained };
-  if (twin.originalDigest) {
-    predictorCache.get(key)?.trained.predictor.dispose();
-    predictorCache.set(key, entry);
+  if (path && existsSync(dirname(path))) {
+    const { predictor, ...rest } = trained;
+    saveSafetensors(path, predictor.network.stateDict(), { predictor: JSON.stringify({ scaler, ...rest }) });
   }
-  return entry;
+  return { scaler, trained, cached: false };
 }
 
 /** Classes whose every member is in the forget set: the gold model cannot know them at all. */
@@ -111,7 +126,7 @@ export const tmu = defineMethod({
     }, p.rebuildTwin);
     lap('twin');
     ctx.progress.log('tmu twin', { cached: twin.cached ? 'yes' : 'no', samples: twin.ids.length, seconds: twin.seconds.total });
-    const { scaler, trained } = predictorFor(twin, p, ctx.seed);
+    const { scaler, trained, cached: predictorCached } = predictorFor(ctx, twin, p, ctx.seed);
     lap('predictor');
 
     // Features of the real problem: Df under Mo, against Mo's features of what remains of each class.
@@ -132,11 +147,17 @@ export const tmu = defineMethod({
         return curriculumFeature(out.logits, out.labels, out.numClasses);
       },
     };
-    const rows = applyScaler(scaler, p.features.map((name) => columns[name]()));
+    let rows: Float32Array;
+    try {
+      rows = applyScaler(scaler, p.features.map((name) => columns[name]()));
+    } finally {
+      twin.curriculum.dispose();
+    }
     lap('features');
 
     // Transfer: P(easy) for Df, split by the twin's hard rate for Df's class mix.
     const easyProbability = trained.predictor.predict(rows);
+    trained.predictor.dispose();
     const whole = wholeClasses(ctx, onForget.labels);
     const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
     const globalRate = twin.generalisation.reduce((wrong, g) => wrong + (g ? 0 : 1), 0) / twin.generalisation.length;
@@ -199,7 +220,7 @@ export const tmu = defineMethod({
         ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
         expectedHardRate: Number(hardRate.toFixed(4)),
         twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource },
-        predictor: { features: p.features, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
+        predictor: { features: p.features, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
         retainUsed: update.retainUsed,
         retainFraction: Number(update.retainFraction.toFixed(4)),
         updateSteps: update.steps,
