@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadForget } from '../../data/forget.js';
-import { isModelDir } from '../../train/modelStore.js';
+import { predictorQuality } from '../../eval/predictorQuality.js';
+import { idsDigest, isModelDir, loadModel } from '../../train/modelStore.js';
+import type { TmuDetails } from '../../unlearn/tmu/tmu.js';
 import { accuracy, predict } from '../../train/predict.js';
 import { consoleProgress } from '../../train/progress.js';
 import { getMethod } from '../../unlearn/methods.js';
@@ -29,6 +31,7 @@ export const unlearnCommand: Command = {
     seed: { type: 'string', description: "seed of the method's randomness", default: '0', value: 'N' },
     'data-dir': { type: 'string', description: 'dataset folder, if not where the model was trained from', value: 'DIR' },
     force: { type: 'boolean', description: 'overwrite a model in --out' },
+    gold: { type: 'string', description: 'evaluation runs: the gold model (retrained without the forget set), to report accuracy on Df against it and, for TMU, the predictor\'s accuracy and AUROC against its real correctness', value: 'DIR' },
   },
   async run(flags) {
     const modelDir = requireString(flags, 'model');
@@ -50,12 +53,34 @@ export const unlearnCommand: Command = {
     const result = runMethod(ctx, method, rawParams);
     const testAcc = accuracy(predict(result.model, ctx.test, ctx.split.test, { normalize: ctx.normalize }));
     const forgetAcc = accuracy(predict(result.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize }));
+    let diagnostics: Record<string, number> = {};
+    const goldDir = optionalString(flags, 'gold');
+    if (goldDir) {
+      const gold = loadModel(goldDir);
+      try {
+        if (gold.sidecar.excluded?.digest !== idsDigest(ctx.forgetIds)) throw new UsageError(`--gold ${goldDir} was not trained without exactly this forget set`);
+        const goldOnForget = predict(gold.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize });
+        const muOnForget = predict(result.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize });
+        const goldCorrect = Uint8Array.from(goldOnForget.labels, (label, i) => (goldOnForget.predicted[i] === label ? 1 : 0));
+        let agree = 0;
+        muOnForget.predicted.forEach((value, i) => { if (value === goldOnForget.predicted[i]) agree++; });
+        diagnostics = { goldForgetAcc: accuracy(goldOnForget), forgetGap: Math.abs(forgetAcc - accuracy(goldOnForget)), agreement: (100 * agree) / ctx.forgetIds.length };
+        const details = result.details as TmuDetails | undefined;
+        if (method.name === 'tmu' && details) {
+          const quality = predictorQuality(details.easyProbability, details.predictedHard, goldCorrect, Uint8Array.from(details.bypassed, (b) => 1 - b));
+          diagnostics = { ...diagnostics, predictorAccuracy: quality.accuracy, predictorAuroc: quality.auroc };
+        }
+      } finally {
+        gold.model.dispose();
+      }
+    }
     const sidecar = saveUnlearned(out, original, ctx, method, result, { testAcc, forgetAcc });
     result.model.dispose();
     original.loaded.model.dispose();
-    const summary = { out, digest: sidecar.digest, parent: sidecar.parent, method: method.name, params: result.params, seconds: Number(result.seconds.toFixed(3)), forget: ctx.forgetIds.length, testAcc, forgetAcc, summary: result.summary };
+    const summary = { out, digest: sidecar.digest, parent: sidecar.parent, method: method.name, params: result.params, seconds: Number(result.seconds.toFixed(3)), forget: ctx.forgetIds.length, testAcc, forgetAcc, summary: result.summary, ...(goldDir ? { gold: diagnostics } : {}) };
     printResult(flags, summary, [
       `${method.name}: forgot ${ctx.forgetIds.length} samples in ${summary.seconds} s; forget acc ${forgetAcc.toFixed(2)}%, test acc ${testAcc.toFixed(2)}%`,
+      ...(goldDir ? [`  against the gold model: ${Object.entries(diagnostics).map(([key, value]) => `${key} ${value.toFixed(3)}`).join(', ')}`] : []),
       ...Object.entries(result.summary).map(([key, value]) => `  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`),
       `model ${out} (sha256 ${sidecar.digest}, parent ${sidecar.parent})`,
     ].join('\n'));
