@@ -21,7 +21,7 @@ export const badTeacher = defineMethod({
     epochs: z.number().int().min(1).default(1).describe('epochs over Df plus the Dr sample'),
     retainMultiple: z.number().min(0).default(5).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
     temperature: z.number().positive().default(1).describe('distillation temperature T'),
-    lr: z.number().positive().default(1e-4).describe('Adam learning rate'),
+    lr: z.number().positive().default(1e-5).describe('Adam learning rate'),
     batchSize: z.number().int().min(1).default(64).describe('batch size'),
   }).strict(),
   unlearn(ctx, params) {

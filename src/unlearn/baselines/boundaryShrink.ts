@@ -60,7 +60,7 @@ export const boundaryShrink = defineMethod({
   params: z.object({
     epsilon: z.number().positive().default(0.1).describe('FGSM step in [0, 1] pixel units'),
     epochs: z.number().int().min(1).default(1).describe('epochs over Df'),
-    lr: z.number().positive().default(0.001).describe('SGD learning rate'),
+    lr: z.number().positive().default(1e-4).describe('SGD learning rate'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
     batchSize: z.number().int().min(1).default(64).describe('batch size'),
   }).strict(),

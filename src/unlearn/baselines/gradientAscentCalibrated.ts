@@ -16,7 +16,7 @@ export const gradientAscentCalibrated = defineMethod({
   description: "Gradient ascent on Df that stops as soon as Mu's accuracy on Df falls to Mo's accuracy on the holdout samples of Df's classes (weighted by Df's class shares): the accuracy the gold model is expected to have on Df. Df accuracy is checked after every checkEvery steps; maxSteps bounds the run.",
   reference: 'Gradient ascent (Thudi et al., EuroS&P 2022) with a holdout-calibrated stop, as proposed in this project (issue 5); cf. the early-stopped GA of Jia et al., NeurIPS 2023',
   params: z.object({
-    lr: z.number().positive().default(0.001).describe('SGD learning rate'),
+    lr: z.number().positive().default(0.01).describe('SGD learning rate'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
     batchSize: z.number().int().min(1).default(64).describe('Df samples per ascent step'),
     checkEvery: z.number().int().min(1).default(1).describe('measure Df accuracy after every this many steps'),

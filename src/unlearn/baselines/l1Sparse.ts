@@ -23,9 +23,9 @@ export const l1Sparse = defineMethod({
   description: 'l1-sparse unlearning: fine-tune on Dr (a sample of retainMultiple x |Df|, 0 = all of Dr) with SGD on CE + gamma_t * ||theta||_1, the l1 strength gamma_t decaying linearly from l1 to 0 over the run (per step), so a sparsity-promoting phase that erodes weights only Df needed is followed by plain fine-tuning.',
   reference: 'Jia et al., "Model Sparsity Can Simplify Machine Unlearning", NeurIPS 2023',
   params: z.object({
-    l1: z.number().min(0).default(5e-4).describe('initial l1 strength gamma (decays linearly to 0)'),
+    l1: z.number().min(0).default(1e-4).describe('initial l1 strength gamma (decays linearly to 0)'),
     epochs: z.number().int().min(1).default(2).describe('epochs over the Dr sample'),
-    retainMultiple: z.number().min(0).default(0).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
+    retainMultiple: z.number().min(0).default(20).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
     lr: z.number().positive().default(0.01).describe('SGD learning rate'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
     weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),

@@ -16,9 +16,9 @@ export const neggradPlus = defineMethod({
   description: 'NegGrad+: fine-tune on the loss alpha * CE(Dr batch) - (1 - alpha) * CE(Df batch), pairing every retain batch with a forget batch (Df cycled). The Dr term keeps utility while the negated Df term erases the forget set. Trains on a random Dr sample of retainMultiple x |Df| (0: all of Dr).',
   reference: 'Kurmanji et al., "Towards Unbounded Machine Unlearning", NeurIPS 2023 (NegGrad+ baseline)',
   params: z.object({
-    epochs: z.number().int().min(1).default(2).describe('epochs over the Dr sample'),
-    retainMultiple: z.number().min(0).default(5).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
-    alpha: z.number().min(0).max(1).default(0.9).describe('weight of the Dr loss; 1 - alpha weighs the negated Df loss'),
+    epochs: z.number().int().min(1).default(1).describe('epochs over the Dr sample'),
+    retainMultiple: z.number().min(0).default(20).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
+    alpha: z.number().min(0).max(1).default(0.95).describe('weight of the Dr loss; 1 - alpha weighs the negated Df loss'),
     lr: z.number().positive().default(0.01).describe('SGD learning rate'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
     weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),

@@ -55,8 +55,8 @@ export const salun = defineMethod({
   reference: 'Fan et al., "SalUn: Empowering Machine Unlearning via Gradient-based Weight Saliency in Both Image Classification and Generation", ICLR 2024',
   params: z.object({
     saliencyFraction: z.number().gt(0).max(1).default(0.5).describe('share of weights (by |grad of the forget loss|) that may change'),
-    epochs: z.number().int().min(1).default(2).describe('epochs over Df plus the Dr sample'),
-    retainMultiple: z.number().min(0).default(5).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
+    epochs: z.number().int().min(1).default(1).describe('epochs over Df plus the Dr sample'),
+    retainMultiple: z.number().min(0).default(50).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
     lr: z.number().positive().default(0.01).describe('SGD learning rate'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
     weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),

@@ -23,7 +23,7 @@ export const scrub = defineMethod({
     temperature: z.number().positive().default(4).describe('distillation temperature T'),
     klWeight: z.number().min(0).default(1).describe('weight of KL(teacher || student) in the min steps'),
     ceWeight: z.number().min(0).default(1).describe('weight of the cross-entropy on Dr in the min steps'),
-    lr: z.number().positive().default(0.005).describe('SGD learning rate'),
+    lr: z.number().positive().default(5e-4).describe('SGD learning rate'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
     weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),
     batchSize: z.number().int().min(1).default(64).describe('Dr batch size (min steps)'),
