@@ -33,7 +33,7 @@ export const TMU_BIN = join(REPO_ROOT, 'bin', 'tmu.mjs');
 /** The real Fashion-MNIST files installed by Debian's dataset-fashion-mnist. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** Sizes of the subset. */
-export const SUBSET = { train: 1200, test: 200 } as const;
+export const SUBSET = { train: 1200, test: 1000 } as const;
 
 /** A temporary folder removed when the test file finishes (call at the top level). */
 export function tempDir(prefix = 'tmu-unlearn-'): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Tensor, abs, cat, crossEntropy, dispose, ge, noGrad, tidy, topk, zerosLike } from '../../tensor/index.js';
+import { type Tensor, abs, cat, crossEntropy, dispose, noGrad, splitWithSizes, tidy, topk, zerosLike } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 import type { Classifier } from '../../models/classifier.js';
 import { forEachBatch } from '../batches.js';
@@ -9,8 +9,9 @@ import { defineMethod } from '../method.js';
 import { deriveSeed, randomLabelFineTune } from './shared.js';
 
 /**
- * Weight saliency masks: |gradient of the Df loss| accumulated over Df, thresholded globally (across
- * every parameter) at the top `fraction`. One float 0/1 mask per parameter, in `parameters()` order.
+ * Weight saliency masks: |gradient of the Df loss| accumulated over Df; the top `fraction` of all
+ * weights (one global ranking across every parameter, ties at the threshold broken by topk) are
+ * salient. One float 0/1 mask per parameter, in `parameters()` order.
  */
 export function saliencyMasks(ctx: UnlearnContext, model: Classifier, fraction: number, batchSize: number): { masks: Tensor[]; threshold: number; salient: number; total: number } {
   const parameters = model.parameters();
@@ -32,12 +33,13 @@ export function saliencyMasks(ctx: UnlearnContext, model: Classifier, fraction: 
     const flat = cat(magnitudes.map((m) => m.reshape([-1])));
     const total = flat.numel;
     const k = Math.max(1, Math.min(total, Math.round(fraction * total)));
-    const [values] = topk(flat, k, 0, true, true);
+    // Exactly the k largest: a threshold alone would also take every tie at it (often the many exact
+    // zeros of dead units when Df is small), so the mask is built from the top-k indices.
+    const [values, indices] = topk(flat, k, 0, true, true);
     const threshold = values.select(0, k - 1).item();
-    const masks = magnitudes.map((m) => ge(m, threshold).float());
-    let salient = 0;
-    for (const mask of masks) salient += mask.sum().item();
-    return { masks, threshold, salient, total };
+    const chosen = zerosLike(flat).scatterValue(0, indices, 1);
+    const masks = splitWithSizes(chosen, parameters.map((p) => p.numel), 0).map((part, i) => part.reshape(parameters[i]!.shape));
+    return { masks, threshold, salient: k, total };
   }));
   model.zeroGrad();
   model.train(wasTraining);
