@@ -11,6 +11,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./commands/bench.js')).benchCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   info: async () => (await import('./commands/info.js')).infoCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  ledger: async () => (await import('./commands/ledger.js')).ledgerCommand,
 };
 
 function mainHelp(): string {

@@ -1,0 +1,71 @@
+/**
+ * The compliance report of one deletion request: what was asked to be forgotten, by whom and why, which
+ * job and method forgot it, from which model version to which, with what evidence (the evaluation and
+ * pilot reports), where it stands, every ledger event about it, and whether the ledger verifies.
+ *
+ * @module
+ */
+
+import type { LedgerEvent, Ledger } from './ledger.js';
+import { getJob, type JobRecord, listReports, type ReportRecord, getPilot, type PilotRecord } from './jobs.js';
+import { getModel, getVersion, type ModelRecord, type VersionRecord } from './models.js';
+import { getRequest, type RequestRecord, requestSampleIds } from './requests.js';
+import { verifyLedger, type VerifyResult } from './verify.js';
+
+/** Format tag of the compliance report. */
+export const COMPLIANCE_FORMAT = 'tmu-compliance/1';
+
+/** The compliance report of a deletion request. */
+export interface ComplianceReport {
+  format: typeof COMPLIANCE_FORMAT;
+  generatedAt: string;
+  request: RequestRecord & { ids: string[] };
+  model: ModelRecord;
+  /** The jobs that processed the request, oldest first (an interrupted job is followed by its re-run). */
+  jobs: JobRecord[];
+  /** The version produced for the request (null while queued or running) and the one it replaced. */
+  version: VersionRecord | null;
+  parentVersion: VersionRecord | null;
+  /** The version serving predictions now. */
+  productionVersion: VersionRecord;
+  /** Whether the request's forgetting is in production now. */
+  inProduction: boolean;
+  reports: ReportRecord[];
+  pilot: PilotRecord | null;
+  /** Every event about the request, its jobs, its version and its model, in ledger order. */
+  events: LedgerEvent[];
+  verification: VerifyResult;
+}
+
+/** Builds the compliance report of request `id`; an unknown id is an error. */
+export function complianceReport(ledger: Ledger, id: string): ComplianceReport {
+  const request = getRequest(ledger, id);
+  if (!request) throw new Error(`unknown deletion request '${id}'`);
+  const model = getModel(ledger, request.modelId)!;
+  const jobIds = (ledger.db.prepare('SELECT job_id FROM job_requests jr JOIN jobs j ON j.id = jr.job_id WHERE request_id = ? ORDER BY j.started_at').all(id) as { job_id: string }[]).map((row) => row.job_id);
+  const jobs = jobIds.map((jobId) => getJob(ledger, jobId)!);
+  const version = request.versionId ? getVersion(ledger, request.versionId) : null;
+  const parentVersion = version?.parentId ? getVersion(ledger, version.parentId) : null;
+  const productionVersion = getVersion(ledger, model.productionVersion)!;
+  let inProduction = false;
+  for (let cursor: VersionRecord | null = productionVersion; cursor && version; cursor = cursor.parentId ? getVersion(ledger, cursor.parentId) : null) {
+    if (cursor.id === version.id) inProduction = true;
+  }
+  const reports = jobs.flatMap((job) => listReports(ledger, { jobId: job.id }));
+  const subjects = [id, ...jobIds, ...(version ? [version.id] : []), ...reports.map((report) => report.id), model.id];
+  return {
+    format: COMPLIANCE_FORMAT,
+    generatedAt: new Date().toISOString(),
+    request: { ...request, ids: requestSampleIds(ledger, id) },
+    model,
+    jobs,
+    version,
+    parentVersion,
+    productionVersion,
+    inProduction,
+    reports,
+    pilot: version ? getPilot(ledger, version.id) : null,
+    events: ledger.events({ subjects }),
+    verification: verifyLedger(ledger),
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * Predictions from a model's production version, and the pilot: while a candidate is piloting, it
+ * answers the same inputs in shadow (its answers are never returned) and the disagreements are counted.
+ *
+ * @module
+ */
+
+import { ImageDataset } from '../data/dataset.js';
+import { loadDataset, type LoadedDataset } from '../data/registry.js';
+import type { Classifier } from '../models/classifier.js';
+import { runningPilot } from '../ledger/jobs.js';
+import { getModel, getVersion, type VersionRecord } from '../ledger/models.js';
+import { loadModel, type ModelSidecar } from '../train/modelStore.js';
+import { predict } from '../train/predict.js';
+import type { DeletionService } from './deletionService.js';
+import { notFound, unprocessable } from './errors.js';
+
+/** A predict call: dataset sample ids, or raw images (pixel values 0-255, CHW order, flattened). */
+export type PredictInput = { ids: string[]; inputs?: undefined } | { inputs: number[][]; ids?: undefined };
+
+/** One prediction. */
+export interface Prediction {
+  label: number;
+  className: string;
+  probabilities: number[];
+}
+
+/** What a predict call returns. */
+export interface PredictResponse {
+  model: string;
+  version: string;
+  predictions: Prediction[];
+}
+
+interface Loaded {
+  model: Classifier;
+  sidecar: ModelSidecar;
+}
+
+/** Keeps the models in use loaded and answers predict calls. */
+export class ModelServing {
+  private readonly models = new Map<string, Loaded>();
+  private readonly datasets = new Map<string, LoadedDataset>();
+
+  constructor(private readonly service: DeletionService) {}
+
+  private loaded(version: VersionRecord): Loaded {
+    let entry = this.models.get(version.id);
+    if (!entry) {
+      const { model, sidecar } = loadModel(this.service.paths.absolute(version.path));
+      if (sidecar.digest !== version.digest) {
+        model.dispose();
+        throw new Error(`version ${version.id}: the weights' digest differs from the ledger's (the files changed)`);
+      }
+      model.eval();
+      entry = { model, sidecar };
+      this.models.set(version.id, entry);
+      this.evict();
+    }
+    return entry;
+  }
+
+  /** Keeps only production and piloting versions in memory. */
+  private evict(): void {
+    const keep = new Set<string>();
+    for (const model of this.service.listModelViews()) {
+      keep.add(model.productionVersion);
+      if (model.pilot) keep.add(model.pilot.versionId);
+    }
+    for (const [id, entry] of this.models) {
+      if (!keep.has(id)) {
+        entry.model.dispose();
+        this.models.delete(id);
+      }
+    }
+  }
+
+  private dataset(sidecar: ModelSidecar): LoadedDataset {
+    const key = `${sidecar.dataset.name}|${sidecar.dataset.dataDir ?? ''}`;
+    let data = this.datasets.get(key);
+    if (!data) {
+      data = loadDataset(sidecar.dataset.name, sidecar.dataset.dataDir ? { dataDir: sidecar.dataset.dataDir } : {});
+      this.datasets.set(key, data);
+    }
+    return data;
+  }
+
+  /** The images of a predict call as a dataset, validated against the model's input shape. */
+  private inputsOf(sidecar: ModelSidecar, input: PredictInput): { dataset: ImageDataset; ids: string[] } {
+    const data = this.dataset(sidecar);
+    if (input.ids) {
+      const unknown: string[] = [];
+      const train: string[] = [];
+      for (const id of input.ids) {
+        if (data.train.has(id)) train.push(id);
+        else if (!data.test.has(id)) unknown.push(id);
+      }
+      if (unknown.length > 0) throw unprocessable(`unknown sample ids: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`, { unknown: { ids: unknown.slice(0, 100), count: unknown.length } });
+      // Mixed partitions are answered in the caller's order from one dataset built for the call.
+      const images = new Uint8Array(input.ids.length * data.train.imageSize);
+      input.ids.forEach((id, i) => {
+        const source = data.train.has(id) ? data.train : data.test;
+        images.set(source.imageAt(source.indexOf(id)), i * data.train.imageSize);
+      });
+      return { dataset: this.adHoc(data, images, input.ids.length), ids: this.adHocIds(input.ids.length) };
+    }
+    const size = data.train.imageSize;
+    const images = new Uint8Array(input.inputs.length * size);
+    input.inputs.forEach((row, i) => {
+      if (row.length !== size) throw unprocessable(`inputs[${i}] has ${row.length} values; the model takes ${data.train.channels}x${data.train.height}x${data.train.width} = ${size} pixel values (0-255, CHW order)`);
+      for (let j = 0; j < size; j++) {
+        const value = row[j]!;
+        if (!Number.isInteger(value) || value < 0 || value > 255) throw unprocessable(`inputs[${i}][${j}] is ${value}; pixel values must be integers in 0-255`);
+        images[i * size + j] = value;
+      }
+    });
+    return { dataset: this.adHoc(data, images, input.inputs.length), ids: this.adHocIds(input.inputs.length) };
+  }
+
+  private adHoc(data: LoadedDataset, images: Uint8Array, n: number): ImageDataset {
+    return new ImageDataset({
+      name: 'predict', partition: 'test', images, labels: new Int32Array(n), channels: data.train.channels, height: data.train.height, width: data.train.width, classNames: data.train.classNames,
+    });
+  }
+
+  private adHocIds(n: number): string[] {
+    return Array.from({ length: n }, (_, i) => `predict/test/${i}`);
+  }
+
+  private run(entry: Loaded, dataset: ImageDataset, ids: string[]): { predicted: Int32Array; probabilities: number[][] } {
+    const out = predict(entry.model, dataset, ids, { normalize: entry.sidecar.dataset.normalize, logits: true });
+    const probabilities: number[][] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const row = Array.from(out.logits!.subarray(i * out.numClasses, (i + 1) * out.numClasses));
+      const max = Math.max(...row);
+      const exps = row.map((value) => Math.exp(value - max));
+      const sum = exps.reduce((a, b) => a + b, 0);
+      probabilities.push(exps.map((value) => Number((value / sum).toFixed(6))));
+    }
+    return { predicted: out.predicted, probabilities };
+  }
+
+  /** Answers a predict call from the production version, shadowing a piloting candidate. */
+  predict(modelId: string, input: PredictInput): PredictResponse {
+    const model = getModel(this.service.ledger, modelId);
+    if (!model) throw notFound('model', modelId);
+    const production = getVersion(this.service.ledger, model.productionVersion)!;
+    const entry = this.loaded(production);
+    const { dataset, ids } = this.inputsOf(entry.sidecar, input);
+    const answer = this.run(entry, dataset, ids);
+    const pilot = runningPilot(this.service.ledger, modelId);
+    if (pilot) {
+      const candidate = this.loaded(getVersion(this.service.ledger, pilot.versionId)!);
+      const shadow = this.run(candidate, dataset, ids);
+      let disagreements = 0;
+      for (let i = 0; i < ids.length; i++) if (shadow.predicted[i] !== answer.predicted[i]) disagreements++;
+      this.service.recordPilot(modelId, ids.length, disagreements);
+    }
+    const classNames = dataset.classNames;
+    return {
+      model: modelId,
+      version: production.id,
+      predictions: Array.from(answer.predicted, (label, i) => ({ label, className: classNames[label] ?? String(label), probabilities: answer.probabilities[i]! })),
+    };
+  }
+
+  /** Frees every loaded model. */
+  close(): void {
+    for (const entry of this.models.values()) entry.model.dispose();
+    this.models.clear();
+  }
+}

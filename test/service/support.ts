@@ -1,0 +1,189 @@
+/**
+ * Helpers of the service tests: a real service (`tmu serve` as a child process, on loopback, with a real
+ * SQLite ledger) over a small CNN trained on a tiny real Fashion-MNIST subset, three API tokens, and
+ * helpers to call the API.
+ *
+ * @module
+ */
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { Ledger } from '../../src/ledger/ledger.js';
+import { createToken } from '../../src/ledger/tokens.js';
+import { fashionSubset, TMU_BIN } from '../unlearn/support.js';
+
+/** A running test service. */
+export interface TestService {
+  url: string;
+  tokens: { operator: string; requester: string; auditor: string };
+  modelId: string;
+  dir: string;
+  dbPath: string;
+  modelsDir: string;
+  /** The member ids of the registered model, in split order. */
+  members: string[];
+  /** Ids of the model's split that are not members (holdout and test). */
+  nonMembers: string[];
+  /** The server process (the `tmu serve` child). */
+  process: ChildProcess;
+  /** Server log lines (stderr). */
+  log: string[];
+  stop(): Promise<void>;
+  /** Starts the server again on the same ledger and models (after a crash or stop). */
+  restart(): Promise<void>;
+}
+
+/** Options of {@link startTestService}. */
+export interface TestServiceOptions {
+  batchWindowMs?: number;
+  pilotPredictions?: number;
+  autoPromote?: boolean;
+  method?: string;
+  params?: Record<string, unknown>;
+  bodyLimitBytes?: number;
+  /** Reuse this directory's trained model (from an earlier service) instead of training one. */
+  modelFrom?: string;
+}
+
+let trainedModel: string | null = null;
+
+/** Trains (once per test process) the small CNN the services register. */
+function trainModel(): string {
+  if (trainedModel) return trainedModel;
+  const dir = mkdtempSync(join(tmpdir(), 'tmu-service-model-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const data = fashionSubset(join(dir, 'data'));
+  const out = join(dir, 'base');
+  const result = spawnSync(process.execPath, [TMU_BIN, 'train', '--data-dir', data, '--arch', 'cnn', '--epochs', '8', '--seed', '0', '--out', out, '--json'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `training the test model failed: ${result.stderr.split('\n').filter(Boolean).pop()}`);
+  trainedModel = out;
+  return out;
+}
+
+async function launch(service: { dbPath: string; modelsDir: string; configPath: string; log: string[] }): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [TMU_BIN, 'serve', '--db', service.dbPath, '--models', service.modelsDir, '--config', service.configPath, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  createInterface({ input: child.stderr! }).on('line', (line) => service.log.push(line));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tmu serve did not start in 60 s:\n${service.log.slice(-5).join('\n')}`)), 60_000);
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tmu serve exited with ${code}:\n${service.log.slice(-5).join('\n')}`));
+    });
+  });
+  return { child, url };
+}
+
+/** Starts a service with a registered model `fmnist-cnn` and one token per role. */
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const dir = mkdtempSync(join(tmpdir(), 'tmu-service-'));
+  const modelsDir = join(dir, 'models');
+  mkdirSync(modelsDir);
+  // The registered model is a copy inside the models directory (versions are written next to it).
+  const source = options.modelFrom ?? trainModel();
+  spawnSync('cp', ['-r', source, join(modelsDir, 'base')]);
+  const dbPath = join(dir, 'ledger.sqlite');
+  const ledger = Ledger.open(dbPath);
+  const tokens = {
+    operator: createToken(ledger, { name: 'ops', role: 'operator' }).secret,
+    requester: createToken(ledger, { name: 'customer-care', role: 'requester' }).secret,
+    auditor: createToken(ledger, { name: 'dpo', role: 'auditor' }).secret,
+  };
+  ledger.close();
+  const configPath = join(dir, 'service.json');
+  writeFileSync(configPath, JSON.stringify({
+    batchWindowMs: options.batchWindowMs ?? 300,
+    pollMs: 50,
+    pilotPredictions: options.pilotPredictions ?? 0,
+    autoPromote: options.autoPromote ?? false,
+    method: options.method ?? 'tmu',
+    params: options.params ?? {},
+    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+  }));
+  const log: string[] = [];
+  let { child, url } = await launch({ dbPath, modelsDir, configPath, log });
+  const split = JSON.parse(readFileSync(join(modelsDir, 'base', 'split.json'), 'utf8')) as { member: string[]; holdout: string[]; test: string[] };
+  const service: TestService = {
+    url, tokens, modelId: 'fmnist-cnn', dir, dbPath, modelsDir, members: split.member, nonMembers: [...split.holdout, ...split.test], process: child, log,
+    async stop() {
+      if (service.process.exitCode === null && service.process.signalCode === null) {
+        const exited = new Promise((resolve) => service.process.once('exit', resolve));
+        service.process.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      ({ child, url } = await launch({ dbPath, modelsDir, configPath, log }));
+      service.process = child;
+      service.url = url;
+    },
+  };
+  const registered = await api(service, 'POST', '/v1/models', { token: tokens.operator, body: { id: service.modelId, path: 'base' } });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  return service;
+}
+
+/** An API call's answer. */
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** Calls the API; `body` is sent as JSON unless `raw` text is given. */
+export async function api(service: Pick<TestService, 'url'>, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let payload: string | undefined;
+  if (options.raw !== undefined) payload = options.raw;
+  else if (options.body !== undefined) payload = JSON.stringify(options.body);
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${service.url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON (the dashboard, a compliance page): keep the text.
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+const used = new WeakMap<TestService, number>();
+
+/** The next `count` member ids no earlier call of this helper handed out for `service`. */
+export function freshMembers(service: TestService, count: number): string[] {
+  const start = used.get(service) ?? 0;
+  used.set(service, start + count);
+  assert.ok(start + count <= service.members.length, 'ran out of member ids');
+  return service.members.slice(start, start + count);
+}
+
+/** Polls a request until its status is one of `statuses`. */
+export async function waitForStatus(service: TestService, id: string, statuses: readonly string[], timeoutMs = 120_000): Promise<{ id: string; status: string; body: any }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ApiResponse | null = null;
+  while (Date.now() < deadline) {
+    last = await api(service, 'GET', `/v1/deletion-requests/${id}`, { token: service.tokens.auditor });
+    if (last.status === 200 && statuses.includes(last.body.request.status)) return { id, status: last.body.request.status, body: last.body };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`request ${id} did not reach ${statuses.join('/')} in ${timeoutMs} ms (last: ${JSON.stringify(last?.body?.request ?? last?.body)}); server log tail:\n${service.log.slice(-8).join('\n')}`);
+}
+
+/** Files a deletion request of `count` member ids of the test model and waits until it reaches one of `statuses`. */
+export async function fileAndWait(service: TestService, count: number, statuses: string[], timeoutMs?: number): Promise<{ id: string; status: string }> {
+  const filed = await api(service, 'POST', '/v1/deletion-requests', { token: service.tokens.requester, body: { model: service.modelId, ids: freshMembers(service, count), reason: 'test: customer asked to be forgotten' } });
+  assert.equal(filed.status, 202, JSON.stringify(filed.body));
+  const { id, status } = await waitForStatus(service, filed.body.request.id, statuses, timeoutMs);
+  return { id, status };
+}
