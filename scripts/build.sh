@@ -9,4 +9,10 @@ if [ ! -f native/build/Makefile ] || [ native/binding.gyp -nt native/build/Makef
   printf '%s' "${LIBTORCH:-}" > native/build/.libtorch
 fi
 (cd native && npx --no-install node-gyp build -j "$(nproc)")
+# better-sqlite3 (the ledger) compiles SQLite from its package; npm may skip dependencies' install
+# scripts (npm 11 asks for approval), and its prebuilt download needs the internet: build it here if absent.
+if [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+  echo "tmu build: compiling better-sqlite3 (SQLite) from source" >&2
+  (cd node_modules/better-sqlite3 && npx --no-install node-gyp rebuild --release -j "$(nproc)" >&2)
+fi
 npx --no-install tsc -p tsconfig.json

@@ -64,7 +64,7 @@ export class JobRunner {
   private launch(modelId: string, spec: JobSpec): void {
     const started = performance.now();
     rmSync(spec.resultPath, { force: true });
-    const child = spawn(process.execPath, [WORKER, this.service.specPath(spec.jobId)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [WORKER, this.service.specPath(spec.jobId)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMU_JOB_PARENT_PID: String(process.pid) } });
     const job = { jobId: spec.jobId, modelId, startedAt: Date.now(), progress: null as Record<string, unknown> | null, child };
     this.running.set(modelId, job);
     let lastError = '';

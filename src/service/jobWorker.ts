@@ -32,10 +32,12 @@ function writeResult(path: string, result: JobResult): void {
 /**
  * A `kill -9` of the service cannot be forwarded; an orphaned worker would keep computing a job the
  * restarted service re-runs anyway. A thread (the main one is busy in synchronous libtorch calls) kills
- * the process as soon as its parent is gone.
+ * the process as soon as its parent is gone. The service passes its pid in TMU_JOB_PARENT_PID: the
+ * service may already be gone by the time this process has loaded libtorch.
  */
 function dieWithParent(): void {
-  const parent = process.ppid;
+  const parent = Number(process.env.TMU_JOB_PARENT_PID ?? process.ppid);
+  if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL');
   const watch = `setInterval(() => { if (process.ppid !== ${parent}) process.kill(process.pid, 'SIGKILL'); }, 100);`;
   new Worker(watch, { eval: true }).unref();
 }

@@ -46,6 +46,7 @@ export interface TestServiceOptions {
   method?: string;
   params?: Record<string, unknown>;
   bodyLimitBytes?: number;
+  maxPilotDisagreement?: number;
   /** Reuse this directory's trained model (from an earlier service) instead of training one. */
   modelFrom?: string;
 }
@@ -103,10 +104,13 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     batchWindowMs: options.batchWindowMs ?? 300,
     pollMs: 50,
     pilotPredictions: options.pilotPredictions ?? 0,
+    // The tiny test model moves a lot under any update; the gates' thresholds are unit-tested elsewhere.
+    gates: { maxTestAccDrop: 100, miaTolerance: 100 },
     autoPromote: options.autoPromote ?? false,
     method: options.method ?? 'tmu',
     params: options.params ?? {},
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...(options.maxPilotDisagreement !== undefined ? { maxPilotDisagreement: options.maxPilotDisagreement } : {}),
   }));
   const log: string[] = [];
   let { child, url } = await launch({ dbPath, modelsDir, configPath, log });
