@@ -11,39 +11,28 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
 
 import { renderHtml } from '../../src/eval/html.js';
 import { sampleReport } from './sample.js';
+import { chromiumSkip, launchChromium, requireChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHARTS = ['gaps', 'cost', 'roc', 'predictor-scatter-predictor', 'predictor-scatter-gold'] as const;
 
-function aptAvailable(): boolean {
-  return spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-const skip = !existsSync(CHROMIUM) && !aptAvailable() ? `${CHROMIUM} is missing and apt-get is unavailable here, so chromium cannot be installed` : false;
+const skip = chromiumSkip;
 
 test('report.html renders every chart as a non-empty SVG in headless Chromium with no console errors, page errors or network requests', { skip, timeout: 60_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it with scripts/setup.sh --test (apt-get install --no-install-recommends chromium)`);
+  requireChromium();
   const dir = mkdtempSync(join(tmpdir(), 'tmu-report-html-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'report.html');
   writeFileSync(file, renderHtml(sampleReport()));
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const browser = await launchChromium(dir, { width: 1280, height: 900 });
   try {
     const page = browser.pages()[0] ?? await browser.newPage();
     const problems: string[] = [];

@@ -18,6 +18,19 @@ import Database from 'better-sqlite3';
 import { api, freshMembers, startTestService, type TestService } from './support.js';
 import { TMU_BIN } from '../unlearn/support.js';
 
+/** Runs `task(0..count-1)` on a bounded pool of `concurrency` clients; results in index order. */
+async function inPool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  }));
+  return results;
+}
+
 describe('deletion-request API', { timeout: 600_000 }, () => {
   let service: TestService;
   before(async () => {
@@ -99,28 +112,15 @@ describe('deletion-request API', { timeout: 600_000 }, () => {
 
   test('200 concurrent deletion requests are all recorded exactly once, and idempotent retries make no duplicates', async () => {
     const ids = freshMembers(service, 200);
-    const results: { status: number; id: string }[] = new Array(200);
-    let next = 0;
-    // A bounded pool of 25 clients, each filing until the 200 are done.
-    await Promise.all(Array.from({ length: 25 }, async () => {
-      while (next < ids.length) {
-        const i = next++;
-        const response = await file([ids[i]!], { key: `concurrent-${i}` });
-        results[i] = { status: response.status, id: response.body.request?.id };
-      }
-    }));
+    const fileAll = () => inPool(ids.length, 25, async (i) => {
+      const response = await file([ids[i]!], { key: `concurrent-${i}` });
+      return { status: response.status, id: response.body.request?.id as string };
+    });
+    const results = await fileAll();
     assert.deepEqual([...new Set(results.map((r) => r.status))], [202]);
     assert.equal(new Set(results.map((r) => r.id)).size, 200);
     // Retries (same key, same body) return the first request; the same key with another body is refused.
-    next = 0;
-    const retries: { status: number; id: string }[] = new Array(200);
-    await Promise.all(Array.from({ length: 25 }, async () => {
-      while (next < ids.length) {
-        const i = next++;
-        const response = await file([ids[i]!], { key: `concurrent-${i}` });
-        retries[i] = { status: response.status, id: response.body.request?.id };
-      }
-    }));
+    const retries = await fileAll();
     assert.deepEqual([...new Set(retries.map((r) => r.status))], [200]);
     assert.deepEqual(retries.map((r) => r.id), results.map((r) => r.id));
     const reused = await file([ids[0]!, ids[1]!], { key: 'concurrent-0' });

@@ -13,23 +13,18 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 import { fileAndWait, startTestService } from './support.js';
+import { chromiumSkip, launchChromium, requireChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
-function aptAvailable(): boolean {
-  return spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-const skip = !existsSync(CHROMIUM) && !aptAvailable() ? `${CHROMIUM} is missing and apt-get is unavailable here, so chromium cannot be installed` : false;
+const skip = chromiumSkip;
 
 /** A new tab that records console errors and warnings, page errors and every URL it requests. */
 async function watchedPage(browser: BrowserContext): Promise<{ page: Page; problems: string[]; requests: string[] }> {
@@ -43,19 +38,14 @@ async function watchedPage(browser: BrowserContext): Promise<{ page: Page; probl
 }
 
 test('the dashboard shows models, requests, a request\'s evaluation charts and the ledger\'s verification in headless Chromium with no errors', { skip, timeout: 300_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it with scripts/setup.sh --test (apt-get install --no-install-recommends chromium)`);
+  requireChromium();
   const service = await startTestService();
   after(() => service.stop());
   const filed = await fileAndWait(service, 12, ['evaluated', 'piloting', 'promoted', 'rejected'], 240_000);
 
   const dir = mkdtempSync(join(tmpdir(), 'tmu-dashboard-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
+  const browser = await launchChromium(dir, { width: 1400, height: 1000 });
   try {
     // 1. An auditor sees everything.
     const { page, problems, requests } = await watchedPage(browser);

@@ -24,8 +24,8 @@ async function production(service: TestService): Promise<string> {
   return model.body.productionVersion;
 }
 
-test('requests are merged into one job, evaluated, piloted, promoted, served, exported and rolled back', { timeout: 600_000 }, async () => {
-  const service = await startTestService({ batchWindowMs: 1500, pilotPredictions: 30, maxPilotDisagreement: 1 });
+test('requests are merged into one job, evaluated (with the exact audit), piloted, promoted, served, exported and rolled back', { timeout: 600_000 }, async () => {
+  const service = await startTestService({ batchWindowMs: 1500, pilotPredictions: 30, maxPilotDisagreement: 1, audit: true });
   after(() => service.stop());
   const root = await production(service);
   const file = async (ids: string[]) => (await api(service, 'POST', '/v1/deletion-requests', { token: service.tokens.requester, body: { model: service.modelId, ids, reason: 'erasure request' } })).body.request.id as string;
@@ -44,6 +44,10 @@ test('requests are merged into one job, evaluated, piloted, promoted, served, ex
   assert.equal(report.passed, true);
   assert.equal(report.metrics.newIds, 12);
   assert.equal(report.metrics.easy + report.metrics.hard, 12, 'TMU split the forgotten ids into easy and hard');
+  // The exact audit retrained the gold model without the 12 ids and compared.
+  assert.ok(report.audit, 'the audit ran');
+  assert.ok(report.audit.goldTestAcc > 50 && report.audit.agreement >= 0 && report.audit.agreement <= 100, JSON.stringify(report.audit));
+  assert.ok(Math.abs(report.audit.forgetGap - Math.abs(report.audit.goldForgetAcc - report.metrics.candidateForgetAcc)) < 1e-9);
   assert.equal(existsSync(join(service.modelsDir, a.body.version.path, 'model.safetensors')), true);
 
   // The pilot: production answers, the candidate shadows; promotion waits for it.

@@ -47,6 +47,8 @@ export interface TestServiceOptions {
   params?: Record<string, unknown>;
   bodyLimitBytes?: number;
   maxPilotDisagreement?: number;
+  /** Retrain the gold model per job (the exact audit). */
+  audit?: boolean;
   /** Reuse this directory's trained model (from an earlier service) instead of training one. */
   modelFrom?: string;
 }
@@ -110,6 +112,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     method: options.method ?? 'tmu',
     params: options.params ?? {},
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...(options.audit ? { audit: true } : {}),
     ...(options.maxPilotDisagreement !== undefined ? { maxPilotDisagreement: options.maxPilotDisagreement } : {}),
   }));
   const log: string[] = [];
