@@ -37,6 +37,9 @@ export const ops = [
   op('cudaAvailable', '', 'bool', 'at::hasCUDA()', { internal: true }),
   op('setGradEnabled', 'bool enabled', 'bool', 'SetGradEnabled(enabled)', { internal: true }),
   op('isGradEnabled', '', 'bool', 'IsGradEnabled()', { internal: true }),
+  op('enterInferenceMode', '', 'void', 'EnterInferenceMode()', { internal: true }),
+  op('exitInferenceMode', '', 'void', 'ExitInferenceMode()', { internal: true }),
+  op('isInferenceMode', '', 'bool', 'c10::InferenceMode::is_enabled()', { internal: true }),
 
   // ---- creation ----
   op('fromTypedArray', 'TypedArray data, int[] shape, Dtype dtype, Device device', 'Tensor', 'FromTypedArray(data, shape, dtype, device)', { internal: true }),

@@ -1,6 +1,6 @@
 /**
  * The tmu side of the engine benchmark: the same models, data, optimizer and loops as
- * bench/engine_pytorch.py, written the way tmu code is (tidy per step, noGrad for inference).
+ * bench/engine_pytorch.py, written the way tmu code is (tidy per step, inferenceMode for inference).
  *
  * @module
  */
@@ -9,7 +9,7 @@ import type { ImageDataset } from '../../src/data/dataset.js';
 import type { Classifier } from '../../src/models/classifier.js';
 import { createModel } from '../../src/models/index.js';
 import { SGD } from '../../src/optim/index.js';
-import { type Tensor, crossEntropy, manualSeed, noGrad, setNumThreads, tensor, tidy, zeros } from '../../src/tensor/index.js';
+import { type Tensor, crossEntropy, inferenceMode, manualSeed, setNumThreads, tensor, tidy, zeros } from '../../src/tensor/index.js';
 import type { Chunk, EngineRunner, ModelName } from './common.js';
 
 /** Fashion-MNIST normalisation, as bench/engine_pytorch.py. */
@@ -116,7 +116,7 @@ export class TmuRunner implements EngineRunner {
     return lossValue;
   }
 
-  /** One inference batch (call in eval mode under noGrad). */
+  /** One inference batch (call in eval mode under inferenceMode, as PyTorch's side runs under torch.inference_mode). */
   inferStep(): void {
     const start = this.#inferCursor.take();
     tidy(() => {
@@ -143,7 +143,7 @@ export class TmuRunner implements EngineRunner {
 
   async infer(budget: number, warmup: number): Promise<Chunk> {
     this.model.eval();
-    return noGrad(() => {
+    return inferenceMode(() => {
       for (let k = 0; k < warmup; k++) this.inferStep();
       const cpu = process.cpuUsage();
       const started = performance.now();

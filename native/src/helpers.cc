@@ -1,6 +1,9 @@
 #include "helpers.h"
 
 #include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <memory>
+#include <vector>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -122,6 +125,19 @@ bool SetGradEnabled(bool enabled) {
 }
 
 bool IsGradEnabled() { return c10::GradMode::is_enabled(); }
+
+namespace {
+// c10::InferenceMode is an RAII guard over thread-local state; JS enters and leaves it in separate calls,
+// so the guards live on a stack (every addon call runs on the JS thread).
+std::vector<std::unique_ptr<c10::InferenceMode>> inference_guards;
+}  // namespace
+
+void EnterInferenceMode() { inference_guards.push_back(std::make_unique<c10::InferenceMode>(true)); }
+
+void ExitInferenceMode() {
+  if (inference_guards.empty()) throw std::logic_error("exitInferenceMode without a matching enterInferenceMode");
+  inference_guards.pop_back();
+}
 
 void ZeroGrads(const std::vector<at::Tensor>& parameters) {
   at::NoGradGuard no_grad;

@@ -16,6 +16,9 @@ std::vector<at::Tensor> Grad(const std::vector<at::Tensor>& outputs, const std::
 void SetGrad(at::Tensor& tensor, const c10::optional<at::Tensor>& gradient);
 bool SetGradEnabled(bool enabled);
 bool IsGradEnabled();
+// Inference mode (torch.inference_mode) held across calls: enter/exit must nest (JS try/finally does).
+void EnterInferenceMode();
+void ExitInferenceMode();
 
 /** Zeroes the .grad of each parameter in place (no reallocation on the next backward). */
 void ZeroGrads(const std::vector<at::Tensor>& parameters);

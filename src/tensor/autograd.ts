@@ -11,6 +11,26 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Runs `fn` in inference mode (torch.inference_mode): like {@link noGrad}, and libtorch also skips
+ * autograd's version counters and view tracking, which makes small-batch inference measurably faster.
+ * Tensors created inside are inference tensors: they can never take part in autograd later, so use it
+ * where the results leave as plain numbers (predictions, metrics), not to precompute training inputs.
+ */
+export function inferenceMode<T>(fn: () => T): T {
+  native.enterInferenceMode();
+  try {
+    return fn();
+  } finally {
+    native.exitInferenceMode();
+  }
+}
+
+/** Whether inference mode is on. */
+export function isInferenceMode(): boolean {
+  return native.isInferenceMode();
+}
+
 /** Runs `fn` with gradient recording on (torch.enable_grad), e.g. for PGD inside an eval loop. */
 export function enableGrad<T>(fn: () => T): T {
   const previous = native.setGradEnabled(true);

@@ -8,6 +8,6 @@ export * from './dtype.js';
 export * from './generated/ops.js';
 export { tidy, keep, isKept, dispose, scopeDepth } from './scope.js';
 export type { TensorContainer } from './scope.js';
-export { noGrad, enableGrad, isGradEnabled, grad } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, grad, inferenceMode, isInferenceMode } from './autograd.js';
 export type { GradOptions } from './autograd.js';
 export { manualSeed, setNumThreads, getNumThreads, liveTensors, cudaAvailable } from './runtime.js';

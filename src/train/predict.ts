@@ -1,7 +1,7 @@
 import { Batches, type NormalizeOptions } from '../data/batches.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
-import { noGrad, tidy } from '../tensor/index.js';
+import { inferenceMode, tidy } from '../tensor/index.js';
 import { batchTensors } from './inputs.js';
 
 /** A model's outputs on a set of samples, in the order asked for. */
@@ -40,7 +40,7 @@ export function predict(model: Classifier, dataset: ImageDataset, ids: readonly 
   try {
     const batches = new Batches(dataset, ids, { batchSize: options.batchSize ?? 512, normalize: options.normalize });
     for (const batch of batches) {
-      tidy(() => noGrad(() => {
+      tidy(() => inferenceMode(() => {
         const { inputs } = batchTensors(batch);
         const out = model.forward(inputs);
         numClasses = out.size(1);

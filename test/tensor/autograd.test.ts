@@ -45,6 +45,22 @@ test('noGrad disables recording and restores it afterwards, even on throw', () =
   assert.equal(z.requiresGrad, true);
 });
 
+test('inferenceMode computes like noGrad, nests, and is left even on throw', () => {
+  const x = T.ones([2]).requiresGrad_();
+  const y = T.inferenceMode(() => {
+    assert.equal(T.isInferenceMode(), true);
+    assert.equal(T.isGradEnabled(), false);
+    return T.inferenceMode(() => x.mul(3));
+  });
+  assert.equal(T.isInferenceMode(), false);
+  assert.equal(y.requiresGrad, false);
+  assert.deepEqual(y.toArray(), [3, 3]);
+  assert.throws(() => T.inferenceMode(() => { throw new Error('inside'); }), /inside/);
+  assert.equal(T.isInferenceMode(), false);
+  assert.equal(T.isGradEnabled(), true);
+  assert.equal(x.mul(2).requiresGrad, true, 'recording works again afterwards');
+});
+
 test('detach cuts the graph and isLeaf tells leaves from op results', () => {
   const x = T.ones([2]).requiresGrad_();
   const y = x.mul(2);
