@@ -1,0 +1,81 @@
+/**
+ * The TMU acceptance check over benchmark reports (issue 4): reads the report.json of each scenario of a
+ * `tmu bench` run (e.g. `--preset paper`, one directory per class) and prints JSON with, per scenario and
+ * over all of them, each criterion's measured values and whether it holds:
+ *
+ * - predictor AUROC >= 0.9 on Df against the gold model's real correctness;
+ * - mean Δ_forget <= half of fine-tune's and <= the retrain noise floor + 3 pp;
+ * - agreement with Mg on Df >= the noise floor's agreement - 1 pp; Δ_test <= 1 pp;
+ * - Avg.Gap below fine-tune, random-label and gradient-ascent;
+ * - per-request seconds <= 5% of the gold model's training seconds; twin build <= 50% of it.
+ *
+ * Usage: node dist/bench/tmuAcceptance.js DIR [DIR...]   (each DIR holds a report.json, or subfolders that do)
+ *
+ * @module
+ */
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Report } from '../src/eval/report.js';
+
+function reportsIn(dir: string): { dir: string; report: Report }[] {
+  if (existsSync(join(dir, 'report.json'))) return [{ dir, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report }];
+  return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) => reportsIn(join(dir, entry.name)));
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+/** The mean of a statistic (NaN where it could not be computed). */
+const m = (stat: { mean: number | null } | undefined): number => stat?.mean ?? Number.NaN;
+
+interface Checked {
+  holds: Record<string, boolean | null>;
+  [key: string]: unknown;
+}
+
+function check(report: Report): Checked {
+  const method = (name: string) => report.methods.find((m) => m.name === name);
+  const tmu = method('tmu');
+  if (!tmu) throw new Error(`${report.scenario.name} class ${report.scenario.class}: no tmu in the report`);
+  const floor = report.noiseFloor;
+  const goldSeconds = m(report.models.gold.seconds);
+  const summaries = (tmu.summaries ?? []) as { perRequestSeconds?: number; twin?: { cached: boolean; buildSeconds?: { total: number } } }[];
+  const perRequest = mean(summaries.map((s) => s.perRequestSeconds ?? Number.NaN));
+  const builds = summaries.filter((s) => s.twin && !s.twin.cached).map((s) => s.twin!.buildSeconds!.total);
+  const baselines = ['finetune', 'random-label', 'gradient-ascent'].filter((name) => method(name));
+  const ft = method('finetune');
+  const result: Checked = {
+    holds: {},
+    scenario: report.scenario, seeds: report.seeds,
+    predictorAuroc: round(m(tmu.predictor?.auroc)),
+    deltaForget: { tmu: round(m(tmu.gap.forget)), finetune: ft ? round(m(ft.gap.forget)) : null, floor: floor ? round(m(floor.gap.forget)) : null },
+    agreement: { tmu: round(m(tmu.agreement)), floor: floor ? round(m(floor.agreement)) : null },
+    deltaTest: round(m(tmu.gap.test)),
+    avgGap: Object.fromEntries([['tmu', round(m(tmu.avgGap))], ...baselines.map((name) => [name, round(m(method(name)!.avgGap))])]),
+    seconds: { goldTraining: round(goldSeconds), perRequest: round(perRequest), perRequestShare: round(perRequest / goldSeconds, 4), twinBuilds: builds.map((s) => round(s)), twinShare: builds.length ? round(Math.max(...builds) / goldSeconds, 4) : null },
+  };
+  result.holds = {
+    auroc: m(tmu.predictor?.auroc) >= 0.9,
+    deltaForgetHalfOfFinetune: ft ? m(tmu.gap.forget) <= m(ft.gap.forget) / 2 : null,
+    deltaForgetFloorPlus3: floor ? m(tmu.gap.forget) <= m(floor.gap.forget) + 3 : null,
+    agreementFloorMinus1: floor ? m(tmu.agreement) >= m(floor.agreement) - 1 : null,
+    deltaTest: m(tmu.gap.test) <= 1,
+    avgGapBelowBaselines: baselines.every((name) => m(tmu.avgGap) < m(method(name)!.avgGap)),
+    perRequest5pct: perRequest <= 0.05 * goldSeconds,
+    twin50pct: builds.length ? Math.max(...builds) <= 0.5 * goldSeconds : null,
+  };
+  return result;
+}
+
+const dirs = process.argv.slice(2);
+if (dirs.length === 0) {
+  process.stderr.write('usage: node dist/bench/tmuAcceptance.js DIR [DIR...]\n');
+  process.exit(2);
+}
+const scenarios = dirs.flatMap(reportsIn).map(({ dir, report }) => ({ dir, ...check(report) }));
+const all = (key: string): boolean | null => {
+  const values = scenarios.map((s) => s.holds[key]).filter((v) => v !== null && v !== undefined);
+  return values.length ? values.every(Boolean) : null;
+};
+const keys = Object.keys(scenarios[0]?.holds ?? {});
+process.stdout.write(`${JSON.stringify({ scenarios, holds: Object.fromEntries(keys.map((key) => [key, all(key)])) }, null, 2)}\n`);
