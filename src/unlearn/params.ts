@@ -19,6 +19,17 @@ export function parseParamValue(raw: string): unknown {
   return text;
 }
 
+/** A list parameter given one value on the command line (`features=curriculum`) is a one-item list. */
+function listsWrapped(schema: ParamsSchema, raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  for (const [key, value] of Object.entries(raw)) {
+    let field: z.ZodType | undefined = schema.shape[key] as z.ZodType | undefined;
+    while (field instanceof z.ZodDefault || field instanceof z.ZodOptional) field = field.unwrap() as z.ZodType;
+    if (field instanceof z.ZodArray && value !== undefined && !Array.isArray(value)) out[key] = [value];
+  }
+  return out;
+}
+
 /** Parses `k=v` pairs into an object, rejecting malformed or repeated pairs. */
 export function parseParamPairs(pairs: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -42,7 +53,7 @@ export function resolveParams<S extends ParamsSchema>(method: UnlearningMethod<S
   if (unknown.length > 0) {
     throw new RangeError(`method ${method.name}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (valid: ${valid.join(', ')})`);
   }
-  const parsed = method.params.safeParse(raw);
+  const parsed = method.params.safeParse(listsWrapped(method.params, raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new RangeError(`method ${method.name}: parameter ${issue.path.join('.') || '(params)'}: ${issue.message}`);

@@ -142,6 +142,8 @@ export function meanTrueClassConfidence(ctx: UnlearnContext, model: Classifier, 
 /** SHA-256 of every file in a folder, by name. */
 export function hashFiles(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) out[name] = createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.isFile()) out[entry.name] = createHash('sha256').update(readFileSync(join(dir, entry.name))).digest('hex');
+  }
   return out;
 }

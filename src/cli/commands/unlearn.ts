@@ -27,6 +27,7 @@ export const unlearnCommand: Command = {
     forget: { type: 'string', description: 'forget-set file ({"ids": [...]} or a JSON array of member ids)', value: 'FILE' },
     method: { type: 'string', description: 'unlearning method (see tmu methods)', default: 'tmu', value: 'NAME' },
     param: { type: 'string', multiple: true, description: 'method parameter key=value', value: 'K=V' },
+    features: { type: 'string', description: 'TMU: features of the predictor, comma-separated (distance, adversarial, curriculum; default all three); same as --param features=...', value: 'LIST' },
     out: { type: 'string', description: 'directory for the unlearned model', value: 'DIR' },
     seed: { type: 'string', description: "seed of the method's randomness", default: '0', value: 'N' },
     'data-dir': { type: 'string', description: 'dataset folder, if not where the model was trained from', value: 'DIR' },
@@ -41,6 +42,11 @@ export const unlearnCommand: Command = {
     if (isModelDir(out) && !flags.force) throw new UsageError(`${out} already holds a model; use --force to overwrite it`);
     const method = getMethod(optionalString(flags, 'method') ?? 'tmu');
     const rawParams = parseParamPairs((flags.param as string[] | undefined) ?? []);
+    const features = optionalString(flags, 'features');
+    if (features !== undefined) {
+      if ('features' in rawParams) throw new UsageError('give the features once: --features or --param features=..., not both');
+      rawParams.features = features.split(',').map((name) => name.trim()).filter(Boolean);
+    }
     resolveParams(method, rawParams);
     const seed = intFlag(flags, 'seed', 0, 0);
     const forget = loadForget(forgetFile);

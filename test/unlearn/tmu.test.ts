@@ -1,0 +1,141 @@
+/**
+ * TMU end to end through the CLI on a small CNN trained on a tiny real Fashion-MNIST subset: the summary
+ * (easy/hard split sizes, seconds per step), the twin amortised across requests and rebuilt when asked,
+ * feature selection, the whole-class bypass, the gold-model diagnostics, and the errors that must leave
+ * nothing behind (unknown ids, a model without holdout and twin cache, a forget set as large as D).
+ *
+ * @module
+ */
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+
+import { splitDigest } from '../../src/data/split.js';
+import { fashionSubset, hashFiles, tempDir, TMU_BIN } from './support.js';
+
+const work = tempDir('tmu-tmu-');
+const dataDir = fashionSubset(join(work, 'data'));
+const base = join(work, 'base');
+
+function tmu(...args: string[]): { status: number | null; json: any; stderr: string } {
+  const result = spawnSync(process.execPath, [TMU_BIN, ...args, '--json'], { encoding: 'utf8' });
+  let json: unknown = null;
+  try {
+    json = JSON.parse(result.stdout);
+  } catch {
+    // Errors print nothing on stdout.
+  }
+  return { status: result.status, json, stderr: result.stderr };
+}
+
+function lastLine(text: string): string {
+  return text.split('\n').filter(Boolean).pop() ?? '';
+}
+
+/** Writes a forget file and returns its path. */
+function forgetFile(name: string, ids: readonly string[]): string {
+  const path = join(work, `${name}.json`);
+  writeFileSync(path, JSON.stringify({ ids }));
+  return path;
+}
+
+describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
+  let split: { member: string[]; holdout: string[]; test: string[] };
+  let labels: Map<string, number>;
+  before(() => {
+    const trained = tmu('train', '--data-dir', dataDir, '--arch', 'cnn', '--epochs', '8', '--seed', '0', '--out', base);
+    assert.equal(trained.status, 0, lastLine(trained.stderr));
+    split = JSON.parse(readFileSync(join(base, 'split.json'), 'utf8'));
+    const forget = tmu('split', '--split', join(base, 'split.json'), '--scenario', 'class', '--class', '1', '--forget-out', join(work, 'class1.json'));
+    assert.equal(forget.status, 0, lastLine(forget.stderr));
+    labels = new Map((JSON.parse(readFileSync(join(work, 'class1.json'), 'utf8')).ids as string[]).map((id) => [id, 1]));
+  });
+
+  test('the first request builds the twin, reports the easy/hard split and the seconds of each step, and leaves Mo untouched', () => {
+    const before = hashFiles(base);
+    const forget = forgetFile('first', split.member.filter((id) => !labels.has(id)).slice(0, 40));
+    const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu1'));
+    assert.equal(run.status, 0, lastLine(run.stderr));
+    const summary = run.json.summary;
+    assert.equal(summary.easy + summary.hard, 40);
+    assert.equal(summary.twin.cached, false);
+    for (const step of ['twin', 'features', 'transfer', 'update']) assert.ok(summary.seconds[step] >= 0, `seconds of ${step}`);
+    assert.ok(summary.perRequestSeconds > 0);
+    assert.ok(existsSync(join(base, 'twin', 'twin.json')), 'the twin is stored beside the model');
+    const after = hashFiles(base);
+    for (const [file, digest] of Object.entries(before)) assert.equal(after[file], digest, `${file} of Mo changed`);
+    assert.ok(existsSync(join(work, 'mu1', 'model.safetensors')));
+  });
+
+  test('a later request reuses the twin and the predictor; rebuildTwin=true rebuilds them', () => {
+    const forget = forgetFile('second', split.member.filter((id) => !labels.has(id)).slice(100, 130));
+    const reused = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu2'));
+    assert.equal(reused.status, 0, lastLine(reused.stderr));
+    assert.equal(reused.json.summary.twin.cached, true);
+    assert.equal(reused.json.summary.predictor.cached, true);
+    const rebuilt = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'rebuildTwin=true', '--out', join(work, 'mu3'));
+    assert.equal(rebuilt.status, 0, lastLine(rebuilt.stderr));
+    assert.equal(rebuilt.json.summary.twin.cached, false);
+  });
+
+  test('the features are selectable and recorded', () => {
+    const forget = forgetFile('features', split.member.filter((id) => !labels.has(id)).slice(200, 230));
+    const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--features', 'curriculum', '--out', join(work, 'mu4'));
+    assert.equal(run.status, 0, lastLine(run.stderr));
+    assert.deepEqual(run.json.summary.predictor.features, ['curriculum']);
+    assert.deepEqual(run.json.params.features, ['curriculum']);
+    const two = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'features=distance,curriculum', '--out', join(work, 'mu6'));
+    assert.equal(two.status, 0, lastLine(two.stderr));
+    assert.deepEqual(two.json.summary.predictor.features, ['distance', 'curriculum']);
+    const bad = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'features=colour', '--out', join(work, 'mu5'));
+    assert.notEqual(bad.status, 0);
+    assert.match(lastLine(bad.stderr), /features/);
+    assert.equal(existsSync(join(work, 'mu5')), false);
+  });
+
+  test('forgetting a whole class bypasses the predictor (all hard) and says so', () => {
+    const run = tmu('unlearn', '--model', base, '--forget', join(work, 'class1.json'), '--method', 'tmu', '--out', join(work, 'mu-class'));
+    assert.equal(run.status, 0, lastLine(run.stderr));
+    assert.equal(run.json.summary.hard, labels.size);
+    assert.equal(run.json.summary.easy, 0);
+    assert.match(run.json.summary.note, /accuracy on them is ~0.*bypassed/);
+  });
+
+  test('with the gold model, the predictor\'s accuracy and AUROC against its real correctness are reported', () => {
+    const ids = split.member.filter((id) => !labels.has(id)).slice(300, 360);
+    const forget = forgetFile('gold', ids);
+    const gold = tmu('train', '--data-dir', dataDir, '--arch', 'cnn', '--epochs', '8', '--seed', '0', '--split', join(base, 'split.json'), '--exclude', forget, '--out', join(work, 'gold'));
+    assert.equal(gold.status, 0, lastLine(gold.stderr));
+    const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--gold', join(work, 'gold'), '--out', join(work, 'mu-gold'));
+    assert.equal(run.status, 0, lastLine(run.stderr));
+    assert.ok(run.json.gold.predictorAuroc >= 0 && run.json.gold.predictorAuroc <= 1, JSON.stringify(run.json.gold));
+    assert.ok(run.json.gold.predictorAccuracy >= 0 && run.json.gold.predictorAccuracy <= 100);
+    assert.ok(run.json.gold.agreement >= 0 && run.json.gold.agreement <= 100);
+  });
+
+  test('unknown ids, a forget set as large as D, and a model without holdout or twin cache are errors that write nothing', () => {
+    const unknown = tmu('unlearn', '--model', base, '--forget', forgetFile('unknown', ['fashion-mnist/train/999999', split.member[0]!]), '--method', 'tmu', '--out', join(work, 'bad1'));
+    assert.notEqual(unknown.status, 0);
+    assert.match(lastLine(unknown.stderr), /fashion-mnist\/train\/999999/);
+    assert.equal(existsSync(join(work, 'bad1')), false);
+    const everything = tmu('unlearn', '--model', base, '--forget', forgetFile('all', split.member), '--method', 'tmu', '--out', join(work, 'bad2'));
+    assert.notEqual(everything.status, 0);
+    assert.match(lastLine(everything.stderr), /member/);
+    assert.equal(existsSync(join(work, 'bad2')), false);
+
+    // A model trained on a split without holdout has nothing to build a twin from.
+    const noHoldout = { ...JSON.parse(readFileSync(join(base, 'split.json'), 'utf8')), member: [...split.member, ...split.holdout], holdout: [] as string[] };
+    noHoldout.digest = splitDigest(noHoldout);
+    writeFileSync(join(work, 'no-holdout-split.json'), JSON.stringify(noHoldout));
+    const trained = tmu('train', '--data-dir', dataDir, '--arch', 'cnn', '--epochs', '1', '--split', join(work, 'no-holdout-split.json'), '--out', join(work, 'no-holdout'));
+    assert.equal(trained.status, 0, lastLine(trained.stderr));
+    const run = tmu('unlearn', '--model', join(work, 'no-holdout'), '--forget', forgetFile('nh', split.member.slice(0, 10)), '--method', 'tmu', '--out', join(work, 'bad3'));
+    assert.notEqual(run.status, 0);
+    assert.match(lastLine(run.stderr), /holdout/);
+    assert.equal(existsSync(join(work, 'bad3')), false);
+    assert.equal(existsSync(join(work, 'no-holdout', 'twin')), false, 'no partial twin cache');
+  });
+});
