@@ -19,6 +19,8 @@ export const GatesSchema = z.strictObject({
    * the model never saw.
    */
   miaTolerance: z.number().min(0).max(100).default(25),
+  /** Below this many forgotten ids the membership estimate is too coarse to judge: the MIA gate is skipped (and says so). */
+  miaMinSamples: z.number().int().min(1).default(20),
   /** For TMU: reject when every forgotten sample was predicted easy or every one hard (a broken predictor). */
   requireEasyHardSplit: z.boolean().default(false),
 });

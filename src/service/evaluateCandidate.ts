@@ -72,16 +72,18 @@ export function evaluateCandidate(inputs: EvaluateInputs): EvaluateReport {
   const candidateForget = outputs(candidate, data, 'train', spec.newIds);
   task.tick();
   // The attack is trained on the candidate's own outputs: a retain sample (members) against test samples
-  // (non-members), then applied to the new ids and, as the reference, to holdout samples of their classes.
+  // (non-members), then applied to every forgotten id (this job's and earlier ones: all must look unseen)
+  // and, as the reference, to holdout samples of their classes.
   const members = outputs(candidate, data, 'train', random.fork('members').sample(inputs.retainIds, Math.min(ATTACK_SAMPLES, inputs.retainIds.length)));
   const nonMemberIds = random.fork('non-members').sample(split.test, Math.min(ATTACK_SAMPLES, split.test.length));
   const nonMembers = outputs(candidate, data, 'test', nonMemberIds);
-  const forgetClasses = new Set(candidateForget.labels);
+  const allForgotten = spec.forgetIds.length === spec.newIds.length ? candidateForget : outputs(candidate, data, 'train', spec.forgetIds);
+  const forgetClasses = new Set(allForgotten.labels);
   const holdoutSameClasses = split.holdout.filter((id) => forgetClasses.has(data.train.labels[data.train.indexOf(id)]!));
-  const referenceIds = random.fork('reference').sample(holdoutSameClasses, Math.min(holdoutSameClasses.length, Math.max(200, spec.newIds.length)));
+  const referenceIds = random.fork('reference').sample(holdoutSameClasses, Math.min(holdoutSameClasses.length, Math.max(200, spec.forgetIds.length)));
   if (referenceIds.length === 0) throw new Error('the model has no holdout samples of the forgotten classes: the MIA reference cannot be measured');
   const reference = outputs(candidate, data, 'train', referenceIds);
-  const mia = miaEfficacy({ members, nonMembers, target: candidateForget }, spec.seed);
+  const mia = miaEfficacy({ members, nonMembers, target: allForgotten }, spec.seed);
   const miaReference = miaEfficacy({ members, nonMembers, target: reference }, spec.seed);
   task.tick();
   const summary = inputs.summary;

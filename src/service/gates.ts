@@ -15,7 +15,7 @@ export interface CandidateMetrics {
   /** Accuracy on the ids this job newly forgets, before and after. */
   parentForgetAcc: number;
   candidateForgetAcc: number;
-  /** Percentage of the newly forgotten ids the membership attack calls non-member. */
+  /** Percentage of the forgotten ids (all of them, not only this job's) the membership attack calls non-member. */
   miaEfficacy: number;
   /** The attack's non-member rate on holdout samples of the same classes (never trained on). */
   miaReference: number;
@@ -43,10 +43,15 @@ export function evaluateGates(metrics: CandidateMetrics, gates: ServiceConfig['g
       name: 'testAccDrop', value: round(metrics.testAccDrop), threshold: gates.maxTestAccDrop, passed: metrics.testAccDrop <= gates.maxTestAccDrop,
       description: `test accuracy may drop at most ${gates.maxTestAccDrop} pp from the parent version`,
     },
-    {
-      name: 'miaEfficacy', value: round(metrics.miaEfficacy), threshold: round(metrics.miaReference - gates.miaTolerance), passed: metrics.miaEfficacy >= metrics.miaReference - gates.miaTolerance,
-      description: `the membership attack must call at least as many forgotten ids non-member as holdout samples of their classes (${round(metrics.miaReference)}%), less ${gates.miaTolerance} pp`,
-    },
+    metrics.forgetCount < gates.miaMinSamples
+      ? {
+          name: 'miaEfficacy', value: round(metrics.miaEfficacy), threshold: round(metrics.miaReference - gates.miaTolerance), passed: true,
+          description: `skipped: ${metrics.forgetCount} forgotten ids are too few for a membership estimate (the gate needs ${gates.miaMinSamples})`,
+        }
+      : {
+          name: 'miaEfficacy', value: round(metrics.miaEfficacy), threshold: round(metrics.miaReference - gates.miaTolerance), passed: metrics.miaEfficacy >= metrics.miaReference - gates.miaTolerance,
+          description: `the membership attack must call at least as many forgotten ids non-member as holdout samples of their classes (${round(metrics.miaReference)}%), less ${gates.miaTolerance} pp`,
+        },
   ];
   if (gates.requireEasyHardSplit && metrics.easy !== null && metrics.hard !== null) {
     const smaller = Math.min(metrics.easy, metrics.hard);

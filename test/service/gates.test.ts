@@ -34,6 +34,13 @@ test('forgotten ids that look far more like members than holdout samples fail th
   assert.equal(verdict.gates.find((g) => g.name === 'miaEfficacy')!.threshold, 25);
 });
 
+test('with fewer forgotten ids than miaMinSamples the MIA gate is skipped and says so', () => {
+  const verdict = evaluateGates({ ...metrics, forgetCount: 3, newIds: 3, miaEfficacy: 0, miaReference: 50 }, gates);
+  const gate = verdict.gates.find((g) => g.name === 'miaEfficacy')!;
+  assert.equal(gate.passed, true);
+  assert.match(gate.description, /skipped: 3 forgotten ids/);
+});
+
 test('the easy/hard gate applies only when asked and only to methods that split', () => {
   assert.equal(evaluateGates({ ...metrics, easy: 40, hard: 0 }, { ...gates, requireEasyHardSplit: true }).passed, false);
   assert.equal(evaluateGates({ ...metrics, easy: null, hard: null }, { ...gates, requireEasyHardSplit: true }).gates.length, 2);
