@@ -7,7 +7,7 @@
  */
 
 import type { LedgerEvent, Ledger } from './ledger.js';
-import { getJob, type JobRecord, listReports, type ReportRecord, getPilot, type PilotRecord } from './jobs.js';
+import { jobsOfRequest, type JobRecord, listReports, type ReportRecord, getPilot, type PilotRecord } from './jobs.js';
 import { getModel, getVersion, type ModelRecord, type VersionRecord } from './models.js';
 import { getRequest, type RequestRecord, requestSampleIds } from './requests.js';
 import { verifyLedger, type VerifyResult } from './verify.js';
@@ -42,8 +42,8 @@ export function complianceReport(ledger: Ledger, id: string): ComplianceReport {
   const request = getRequest(ledger, id);
   if (!request) throw new Error(`unknown deletion request '${id}'`);
   const model = getModel(ledger, request.modelId)!;
-  const jobIds = (ledger.db.prepare('SELECT job_id FROM job_requests jr JOIN jobs j ON j.id = jr.job_id WHERE request_id = ? ORDER BY j.started_at').all(id) as { job_id: string }[]).map((row) => row.job_id);
-  const jobs = jobIds.map((jobId) => getJob(ledger, jobId)!);
+  const jobs = jobsOfRequest(ledger, id);
+  const jobIds = jobs.map((job) => job.id);
   const version = request.versionId ? getVersion(ledger, request.versionId) : null;
   const parentVersion = version?.parentId ? getVersion(ledger, version.parentId) : null;
   const productionVersion = getVersion(ledger, model.productionVersion)!;

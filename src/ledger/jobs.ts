@@ -63,6 +63,12 @@ export function listJobs(ledger: Ledger, status?: JobStatus): JobRecord[] {
   return rows.map((row) => job(ledger, row));
 }
 
+/** The jobs that processed a request, oldest first (an interrupted job is followed by its re-run). */
+export function jobsOfRequest(ledger: Ledger, requestId: string): JobRecord[] {
+  const rows = ledger.db.prepare('SELECT j.* FROM job_requests jr JOIN jobs j ON j.id = jr.job_id WHERE jr.request_id = ? ORDER BY j.started_at').all(requestId) as JobRow[];
+  return rows.map((row) => job(ledger, row));
+}
+
 /** Ends a job. */
 export function finishJob(ledger: Ledger, id: string, outcome: { status: Exclude<JobStatus, 'running'>; versionId?: string | null; error?: string | null; seconds?: number }, actor: string): void {
   ledger.transaction(() => {
@@ -140,10 +146,13 @@ export function getPilot(ledger: Ledger, versionId: string): PilotRecord | null 
   return row ? pilot(row) : null;
 }
 
-/** Adds shadow comparisons to a running pilot (counters only: per-prediction rows would dwarf the ledger). */
-export function recordPilotTraffic(ledger: Ledger, versionId: string, seen: number, disagreements: number): PilotRecord {
-  ledger.db.prepare("UPDATE pilots SET seen = seen + ?, disagreements = disagreements + ? WHERE version_id = ? AND status = 'running'").run(seen, disagreements, versionId);
-  return getPilot(ledger, versionId)!;
+/**
+ * Adds shadow comparisons to a running pilot (counters only: per-prediction rows would dwarf the ledger).
+ * Returns the updated pilot, or null when it is no longer running.
+ */
+export function recordPilotTraffic(ledger: Ledger, versionId: string, seen: number, disagreements: number): PilotRecord | null {
+  const updated = ledger.db.prepare("UPDATE pilots SET seen = seen + ?, disagreements = disagreements + ? WHERE version_id = ? AND status = 'running'").run(seen, disagreements, versionId);
+  return updated.changes === 1 ? getPilot(ledger, versionId) : null;
 }
 
 /** Ends a pilot with its verdict. */

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../ledger/canonicalJson.js';
-import { addReport, createJob, finishJob, finishPilot, getJob, getPilot, listJobs, listReports, type JobRecord, type PilotRecord, type ReportRecord, runningPilot, startPilot } from '../ledger/jobs.js';
+import { addReport, createJob, finishJob, finishPilot, getJob, getPilot, jobsOfRequest, listJobs, recordPilotTraffic, listReports, type JobRecord, type PilotRecord, type ReportRecord, runningPilot, startPilot } from '../ledger/jobs.js';
 import { type Ledger, newId } from '../ledger/ledger.js';
 import { addVersion, getModel, getVersion, listModels, listVersions, type ModelRecord, registerModel, setProduction, setVersionStatus, type VersionRecord } from '../ledger/models.js';
 import { createRequest, getRequest, IdempotencyConflict, listRequests, queuedRequests, type RequestRecord, type RequestStatus, requestSampleIds, setRequestStatus } from '../ledger/requests.js';
@@ -172,8 +172,7 @@ export class DeletionService {
   requestView(id: string, viewer: TokenInfo): RequestView {
     const request = getRequest(this.ledger, id);
     if (!request || (viewer.role === 'requester' && request.tokenId !== viewer.id)) throw notFound('deletion request', id);
-    const jobIds = (this.ledger.db.prepare('SELECT job_id FROM job_requests jr JOIN jobs j ON j.id = jr.job_id WHERE request_id = ? ORDER BY j.started_at').all(id) as { job_id: string }[]).map((row) => row.job_id);
-    const jobs = jobIds.map((jobId) => getJob(this.ledger, jobId)!);
+    const jobs = jobsOfRequest(this.ledger, id);
     const version = request.versionId ? getVersion(this.ledger, request.versionId) : null;
     return {
       request: { ...request, ids: requestSampleIds(this.ledger, id) },
@@ -319,10 +318,8 @@ export class DeletionService {
     if (!pilot) return;
     let promote = false;
     this.ledger.transaction(() => {
-      const updated = this.ledger.db.prepare("UPDATE pilots SET seen = seen + ?, disagreements = disagreements + ? WHERE version_id = ? AND status = 'running'").run(seen, disagreements, pilot.versionId);
-      if (updated.changes !== 1) return;
-      const current = getPilot(this.ledger, pilot.versionId)!;
-      if (current.seen < current.target) return;
+      const current = recordPilotTraffic(this.ledger, pilot.versionId, seen, disagreements);
+      if (!current || current.seen < current.target) return;
       const rate = current.disagreements / current.seen;
       const passed = rate <= this.config.maxPilotDisagreement;
       const version = getVersion(this.ledger, pilot.versionId)!;
