@@ -24,6 +24,7 @@ export { renderHtml } from './html.js';
 export { fitLogisticRegression, predictLogisticRegression } from './logisticRegression.js';
 export type { LogisticRegression, LogisticRegressionOptions } from './logisticRegression.js';
 export { renderMarkdown } from './markdown.js';
+export { renderScenarioSummary } from './summary.js';
 export { miaEfficacy } from './mia.js';
 export type { MiaInputs, MiaResult } from './mia.js';
 export { checkSameRows, SPLIT_NAMES } from './outputs.js';

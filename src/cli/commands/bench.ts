@@ -6,6 +6,7 @@ import { renderHtml } from '../../eval/html.js';
 import { renderMarkdown } from '../../eval/markdown.js';
 import { PRESETS, type BenchmarkPreset } from '../../eval/presets.js';
 import { aggregateRuns, type Report } from '../../eval/report.js';
+import { renderScenarioSummary } from '../../eval/summary.js';
 import { ARCHITECTURES } from '../../models/architecture.js';
 import { consoleProgress, type ProgressSink } from '../../train/progress.js';
 import { getMethod, listMethods } from '../../unlearn/methods.js';
@@ -96,7 +97,9 @@ export function runPreset(preset: BenchmarkPreset, options: { out: string; cache
     reports.push({ dir, report });
   }
   if (reports.length > 1) {
-    writeAtomic(join(options.out, 'report.md'), reports.map(({ report }) => renderMarkdown(report)).join('\n\n'));
+    const summary = renderScenarioSummary(reports.map(({ report }) => report));
+    writeAtomic(join(options.out, 'summary.md'), summary);
+    writeAtomic(join(options.out, 'report.md'), [summary, ...reports.map(({ report }) => renderMarkdown(report))].join('\n\n'));
   }
   return { reports, seconds: (performance.now() - started) / 1000 };
 }
