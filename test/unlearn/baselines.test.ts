@@ -99,6 +99,7 @@ describe('baseline unlearning methods', () => {
   // is a single step. Those methods are pinned at the published (stronger) settings instead, which
   // still shows the direction of their effect.
   const strongerHere: Record<string, Record<string, unknown>> = {
+    'gradient-ascent': { lr: 3e-3, epochs: 3 },
     'boundary-shrink': { lr: 1e-3, epochs: 3 },
     scrub: { lr: 2e-3, forgetBatchSize: 8 },
     'bad-teacher': { lr: 1e-4 },

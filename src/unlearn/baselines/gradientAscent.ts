@@ -17,8 +17,8 @@ export const gradientAscent = defineMethod({
   description: 'Gradient ascent on the forget set: SGD steps that increase the cross-entropy of Df under its true labels, for a fixed number of epochs over Df. Nothing anchors Dr, so it trades utility for forgetting; see gradient-ascent-calibrated for a stopping rule.',
   reference: 'Thudi et al., "Unrolling SGD: Understanding Factors Influencing Machine Unlearning", EuroS&P 2022; Graves et al., AAAI 2021',
   params: z.object({
-    epochs: z.number().int().min(1).default(3).describe('epochs over Df'),
-    lr: z.number().positive().default(0.003).describe('SGD learning rate'),
+    epochs: z.number().int().min(1).default(1).describe('epochs over Df'),
+    lr: z.number().positive().default(0.002).describe('SGD learning rate'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
     weightDecay: z.number().min(0).default(0).describe('weight decay'),
     batchSize: z.number().int().min(1).default(64).describe('batch size (Df samples per step)'),

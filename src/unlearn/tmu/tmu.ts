@@ -25,7 +25,7 @@ const params = z.object({
   updateWeightDecay: z.number().min(0).default(5e-4).describe('weight decay of the aligned update'),
   updateBatchSize: z.number().int().min(1).default(64).describe('batch size of the aligned update'),
   retainMultiple: z.number().min(0).default(5).describe('retain samples per forget sample in the update (0: all of Dr)'),
-  easyNoise: z.number().min(0).default(0.1).describe('std of the Gaussian input noise on predicted-easy samples (normalised units)'),
+  easyNoise: z.number().min(0).default(0.5).describe('std of the Gaussian input noise on predicted-easy samples (normalised units)'),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
   twinEpochs: z.number().int().min(1).default(5).describe('epochs of fine-tuning Mo into the twin original Mt'),
   twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
