@@ -96,6 +96,19 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(existsSync(join(work, 'mu5')), false);
   });
 
+  test('updateSelect=split returns the checked model that best matches the predicted split; last returns the final one', () => {
+    const forget = forgetFile('select', split.member.filter((id) => !labels.has(id)).slice(400, 440));
+    const last = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'updateSelect=last', '--out', join(work, 'mu-last'));
+    assert.equal(last.status, 0, lastLine(last.stderr));
+    assert.equal(last.json.summary.updateSelectedStep, last.json.summary.updateSteps);
+    const chosen = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'updateSelect=split', '--param', 'updateCheckEvery=1', '--out', join(work, 'mu-split'));
+    assert.equal(chosen.status, 0, lastLine(chosen.stderr));
+    const summary = chosen.json.summary;
+    assert.ok(summary.updateSelectedStep >= 1 && summary.updateSelectedStep <= summary.updateSteps, JSON.stringify(summary));
+    // Same seed, same trajectory: the final model is one of the candidates, so the chosen one matches at least as well.
+    assert.ok(summary.updateSplitMatch >= last.json.summary.updateSplitMatch, `${summary.updateSplitMatch} < ${last.json.summary.updateSplitMatch}`);
+  });
+
   test('forgetting a whole class bypasses the predictor (all hard) and says so', () => {
     const run = tmu('unlearn', '--model', base, '--forget', join(work, 'class1.json'), '--method', 'tmu', '--out', join(work, 'mu-class'));
     assert.equal(run.status, 0, lastLine(run.stderr));

@@ -53,7 +53,7 @@ export const ssd = defineMethod({
   description: 'Selective Synaptic Dampening: compute diagonal Fisher importances (mean squared gradient of the batch loss) on Df and on D (a random sample of memberMultiple x |Df| member samples, 0 = all of D, Df included as in the reference); for every weight whose Df importance exceeds alpha times its D importance, multiply it by min(lambda * imp_D / imp_Df, 1). No gradient steps are taken: a one-shot edit, retrain-free.',
   reference: 'Foster et al., "Fast Machine Unlearning Without Retraining Through Selective Synaptic Dampening", AAAI 2024',
   params: z.object({
-    alpha: z.number().positive().default(20).describe('selection weighting: dampen where imp_Df > alpha * imp_D'),
+    alpha: z.number().positive().default(100).describe('selection weighting: dampen where imp_Df > alpha * imp_D'),
     lambda: z.number().positive().default(1).describe('dampening constant: factor min(lambda * imp_D / imp_Df, 1)'),
     memberMultiple: z.number().min(0).default(20).describe('D sample size for imp_D as a multiple of |Df| (0 = all of D)'),
     batchSize: z.number().int().min(1).default(64).describe('batch size of both importance passes'),

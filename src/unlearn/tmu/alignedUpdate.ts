@@ -1,7 +1,8 @@
 import { Random } from '../../data/random.js';
 import type { Classifier } from '../../models/classifier.js';
 import { SGD } from '../../optim/index.js';
-import { crossEntropy, manualSeed, randnLike, tensor, tidy } from '../../tensor/index.js';
+import { crossEntropy, keep, manualSeed, noGrad, randnLike, type Tensor, tensor, tidy } from '../../tensor/index.js';
+import { predict } from '../../train/predict.js';
 import { batchCount, forEachBatch } from '../batches.js';
 import type { UnlearnContext } from '../context.js';
 
@@ -16,6 +17,14 @@ export interface AlignedUpdateOptions {
   retainMultiple: number;
   /** Standard deviation of the Gaussian noise on predicted-easy inputs, in normalised input units. */
   easyNoise: number;
+  /**
+   * Which model to return: `last`, the model after the final step; `split`, of the models after every
+   * `checkEvery` steps, the one whose right/wrong pattern on Df best matches the predicted split (easy
+   * right, hard wrong). The split is the update's only target, so it is also its stopping rule.
+   */
+  select: 'last' | 'split';
+  /** Steps between checks of the split (with `select: 'split'`). */
+  checkEvery: number;
   seed: number;
 }
 
@@ -24,6 +33,10 @@ export interface AlignedUpdateReport {
   retainUsed: number;
   retainFraction: number;
   steps: number;
+  /** The step whose model was returned (= steps with `select: 'last'`). */
+  selectedStep: number;
+  /** Percent of Df where the returned model's right/wrong matches the predicted split. */
+  splitMatch: number;
 }
 
 /**
@@ -43,8 +56,32 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   manualSeed(random.fork('noise').nextUint32());
   model.train();
   const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
+  const forgetIds = [...easyIds, ...hardLabels.keys()];
+  // Percent of Df where the model is right exactly on the predicted-easy samples (clean inputs).
+  const splitMatch = (): number => {
+    const predictions = predict(model, ctx.train, forgetIds, { normalize: ctx.normalize });
+    let matches = 0;
+    for (let i = 0; i < forgetIds.length; i++) {
+      const right = predictions.predicted[i] === predictions.labels[i];
+      if (right === !hardLabels.has(forgetIds[i]!)) matches++;
+    }
+    return forgetIds.length ? (100 * matches) / forgetIds.length : 100;
+  };
+  let best: { step: number; match: number; state: Map<string, Tensor> | null } = { step: 0, match: Number.NEGATIVE_INFINITY, state: null };
+  const snapshot = (): Map<string, Tensor> => noGrad(() => new Map([...model.stateDict()].map(([key, value]) => [key, keep(value.detach().clone())])));
+  const disposeState = (state: Map<string, Tensor> | null): void => { for (const value of state?.values() ?? []) value.dispose(); };
+  const check = (step: number): void => {
+    const match = splitMatch();
+    model.train();
+    // Ties keep the earlier model: fewer steps, less drift on Dr.
+    if (match > best.match) {
+      disposeState(best.state);
+      best = { step, match, state: snapshot() };
+    }
+  };
   let steps = 0;
   try {
+    // Mo itself (step 0) is never a candidate: it would return the request unlearned in name only.
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const task = ctx.progress.task(`tmu update epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
       forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed: options.seed }, (batch) => {
@@ -65,13 +102,22 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           optimizer.step();
         });
         steps++;
+        if (options.select === 'split' && steps % options.checkEvery === 0) check(steps);
         task.tick();
       });
       task.done();
     }
+    if (options.select === 'split' && steps % options.checkEvery !== 0) check(steps);
+    if (options.select === 'split' && best.state) model.loadStateDict(best.state);
   } finally {
     optimizer.dispose();
+    disposeState(best.state);
   }
   model.eval();
-  return { retainUsed: retain.length, retainFraction: retain.length / Math.max(1, ctx.retainIds.length), steps };
+  const selectedStep = options.select === 'split' ? best.step : steps;
+  return {
+    retainUsed: retain.length, retainFraction: retain.length / Math.max(1, ctx.retainIds.length), steps,
+    // Measured again on the returned model, so the report describes what was returned.
+    selectedStep, splitMatch: splitMatch(),
+  };
 }

@@ -26,6 +26,8 @@ const params = z.object({
   updateBatchSize: z.number().int().min(1).default(64).describe('batch size of the aligned update'),
   retainMultiple: z.number().min(0).default(5).describe('retain samples per forget sample in the update (0: all of Dr)'),
   easyNoise: z.number().min(0).default(0.5).describe('std of the Gaussian input noise on predicted-easy samples (normalised units)'),
+  updateSelect: z.enum(['split', 'last']).default('last').describe("model the update returns: 'last' (after the final step) or 'split' (the checked model whose right/wrong on Df best matches the predicted easy/hard split)"),
+  updateCheckEvery: z.number().int().min(1).default(10).describe("steps between split checks (updateSelect 'split')"),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
   twinEpochs: z.number().int().min(1).default(5).describe('epochs of fine-tuning Mo into the twin original Mt'),
   twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
@@ -204,7 +206,8 @@ export const tmu = defineMethod({
     const model = cloneClassifier(ctx.original, ctx.architecture);
     const update = alignedUpdate(ctx, model, easyIds, hardLabels, {
       epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
-      batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise, seed: ctx.seed,
+      batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
+      select: p.updateSelect, checkEvery: p.updateCheckEvery, seed: ctx.seed,
     });
     lap('update');
     const details: TmuDetails = {
@@ -224,6 +227,8 @@ export const tmu = defineMethod({
         retainUsed: update.retainUsed,
         retainFraction: Number(update.retainFraction.toFixed(4)),
         updateSteps: update.steps,
+        updateSelectedStep: update.selectedStep,
+        updateSplitMatch: Number(update.splitMatch.toFixed(2)),
         seconds,
         perRequestSeconds: Number((seconds.features! + seconds.transfer! + seconds.update!).toFixed(3)),
       },
