@@ -1,3 +1,4 @@
+import { consume } from '../nn/consume.js';
 import { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/index.js';
 
@@ -14,6 +15,8 @@ export abstract class Classifier extends Module {
   abstract readonly featureSize: number;
 
   forward(x: Tensor): Tensor {
-    return this.head(this.features(x));
+    const features = this.features(x);
+    // The features are an intermediate unless a subclass hands back its input, which the caller owns.
+    return features === x ? this.head(x) : consume(features, (f) => this.head(f));
   }
 }

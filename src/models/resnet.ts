@@ -1,3 +1,4 @@
+import { consume } from '../nn/consume.js';
 import { BatchNorm2d } from '../nn/batchNorm2d.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
@@ -33,8 +34,17 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(this.bn1.forward(this.conv1.forward(x)).relu()));
-    return out.add(this.shortcut.forward(x)).relu();
+    // Each intermediate is released once consumed (see consume()); x belongs to the caller.
+    let out = consume(this.conv1.forward(x), (t) => this.bn1.forward(t));
+    out = consume(out, (t) => t.relu());
+    out = consume(out, (t) => this.conv2.forward(t));
+    out = consume(out, (t) => this.bn2.forward(t));
+    // The shortcut's layers one by one (what this.shortcut.forward does), releasing the projection's conv output.
+    let shortcut = x;
+    for (const layer of this.shortcut) shortcut = shortcut === x ? layer.call(x) : consume(shortcut, (t) => layer.call(t));
+    out = consume(out, (t) => t.add(shortcut));
+    if (shortcut !== x) shortcut.dispose();
+    return consume(out, (t) => t.relu());
   }
 }
 
@@ -76,9 +86,12 @@ export class ResNet18 extends Classifier {
   }
 
   features(x: Tensor): Tensor {
-    let out = this.bn1.forward(this.conv1.forward(x)).relu();
-    for (const stage of this.stages) out = stage.forward(out);
-    return adaptiveAvgPool2d(out, [1, 1]).flatten(1);
+    let out = consume(this.conv1.forward(x), (t) => this.bn1.forward(t));
+    out = consume(out, (t) => t.relu());
+    // The blocks one by one (what stage.forward does), so that each block's input is released as it goes.
+    for (const stage of this.stages) for (const block of stage) out = consume(out, (t) => block.call(t));
+    out = consume(out, (t) => adaptiveAvgPool2d(t, [1, 1]));
+    return consume(out, (t) => t.flatten(1));
   }
 
   head(features: Tensor): Tensor {
