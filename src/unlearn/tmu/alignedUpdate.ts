@@ -72,7 +72,6 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   const disposeState = (state: Map<string, Tensor> | null): void => { for (const value of state?.values() ?? []) value.dispose(); };
   const check = (step: number): void => {
     const match = splitMatch();
-    model.train();
     // Ties keep the earlier model: fewer steps, less drift on Dr.
     if (match > best.match) {
       disposeState(best.state);
