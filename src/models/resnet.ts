@@ -1,4 +1,4 @@
-import { consume } from '../nn/consume.js';
+import { consume, forwardReleasing } from '../nn/consume.js';
 import { BatchNorm2d } from '../nn/batchNorm2d.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
@@ -39,9 +39,7 @@ export class BasicBlock extends Module {
     out = consume(out, (t) => t.relu());
     out = consume(out, (t) => this.conv2.forward(t));
     out = consume(out, (t) => this.bn2.forward(t));
-    // The shortcut's layers one by one (what this.shortcut.forward does), releasing the projection's conv output.
-    let shortcut = x;
-    for (const layer of this.shortcut) shortcut = shortcut === x ? layer.call(x) : consume(shortcut, (t) => layer.call(t));
+    const shortcut = forwardReleasing(this.shortcut, x);
     out = consume(out, (t) => t.add(shortcut));
     if (shortcut !== x) shortcut.dispose();
     return consume(out, (t) => t.relu());
@@ -88,8 +86,7 @@ export class ResNet18 extends Classifier {
   features(x: Tensor): Tensor {
     let out = consume(this.conv1.forward(x), (t) => this.bn1.forward(t));
     out = consume(out, (t) => t.relu());
-    // The blocks one by one (what stage.forward does), so that each block's input is released as it goes.
-    for (const stage of this.stages) for (const block of stage) out = consume(out, (t) => block.call(t));
+    for (const stage of this.stages) out = consume(out, (t) => forwardReleasing(stage, t));
     out = consume(out, (t) => adaptiveAvgPool2d(t, [1, 1]));
     return consume(out, (t) => t.flatten(1));
   }

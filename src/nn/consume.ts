@@ -1,5 +1,10 @@
 import type { Tensor } from '../tensor/index.js';
 
+/** Anything with a forward call: a module. */
+interface Callable {
+  call(x: Tensor): Tensor;
+}
+
 /**
  * Applies `step` to an intermediate tensor and releases the intermediate's handle, as PyTorch's reference
  * counting does when a forward pass moves on. Only the handle goes: where autograd needs the value for
@@ -11,5 +16,16 @@ import type { Tensor } from '../tensor/index.js';
 export function consume(intermediate: Tensor, step: (tensor: Tensor) => Tensor): Tensor {
   const out = step(intermediate);
   if (out !== intermediate) intermediate.dispose();
+  return out;
+}
+
+/**
+ * Runs `input` through `modules` in order (what Sequential.forward does), releasing every tensor between
+ * them with {@link consume} but never `input` itself, which stays the caller's. With no modules it returns
+ * `input`.
+ */
+export function forwardReleasing(modules: Iterable<Callable>, input: Tensor): Tensor {
+  let out = input;
+  for (const module of modules) out = out === input ? module.call(input) : consume(out, (t) => module.call(t));
   return out;
 }

@@ -24,7 +24,7 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
 export { Flatten } from './flatten.js';
 export { Identity } from './identity.js';
 export { Sequential } from './sequential.js';
-export { consume } from './consume.js';
+export { consume, forwardReleasing } from './consume.js';
 export type { Size2 } from './validate.js';
 export { SafetensorsError, decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
 export type { SafetensorsContents, SafetensorsDType } from './safetensors.js';

@@ -107,6 +107,12 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.ok(summary.updateSelectedStep >= 1 && summary.updateSelectedStep <= summary.updateSteps, JSON.stringify(summary));
     // Same seed, same trajectory: the final model is one of the candidates, so the chosen one matches at least as well.
     assert.ok(summary.updateSplitMatch >= last.json.summary.updateSplitMatch, `${summary.updateSplitMatch} < ${last.json.summary.updateSplitMatch}`);
+    for (const bad of ['updateSelect=best', 'updateCheckEvery=0']) {
+      const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-bad-select'));
+      assert.notEqual(rejected.status, 0, bad);
+      assert.match(lastLine(rejected.stderr), new RegExp(bad.split('=')[0]!), bad);
+      assert.equal(existsSync(join(work, 'mu-bad-select')), false);
+    }
   });
 
   test('forgetting a whole class bypasses the predictor (all hard) and says so', () => {
