@@ -10,4 +10,4 @@ export { tidy, keep, isKept, dispose, scopeDepth } from './scope.js';
 export type { TensorContainer } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled, grad, inferenceMode, isInferenceMode } from './autograd.js';
 export type { GradOptions } from './autograd.js';
-export { manualSeed, setNumThreads, getNumThreads, liveTensors, cudaAvailable } from './runtime.js';
+export { manualSeed, setNumThreads, getNumThreads, liveTensors, cudaAvailable, cpuMemoryStats, emptyCpuCache, setCpuCacheLimit, type CpuMemoryStats } from './runtime.js';

@@ -26,3 +26,46 @@ export function liveTensors(): number {
 export function cudaAvailable(): boolean {
   return native.cudaAvailable();
 }
+
+/**
+ * State of tmu's caching CPU allocator (the CPU counterpart of `torch.cuda.memory_stats`). Tensor
+ * buffers of `thresholdBytes` and more come from a cache of freed blocks, so a training loop that
+ * repeats its allocations every step stops growing after the first step; smaller ones go to malloc.
+ */
+export interface CpuMemoryStats {
+  /** False when `TMU_CPU_CACHE=0` kept libtorch's own allocator (every other field is then 0). */
+  enabled: boolean;
+  /** Bytes of freed large blocks kept for reuse. */
+  cachedBytes: number;
+  cachedBlocks: number;
+  /** Bytes of large blocks held by live tensors (and by autograd's saved tensors). */
+  inUseBytes: number;
+  inUseBlocks: number;
+  /** Large requests served from the cache, and those that mapped fresh memory. */
+  hits: number;
+  misses: number;
+  /** Most bytes the cache keeps (`setCpuCacheLimit`, `TMU_CPU_CACHE_LIMIT_MIB`; default 2 GiB). */
+  limitBytes: number;
+  /** Smallest block (header included) the cache handles. */
+  thresholdBytes: number;
+}
+
+/** The caching CPU allocator's counters. */
+export function cpuMemoryStats(): CpuMemoryStats {
+  const [cachedBytes, cachedBlocks, inUseBytes, inUseBlocks, hits, misses, limitBytes, thresholdBytes, installed] = native.cpuCacheStats();
+  return { enabled: installed === 1, cachedBytes: cachedBytes!, cachedBlocks: cachedBlocks!, inUseBytes: inUseBytes!, inUseBlocks: inUseBlocks!, hits: hits!, misses: misses!, limitBytes: limitBytes!, thresholdBytes: thresholdBytes! };
+}
+
+/**
+ * Returns every cached CPU block to the system (`torch.cuda.empty_cache` for tmu's CPU cache), e.g.
+ * after a job whose working set the process will not need again. Returns the bytes released.
+ */
+export function emptyCpuCache(): number {
+  return native.emptyCpuCache();
+}
+
+/** Caps the bytes the CPU cache keeps; blocks beyond the cap go back to the system, now and when freed. */
+export function setCpuCacheLimit(bytes: number): void {
+  if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`setCpuCacheLimit: bytes must be a non-negative integer, got ${bytes}`);
+  native.setCpuCacheLimit(bytes);
+}
