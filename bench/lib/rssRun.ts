@@ -16,7 +16,7 @@
 
 import { loadDataset } from '../../src/data/index.js';
 import { consoleProgress } from '../../src/train/progress.js';
-import { liveTensors } from '../../src/tensor/index.js';
+import { cpuMemoryStats, type CpuMemoryStats, liveTensors } from '../../src/tensor/index.js';
 import { round } from './common.js';
 import { rssBreakdown } from './memory.js';
 import { TmuRunner, preload } from './tmuRunner.js';
@@ -40,6 +40,8 @@ export interface RssResult {
   liveTensorsDelta: number;
   /** Steps between event-loop turns (0: a synchronous loop, as tmu's trainer). */
   yieldEvery: number;
+  /** The caching CPU allocator at FROM and at TO (misses unchanged: every large buffer was reused). */
+  cpuCache: { from: CpuMemoryStats; to: CpuMemoryStats };
 }
 
 const BATCH = 128;
@@ -63,12 +65,14 @@ async function main(): Promise<void> {
   let liveFrom = 0;
   let fromTime = 0;
   let peak = 0;
+  let cacheFrom: CpuMemoryStats | null = null;
   for (let step = 1; step <= to; step++) {
     tmu.trainStep();
     if (yieldEvery > 0 && step % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
     if (step === from) {
       rssFrom = process.memoryUsage.rss();
       liveFrom = liveTensors();
+      cacheFrom = cpuMemoryStats();
       fromTime = performance.now();
     }
     if (step % every === 0 || step === from) {
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
     imgPerS: round(((to - from) * BATCH) / ((performance.now() - fromTime) / 1000)),
     liveTensorsDelta: liveTensors() - liveFrom,
     yieldEvery,
+    cpuCache: { from: cacheFrom!, to: cpuMemoryStats() },
   };
   task.done({ rssGrowthPct: result.rssGrowthPct, 'img/s': Math.round(result.imgPerS) });
   tmu.dispose();
