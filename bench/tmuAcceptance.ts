@@ -49,6 +49,7 @@ function check(report: Report): Checked {
     holds: {},
     scenario: report.scenario, seeds: report.seeds,
     predictorAuroc: round(m(tmu.predictor?.auroc)),
+    predictorFeatureAuroc: Object.fromEntries(Object.entries(tmu.predictor?.featureAuroc ?? {}).map(([name, value]) => [name, round(m(value))])),
     deltaForget: { tmu: round(m(tmu.gap.forget)), finetune: ft ? round(m(ft.gap.forget)) : null, floor: floor ? round(m(floor.gap.forget)) : null },
     agreement: { tmu: round(m(tmu.agreement)), floor: floor ? round(m(floor.agreement)) : null },
     deltaTest: round(m(tmu.gap.test)),

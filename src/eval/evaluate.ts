@@ -19,6 +19,7 @@ import { miaEfficacy } from './mia.js';
 import { checkSameRows, SPLIT_NAMES, type SplitOutputs } from './outputs.js';
 import { populationAttack } from './populationAttack.js';
 import { predictorQuality } from './predictorQuality.js';
+import { auroc } from '../unlearn/tmu/auroc.js';
 import { argmaxRows, softmaxRows } from './probabilities.js';
 
 /** Options of an evaluation. */
@@ -137,6 +138,20 @@ export interface ComparedSeedResult extends ModelSeedResult {
   alignment: AlignmentMetrics;
 }
 
+/** A predictor's quality on one seed, against Mg's correctness on Df (bypassed samples left out). */
+export interface PredictorSeedQuality {
+  /** Percent of samples where "predicted easy" equals "Mg correct". */
+  accuracy: number;
+  /** AUROC of P(easy) for Mg-correct samples. */
+  auroc: number;
+  /**
+   * Each input feature on its own: AUROC of the (scaled) feature value for Mg-wrong samples, since every
+   * feature grows with difficulty (distance to the class, loss after attack, early-training loss).
+   * Tells which feature carries the prediction and which one fails to transfer on a scenario.
+   */
+  featureAuroc: Record<string, number>;
+}
+
 /** A method's numbers on one seed. */
 export interface MethodSeedResult extends ComparedSeedResult {
   name: string;
@@ -146,7 +161,7 @@ export interface MethodSeedResult extends ComparedSeedResult {
   rte: number;
   summary: Record<string, unknown> | null;
   /** TMU: predictor accuracy (percent) and AUROC against Mg's correctness on Df. */
-  predictor: { accuracy: number; auroc: number } | null;
+  predictor: PredictorSeedQuality | null;
   scatter: PredictorScatter | null;
 }
 
@@ -227,7 +242,7 @@ function subsample(n: number, count: number, seed: number): number[] {
 }
 
 /** Predictor quality and scatter plot of a method with predictor details. */
-function predictorResult(run: MethodRun, details: PredictorDetails, gold: SplitOutputs, seed: number, maxPoints: number): { quality: { accuracy: number; auroc: number }; scatter: PredictorScatter } {
+function predictorResult(run: MethodRun, details: PredictorDetails, gold: SplitOutputs, seed: number, maxPoints: number): { quality: PredictorSeedQuality; scatter: PredictorScatter } {
   const rows = predictorRows(details, gold, run.name);
   const goldRight = correctness(gold.forget);
   const goldCorrect = rows.map((row) => goldRight[row]!);
@@ -235,6 +250,17 @@ function predictorResult(run: MethodRun, details: PredictorDetails, gold: SplitO
   const quality = predictorQuality(details.easyProbability, details.predictedHard, goldCorrect, include);
   const width = details.featureNames.length;
   if (details.features.length !== rows.length * width) throw new Error(`${run.name}: predictor features hold ${details.features.length} values for ${rows.length} samples of ${width}`);
+  const featureAuroc: Record<string, number> = {};
+  details.featureNames.forEach((name, column) => {
+    const values: number[] = [];
+    const wrong: number[] = [];
+    rows.forEach((_, i) => {
+      if (include && !include[i]) return;
+      values.push(details.features[i * width + column]!);
+      wrong.push(goldCorrect[i] ? 0 : 1);
+    });
+    featureAuroc[name] = auroc(values, wrong);
+  });
   const twoFeatures = width >= 2;
   const points = subsample(rows.length, maxPoints, seed).map((i): ScatterPoint => ({
     id: details.ids[i]!,
@@ -245,7 +271,7 @@ function predictorResult(run: MethodRun, details: PredictorDetails, gold: SplitO
     goldCorrect: goldCorrect[i]! !== 0,
   }));
   return {
-    quality: { accuracy: quality.accuracy, auroc: quality.auroc },
+    quality: { accuracy: quality.accuracy, auroc: quality.auroc, featureAuroc },
     scatter: {
       method: run.name,
       seed,

@@ -12,7 +12,7 @@ import { gapBarsSvg } from './charts/gapBars.js';
 import { predictorScatterSvgs } from './charts/predictorScatter.js';
 import { rocCurvesSvg } from './charts/rocCurves.js';
 import { escapeHtml, formatStat } from './format.js';
-import type { Report } from './report.js';
+import type { Report, Stat } from './report.js';
 import { describeScenario, describeSeeds, extraTable, mainTable, type Table, UNITS_NOTE } from './table.js';
 
 const STYLE = `
@@ -73,6 +73,11 @@ function figure(svg: string, caption: string): string {
   return `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 }
 
+function featureAurocText(featureAuroc: Record<string, Stat> | undefined): string {
+  const entries = Object.entries(featureAuroc ?? {});
+  return entries.length === 0 ? '' : `; each feature alone: ${entries.map(([name, value]) => `${name} ${formatStat(value, 3)}`).join(', ')}`;
+}
+
 function predictorSection(report: Report): string {
   if (report.plots.predictorScatter.length === 0) {
     return '<p class="note">No method reported predictor details (TMU does), so there is no feature scatter.</p>';
@@ -80,7 +85,7 @@ function predictorSection(report: Report): string {
   return report.plots.predictorScatter.map((scatter) => {
     const method = report.methods.find((m) => m.name === scatter.method);
     const quality = method?.predictor
-      ? ` Predictor accuracy ${formatStat(method.predictor.accuracy, 2)}%, AUROC ${formatStat(method.predictor.auroc, 3)} against the gold model's correctness (over seeds).`
+      ? ` Predictor accuracy ${formatStat(method.predictor.accuracy, 2)}%, AUROC ${formatStat(method.predictor.auroc, 3)} against the gold model's correctness (over seeds)${featureAurocText(method.predictor.featureAuroc)}.`
       : '';
     const [left, right] = predictorScatterSvgs(scatter);
     const caption = `${scatter.method}, seed ${scatter.seed}: ${scatter.shown} of ${scatter.total} Df samples at ${scatter.xFeature} and ${scatter.yFeature}; left: the predictor's easy/hard call; right: whether the gold model classifies the sample correctly.${quality}`;

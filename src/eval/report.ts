@@ -101,7 +101,12 @@ export interface MethodReport extends ModelReport, AlignmentReport {
   /** seconds / seconds(retrain of the same seed). */
   rte: Stat;
   /** TMU (any method with predictor details): its easy/hard predictions against Mg's correctness on Df. */
-  predictor?: { accuracy: Stat; auroc: Stat };
+  predictor?: {
+    accuracy: Stat;
+    auroc: Stat;
+    /** Each feature's own AUROC for Mg-wrong samples (see PredictorSeedQuality.featureAuroc), by name. */
+    featureAuroc: Record<string, Stat>;
+  };
   /** The method's summary per seed (null where it did not run or gave none). */
   summaries: (Record<string, unknown> | null)[];
 }
@@ -217,6 +222,8 @@ function methodReport(name: string, items: readonly Maybe<MethodSeedResult>[]): 
       predictor: {
         accuracy: stat(items, (item) => item.predictor?.accuracy ?? null),
         auroc: stat(items, (item) => item.predictor?.auroc ?? null),
+        featureAuroc: Object.fromEntries([...new Set(items.flatMap((item) => Object.keys(item?.predictor?.featureAuroc ?? {})))]
+          .map((name) => [name, stat(items, (item) => item.predictor?.featureAuroc[name] ?? null)])),
       },
     } : {}),
     summaries: items.map((item) => item?.summary ?? null),

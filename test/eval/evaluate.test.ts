@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { evaluateSeed, type SeedInput } from '../../src/eval/evaluate.js';
+import { correctness } from '../../src/eval/accuracy.js';
 import type { SplitOutputs } from '../../src/eval/outputs.js';
 import { sampleSeedInput, SIZES } from './sample.js';
 
@@ -87,4 +88,15 @@ test('evaluateSeed rejects a model evaluated on other rows than the gold model, 
 test('evaluateSeed rejects a method name given twice on a seed', () => {
   const input = sampleSeedInput(0, { methods: ['finetune'] });
   assert.throws(() => evaluateSeed({ ...input, methods: [input.methods[0]!, input.methods[0]!] }), /appears twice/);
+});
+
+test('each feature\'s own AUROC for the gold model\'s mistakes is reported: a feature that is Mg\'s wrongness scores 1, its negation 0', () => {
+  const input = sampleSeedInput(1);
+  const goldWrong = Array.from(correctness(input.gold.outputs.forget), (right) => 1 - right);
+  assert.ok(goldWrong.some((w) => w === 1) && goldWrong.some((w) => w === 0), 'Mg is right on some of Df and wrong on some');
+  const features = new Float32Array(goldWrong.length * 2);
+  goldWrong.forEach((wrong, i) => { features[2 * i] = wrong; features[2 * i + 1] = -wrong; });
+  const methods = input.methods.map((m) => (m.name !== 'tmu' ? m : { ...m, predictor: { ...m.predictor!, features, featureNames: ['distance' as const, 'curriculum' as const] } }));
+  const tmu = evaluateSeed({ ...input, methods }).methods.find((m) => m.name === 'tmu')!;
+  assert.deepEqual(tmu.predictor!.featureAuroc, { distance: 1, curriculum: 0 });
 });

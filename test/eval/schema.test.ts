@@ -42,9 +42,9 @@ test('removing any DESIGN §7 field from any method fails validation', () => {
   });
 });
 
-test('removing TMU\'s predictor accuracy or AUROC, or its whole predictor, fails validation', () => {
+test('removing TMU\'s predictor accuracy, AUROC or per-feature AUROCs, or its whole predictor, fails validation', () => {
   const i = report.methods.findIndex((m) => m.name === 'tmu');
-  for (const field of ['predictor', 'predictor.accuracy', 'predictor.auroc']) {
+  for (const field of ['predictor', 'predictor.accuracy', 'predictor.auroc', 'predictor.featureAuroc']) {
     assert.equal(validateReport(remove(json(report), `methods.${i}.${field}`)).valid, false, `tmu without ${field}`);
   }
 });
