@@ -31,6 +31,19 @@ test('a freed large buffer is cached and serves the next request of its size wit
   second.dispose();
 });
 
+test('of several cached blocks of a size, the one freed last is handed out first (the likeliest to be in CPU caches)', () => {
+  T.emptyCpuCache();
+  const older = T.full(LARGE, 1);
+  const newer = T.full(LARGE, 2);
+  older.dispose();
+  newer.dispose();
+  // empty() leaves the block's previous bytes in place, which tells which block it got.
+  const reused = T.empty(LARGE);
+  assert.equal(reused.max().item(), 2);
+  assert.equal(reused.min().item(), 2);
+  reused.dispose();
+});
+
 test('small tensors bypass the cache', () => {
   const before = T.cpuMemoryStats();
   T.tidy(() => T.ones([16]).add(1).sum());
