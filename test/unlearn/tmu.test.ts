@@ -115,6 +115,23 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
+  test('hinge losses (hardLoss, easyLoss, hingeMargin) run, are recorded, implement the split, and bad values are rejected by name', () => {
+    const forget = forgetFile('hinge', split.member.filter((id) => !labels.has(id)).slice(500, 540));
+    const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardLoss=hinge', '--param', 'easyLoss=hinge', '--param', 'hingeMargin=2', '--out', join(work, 'mu-hinge'));
+    assert.equal(run.status, 0, lastLine(run.stderr));
+    assert.equal(run.json.params.hardLoss, 'hinge');
+    assert.equal(run.json.params.easyLoss, 'hinge');
+    assert.equal(run.json.params.hingeMargin, 2);
+    // The hinge terms are the split itself: hard samples end wrong by the margin, easy ones right by it.
+    assert.ok(run.json.summary.updateSplitMatch >= 75, JSON.stringify(run.json.summary));
+    for (const bad of ['hardLoss=soft', 'easyLoss=none', 'hingeMargin=-1']) {
+      const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-bad-hinge'));
+      assert.notEqual(rejected.status, 0, bad);
+      assert.match(lastLine(rejected.stderr), new RegExp(bad.split('=')[0]!), bad);
+      assert.equal(existsSync(join(work, 'mu-bad-hinge')), false);
+    }
+  });
+
   test('forgetting a whole class bypasses the predictor (all hard) and says so', () => {
     const run = tmu('unlearn', '--model', base, '--forget', join(work, 'class1.json'), '--method', 'tmu', '--out', join(work, 'mu-class'));
     assert.equal(run.status, 0, lastLine(run.stderr));

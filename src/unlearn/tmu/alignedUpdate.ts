@@ -1,7 +1,7 @@
 import { Random } from '../../data/random.js';
 import type { Classifier } from '../../models/classifier.js';
 import { SGD } from '../../optim/index.js';
-import { crossEntropy, keep, manualSeed, noGrad, randnLike, type Tensor, tensor, tidy } from '../../tensor/index.js';
+import { crossEntropy, keep, manualSeed, maxDim, noGrad, randnLike, type Tensor, tensor, tidy } from '../../tensor/index.js';
 import { predict } from '../../train/predict.js';
 import { batchCount, forEachBatch } from '../batches.js';
 import type { UnlearnContext } from '../context.js';
@@ -25,6 +25,18 @@ export interface AlignedUpdateOptions {
   select: 'last' | 'split';
   /** Steps between checks of the split (with `select: 'split'`). */
   checkEvery: number;
+  /**
+   * How predicted-hard samples are forgotten: `label`, cross-entropy towards their fixed wrong label;
+   * `hinge`, max(0, m + z_y − max_{j≠y} z_j): pushed until wrong by the margin m, then left alone.
+   */
+  hardLoss: 'label' | 'hinge';
+  /**
+   * How predicted-easy samples are kept: `label`, cross-entropy towards their true label; `hinge`,
+   * max(0, m + max_{j≠y} z_j − z_y): held right by the margin m, with no push beyond it.
+   */
+  easyLoss: 'label' | 'hinge';
+  /** The margin m of the hinge losses, in logits. */
+  hingeMargin: number;
   seed: number;
 }
 
@@ -86,18 +98,41 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
       forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed: options.seed }, (batch) => {
         const n = batch.ids.length;
         const labels = new BigInt64Array(n);
+        const trueLabels = new BigInt64Array(n);
         const noiseMask = new Float32Array(n);
+        // Per row, the weight of each loss term: cross-entropy, hinge towards wrong, hinge towards right.
+        const ceWeight = new Float32Array(n);
+        const forgetWeight = new Float32Array(n);
+        const keepWeight = new Float32Array(n);
         batch.ids.forEach((id, i) => {
-          labels[i] = BigInt(hardLabels.get(id) ?? batch.labels[i]!);
+          const hard = hardLabels.get(id);
+          labels[i] = BigInt(hard ?? batch.labels[i]!);
+          trueLabels[i] = BigInt(batch.labels[i]!);
           noiseMask[i] = easy.has(id) ? options.easyNoise : 0;
+          if (hard !== undefined && options.hardLoss === 'hinge') forgetWeight[i] = 1;
+          else if (easy.has(id) && options.easyLoss === 'hinge') keepWeight[i] = 1;
+          else ceWeight[i] = 1;
         });
+        const hinge = forgetWeight.some((v) => v > 0) || keepWeight.some((v) => v > 0);
         tidy(() => {
           optimizer.zeroGrad();
           let inputs = tensor(batch.inputs, { shape: batch.shape });
           if (options.easyNoise > 0 && noiseMask.some((v) => v > 0)) {
             inputs = inputs.add(randnLike(inputs).mul(tensor(noiseMask, { shape: [n, 1, 1, 1] })));
           }
-          crossEntropy(model.forward(inputs), tensor(labels)).backward();
+          const logits = model.forward(inputs);
+          let perSample = crossEntropy(logits, tensor(labels), null, 'none').mul(tensor(ceWeight));
+          if (hinge) {
+            // margin_i = z_y − max_{j≠y} z_j: positive where the model is right.
+            const index = tensor(trueLabels, { shape: [n, 1] });
+            const trueLogit = logits.gather(1, index).squeeze(1);
+            const otherLogit = maxDim(logits.scatterValue(1, index, Number.NEGATIVE_INFINITY), 1)[0];
+            const margin = trueLogit.sub(otherLogit);
+            perSample = perSample
+              .add(margin.add(options.hingeMargin).relu().mul(tensor(forgetWeight)))
+              .add(margin.neg().add(options.hingeMargin).relu().mul(tensor(keepWeight)));
+          }
+          perSample.mean().backward();
           optimizer.step();
         });
         steps++;

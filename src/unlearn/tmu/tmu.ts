@@ -20,7 +20,7 @@ const params = z.object({
   threshold: z.union([z.literal('rate'), z.number().gt(0).lt(1)]).default('rate').describe("easy/hard split: 'rate' (hard share = the twin's measured hard rate) or a probability threshold (the reference: 0.5)"),
   hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
   updateEpochs: z.number().int().min(1).default(3).describe('epochs of the aligned update'),
-  updateLr: z.number().positive().default(0.01).describe('SGD learning rate of the aligned update'),
+  updateLr: z.number().positive().default(0.003).describe('SGD learning rate of the aligned update'),
   updateMomentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum of the aligned update'),
   updateWeightDecay: z.number().min(0).default(5e-4).describe('weight decay of the aligned update'),
   updateBatchSize: z.number().int().min(1).default(64).describe('batch size of the aligned update'),
@@ -28,6 +28,9 @@ const params = z.object({
   easyNoise: z.number().min(0).default(0.5).describe('std of the Gaussian input noise on predicted-easy samples (normalised units)'),
   updateSelect: z.enum(['split', 'last']).default('last').describe("model the update returns: 'last' (after the final step) or 'split' (the checked model whose right/wrong on Df best matches the predicted easy/hard split)"),
   updateCheckEvery: z.number().int().min(1).default(10).describe("steps between split checks (updateSelect 'split')"),
+  hardLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-hard samples are forgotten: 'label' (cross-entropy towards their wrong label) or 'hinge' (pushed until wrong by hingeMargin, then left alone)"),
+  easyLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label) or 'hinge' (held right by hingeMargin, no push beyond)"),
+  hingeMargin: z.number().min(0).default(1).describe('margin of the hinge losses, in logits'),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
   twinEpochs: z.number().int().min(1).default(5).describe('epochs of fine-tuning Mo into the twin original Mt'),
   twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
@@ -207,7 +210,7 @@ export const tmu = defineMethod({
     const update = alignedUpdate(ctx, model, easyIds, hardLabels, {
       epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
       batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
-      select: p.updateSelect, checkEvery: p.updateCheckEvery, seed: ctx.seed,
+      select: p.updateSelect, checkEvery: p.updateCheckEvery, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, seed: ctx.seed,
     });
     lap('update');
     const details: TmuDetails = {
