@@ -121,18 +121,20 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
             inputs = inputs.add(randnLike(inputs).mul(tensor(noiseMask, { shape: [n, 1, 1, 1] })));
           }
           const logits = model.forward(inputs);
-          let perSample = crossEntropy(logits, tensor(labels), null, 'none').mul(tensor(ceWeight));
-          if (hinge) {
+          if (!hinge) {
+            crossEntropy(logits, tensor(labels)).backward();
+          } else {
             // margin_i = z_y − max_{j≠y} z_j: positive where the model is right.
             const index = tensor(trueLabels, { shape: [n, 1] });
             const trueLogit = logits.gather(1, index).squeeze(1);
             const otherLogit = maxDim(logits.scatterValue(1, index, Number.NEGATIVE_INFINITY), 1)[0];
             const margin = trueLogit.sub(otherLogit);
-            perSample = perSample
+            crossEntropy(logits, tensor(labels), null, 'none').mul(tensor(ceWeight))
               .add(margin.add(options.hingeMargin).relu().mul(tensor(forgetWeight)))
-              .add(margin.neg().add(options.hingeMargin).relu().mul(tensor(keepWeight)));
+              .add(margin.neg().add(options.hingeMargin).relu().mul(tensor(keepWeight)))
+              .mean()
+              .backward();
           }
-          perSample.mean().backward();
           optimizer.step();
         });
         steps++;
