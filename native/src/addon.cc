@@ -2,12 +2,19 @@
 #include "caching_cpu_allocator.h"
 #include "runtime.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace tmu {
 void RegisterOps(Napi::Env env, Napi::Object exports);
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  tmu::InstallCachingCpuAllocator();
+  try {
+    tmu::InstallCachingCpuAllocator();
+  } catch (const std::invalid_argument& error) {
+    throw Napi::Error::New(env, std::string("tmu: ") + error.what());
+  }
   tmu::RegisterOps(env, exports);
   exports.Set("cudaBuild", Napi::Boolean::New(env, at::hasCUDA()));
   return exports;

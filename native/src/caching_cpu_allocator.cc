@@ -30,12 +30,16 @@ struct Header {
   size_t mapped;  // bytes of the whole mapping (large) or allocation (small), header included
 };
 
-size_t EnvBytes(const char* name, size_t fallback) {
+// A byte count given in MiB by an environment variable; a value that is not a whole number is an error
+// naming the variable, not a silent fallback.
+size_t EnvMiB(const char* name, size_t fallback) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0') return fallback;
   char* end = nullptr;
   const unsigned long long mib = std::strtoull(value, &end, 10);
-  if (end == value || *end != '\0') return fallback;
+  if (end == value || *end != '\0' || value[0] == '-') {
+    throw std::invalid_argument(std::string(name) + " must be a whole number of MiB, got '" + value + "'");
+  }
   return static_cast<size_t>(mib) << 20;
 }
 
@@ -120,12 +124,10 @@ class CachingCpuAllocator final : public c10::Allocator {
         free_.erase(found);
         cached_bytes_ -= size;
         ++hits_;
-      } else {
-        ++misses_;
-      }
-      if (base != nullptr) {
         in_use_bytes_ += size;
         ++in_use_blocks_;
+      } else {
+        ++misses_;
       }
     }
     if (base == nullptr) {
@@ -169,7 +171,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   mutable uint64_t hits_ = 0;
   mutable uint64_t misses_ = 0;
   mutable bool installed_ = false;
-  mutable size_t limit_ = EnvBytes("TMU_CPU_CACHE_LIMIT_MIB", size_t{2048} << 20);
+  mutable size_t limit_ = size_t{2048} << 20;
 };
 
 // Never destroyed: tensors may be freed during static destruction, after a static allocator would be.
@@ -194,8 +196,13 @@ void CachingCpuAllocator::Release(void* data) {
 void InstallCachingCpuAllocator() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const char* disabled = std::getenv("TMU_CPU_CACHE");
-    if (disabled != nullptr && std::string(disabled) == "0") return;
+    const char* setting = std::getenv("TMU_CPU_CACHE");
+    const std::string enabled = setting == nullptr ? "1" : setting;
+    if (enabled != "0" && enabled != "1" && !enabled.empty()) {
+      throw std::invalid_argument("TMU_CPU_CACHE must be 0 (libtorch's own allocator) or 1, got '" + enabled + "'");
+    }
+    allocator->SetLimit(EnvMiB("TMU_CPU_CACHE_LIMIT_MIB", size_t{2048} << 20));
+    if (enabled == "0") return;
     // Priority above libtorch's own registration (0), so every CPU allocation comes here.
     c10::SetCPUAllocator(allocator, 1);
     allocator->MarkInstalled();

@@ -14,7 +14,11 @@
 
 namespace tmu {
 
-/** Installs the caching allocator as libtorch's CPU allocator (once; later calls do nothing). */
+/**
+ * Installs the caching allocator as libtorch's CPU allocator (once; later calls do nothing), unless
+ * TMU_CPU_CACHE=0, with the cap from TMU_CPU_CACHE_LIMIT_MIB. Throws std::invalid_argument naming the
+ * variable when either is malformed.
+ */
 void InstallCachingCpuAllocator();
 
 /**

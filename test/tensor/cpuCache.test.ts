@@ -104,13 +104,28 @@ test('setCpuCacheLimit rejects negative and fractional byte counts', () => {
   assert.throws(() => T.setCpuCacheLimit(1.5), /got 1\.5/);
 });
 
-test('TMU_CPU_CACHE=0 keeps libtorch\'s own allocator', () => {
+function statsUnder(env: Record<string, string>): { status: number | null; stderr: string; stats: (T.CpuMemoryStats & { sum: number }) | null } {
   const index = fileURLToPath(new URL('../../src/tensor/index.js', import.meta.url));
   const script = `const T = await import(${JSON.stringify(index)}); const t = T.ones([1024, 1024]); console.log(JSON.stringify({ ...T.cpuMemoryStats(), sum: t.sum().item() }));`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMU_CPU_CACHE: '0' } });
-  assert.equal(child.status, 0, child.stderr);
-  const stats = JSON.parse(child.stdout.trim()) as T.CpuMemoryStats & { sum: number };
-  assert.equal(stats.enabled, false);
-  assert.equal(stats.misses, 0);
-  assert.equal(stats.sum, 1024 * 1024);
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: child.status, stderr: child.stderr, stats: child.status === 0 ? JSON.parse(child.stdout.trim()) as T.CpuMemoryStats & { sum: number } : null };
+}
+
+test('TMU_CPU_CACHE=0 keeps libtorch\'s own allocator', () => {
+  const { status, stderr, stats } = statsUnder({ TMU_CPU_CACHE: '0' });
+  assert.equal(status, 0, stderr);
+  assert.equal(stats!.enabled, false);
+  assert.equal(stats!.misses, 0);
+  assert.equal(stats!.sum, 1024 * 1024);
+});
+
+test('TMU_CPU_CACHE_LIMIT_MIB sets the cap; a malformed TMU_CPU_CACHE or limit fails the import, naming the variable', () => {
+  const capped = statsUnder({ TMU_CPU_CACHE_LIMIT_MIB: '64' });
+  assert.equal(capped.status, 0, capped.stderr);
+  assert.equal(capped.stats!.limitBytes, 64 * 2 ** 20);
+  for (const [name, value] of [['TMU_CPU_CACHE_LIMIT_MIB', 'lots'], ['TMU_CPU_CACHE_LIMIT_MIB', '-1'], ['TMU_CPU_CACHE', 'yes']] as const) {
+    const bad = statsUnder({ [name]: value });
+    assert.notEqual(bad.status, 0, `${name}=${value} was accepted`);
+    assert.match(bad.stderr, new RegExp(`${name} must be .*got '${value}'`));
+  }
 });
