@@ -81,15 +81,24 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(rebuilt.json.summary.twin.cached, false);
   });
 
-  test('the features are selectable and recorded', () => {
+  test('the features and their scaler are selectable and recorded', () => {
     const forget = forgetFile('features', split.member.filter((id) => !labels.has(id)).slice(200, 230));
     const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--features', 'curriculum', '--out', join(work, 'mu4'));
     assert.equal(run.status, 0, lastLine(run.stderr));
     assert.deepEqual(run.json.summary.predictor.features, ['curriculum']);
     assert.deepEqual(run.json.params.features, ['curriculum']);
-    const two = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'features=distance,curriculum', '--out', join(work, 'mu6'));
+    const two = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'features=neighbourhood,curriculum', '--out', join(work, 'mu6'));
     assert.equal(two.status, 0, lastLine(two.stderr));
-    assert.deepEqual(two.json.summary.predictor.features, ['distance', 'curriculum']);
+    assert.deepEqual(two.json.summary.predictor.features, ['neighbourhood', 'curriculum']);
+    assert.equal(run.json.summary.predictor.scaler, 'quantile');
+    const tukey = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'scaler=tukey', '--out', join(work, 'mu7'));
+    assert.equal(tukey.status, 0, lastLine(tukey.stderr));
+    assert.equal(tukey.json.summary.predictor.scaler, 'tukey');
+    assert.equal(tukey.json.summary.predictor.cached, false, 'a predictor fitted with another scaler is not reused');
+    const badScaler = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'scaler=minmax', '--out', join(work, 'mu8'));
+    assert.notEqual(badScaler.status, 0);
+    assert.match(lastLine(badScaler.stderr), /scaler/);
+    assert.equal(existsSync(join(work, 'mu8')), false);
     const bad = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'features=colour', '--out', join(work, 'mu5'));
     assert.notEqual(bad.status, 0);
     assert.match(lastLine(bad.stderr), /features/);

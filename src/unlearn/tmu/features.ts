@@ -2,13 +2,18 @@ import type { NormalizeOptions } from '../../data/batches.js';
 import type { ImageDataset } from '../../data/dataset.js';
 import type { Classifier } from '../../models/classifier.js';
 import { Batches } from '../../data/batches.js';
-import { cdist, crossEntropy, grad, noGrad, normalize as l2normalize, tensor, type Tensor, tidy } from '../../tensor/index.js';
+import { cdist, crossEntropy, grad, keep, noGrad, normalize as l2normalize, tensor, type Tensor, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 
-/** The three features of TMU's generalisation-label predictor. */
-export const FEATURE_NAMES = ['distance', 'adversarial', 'curriculum'] as const;
+/**
+ * The features TMU's generalisation-label predictor can use: the reference's three (the default set) and
+ * `neighbourhood`, an optional fourth (docs/tmu.md has its measurement).
+ */
+export const FEATURE_NAMES = ['distance', 'adversarial', 'curriculum', 'neighbourhood'] as const;
 /** One of {@link FEATURE_NAMES}. */
 export type FeatureName = (typeof FEATURE_NAMES)[number];
+/** The reference's features, the predictor's default. */
+export const DEFAULT_FEATURES: readonly FeatureName[] = ['distance', 'adversarial', 'curriculum'];
 
 /**
  * Distance feature DF: for each query, the mean of its `k` smallest L2 distances between L2-normalised
@@ -44,6 +49,44 @@ export function distanceFeature(query: { features: Float32Array; labels: Int32Ar
       return nearest.mean([1]).toTypedArray() as Float32Array;
     });
     queryRows.forEach((row, i) => { out[row] = values[i]!; });
+  }
+  return out;
+}
+
+/**
+ * Neighbourhood feature NF: the share of other classes among the `k` nearest reference samples (all
+ * classes, L2 distance between L2-normalised penultimate features). A sample that sits among another
+ * class's samples is one a model that never trained on it would likely give that class; the distance
+ * feature, which looks only at the sample's own class, cannot see that.
+ *
+ * @param query - [n, F] features of the samples to score, with their labels
+ * @param reference - [m, F] features of the remaining samples, with their labels
+ */
+export function neighbourhoodFeature(query: { features: Float32Array; labels: Int32Array }, reference: { features: Float32Array; labels: Int32Array }, featureSize: number, k = 50): Float32Array {
+  const n = query.labels.length;
+  const m = reference.labels.length;
+  const out = new Float32Array(n);
+  if (m === 0) return out.fill(1);
+  const neighbours = Math.min(k, m);
+  // Query rows in chunks, so the distance matrix stays at chunk x m floats.
+  const chunk = 512;
+  const referenceRows = tidy(() => keep(l2normalize(tensor(reference.features, { shape: [m, featureSize] }), 2, 1)));
+  try {
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const indices = tidy(() => {
+        const q = l2normalize(tensor(query.features.subarray(start * featureSize, end * featureSize), { shape: [end - start, featureSize] }), 2, 1);
+        const [, nearest] = cdist(q, referenceRows).topk(neighbours, 1, false);
+        return nearest.toTypedArray() as BigInt64Array;
+      });
+      for (let i = start; i < end; i++) {
+        let other = 0;
+        for (let j = 0; j < neighbours; j++) if (reference.labels[Number(indices[(i - start) * neighbours + j]!)] !== query.labels[i]) other++;
+        out[i] = other / neighbours;
+      }
+    }
+  } finally {
+    referenceRows.dispose();
   }
   return out;
 }

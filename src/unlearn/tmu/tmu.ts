@@ -8,15 +8,16 @@ import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
 import { alignedUpdate } from './alignedUpdate.js';
-import { adversarialFeature, curriculumFeature, distanceFeature, FEATURE_NAMES, type FeatureName } from './features.js';
+import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from './features.js';
+import { forgetFeatures } from './forgetFeatures.js';
 import { modelOutputs } from './outputs.js';
 import { GeneralisationPredictor, trainPredictor, type TrainedPredictor } from './predictor.js';
-import { applyScaler, fitScaler, type FeatureScaler } from './scaler.js';
-import { splitEasyHard } from './transfer.js';
-import { loadOrBuildTwin, type TwinProblem } from './twin.js';
+import { applyScaler, fitScaler, SCALER_KINDS, type FeatureScaler } from './scaler.js';
+import { expectedHardRate, splitEasyHard, twinHardRate } from './transfer.js';
+import { loadOrBuildTwin, type TwinOptions, type TwinProblem } from './twin.js';
 
 const params = z.object({
-  features: z.array(z.enum(FEATURE_NAMES)).min(1).default([...FEATURE_NAMES]).describe('features of the predictor (any of distance, adversarial, curriculum)'),
+  features: z.array(z.enum(FEATURE_NAMES)).min(1).default([...DEFAULT_FEATURES]).describe('features of the predictor (any of distance, adversarial, curriculum, neighbourhood; default the first three)'),
   threshold: z.union([z.literal('rate'), z.number().gt(0).lt(1)]).default('rate').describe("easy/hard split: 'rate' (hard share = the twin's measured hard rate) or a probability threshold (the reference: 0.5)"),
   hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
   updateEpochs: z.number().int().min(1).default(3).describe('epochs of the aligned update'),
@@ -40,6 +41,8 @@ const params = z.object({
   pgdEps: z.number().positive().default(4 / 255).describe('PGD radius of the adversarial feature, in [0,1] pixel units'),
   pgdSteps: z.number().int().min(1).default(5).describe('PGD steps of the adversarial feature'),
   neighbours: z.number().int().min(1).default(5).describe('nearest same-class neighbours of the distance feature'),
+  classNeighbours: z.number().int().min(1).default(50).describe('nearest neighbours (any class) of the neighbourhood feature'),
+  scaler: z.enum(SCALER_KINDS).default('quantile').describe("how features are scaled for the predictor, fitted on the twin: 'quantile' (each value's position in the twin's distribution) or 'tukey' (clipped to the Tukey fences and min-max scaled: the reference)"),
   predictorEpochs: z.number().int().min(1).default(200).describe('epochs of predictor training'),
   predictorLr: z.number().positive().default(0.01).describe('Adam learning rate of the predictor'),
   predictorBatchSize: z.number().int().min(1).default(128).describe('batch size of the predictor'),
@@ -70,7 +73,7 @@ export interface TmuDetails {
  * update.
  */
 function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor; cached: boolean } {
-  const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, seed])).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.scaler, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, seed])).digest('hex').slice(0, 16);
   const path = ctx.modelDir ? join(ctx.modelDir, 'twin', `predictor-${key}.safetensors`) : null;
   if (path && twin.cached && existsSync(path)) {
     const { tensors, metadata } = loadSafetensors(path);
@@ -80,11 +83,15 @@ function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed
     } finally {
       dispose([...tensors.values()]);
     }
-    const info = JSON.parse(metadata.predictor ?? '{}') as { scaler: FeatureScaler; heldOutAccuracy: number; heldOutAuroc: number; trainSamples: number; heldOutSamples: number };
-    return { scaler: info.scaler, trained: { predictor, heldOutAccuracy: info.heldOutAccuracy, heldOutAuroc: info.heldOutAuroc, trainSamples: info.trainSamples, heldOutSamples: info.heldOutSamples }, cached: true };
+    const info = JSON.parse(metadata.predictor ?? '{}') as { scaler?: FeatureScaler; heldOutAccuracy: number; heldOutAuroc: number; trainSamples: number; heldOutSamples: number };
+    // A file written before scalers had kinds (or by another kind) is retrained over, not misread.
+    if (info.scaler?.kind === p.scaler) {
+      return { scaler: info.scaler, trained: { predictor, heldOutAccuracy: info.heldOutAccuracy, heldOutAuroc: info.heldOutAuroc, trainSamples: info.trainSamples, heldOutSamples: info.heldOutSamples }, cached: true };
+    }
+    predictor.dispose();
   }
   const columns = p.features.map((name) => twin.features[name]);
-  const scaler = fitScaler(columns);
+  const scaler = fitScaler(columns, p.scaler);
   const trained = trainPredictor(applyScaler(scaler, columns), twin.generalisation, p.features.length, {
     hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, seed,
   });
@@ -93,6 +100,14 @@ function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed
     saveSafetensors(path, predictor.network.stateDict(), { predictor: JSON.stringify({ scaler, ...rest }) });
   }
   return { scaler, trained, cached: false };
+}
+
+/** The twin-building options within TMU's parameters. */
+export function twinOptions(p: TmuParams, seed: number): TwinOptions {
+  return {
+    perClass: p.twinPerClass, epochs: p.twinEpochs, retainMultiple: p.twinRetainMultiple, optimizer: p.twinOptimizer,
+    lr: p.twinLr, batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, classNeighbours: p.classNeighbours, seed,
+  };
 }
 
 /** Classes whose every member is in the forget set: the gold model cannot know them at all. */
@@ -125,36 +140,20 @@ export const tmu = defineMethod({
       seconds[name] = Number(((now - mark) / 1000).toFixed(3));
       mark = now;
     };
-    const twin = loadOrBuildTwin(ctx, {
-      perClass: p.twinPerClass, epochs: p.twinEpochs, retainMultiple: p.twinRetainMultiple, optimizer: p.twinOptimizer,
-      lr: p.twinLr, batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, seed: ctx.seed,
-    }, p.rebuildTwin);
+    const twin = loadOrBuildTwin(ctx, twinOptions(p, ctx.seed), p.rebuildTwin);
     lap('twin');
     ctx.progress.log('tmu twin', { cached: twin.cached ? 'yes' : 'no', samples: twin.ids.length, seconds: twin.seconds.total });
     const { scaler, trained, cached: predictorCached } = predictorFor(ctx, twin, p, ctx.seed);
     lap('predictor');
 
-    // Features of the real problem: Df under Mo, against Mo's features of what remains of each class.
+    // Features of the real problem: Df under Mo.
     const forget = [...ctx.forgetIds];
     const onForget = modelOutputs(ctx.original, ctx.train, forget, ctx.normalize);
-    const removed = new Set(forget);
-    const keepRows: number[] = [];
-    twin.originalFeatures.ids.forEach((id, i) => { if (!removed.has(id)) keepRows.push(i); });
-    const size = twin.originalFeatures.featureSize;
-    const referenceFeatures = new Float32Array(keepRows.length * size);
-    keepRows.forEach((row, i) => referenceFeatures.set(twin.originalFeatures.features.subarray(row * size, (row + 1) * size), i * size));
-    const reference = { features: referenceFeatures, labels: Int32Array.from(keepRows, (row) => twin.originalFeatures.labels[row]!) };
-    const columns: Record<FeatureName, () => Float32Array> = {
-      distance: () => distanceFeature(onForget, reference, size, p.neighbours),
-      adversarial: () => adversarialFeature(ctx.original, ctx.train, forget, ctx.normalize, { eps: p.pgdEps, steps: p.pgdSteps, stepSize: p.pgdEps / 3 }),
-      curriculum: () => {
-        const out = modelOutputs(twin.curriculum, ctx.train, forget, ctx.normalize);
-        return curriculumFeature(out.logits, out.labels, out.numClasses);
-      },
-    };
     let rows: Float32Array;
     try {
-      rows = applyScaler(scaler, p.features.map((name) => columns[name]()));
+      rows = applyScaler(scaler, forgetFeatures(ctx, twin, onForget, p.features, {
+        neighbours: p.neighbours, classNeighbours: p.classNeighbours, pgd: { eps: p.pgdEps, steps: p.pgdSteps, stepSize: p.pgdEps / 3 },
+      }));
     } finally {
       twin.curriculum.dispose();
     }
@@ -165,16 +164,8 @@ export const tmu = defineMethod({
     trained.predictor.dispose();
     const whole = wholeClasses(ctx, onForget.labels);
     const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
-    const globalRate = twin.generalisation.reduce((wrong, g) => wrong + (g ? 0 : 1), 0) / twin.generalisation.length;
-    let expectedHard = 0;
-    let scored = 0;
-    onForget.labels.forEach((label, i) => {
-      if (bypassed[i]) return;
-      const rate = twin.hardRateByClass[label];
-      expectedHard += rate === undefined || Number.isNaN(rate) ? globalRate : rate;
-      scored++;
-    });
-    const hardRate = scored > 0 ? expectedHard / scored : 0;
+    const globalRate = twinHardRate(twin.generalisation);
+    const hardRate = expectedHardRate(twin.hardRateByClass, globalRate, onForget.labels, bypassed);
     const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
     const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
     const predictedHard = Uint8Array.from(bypassed);
@@ -226,7 +217,7 @@ export const tmu = defineMethod({
         ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
         expectedHardRate: Number(hardRate.toFixed(4)),
         twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource },
-        predictor: { features: p.features, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
+        predictor: { features: p.features, scaler: p.scaler, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
         retainUsed: update.retainUsed,
         retainFraction: Number(update.retainFraction.toFixed(4)),
         updateSteps: update.steps,

@@ -19,3 +19,26 @@ export function splitEasyHard(easyProbability: Float32Array, rule: ThresholdRule
   for (let i = 0; i < count; i++) hard[order[i]!] = 1;
   return hard;
 }
+
+/** The twin's overall hard rate: the share of Dt that Mo (the twin's gold model) gets wrong. */
+export function twinHardRate(generalisation: Uint8Array): number {
+  if (generalisation.length === 0) return 0;
+  return generalisation.reduce((wrong, g) => wrong + (g ? 0 : 1), 0) / generalisation.length;
+}
+
+/**
+ * The hard share to expect on Df: the twin's hard rate of each sample's class, averaged over the scored
+ * samples (those not `bypassed`), so a forget set drawn from a confusable class gets that class's rate. A
+ * class the twin has no samples of (NaN) counts at the twin's overall rate.
+ */
+export function expectedHardRate(hardRateByClass: readonly number[], overallRate: number, labels: Int32Array, bypassed: Uint8Array): number {
+  let expected = 0;
+  let scored = 0;
+  labels.forEach((label, i) => {
+    if (bypassed[i]) return;
+    const rate = hardRateByClass[label];
+    expected += rate === undefined || Number.isNaN(rate) ? overallRate : rate;
+    scored++;
+  });
+  return scored > 0 ? expected / scored : 0;
+}

@@ -13,7 +13,7 @@ import { initialiseSeed, train } from '../../train/trainer.js';
 import { batchCount, forEachBatch } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
-import { adversarialFeature, curriculumFeature, distanceFeature, type FeatureName } from './features.js';
+import { adversarialFeature, curriculumFeature, distanceFeature, type FeatureName, neighbourhoodFeature } from './features.js';
 import { correctness, modelOutputs } from './outputs.js';
 
 /** How the twin problem is built. */
@@ -31,6 +31,8 @@ export interface TwinOptions {
   pgdSteps: number;
   /** Neighbours of the distance feature. */
   neighbours: number;
+  /** Neighbours (of any class) of the neighbourhood feature. */
+  classNeighbours: number;
   seed: number;
 }
 
@@ -66,7 +68,7 @@ export interface TwinProblem {
   cached: boolean;
 }
 
-const TWIN_FORMAT = 'tmu-twin/1';
+const TWIN_FORMAT = 'tmu-twin/2';
 const TWIN_DIR = 'twin';
 
 function optionsKey(options: TwinOptions): string {
@@ -155,6 +157,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   const twinOnMembers = modelOutputs(twinModel, ctx.train, ctx.split.member, ctx.normalize);
   task.tick();
   const distance = distanceFeature(twinOnTwin, twinOnMembers, twinOnTwin.featureSize, options.neighbours);
+  const neighbourhood = neighbourhoodFeature(twinOnTwin, twinOnMembers, twinOnTwin.featureSize, options.classNeighbours);
   const adversarial = adversarialFeature(twinModel, ctx.train, ids, ctx.normalize, { eps: options.pgdEps, steps: options.pgdSteps, stepSize: options.pgdEps / 3 });
   task.tick();
   const curriculumOnTwin = modelOutputs(curriculum.model, ctx.train, ids, ctx.normalize);
@@ -181,7 +184,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     ids,
     labels: originalOnTwin.labels,
     generalisation,
-    features: { distance, adversarial, curriculum: curriculumValues },
+    features: { distance, adversarial, curriculum: curriculumValues, neighbourhood },
     hardRateByClass,
     originalFeatures: { ids: [...ctx.split.member], labels: originalOnMembers.labels, features: originalOnMembers.features, featureSize: originalOnMembers.featureSize },
     curriculum: curriculum.model,
@@ -217,6 +220,7 @@ function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void
     ['twin.distance', tensor(twin.features.distance)],
     ['twin.adversarial', tensor(twin.features.adversarial)],
     ['twin.curriculum', tensor(twin.features.curriculum)],
+    ['twin.neighbourhood', tensor(twin.features.neighbourhood)],
     ['original.labels', tensor(twin.originalFeatures.labels)],
     ['original.features', tensor(twin.originalFeatures.features, { shape: [twin.originalFeatures.ids.length, twin.originalFeatures.featureSize] })],
   ]);
@@ -280,7 +284,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       ids: json.ids,
       labels: get('twin.labels').toTypedArray() as Int32Array,
       generalisation: Uint8Array.from(json.generalisation),
-      features: { distance: float32(get('twin.distance')), adversarial: float32(get('twin.adversarial')), curriculum: float32(get('twin.curriculum')) },
+      features: { distance: float32(get('twin.distance')), adversarial: float32(get('twin.adversarial')), curriculum: float32(get('twin.curriculum')), neighbourhood: float32(get('twin.neighbourhood')) },
       hardRateByClass: json.hardRateByClass.map((rate) => (rate === null ? Number.NaN : rate)),
       originalFeatures: { ids: members, labels: get('original.labels').toTypedArray() as Int32Array, features: float32(originalFeatures), featureSize: originalFeatures.size(1) },
       curriculum: loadWeightsInto(createModel(ctx.architecture), curriculumPath),

@@ -1,0 +1,118 @@
+/**
+ * TMU's generalisation-label predictor against a gold model, without running the update: how well each
+ * feature and each predictor variant (feature set x scaler) ranks the forget samples the gold model gets
+ * wrong, how accurate the easy/hard split at the twin's hard rate is, and the agreement with the gold
+ * model a perfect implementation of that split would reach (easy samples keep their label, hard ones take
+ * Mo's runner-up). This is how TMU's predictor choices are measured on validation scenarios
+ * (docs/tmu.md); the update's own effect is measured by `tmu bench`.
+ *
+ * Usage:
+ *   node bin/with-runtime-env.mjs node dist/bench/tmuPredictor.js --model MO_DIR --gold GOLD_DIR [--seed N] [--param k=v ...]
+ *
+ * GOLD_DIR is a model trained with Mo's recipe without the forget set (its excluded ids are Df), e.g. the
+ * `gold-*` folders `tmu bench --cache DIR` keeps beside `original/`. The seed defaults to Mo's training
+ * seed, which is the seed `tmu bench` runs TMU with (so its cached twin is reused). Prints one JSON object.
+ *
+ * @module
+ */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MODEL_FILES, loadModel } from '../src/train/modelStore.js';
+import { consoleProgress } from '../src/train/progress.js';
+import { resolveParams } from '../src/unlearn/params.js';
+import { buildContext, prepareOriginal } from '../src/unlearn/run.js';
+import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from '../src/unlearn/tmu/features.js';
+import { forgetFeatures } from '../src/unlearn/tmu/forgetFeatures.js';
+import { argmaxRow, modelOutputs } from '../src/unlearn/tmu/outputs.js';
+import { auroc, trainPredictor } from '../src/unlearn/tmu/predictor.js';
+import { applyScaler, fitScaler, SCALER_KINDS } from '../src/unlearn/tmu/scaler.js';
+import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
+import { expectedHardRate, splitEasyHard, twinHardRate } from '../src/unlearn/tmu/transfer.js';
+import { loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
+
+const { values: args } = parseArgs({
+  options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true } },
+});
+if (!args.model || !args.gold) throw new Error('usage: tmuPredictor --model MO_DIR --gold GOLD_DIR [--seed N] [--param k=v ...]');
+const rawParams: Record<string, unknown> = {};
+for (const entry of args.param ?? []) {
+  const at = entry.indexOf('=');
+  if (at < 1) throw new Error(`--param ${entry}: expected key=value`);
+  const text = entry.slice(at + 1);
+  rawParams[entry.slice(0, at)] = text === 'true' || text === 'false' ? text === 'true' : Number.isNaN(Number(text)) ? text : Number(text);
+}
+const p = resolveParams(tmu, rawParams);
+const progress = consoleProgress();
+
+const original = prepareOriginal(args.model);
+const gold = loadModel(args.gold);
+if (!gold.sidecar.excluded) throw new Error(`${args.gold}: not a gold model (it excludes no samples)`);
+const forgetIds = (JSON.parse(readFileSync(join(args.gold, MODEL_FILES.excluded), 'utf8')) as { ids: string[] }).ids;
+const seed = args.seed !== undefined ? Number(args.seed) : original.loaded.sidecar.recipe?.seed ?? 0;
+const ctx = buildContext(original, forgetIds, { seed, progress });
+const twin = loadOrBuildTwin(ctx, twinOptions(p, seed));
+progress.log('tmu predictor analysis', { forget: forgetIds.length, twinCached: twin.cached ? 'yes' : 'no' });
+
+const onForget = modelOutputs(ctx.original, ctx.train, forgetIds, ctx.normalize);
+const goldOnForget = modelOutputs(gold.model, ctx.train, forgetIds, ctx.normalize);
+const forgetColumns = forgetFeatures(ctx, twin, onForget, FEATURE_NAMES, {
+  neighbours: p.neighbours, classNeighbours: p.classNeighbours, pgd: { eps: p.pgdEps, steps: p.pgdSteps, stepSize: p.pgdEps / 3 },
+});
+twin.curriculum.dispose();
+const column = (name: FeatureName): Float32Array => forgetColumns[FEATURE_NAMES.indexOf(name)]!;
+
+const n = forgetIds.length;
+const k = onForget.numClasses;
+const goldPrediction = Int32Array.from({ length: n }, (_, i) => argmaxRow(goldOnForget.logits, k, i));
+const goldWrong = Uint8Array.from({ length: n }, (_, i) => (goldPrediction[i] === onForget.labels[i] ? 0 : 1));
+const twinWrong = twin.generalisation.map((g) => 1 - g);
+const runnerUp = Int32Array.from({ length: n }, (_, i) => {
+  let best = -1;
+  for (let j = 0; j < k; j++) if (j !== onForget.labels[i] && (best < 0 || onForget.logits[i * k + j]! > onForget.logits[i * k + best]!)) best = j;
+  return best;
+});
+/** % of Df where an exact implementation of the split predicts what the gold model predicts. */
+const agreement = (hard: Uint8Array): number => {
+  let same = 0;
+  for (let i = 0; i < n; i++) if ((hard[i] ? runnerUp[i] : onForget.labels[i]) === goldPrediction[i]) same++;
+  return round((100 * same) / n, 2);
+};
+const accuracy = (hard: Uint8Array): number => round((100 * hard.reduce((sum, h, i) => sum + (h === goldWrong[i] ? 1 : 0), 0)) / n, 2);
+const count = (hard: Uint8Array): number => hard.reduce((sum, h) => sum + h, 0);
+function round(value: number, digits = 3): number {
+  return Number(value.toFixed(digits));
+}
+
+const hardRate = expectedHardRate(twin.hardRateByClass, twinHardRate(twin.generalisation), onForget.labels, new Uint8Array(n));
+const features = Object.fromEntries(FEATURE_NAMES.map((name) => [name, { forget: round(auroc(column(name), goldWrong)), twin: round(auroc(twin.features[name], twinWrong)) }]));
+const variants: Record<string, unknown> = {};
+for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
+  for (const kind of SCALER_KINDS) {
+    const scaler = fitScaler(set.map((name) => twin.features[name]), kind);
+    const trained = trainPredictor(applyScaler(scaler, set.map((name) => twin.features[name])), twin.generalisation, set.length, {
+      hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, seed,
+    });
+    const easy = trained.predictor.predict(applyScaler(scaler, set.map(column)));
+    trained.predictor.dispose();
+    const atRate = splitEasyHard(easy, { kind: 'rate', hardRate });
+    const atHalf = splitEasyHard(easy, { kind: 'probability', threshold: 0.5 });
+    variants[`${set.join('+')}/${kind}`] = {
+      auroc: round(auroc(easy.map((v) => 1 - v), goldWrong)),
+      twinHeldOutAuroc: round(trained.heldOutAuroc),
+      rate: { hard: count(atRate), accuracy: accuracy(atRate), agreement: agreement(atRate) },
+      half: { hard: count(atHalf), accuracy: accuracy(atHalf), agreement: agreement(atHalf) },
+    };
+  }
+}
+console.log(JSON.stringify({
+  model: args.model, gold: args.gold, seed, forget: n,
+  goldWrongPct: round((100 * count(goldWrong)) / n, 2),
+  twinHardRatePct: round(100 * hardRate, 2),
+  agreement: { oracleSplit: agreement(goldWrong), allEasy: agreement(new Uint8Array(n)) },
+  featureAuroc: features,
+  predictors: variants,
+}));
+gold.model.dispose();
+ctx.original.dispose();

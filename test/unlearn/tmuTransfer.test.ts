@@ -1,0 +1,33 @@
+/**
+ * TMU's transfer step: the hard share expected on Df from the twin's per-class hard rates, and the
+ * easy/hard split by rate or by probability threshold.
+ *
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { expectedHardRate, splitEasyHard, twinHardRate } from '../../src/unlearn/tmu/transfer.js';
+
+describe('TMU transfer', () => {
+  test('the expected hard rate averages each forget sample\'s class rate, skipping bypassed samples, with the overall rate for classes the twin lacks', () => {
+    const byClass = [0.1, 0.3, Number.NaN];
+    const labels = Int32Array.from([0, 1, 1, 2, 0]);
+    assert.ok(Math.abs(expectedHardRate(byClass, 0.2, labels, new Uint8Array(5)) - (0.1 + 0.3 + 0.3 + 0.2 + 0.1) / 5) < 1e-12);
+    const bypassed = Uint8Array.from([0, 1, 1, 0, 0]);
+    assert.ok(Math.abs(expectedHardRate(byClass, 0.2, labels, bypassed) - (0.1 + 0.2 + 0.1) / 3) < 1e-12);
+    assert.equal(expectedHardRate(byClass, 0.2, labels, Uint8Array.from([1, 1, 1, 1, 1])), 0);
+  });
+
+  test('the twin hard rate is the share of twin samples its gold model gets wrong', () => {
+    assert.equal(twinHardRate(Uint8Array.from([1, 0, 1, 1])), 0.25);
+    assert.equal(twinHardRate(new Uint8Array(0)), 0);
+  });
+
+  test('the rate rule marks the round(rate x n) least likely easy samples hard; the probability rule those below the threshold', () => {
+    const easy = Float32Array.from([0.9, 0.2, 0.6, 0.1, 0.95]);
+    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'rate', hardRate: 0.4 })), [0, 1, 0, 1, 0]);
+    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'rate', hardRate: 0 })), [0, 0, 0, 0, 0]);
+    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'probability', threshold: 0.5 })), [0, 1, 0, 1, 0]);
+    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'probability', threshold: 0.7 })), [0, 1, 1, 1, 0]);
+  });
+});
