@@ -31,3 +31,13 @@ describe('TMU transfer', () => {
     assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'probability', threshold: 0.7 })), [0, 1, 1, 1, 0]);
   });
 });
+
+describe('TMU twin hard rates', () => {
+  test('the error rate per class counts wrong predictions over each class\'s samples, NaN for a class without any', async () => {
+    const { errorRateByClass } = await import('../../src/unlearn/tmu/twin.js');
+    const rates = errorRateByClass(Uint8Array.from([1, 0, 1, 1, 0, 0]), [0, 0, 0, 0, 1, 1], 3);
+    assert.equal(rates[0], 0.25);
+    assert.equal(rates[1], 1);
+    assert.ok(Number.isNaN(rates[2]));
+  });
+});
