@@ -124,6 +124,26 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
+  test('hardRepeat presents each predicted-hard sample that many times per update epoch (default once), and bad values are rejected by name', () => {
+    const forget = forgetFile('repeat', split.member.filter((id) => !labels.has(id)).slice(560, 600));
+    const stepsFor = (summary: { retainUsed: number; easy: number; hard: number }, repeat: number): number =>
+      3 * Math.ceil((summary.retainUsed + summary.easy + repeat * summary.hard) / 64);
+    const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-repeat-default'));
+    assert.equal(byDefault.status, 0, lastLine(byDefault.stderr));
+    assert.equal(byDefault.json.params.hardRepeat, 1);
+    assert.ok(byDefault.json.summary.hard > 0, JSON.stringify(byDefault.json.summary));
+    assert.equal(byDefault.json.summary.updateSteps, stepsFor(byDefault.json.summary, 1));
+    const four = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardRepeat=4', '--out', join(work, 'mu-repeat-4'));
+    assert.equal(four.status, 0, lastLine(four.stderr));
+    assert.equal(four.json.summary.updateSteps, stepsFor(four.json.summary, 4));
+    for (const bad of ['hardRepeat=0', 'hardRepeat=1.5']) {
+      const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-repeat-bad'));
+      assert.notEqual(rejected.status, 0, bad);
+      assert.match(lastLine(rejected.stderr), /hardRepeat/, bad);
+      assert.equal(existsSync(join(work, 'mu-repeat-bad')), false);
+    }
+  });
+
   test('hinge losses (hardLoss, easyLoss, hingeMargin) run, are recorded, implement the split, and bad values are rejected by name', () => {
     const forget = forgetFile('hinge', split.member.filter((id) => !labels.has(id)).slice(500, 540));
     const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardLoss=hinge', '--param', 'easyLoss=hinge', '--param', 'hingeMargin=2', '--out', join(work, 'mu-hinge'));

@@ -37,6 +37,11 @@ export interface AlignedUpdateOptions {
   easyLoss: 'label' | 'hinge';
   /** The margin m of the hinge losses, in logits. */
   hingeMargin: number;
+  /**
+   * Times each predicted-hard sample is presented per epoch (1: once, like every other sample). The hard
+   * samples are a few percent of the update's data, so each wrong label gets few gradient steps.
+   */
+  hardRepeat: number;
   seed: number;
 }
 
@@ -63,7 +68,9 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   const forgetCount = easyIds.length + hardLabels.size;
   const retainCount = options.retainMultiple > 0 ? Math.min(ctx.retainIds.length, Math.round(options.retainMultiple * forgetCount)) : ctx.retainIds.length;
   const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : random.fork('retain').sample([...ctx.retainIds], retainCount);
-  const ids = [...retain, ...easyIds, ...hardLabels.keys()];
+  if (!Number.isInteger(options.hardRepeat) || options.hardRepeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${options.hardRepeat}`);
+  const hardIds = [...hardLabels.keys()];
+  const ids = [...retain, ...easyIds, ...Array.from({ length: options.hardRepeat }, () => hardIds).flat()];
   const easy = new Set(easyIds);
   manualSeed(random.fork('noise').nextUint32());
   model.train();

@@ -32,6 +32,7 @@ const params = z.object({
   hardLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-hard samples are forgotten: 'label' (cross-entropy towards their wrong label) or 'hinge' (pushed until wrong by hingeMargin, then left alone)"),
   easyLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label) or 'hinge' (held right by hingeMargin, no push beyond)"),
   hingeMargin: z.number().min(0).default(1).describe('margin of the hinge losses, in logits'),
+  hardRepeat: z.number().int().min(1).default(1).describe('times each predicted-hard sample is presented per update epoch'),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
   twinEpochs: z.number().int().min(1).default(5).describe('epochs of fine-tuning Mo into the twin original Mt'),
   twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
@@ -201,7 +202,7 @@ export const tmu = defineMethod({
     const update = alignedUpdate(ctx, model, easyIds, hardLabels, {
       epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
       batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
-      select: p.updateSelect, checkEvery: p.updateCheckEvery, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, seed: ctx.seed,
+      select: p.updateSelect, checkEvery: p.updateCheckEvery, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, hardRepeat: p.hardRepeat, seed: ctx.seed,
     });
     lap('update');
     const details: TmuDetails = {
