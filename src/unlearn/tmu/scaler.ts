@@ -1,8 +1,8 @@
-/** How raw feature values are mapped to the predictor's [0, 1] inputs. */
-export type ScalerKind = 'quantile' | 'tukey';
-
-/** The names of {@link ScalerKind}, for option validation. */
+/** The ways raw feature values can be mapped to the predictor's [0, 1] inputs. */
 export const SCALER_KINDS = ['quantile', 'tukey'] as const;
+
+/** One of {@link SCALER_KINDS}. */
+export type ScalerKind = (typeof SCALER_KINDS)[number];
 
 /**
  * Per-feature scaling fitted on the twin problem:

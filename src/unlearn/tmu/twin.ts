@@ -93,10 +93,14 @@ function drawTwinIds(ctx: UnlearnContext, perClass: number, random: Random): str
 }
 
 /** The share of wrong predictions per class (NaN for a class without samples). */
-export function errorRateByClass(right: Uint8Array, labels: readonly number[], numClasses: number): number[] {
+export function errorRateByClass(right: Uint8Array, labels: ArrayLike<number>, numClasses: number): number[] {
   const wrong = new Array<number>(numClasses).fill(0);
   const total = new Array<number>(numClasses).fill(0);
-  labels.forEach((label, i) => { total[label]!++; if (!right[i]) wrong[label]!++; });
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    total[label]!++;
+    if (!right[i]) wrong[label]!++;
+  }
   return total.map((count, c) => (count > 0 ? wrong[c]! / count : Number.NaN));
 }
 
@@ -158,8 +162,12 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   const featuresStarted = performance.now();
   const task = ctx.progress.task('tmu twin features', 5);
   // The twin's gold model is Mo: its correctness on Dt is the generalisation label.
-  const originalOnTwin = modelOutputs(ctx.original, ctx.train, ids, ctx.normalize);
-  const generalisation = correctness(originalOnTwin);
+  // Dt is drawn from H, so one pass of Mo over H gives both g(Dt) and the per-class hard rates.
+  const originalOnHoldout = modelOutputs(ctx.original, ctx.train, ctx.holdoutIds, ctx.normalize);
+  const holdoutRight = correctness(originalOnHoldout);
+  const holdoutRow = new Map(ctx.holdoutIds.map((id, i) => [id, i]));
+  const twinLabels = Int32Array.from(ids, (id) => originalOnHoldout.labels[holdoutRow.get(id)!]!);
+  const generalisation = Uint8Array.from(ids, (id) => holdoutRight[holdoutRow.get(id)!]!);
   task.tick();
   const twinOnTwin = modelOutputs(twinModel, ctx.train, ids, ctx.normalize);
   const twinOnMembers = modelOutputs(twinModel, ctx.train, ctx.split.member, ctx.normalize);
@@ -175,7 +183,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   task.done();
   // The hard rate per class is Mo's error on all of H, not only on Dt: the same quantity with a
   // fifth of the sampling error (300 samples put a rate of 20% within about ±5 pp).
-  const hardRateByClass = errorRateByClass(correctness(modelOutputs(ctx.original, ctx.train, ctx.holdoutIds, ctx.normalize)), ctx.holdoutIds.map((id) => ctx.train.labels[ctx.train.indexOf(id)]!), ctx.train.numClasses);
+  const hardRateByClass = errorRateByClass(holdoutRight, originalOnHoldout.labels, ctx.train.numClasses);
   let twinModelDigest: string | null = null;
   if (cacheDir) {
     const path = join(cacheDir, 'twin-model.safetensors');
@@ -188,7 +196,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     originalDigest: ctx.originalDigest,
     options,
     ids,
-    labels: originalOnTwin.labels,
+    labels: twinLabels,
     generalisation,
     features: { distance, adversarial, curriculum: curriculumValues, neighbourhood },
     hardRateByClass,
