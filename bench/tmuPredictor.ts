@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODEL_FILES, loadModel } from '../src/train/modelStore.js';
 import { consoleProgress } from '../src/train/progress.js';
-import { resolveParams } from '../src/unlearn/params.js';
+import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
 import { buildContext, prepareOriginal } from '../src/unlearn/run.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from '../src/unlearn/tmu/features.js';
 import { forgetFeatures } from '../src/unlearn/tmu/forgetFeatures.js';
@@ -36,14 +36,7 @@ const { values: args } = parseArgs({
   options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true } },
 });
 if (!args.model || !args.gold) throw new Error('usage: tmuPredictor --model MO_DIR --gold GOLD_DIR [--seed N] [--param k=v ...]');
-const rawParams: Record<string, unknown> = {};
-for (const entry of args.param ?? []) {
-  const at = entry.indexOf('=');
-  if (at < 1) throw new Error(`--param ${entry}: expected key=value`);
-  const text = entry.slice(at + 1);
-  rawParams[entry.slice(0, at)] = text === 'true' || text === 'false' ? text === 'true' : Number.isNaN(Number(text)) ? text : Number(text);
-}
-const p = resolveParams(tmu, rawParams);
+const p = resolveParams(tmu, parseParamPairs(args.param ?? []));
 const progress = consoleProgress();
 
 const original = prepareOriginal(args.model);
