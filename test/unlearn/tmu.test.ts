@@ -144,6 +144,25 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
+  test('the retain sample\'s loss and focus (retainLoss, retainFocus) are selectable and recorded, and bad values are rejected by name', () => {
+    const forget = forgetFile('retain', split.member.filter((id) => !labels.has(id)).slice(600, 640));
+    const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-retain-default'));
+    assert.equal(byDefault.status, 0, lastLine(byDefault.stderr));
+    assert.equal(byDefault.json.params.retainLoss, 'label');
+    assert.equal(byDefault.json.params.retainFocus, 0);
+    const chosen = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'retainLoss=label', '--param', 'retainFocus=0.5', '--out', join(work, 'mu-retain'));
+    assert.equal(chosen.status, 0, lastLine(chosen.stderr));
+    assert.equal(chosen.json.params.retainLoss, 'label');
+    assert.equal(chosen.json.params.retainFocus, 0.5);
+    assert.equal(chosen.json.summary.retainUsed, byDefault.json.summary.retainUsed, 'the focus changes which retain samples, not how many');
+    for (const bad of ['retainLoss=kl', 'retainFocus=1.5', 'retainFocus=-0.1']) {
+      const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-bad-retain'));
+      assert.notEqual(rejected.status, 0, bad);
+      assert.match(lastLine(rejected.stderr), new RegExp(bad.split('=')[0]!), bad);
+      assert.equal(existsSync(join(work, 'mu-bad-retain')), false);
+    }
+  });
+
   test('hinge losses (hardLoss, easyLoss, hingeMargin) run, are recorded, implement the split, and bad values are rejected by name', () => {
     const forget = forgetFile('hinge', split.member.filter((id) => !labels.has(id)).slice(500, 540));
     const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardLoss=hinge', '--param', 'easyLoss=hinge', '--param', 'hingeMargin=2', '--out', join(work, 'mu-hinge'));

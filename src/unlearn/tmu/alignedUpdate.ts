@@ -1,10 +1,13 @@
 import { Random } from '../../data/random.js';
 import type { Classifier } from '../../models/classifier.js';
 import { SGD } from '../../optim/index.js';
+import { klDiv, logSoftmax, softmax } from '../../nn/functional.js';
 import { crossEntropy, keep, manualSeed, maxDim, noGrad, randnLike, type Tensor, tensor, tidy } from '../../tensor/index.js';
 import { predict } from '../../train/predict.js';
 import { batchCount, forEachBatch } from '../batches.js';
 import type { UnlearnContext } from '../context.js';
+import { modelOutputs } from './outputs.js';
+import { sampleRetain } from './retainSample.js';
 
 /** Hyper-parameters of the aligned update. */
 export interface AlignedUpdateOptions {
@@ -42,6 +45,18 @@ export interface AlignedUpdateOptions {
    * samples are a few percent of the update's data, so each wrong label gets few gradient steps.
    */
   hardRepeat: number;
+  /**
+   * How the retain sample is fitted: `label`, cross-entropy towards its true label; `distill`,
+   * KL(Mo(x) ‖ model(x)), which holds Mo's whole output (the order of the runner-up classes too)
+   * where the relabelled samples pull the boundaries.
+   */
+  retainLoss: 'label' | 'distill';
+  /**
+   * Share of the retain sample drawn from the classes the update moves: Df's classes and the classes
+   * the hard samples are relabelled to, in proportion to how many samples each has there; the rest is
+   * drawn from all of Dr. 0: a uniform sample of Dr.
+   */
+  retainFocus: number;
   seed: number;
 }
 
@@ -67,11 +82,15 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   const random = new Random(options.seed).fork('tmu/aligned-update');
   const forgetCount = easyIds.length + hardLabels.size;
   const retainCount = options.retainMultiple > 0 ? Math.min(ctx.retainIds.length, Math.round(options.retainMultiple * forgetCount)) : ctx.retainIds.length;
-  const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : random.fork('retain').sample([...ctx.retainIds], retainCount);
   if (!Number.isInteger(options.hardRepeat) || options.hardRepeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${options.hardRepeat}`);
+  if (!(options.retainFocus >= 0 && options.retainFocus <= 1)) throw new RangeError(`alignedUpdate: retainFocus must be in [0, 1], got ${options.retainFocus}`);
+  const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : sampleRetain(ctx.train, ctx.retainIds, { forgetIds: [...easyIds, ...hardLabels.keys()], hardLabels, count: retainCount, focus: options.retainFocus }, random.fork('retain'));
   const hardIds = [...hardLabels.keys()];
   const ids = [...retain, ...easyIds, ...Array.from({ length: options.hardRepeat }, () => hardIds).flat()];
   const easy = new Set(easyIds);
+  // Mo's logits on the retain sample, once: the distillation target does not change during the update.
+  const teacher = options.retainLoss === 'distill' ? modelOutputs(ctx.original, ctx.train, retain, ctx.normalize) : null;
+  const teacherRow = new Map(teacher ? retain.map((id, i) => [id, i]) : []);
   manualSeed(random.fork('noise').nextUint32());
   model.train();
   const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
@@ -107,10 +126,12 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
         const labels = new BigInt64Array(n);
         const trueLabels = new BigInt64Array(n);
         const noiseMask = new Float32Array(n);
-        // Per row, the weight of each loss term: cross-entropy, hinge towards wrong, hinge towards right.
+        // Per row, the weight of each loss term: cross-entropy, hinge towards wrong, hinge towards right, distillation.
         const ceWeight = new Float32Array(n);
         const forgetWeight = new Float32Array(n);
         const keepWeight = new Float32Array(n);
+        const distillWeight = new Float32Array(n);
+        const teacherLogits = teacher ? new Float32Array(n * teacher.numClasses) : null;
         batch.ids.forEach((id, i) => {
           const hard = hardLabels.get(id);
           labels[i] = BigInt(hard ?? batch.labels[i]!);
@@ -118,9 +139,15 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           noiseMask[i] = easy.has(id) ? options.easyNoise : 0;
           if (hard !== undefined && options.hardLoss === 'hinge') forgetWeight[i] = 1;
           else if (easy.has(id) && options.easyLoss === 'hinge') keepWeight[i] = 1;
+          else if (teacher && teacherLogits && hard === undefined && !easy.has(id)) {
+            distillWeight[i] = 1;
+            const row = teacherRow.get(id)!;
+            teacherLogits.set(teacher.logits.subarray(row * teacher.numClasses, (row + 1) * teacher.numClasses), i * teacher.numClasses);
+          }
           else ceWeight[i] = 1;
         });
-        const hinge = forgetWeight.some((v) => v > 0) || keepWeight.some((v) => v > 0);
+        const distill = distillWeight.some((v) => v > 0);
+        const perRow = distill || forgetWeight.some((v) => v > 0) || keepWeight.some((v) => v > 0);
         tidy(() => {
           optimizer.zeroGrad();
           let inputs = tensor(batch.inputs, { shape: batch.shape });
@@ -128,9 +155,10 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
             inputs = inputs.add(randnLike(inputs).mul(tensor(noiseMask, { shape: [n, 1, 1, 1] })));
           }
           const logits = model.forward(inputs);
-          if (!hinge) {
+          if (!perRow) {
             crossEntropy(logits, tensor(labels)).backward();
           } else {
+            const target = distill && teacher && teacherLogits ? softmax(tensor(teacherLogits, { shape: [n, teacher.numClasses] }), 1) : null;
             // margin_i = z_y − max_{j≠y} z_j: positive where the model is right.
             const index = tensor(trueLabels, { shape: [n, 1] });
             const trueLogit = logits.gather(1, index).squeeze(1);
@@ -139,6 +167,7 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
             crossEntropy(logits, tensor(labels), null, 'none').mul(tensor(ceWeight))
               .add(margin.add(options.hingeMargin).relu().mul(tensor(forgetWeight)))
               .add(margin.neg().add(options.hingeMargin).relu().mul(tensor(keepWeight)))
+              .add(target ? klDiv(logSoftmax(logits, 1), target, { reduction: 'none' }).sum([1]).mul(tensor(distillWeight)) : tensor(new Float32Array(n)))
               .mean()
               .backward();
           }
@@ -164,3 +193,4 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
     selectedStep, splitMatch: splitMatch(),
   };
 }
+

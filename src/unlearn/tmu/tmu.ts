@@ -33,6 +33,8 @@ const params = z.object({
   easyLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label) or 'hinge' (held right by hingeMargin, no push beyond)"),
   hingeMargin: z.number().min(0).default(1).describe('margin of the hinge losses, in logits'),
   hardRepeat: z.number().int().min(1).default(1).describe('times each predicted-hard sample is presented per update epoch'),
+  retainLoss: z.enum(['label', 'distill']).default('label').describe("how the retain sample is fitted: 'label' (cross-entropy towards its label) or 'distill' (KL to Mo's outputs)"),
+  retainFocus: z.number().min(0).max(1).default(0).describe("share of the retain sample drawn from Df's classes and the hard samples' new classes (0: uniform over Dr)"),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
   twinEpochs: z.number().int().min(1).default(5).describe('epochs of fine-tuning Mo into the twin original Mt'),
   twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
@@ -202,7 +204,7 @@ export const tmu = defineMethod({
     const update = alignedUpdate(ctx, model, easyIds, hardLabels, {
       epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
       batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
-      select: p.updateSelect, checkEvery: p.updateCheckEvery, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, hardRepeat: p.hardRepeat, seed: ctx.seed,
+      select: p.updateSelect, checkEvery: p.updateCheckEvery, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, hardRepeat: p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: ctx.seed,
     });
     lap('update');
     const details: TmuDetails = {

@@ -1,0 +1,96 @@
+/**
+ * TMU's aligned update on a small CNN trained on a tiny real Fashion-MNIST subset: the retain sample
+ * (uniform, or focused on the classes the update moves) and the distillation of the retain sample
+ * towards Mo's own outputs.
+ *
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { Random } from '../../src/data/random.js';
+import type { Classifier } from '../../src/models/classifier.js';
+import { cloneClassifier } from '../../src/unlearn/clone.js';
+import { alignedUpdate, type AlignedUpdateOptions } from '../../src/unlearn/tmu/alignedUpdate.js';
+import { sampleRetain } from '../../src/unlearn/tmu/retainSample.js';
+import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
+
+const work = tempDir('tmu-aligned-');
+const dataDir = fashionSubset(join(work, 'data'));
+
+const OPTIONS: AlignedUpdateOptions = {
+  epochs: 1, lr: 0.01, momentum: 0.9, weightDecay: 0, batchSize: 64, retainMultiple: 0, easyNoise: 0.5,
+  select: 'last', checkEvery: 10, hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
+  retainLoss: 'label', retainFocus: 0, seed: 0,
+};
+
+/** The largest absolute difference between the weights of two models. */
+function maxWeightChange(a: Classifier, b: Classifier): number {
+  const other = b.stateDict();
+  let max = 0;
+  for (const [name, tensor] of a.stateDict()) {
+    const x = tensor.toTypedArray() as Float32Array;
+    const y = other.get(name)!.toTypedArray() as Float32Array;
+    for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
+  }
+  return max;
+}
+
+describe('TMU aligned update', { timeout: 300_000 }, () => {
+  let fixture: Fixture;
+  const labelOf = (id: string): number => fixture.data.train.labels[fixture.data.train.indexOf(id)]!;
+  before(() => {
+    fixture = buildFixture(dataDir, { epochs: 3, forgetClass: 6, fraction: 0.5 });
+  });
+  after(() => fixture?.original.dispose());
+
+  test('retainLoss=distill holds Mo where it stands: over the retain set alone, at Mo, the weights stay put, while fitting the labels moves them', () => {
+    const moved = (retainLoss: AlignedUpdateOptions['retainLoss']): number => {
+      const model = cloneClassifier(fixture.original, fixture.architecture);
+      try {
+        alignedUpdate(fixture.ctx, model, [], new Map(), { ...OPTIONS, retainLoss });
+        return maxWeightChange(model, fixture.original);
+      } finally {
+        model.dispose();
+      }
+    };
+    const distilled = moved('distill');
+    const fitted = moved('label');
+    assert.ok(distilled < 1e-4, `distillation towards Mo's own outputs moved a weight by ${distilled}`);
+    assert.ok(fitted > 1e-3, `fitting the labels moved no weight noticeably (${fitted})`);
+  });
+
+  test('a focused retain sample is drawn from Df\'s classes and the hard samples\' new classes, in proportion, the rest uniformly', () => {
+    const { ctx } = fixture;
+    const forgetIds = ctx.forgetIds.slice(0, 30);
+    const forgetClass = labelOf(forgetIds[0]!);
+    const newClass = (forgetClass + 1) % 10;
+    const hardLabels = new Map(forgetIds.slice(0, 10).map((id) => [id, newClass]));
+    // Weights: 30 for Df's class, 10 for the new class, so 3 : 1.
+    const full = sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: 20, focus: 1 }, new Random(1));
+    assert.equal(full.length, 20);
+    assert.equal(new Set(full).size, 20, 'no sample twice');
+    const retain = new Set(ctx.retainIds);
+    assert.ok(full.every((id) => retain.has(id)), 'only members of Dr');
+    const ofClass = (ids: readonly string[], c: number): number => ids.filter((id) => labelOf(id) === c).length;
+    assert.ok(ctx.retainIds.filter((id) => labelOf(id) === forgetClass).length >= 15, 'the fixture keeps enough of the class');
+    assert.equal(ofClass(full, forgetClass), 15);
+    assert.equal(ofClass(full, newClass), 5);
+
+    const half = sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: 40, focus: 0.5 }, new Random(1));
+    assert.ok(ofClass(half, forgetClass) >= 15 && ofClass(half, newClass) >= 5, 'at least the focused share of each class');
+    assert.ok(ofClass(half, forgetClass) + ofClass(half, newClass) < 40, 'the rest is drawn from every class');
+
+    const uniform = sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: 80, focus: 0 }, new Random(1));
+    assert.deepEqual(uniform, new Random(1).sample(ctx.retainIds, 80), 'focus 0 is the uniform sample');
+  });
+
+  test('the retain sample rejects a focus outside [0, 1] and a size larger than Dr, by name', () => {
+    const { ctx } = fixture;
+    const options = { forgetIds: ctx.forgetIds, hardLabels: new Map<string, number>(), count: 10 };
+    assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, focus: 1.5 }, new Random(0)), /focus/);
+    assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, focus: Number.NaN }, new Random(0)), /focus/);
+    assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, count: ctx.retainIds.length + 1, focus: 0.5 }, new Random(0)), /count/);
+  });
+});
