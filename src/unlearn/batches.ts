@@ -15,9 +15,10 @@ export interface BatchLoopOptions {
 
 /**
  * Calls `step` for each mini-batch of `ids` (from the train partition unless `dataset` is given),
- * normalised as Mo was trained. The step converts the batch to tensors inside its own tidy scope.
+ * normalised as Mo was trained. The step converts the batch to tensors inside its own tidy scope; it
+ * returns `false` to stop the loop early (no further batch is made). Returns the number of steps run.
  */
-export function forEachBatch(ctx: UnlearnContext, ids: readonly string[], options: BatchLoopOptions, step: (batch: Batch, index: number) => void): number {
+export function forEachBatch(ctx: UnlearnContext, ids: readonly string[], options: BatchLoopOptions, step: (batch: Batch, index: number) => void | boolean): number {
   const batches = new Batches(options.dataset ?? ctx.train, ids, {
     batchSize: options.batchSize,
     shuffle: options.shuffle ?? true,
@@ -26,7 +27,7 @@ export function forEachBatch(ctx: UnlearnContext, ids: readonly string[], option
     ...(options.augment ? { augment: { padding: 4, horizontalFlip: true } } : {}),
   });
   let index = 0;
-  for (const batch of batches.epoch(options.epoch ?? 0)) step(batch, index++);
+  for (const batch of batches.epoch(options.epoch ?? 0)) if (step(batch, index++) === false) break;
   return index;
 }
 

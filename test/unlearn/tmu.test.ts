@@ -105,7 +105,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(existsSync(join(work, 'mu5')), false);
   });
 
-  test('updateSelect=split returns the checked model that best matches the predicted split; last returns the final one', () => {
+  test('updateSelect=split returns the checked model that best matches the predicted split, last the final one; updateStop is selectable and recorded', () => {
     const forget = forgetFile('select', split.member.filter((id) => !labels.has(id)).slice(400, 440));
     const last = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'updateSelect=last', '--out', join(work, 'mu-last'));
     assert.equal(last.status, 0, lastLine(last.stderr));
@@ -116,7 +116,13 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.ok(summary.updateSelectedStep >= 1 && summary.updateSelectedStep <= summary.updateSteps, JSON.stringify(summary));
     // Same seed, same trajectory: the final model is one of the candidates, so the chosen one matches at least as well.
     assert.ok(summary.updateSplitMatch >= last.json.summary.updateSplitMatch, `${summary.updateSplitMatch} < ${last.json.summary.updateSplitMatch}`);
-    for (const bad of ['updateSelect=best', 'updateCheckEvery=0']) {
+    const share = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'updateStop=share', '--param', 'updateEpochs=6', '--out', join(work, 'mu-share'));
+    assert.equal(share.status, 0, lastLine(share.stderr));
+    assert.equal(share.json.params.updateStop, 'share');
+    assert.equal(last.json.params.updateStop, 'epochs', 'the default runs every epoch');
+    assert.equal(last.json.summary.updateStoppedEarly, false);
+    assert.equal(typeof share.json.summary.updateStoppedEarly, 'boolean');
+    for (const bad of ['updateSelect=best', 'updateCheckEvery=0', 'updateStop=never']) {
       const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-bad-select'));
       assert.notEqual(rejected.status, 0, bad);
       assert.match(lastLine(rejected.stderr), new RegExp(bad.split('=')[0]!), bad);

@@ -13,6 +13,8 @@ import { Random } from '../../src/data/random.js';
 import type { Classifier } from '../../src/models/classifier.js';
 import { cloneClassifier } from '../../src/unlearn/clone.js';
 import { alignedUpdate, type AlignedUpdateOptions } from '../../src/unlearn/tmu/alignedUpdate.js';
+import { predict } from '../../src/train/predict.js';
+import { batchCount } from '../../src/unlearn/batches.js';
 import { sampleRetain } from '../../src/unlearn/tmu/retainSample.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
@@ -21,7 +23,7 @@ const dataDir = fashionSubset(join(work, 'data'));
 
 const OPTIONS: AlignedUpdateOptions = {
   epochs: 1, lr: 0.01, momentum: 0.9, weightDecay: 0, batchSize: 64, retainMultiple: 0, easyNoise: 0.5,
-  select: 'last', checkEvery: 10, hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
+  select: 'last', checkEvery: 10, stop: 'epochs', hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
   retainLoss: 'label', retainFocus: 0, seed: 0,
 };
 
@@ -41,7 +43,7 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
   let fixture: Fixture;
   const labelOf = (id: string): number => fixture.data.train.labels[fixture.data.train.indexOf(id)]!;
   before(() => {
-    fixture = buildFixture(dataDir, { epochs: 3, forgetClass: 6, fraction: 0.5 });
+    fixture = buildFixture(dataDir, { epochs: 3, forgetClass: 1, fraction: 0.5 });
   });
   after(() => fixture?.original.dispose());
 
@@ -59,6 +61,40 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     const fitted = moved('label');
     assert.ok(distilled < 1e-4, `distillation towards Mo's own outputs moved a weight by ${distilled}`);
     assert.ok(fitted > 1e-3, `fitting the labels moved no weight noticeably (${fitted})`);
+  });
+
+  test('updateStop=share ends the update at the first check where Df\'s error reaches the predicted hard share; epochs runs them all', () => {
+    const { ctx } = fixture;
+    const forgetIds = ctx.forgetIds;
+    const wrongCount = (model: Classifier): number => {
+      const predictions = predict(model, ctx.train, forgetIds, { normalize: ctx.normalize });
+      return predictions.predicted.filter((p, i) => p !== predictions.labels[i]).length;
+    };
+    // More hard samples than Mo already gets wrong, so the update has to forget to reach the share.
+    const hardCount = wrongCount(fixture.original) + Math.round(forgetIds.length * 0.2);
+    assert.ok(hardCount < forgetIds.length, `${hardCount} of ${forgetIds.length}`);
+    const hardLabels = new Map(forgetIds.slice(0, hardCount).map((id) => [id, (labelOf(id) + 1) % 10]));
+    const easyIds = forgetIds.slice(hardCount);
+    const options: AlignedUpdateOptions = { ...OPTIONS, epochs: 40, retainMultiple: 5, checkEvery: 1, weightDecay: 5e-4 };
+    const fullSteps = options.epochs * batchCount(5 * forgetIds.length + forgetIds.length, options.batchSize);
+    const model = cloneClassifier(fixture.original, fixture.architecture);
+    try {
+      const report = alignedUpdate(ctx, model, easyIds, hardLabels, { ...options, stop: 'share' });
+      assert.equal(report.stoppedEarly, true, JSON.stringify(report));
+      assert.ok(report.steps > 1 && report.steps < fullSteps, `${report.steps} of ${fullSteps} steps`);
+      const wrong = wrongCount(model);
+      assert.ok(wrong >= hardCount, `stopped with ${wrong} of ${forgetIds.length} wrong, ${hardCount} predicted hard`);
+    } finally {
+      model.dispose();
+    }
+    const short = cloneClassifier(fixture.original, fixture.architecture);
+    try {
+      const report = alignedUpdate(ctx, short, easyIds, hardLabels, { ...options, epochs: 2, stop: 'epochs' });
+      assert.equal(report.stoppedEarly, false);
+      assert.equal(report.steps, 2 * batchCount(6 * forgetIds.length, options.batchSize));
+    } finally {
+      short.dispose();
+    }
   });
 
   test('a focused retain sample is drawn from Df\'s classes and the hard samples\' new classes, in proportion, the rest uniformly', () => {

@@ -26,8 +26,16 @@ export interface AlignedUpdateOptions {
    * right, hard wrong). The split is the update's only target, so it is also its stopping rule.
    */
   select: 'last' | 'split';
-  /** Steps between checks of the split (with `select: 'split'`). */
+  /** Steps between checks (with `select: 'split'` or `stop: 'share'`). */
   checkEvery: number;
+  /**
+   * When the update stops: `epochs`, after `epochs` epochs; `share`, at the first check where the share
+   * of Df the model gets wrong (clean inputs) reaches the predicted hard share, or after `epochs` epochs.
+   * The hard share is the predictor's estimate of the gold model's error on Df, so this aims the update's
+   * strength at it whatever the request: an update that over-forgets stops early, one that under-forgets
+   * runs its epochs.
+   */
+  stop: 'epochs' | 'share';
   /**
    * How predicted-hard samples are forgotten: `label`, cross-entropy towards their fixed wrong label;
    * `hinge`, max(0, m + z_y − max_{j≠y} z_j): pushed until wrong by the margin m, then left alone.
@@ -69,6 +77,8 @@ export interface AlignedUpdateReport {
   selectedStep: number;
   /** Percent of Df where the returned model's right/wrong matches the predicted split. */
   splitMatch: number;
+  /** Whether `stop: 'share'` ended the update before its last epoch's last step. */
+  stoppedEarly: boolean;
 }
 
 /**
@@ -95,31 +105,40 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   model.train();
   const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
   const forgetIds = [...easyIds, ...hardLabels.keys()];
-  // Percent of Df where the model is right exactly on the predicted-easy samples (clean inputs).
-  const splitMatch = (): number => {
+  // On clean inputs: the percent of Df where the model is right exactly on the predicted-easy samples,
+  // and the share of Df it gets wrong.
+  const measure = (): { splitMatch: number; wrongShare: number } => {
     const predictions = predict(model, ctx.train, forgetIds, { normalize: ctx.normalize });
     let matches = 0;
+    let wrong = 0;
     for (let i = 0; i < forgetIds.length; i++) {
       const right = predictions.predicted[i] === predictions.labels[i];
+      if (!right) wrong++;
       if (right === !hardLabels.has(forgetIds[i]!)) matches++;
     }
-    return forgetIds.length ? (100 * matches) / forgetIds.length : 100;
+    return forgetIds.length ? { splitMatch: (100 * matches) / forgetIds.length, wrongShare: wrong / forgetIds.length } : { splitMatch: 100, wrongShare: 0 };
   };
+  const hardShare = forgetIds.length ? hardLabels.size / forgetIds.length : 0;
   let best: { step: number; match: number; state: Map<string, Tensor> | null } = { step: 0, match: Number.NEGATIVE_INFINITY, state: null };
   const snapshot = (): Map<string, Tensor> => noGrad(() => new Map([...model.stateDict()].map(([key, value]) => [key, keep(value.detach().clone())])));
   const disposeState = (state: Map<string, Tensor> | null): void => { for (const value of state?.values() ?? []) value.dispose(); };
-  const check = (step: number): void => {
-    const match = splitMatch();
+  // Returns whether the update should stop here.
+  const check = (step: number): boolean => {
+    const { splitMatch: match, wrongShare } = measure();
     // Ties keep the earlier model: fewer steps, less drift on Dr.
-    if (match > best.match) {
+    if (options.select === 'split' && match > best.match) {
       disposeState(best.state);
       best = { step, match, state: snapshot() };
     }
+    return options.stop === 'share' && wrongShare >= hardShare;
   };
+  const checking = options.select === 'split' || options.stop === 'share';
   let steps = 0;
+  let stopped = false;
+  let checkedAt = -1;
   try {
     // Mo itself (step 0) is never a candidate: it would return the request unlearned in name only.
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
+    for (let epoch = 0; epoch < options.epochs && !stopped; epoch++) {
       const task = ctx.progress.task(`tmu update epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
       forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed: options.seed }, (batch) => {
         const n = batch.ids.length;
@@ -174,12 +193,16 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           optimizer.step();
         });
         steps++;
-        if (options.select === 'split' && steps % options.checkEvery === 0) check(steps);
         task.tick();
+        if (checking && steps % options.checkEvery === 0) {
+          checkedAt = steps;
+          stopped = check(steps);
+        }
+        return !stopped;
       });
       task.done();
     }
-    if (options.select === 'split' && steps % options.checkEvery !== 0) check(steps);
+    if (options.select === 'split' && checkedAt !== steps) check(steps);
     if (options.select === 'split' && best.state) model.loadStateDict(best.state);
   } finally {
     optimizer.dispose();
@@ -190,7 +213,7 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   return {
     retainUsed: retain.length, retainFraction: retain.length / Math.max(1, ctx.retainIds.length), steps,
     // Measured again on the returned model, so the report describes what was returned.
-    selectedStep, splitMatch: splitMatch(),
+    selectedStep, splitMatch: measure().splitMatch, stoppedEarly: stopped && steps < options.epochs * batchCount(ids.length, options.batchSize),
   };
 }
 

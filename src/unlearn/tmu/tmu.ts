@@ -28,7 +28,8 @@ const params = z.object({
   retainMultiple: z.number().min(0).default(5).describe('retain samples per forget sample in the update (0: all of Dr)'),
   easyNoise: z.number().min(0).default(0.5).describe('std of the Gaussian input noise on predicted-easy samples (normalised units)'),
   updateSelect: z.enum(['split', 'last']).default('last').describe("model the update returns: 'last' (after the final step) or 'split' (the checked model whose right/wrong on Df best matches the predicted easy/hard split)"),
-  updateCheckEvery: z.number().int().min(1).default(10).describe("steps between split checks (updateSelect 'split')"),
+  updateCheckEvery: z.number().int().min(1).default(10).describe("steps between checks (updateSelect 'split', updateStop 'share')"),
+  updateStop: z.enum(['epochs', 'share']).default('epochs').describe("when the update stops: 'epochs' (after updateEpochs) or 'share' (at the first check where Df's error reaches the predicted hard share, at most updateEpochs)"),
   hardLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-hard samples are forgotten: 'label' (cross-entropy towards their wrong label) or 'hinge' (pushed until wrong by hingeMargin, then left alone)"),
   easyLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label) or 'hinge' (held right by hingeMargin, no push beyond)"),
   hingeMargin: z.number().min(0).default(1).describe('margin of the hinge losses, in logits'),
@@ -204,7 +205,7 @@ export const tmu = defineMethod({
     const update = alignedUpdate(ctx, model, easyIds, hardLabels, {
       epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
       batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
-      select: p.updateSelect, checkEvery: p.updateCheckEvery, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, hardRepeat: p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: ctx.seed,
+      select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, hardRepeat: p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: ctx.seed,
     });
     lap('update');
     const details: TmuDetails = {
@@ -226,6 +227,7 @@ export const tmu = defineMethod({
         updateSteps: update.steps,
         updateSelectedStep: update.selectedStep,
         updateSplitMatch: Number(update.splitMatch.toFixed(2)),
+        updateStoppedEarly: update.stoppedEarly,
         seconds,
         perRequestSeconds: Number((seconds.features! + seconds.transfer! + seconds.update!).toFixed(3)),
       },
