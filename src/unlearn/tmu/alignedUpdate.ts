@@ -83,18 +83,19 @@ export interface AlignedUpdateReport {
 
 /**
  * The aligned update, in place on `model` (a copy of Mo): fine-tune on Dr' ∪ Df_easy ∪ Df_hard where
- * Dr' is a random subset of Dr (true labels), Df_easy keeps its true labels but its inputs get Gaussian
- * noise (so it is fit like unseen data of its class, without member-level confidence), and each Df_hard
- * sample carries a wrong label fixed once (`hardLabels`), so the model stops getting it right, as the
- * gold model would.
+ * Dr' is a subset of Dr held at Mo's own outputs (`retainLoss: 'distill'`, KL(Mo(x) ‖ model(x))) or
+ * fitted to its labels, Df_easy keeps its true labels but its inputs get Gaussian noise (so it is fit
+ * like unseen data of its class, without member-level confidence), and each Df_hard sample carries a
+ * wrong label fixed once (`hardLabels`), presented `hardRepeat` times per epoch, so the model stops
+ * getting it right, as the gold model would.
  */
 export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: readonly string[], hardLabels: ReadonlyMap<string, number>, options: AlignedUpdateOptions): AlignedUpdateReport {
   const random = new Random(options.seed).fork('tmu/aligned-update');
-  const forgetCount = easyIds.length + hardLabels.size;
-  const retainCount = options.retainMultiple > 0 ? Math.min(ctx.retainIds.length, Math.round(options.retainMultiple * forgetCount)) : ctx.retainIds.length;
+  const forgetIds = [...easyIds, ...hardLabels.keys()];
+  const retainCount = options.retainMultiple > 0 ? Math.min(ctx.retainIds.length, Math.round(options.retainMultiple * forgetIds.length)) : ctx.retainIds.length;
   if (!Number.isInteger(options.hardRepeat) || options.hardRepeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${options.hardRepeat}`);
   if (!(options.retainFocus >= 0 && options.retainFocus <= 1)) throw new RangeError(`alignedUpdate: retainFocus must be in [0, 1], got ${options.retainFocus}`);
-  const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : sampleRetain(ctx.train, ctx.retainIds, { forgetIds: [...easyIds, ...hardLabels.keys()], hardLabels, count: retainCount, focus: options.retainFocus }, random.fork('retain'));
+  const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: retainCount, focus: options.retainFocus }, random.fork('retain'));
   const hardIds = [...hardLabels.keys()];
   const ids = [...retain, ...easyIds, ...Array.from({ length: options.hardRepeat }, () => hardIds).flat()];
   const easy = new Set(easyIds);
@@ -104,7 +105,6 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   manualSeed(random.fork('noise').nextUint32());
   model.train();
   const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
-  const forgetIds = [...easyIds, ...hardLabels.keys()];
   // On clean inputs: the percent of Df where the model is right exactly on the predicted-easy samples,
   // and the share of Df it gets wrong.
   const measure = (): { splitMatch: number; wrongShare: number } => {
