@@ -1,4 +1,17 @@
-// Temporary probe (not part of the deliverable): variants of the tmu training/inference loop.
+/**
+ * A/B probe of variants of the training or inference loop (the measurements cited in bench/README.md):
+ * runs each variant for a fixed time, alternating their order every round, and prints images per
+ * CPU-second (wall-clock second with PROBE_WALL=1) and the median ratio of each variant to the first.
+ *
+ * Usage:
+ *   node bin/with-runtime-env.mjs node dist/bench/lib/probe.js cnn|resnet train|infer SECONDS THREADS ROUNDS VARIANT...
+ *
+ * A variant name switches behaviours by the words it contains: `wrapped` (each module's forward in its
+ * own tidy scope), `eager` (each intermediate freed as soon as the next layer consumed it, as PyTorch's
+ * reference counting does), `none` (gradients reset to none instead of zeroed); e.g. `base wrapped eager`.
+ *
+ * @module
+ */
 import { loadDataset } from '../../src/data/index.js';
 import type { Classifier } from '../../src/models/index.js';
 import { ResNet18, SmallCNN } from '../../src/models/index.js';
