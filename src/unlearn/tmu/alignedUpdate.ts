@@ -216,4 +216,3 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
     selectedStep, splitMatch: measure().splitMatch, stoppedEarly: stopped && steps < options.epochs * batchCount(ids.length, options.batchSize),
   };
 }
-
