@@ -30,7 +30,7 @@ import { auroc, trainPredictor } from '../src/unlearn/tmu/predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS } from '../src/unlearn/tmu/scaler.js';
 import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
 import { expectedHardRate, splitEasyHard, twinHardRate } from '../src/unlearn/tmu/transfer.js';
-import { loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
+import { disposeTwin, loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
 
 const { values: args } = parseArgs({
   options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true } },
@@ -53,7 +53,7 @@ const goldOnForget = modelOutputs(gold.model, ctx.train, forgetIds, ctx.normaliz
 const forgetColumns = forgetFeatures(ctx, twin, onForget, FEATURE_NAMES, {
   neighbours: p.neighbours, classNeighbours: p.classNeighbours, pgd: { eps: p.pgdEps, steps: p.pgdSteps, stepSize: p.pgdEps / 3 },
 });
-twin.curriculum.dispose();
+disposeTwin(twin);
 const column = (name: FeatureName): Float32Array => forgetColumns[FEATURE_NAMES.indexOf(name)]!;
 
 const n = forgetIds.length;

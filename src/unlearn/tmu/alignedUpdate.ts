@@ -54,6 +54,11 @@ export interface AlignedUpdateOptions {
    */
   hardRepeat: number;
   /**
+   * Per-class override of `hardRepeat`, keyed by the hard sample's true class (TMU's `hardRepeat=twin`
+   * calibrates it on the twin problem); classes not in the map use `hardRepeat`.
+   */
+  hardRepeatByClass?: ReadonlyMap<number, number>;
+  /**
    * How the retain sample is fitted: `label`, cross-entropy towards its true label; `distill`,
    * KL(Mo(x) ‖ model(x)), which holds Mo's whole output (the order of the runner-up classes too)
    * where the relabelled samples pull the boundaries.
@@ -93,11 +98,15 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   const random = new Random(options.seed).fork('tmu/aligned-update');
   const forgetIds = [...easyIds, ...hardLabels.keys()];
   const retainCount = options.retainMultiple > 0 ? Math.min(ctx.retainIds.length, Math.round(options.retainMultiple * forgetIds.length)) : ctx.retainIds.length;
-  if (!Number.isInteger(options.hardRepeat) || options.hardRepeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${options.hardRepeat}`);
+  const repeats = [options.hardRepeat, ...(options.hardRepeatByClass?.values() ?? [])];
+  for (const repeat of repeats) if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${repeat}`);
   if (!(options.retainFocus >= 0 && options.retainFocus <= 1)) throw new RangeError(`alignedUpdate: retainFocus must be in [0, 1], got ${options.retainFocus}`);
   const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: retainCount, focus: options.retainFocus }, random.fork('retain'));
   const hardIds = [...hardLabels.keys()];
-  const ids = [...retain, ...easyIds, ...Array.from({ length: options.hardRepeat }, () => hardIds).flat()];
+  const repeatOf = (id: string): number => options.hardRepeatByClass?.get(ctx.train.labels[ctx.train.indexOf(id)]!) ?? options.hardRepeat;
+  // Pass k holds the hard samples presented at least k times, so a uniform repeat lists them as before.
+  const passes = Array.from({ length: Math.max(...repeats) }, (_, k) => hardIds.filter((id) => repeatOf(id) > k));
+  const ids = [...retain, ...easyIds, ...passes.flat()];
   const easy = new Set(easyIds);
   // Mo's logits on the retain sample, once: the distillation target does not change during the update.
   const teacher = options.retainLoss === 'distill' ? modelOutputs(ctx.original, ctx.train, retain, ctx.normalize) : null;

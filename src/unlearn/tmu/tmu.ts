@@ -7,14 +7,15 @@ import { dispose } from '../../tensor/index.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
-import { alignedUpdate } from './alignedUpdate.js';
+import { alignedUpdate, type AlignedUpdateOptions } from './alignedUpdate.js';
+import { calibrateHardRepeat, type RepeatCalibration } from './calibration.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from './features.js';
 import { forgetFeatures } from './forgetFeatures.js';
 import { modelOutputs } from './outputs.js';
 import { GeneralisationPredictor, trainPredictor, type TrainedPredictor } from './predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS, type FeatureScaler } from './scaler.js';
 import { expectedHardRate, splitEasyHard, twinHardRate } from './transfer.js';
-import { loadOrBuildTwin, type TwinOptions, type TwinProblem } from './twin.js';
+import { disposeTwin, loadOrBuildTwin, type TwinOptions, type TwinProblem } from './twin.js';
 
 const params = z.object({
   features: z.array(z.enum(FEATURE_NAMES)).min(1).default([...DEFAULT_FEATURES]).describe('features of the predictor (any of distance, adversarial, curriculum, neighbourhood; default the first three)'),
@@ -33,7 +34,8 @@ const params = z.object({
   hardLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-hard samples are forgotten: 'label' (cross-entropy towards their wrong label) or 'hinge' (pushed until wrong by hingeMargin, then left alone)"),
   easyLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label) or 'hinge' (held right by hingeMargin, no push beyond)"),
   hingeMargin: z.number().min(0).default(1).describe('margin of the hinge losses, in logits'),
-  hardRepeat: z.number().int().min(1).default(2).describe('times each predicted-hard sample is presented per update epoch'),
+  hardRepeat: z.union([z.number().int().min(1), z.literal('twin')]).default(2).describe("times each predicted-hard sample is presented per update epoch, or 'twin': per class, the candidate (hardRepeatCandidates) whose update agrees best with the twin's gold model on the twin problem (cached beside the twin)"),
+  hardRepeatCandidates: z.array(z.number().int().min(1)).min(1).default([1, 2, 3]).describe("candidates of hardRepeat=twin (ties go to the smallest; classes forgotten entirely take the largest)"),
   retainLoss: z.enum(['label', 'distill']).default('distill').describe("how the retain sample is fitted: 'label' (cross-entropy towards its label) or 'distill' (KL to Mo's outputs)"),
   retainFocus: z.number().min(0).max(1).default(0).describe("share of the retain sample drawn from Df's classes and the hard samples' new classes (0: uniform over Dr)"),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
@@ -76,7 +78,7 @@ export interface TmuDetails {
  * the features and the predictor's options), so that a later request costs only its own features and
  * update.
  */
-function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor; cached: boolean } {
+function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor; cached: boolean; key: string } {
   const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.scaler, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, seed])).digest('hex').slice(0, 16);
   const path = ctx.modelDir ? join(ctx.modelDir, 'twin', `predictor-${key}.safetensors`) : null;
   if (path && twin.cached && existsSync(path)) {
@@ -90,7 +92,7 @@ function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed
     const info = JSON.parse(metadata.predictor ?? '{}') as { scaler?: FeatureScaler; heldOutAccuracy: number; heldOutAuroc: number; trainSamples: number; heldOutSamples: number };
     // A file written before scalers had kinds (or by another kind) is retrained over, not misread.
     if (info.scaler?.kind === p.scaler) {
-      return { scaler: info.scaler, trained: { predictor, heldOutAccuracy: info.heldOutAccuracy, heldOutAuroc: info.heldOutAuroc, trainSamples: info.trainSamples, heldOutSamples: info.heldOutSamples }, cached: true };
+      return { scaler: info.scaler, trained: { predictor, heldOutAccuracy: info.heldOutAccuracy, heldOutAuroc: info.heldOutAuroc, trainSamples: info.trainSamples, heldOutSamples: info.heldOutSamples }, cached: true, key };
     }
     predictor.dispose();
   }
@@ -103,7 +105,7 @@ function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed
     const { predictor, ...rest } = trained;
     saveSafetensors(path, predictor.network.stateDict(), { predictor: JSON.stringify({ scaler, ...rest }) });
   }
-  return { scaler, trained, cached: false };
+  return { scaler, trained, cached: false, key };
 }
 
 /** The twin-building options within TMU's parameters. */
@@ -147,91 +149,122 @@ export const tmu = defineMethod({
     const twin = loadOrBuildTwin(ctx, twinOptions(p, ctx.seed), p.rebuildTwin);
     lap('twin');
     ctx.progress.log('tmu twin', { cached: twin.cached ? 'yes' : 'no', samples: twin.ids.length, seconds: twin.seconds.total });
-    const { scaler, trained, cached: predictorCached } = predictorFor(ctx, twin, p, ctx.seed);
-    lap('predictor');
-
-    // Features of the real problem: Df under Mo.
-    const forget = [...ctx.forgetIds];
-    const onForget = modelOutputs(ctx.original, ctx.train, forget, ctx.normalize);
-    let rows: Float32Array;
+    let twinReleased = false;
+    const releaseTwin = (): void => {
+      if (twinReleased) return;
+      twinReleased = true;
+      disposeTwin(twin);
+    };
     try {
-      rows = applyScaler(scaler, forgetFeatures(ctx, twin, onForget, p.features, {
+      let calibration: RepeatCalibration | null = null;
+      const { scaler, trained, cached: predictorCached, key: predictorKey } = predictorFor(ctx, twin, p, ctx.seed);
+      lap('predictor');
+
+      // Features of the real problem: Df under Mo.
+      const forget = [...ctx.forgetIds];
+      const onForget = modelOutputs(ctx.original, ctx.train, forget, ctx.normalize);
+      const rows = applyScaler(scaler, forgetFeatures(ctx, twin, onForget, p.features, {
         neighbours: p.neighbours, classNeighbours: p.classNeighbours, pgd: { eps: p.pgdEps, steps: p.pgdSteps, stepSize: p.pgdEps / 3 },
       }));
+      lap('features');
+
+      // Transfer: P(easy) for Df, split by the twin's hard rate for Df's class mix.
+      const easyProbability = trained.predictor.predict(rows);
+      const twinEasyProbability = p.hardRepeat === 'twin' ? trained.predictor.predict(applyScaler(scaler, p.features.map((name) => twin.features[name]))) : null;
+      trained.predictor.dispose();
+      const whole = wholeClasses(ctx, onForget.labels);
+      const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
+      const globalRate = twinHardRate(twin.generalisation);
+      const hardRate = expectedHardRate(twin.hardRateByClass, globalRate, onForget.labels, bypassed);
+      const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
+      const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
+      const predictedHard = Uint8Array.from(bypassed);
+      scoredIndices.forEach((i, k) => { predictedHard[i] = scoredHard[k]!; });
+      lap('transfer');
+
+      // Wrong labels for the hard samples, fixed once.
+      const k = onForget.numClasses;
+      const hardLabels = new Map<string, number>();
+      const easyIds: string[] = [];
+      const labelRandom = (index: number): number => {
+        const value = createHash('sha256').update(`${ctx.seed}/${forget[index]}`).digest().readUInt32LE(0);
+        const wrong = value % (k - 1);
+        return wrong >= onForget.labels[index]! ? wrong + 1 : wrong;
+      };
+      forget.forEach((id, i) => {
+        if (!predictedHard[i]) {
+          easyIds.push(id);
+          return;
+        }
+        if (p.hardLabel === 'random') {
+          hardLabels.set(id, labelRandom(i));
+          return;
+        }
+        let best = -1;
+        for (let j = 0; j < k; j++) {
+          if (j === onForget.labels[i]) continue;
+          if (best < 0 || onForget.logits[i * k + j]! > onForget.logits[i * k + best]!) best = j;
+        }
+        hardLabels.set(id, best);
+      });
+      const updateOptions: AlignedUpdateOptions = {
+        epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
+        batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
+        select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin,
+        hardRepeat: p.hardRepeat === 'twin' ? Math.min(...p.hardRepeatCandidates) : p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: ctx.seed,
+      };
+      if (twinEasyProbability) {
+        const hardClasses = new Set(forget.flatMap((_, i) => (predictedHard[i] && !bypassed[i] ? [onForget.labels[i]!] : [])));
+        const { hardRepeat: _varied, hardRepeatByClass: _none, ...fixed } = updateOptions;
+        const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
+        const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
+        calibration = calibrateHardRepeat(ctx, twin, {
+          classes: [...hardClasses], twinEasyProbability, update: updateOptions, candidates: p.hardRepeatCandidates, cacheKey,
+          cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `calibration-${cacheKey}.json`) : null,
+        });
+        const byClass = new Map([...calibration.byClass].map(([label, value]) => [label, value.repeat]));
+        // A class forgotten entirely has no sample the gold model gets right: forget it at full strength.
+        for (const label of whole) byClass.set(label, Math.max(...p.hardRepeatCandidates));
+        updateOptions.hardRepeatByClass = byClass;
+      }
+      lap('calibration');
+      // Mt and the curriculum model are no longer needed: free them before the update.
+      releaseTwin();
+      const model = cloneClassifier(ctx.original, ctx.architecture);
+      const update = alignedUpdate(ctx, model, easyIds, hardLabels, updateOptions);
+      lap('update');
+      const details: TmuDetails = {
+        ids: forget, features: rows, featureNames: [...p.features], easyProbability, predictedHard, bypassed,
+        predictorHeldOutAccuracy: trained.heldOutAccuracy, predictorHeldOutAuroc: trained.heldOutAuroc,
+      };
+      const bypassedCount = bypassed.reduce((sum, v) => sum + v, 0);
+      return {
+        model,
+        summary: {
+          easy: easyIds.length,
+          hard: hardLabels.size,
+          ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
+          expectedHardRate: Number(hardRate.toFixed(4)),
+          twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource },
+          predictor: { features: p.features, scaler: p.scaler, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
+          retainUsed: update.retainUsed,
+          retainFraction: Number(update.retainFraction.toFixed(4)),
+          updateSteps: update.steps,
+          updateSelectedStep: update.selectedStep,
+          updateSplitMatch: Number(update.splitMatch.toFixed(2)),
+          updateStoppedEarly: update.stoppedEarly,
+          ...(calibration ? {
+            hardRepeatByClass: Object.fromEntries([...(updateOptions.hardRepeatByClass ?? [])].map(([label, repeat]) => [String(label), repeat])),
+            calibration: { calibrated: calibration.calibrated, seconds: Number(calibration.seconds.toFixed(3)), byClass: Object.fromEntries([...calibration.byClass].map(([label, value]) => [String(label), value])) },
+          } : {}),
+          seconds,
+          // The calibration, like the twin, is paid once per original model and class (cached), not per request.
+          perRequestSeconds: Number((seconds.features! + seconds.transfer! + seconds.update!).toFixed(3)),
+        },
+        details,
+      };
     } finally {
-      twin.curriculum.dispose();
+      releaseTwin();
     }
-    lap('features');
-
-    // Transfer: P(easy) for Df, split by the twin's hard rate for Df's class mix.
-    const easyProbability = trained.predictor.predict(rows);
-    trained.predictor.dispose();
-    const whole = wholeClasses(ctx, onForget.labels);
-    const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
-    const globalRate = twinHardRate(twin.generalisation);
-    const hardRate = expectedHardRate(twin.hardRateByClass, globalRate, onForget.labels, bypassed);
-    const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
-    const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
-    const predictedHard = Uint8Array.from(bypassed);
-    scoredIndices.forEach((i, k) => { predictedHard[i] = scoredHard[k]!; });
-    lap('transfer');
-
-    // Wrong labels for the hard samples, fixed once.
-    const k = onForget.numClasses;
-    const hardLabels = new Map<string, number>();
-    const easyIds: string[] = [];
-    const labelRandom = (index: number): number => {
-      const value = createHash('sha256').update(`${ctx.seed}/${forget[index]}`).digest().readUInt32LE(0);
-      const wrong = value % (k - 1);
-      return wrong >= onForget.labels[index]! ? wrong + 1 : wrong;
-    };
-    forget.forEach((id, i) => {
-      if (!predictedHard[i]) {
-        easyIds.push(id);
-        return;
-      }
-      if (p.hardLabel === 'random') {
-        hardLabels.set(id, labelRandom(i));
-        return;
-      }
-      let best = -1;
-      for (let j = 0; j < k; j++) {
-        if (j === onForget.labels[i]) continue;
-        if (best < 0 || onForget.logits[i * k + j]! > onForget.logits[i * k + best]!) best = j;
-      }
-      hardLabels.set(id, best);
-    });
-    const model = cloneClassifier(ctx.original, ctx.architecture);
-    const update = alignedUpdate(ctx, model, easyIds, hardLabels, {
-      epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
-      batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
-      select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, hardRepeat: p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: ctx.seed,
-    });
-    lap('update');
-    const details: TmuDetails = {
-      ids: forget, features: rows, featureNames: [...p.features], easyProbability, predictedHard, bypassed,
-      predictorHeldOutAccuracy: trained.heldOutAccuracy, predictorHeldOutAuroc: trained.heldOutAuroc,
-    };
-    const bypassedCount = bypassed.reduce((sum, v) => sum + v, 0);
-    return {
-      model,
-      summary: {
-        easy: easyIds.length,
-        hard: hardLabels.size,
-        ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
-        expectedHardRate: Number(hardRate.toFixed(4)),
-        twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource },
-        predictor: { features: p.features, scaler: p.scaler, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
-        retainUsed: update.retainUsed,
-        retainFraction: Number(update.retainFraction.toFixed(4)),
-        updateSteps: update.steps,
-        updateSelectedStep: update.selectedStep,
-        updateSplitMatch: Number(update.splitMatch.toFixed(2)),
-        updateStoppedEarly: update.stoppedEarly,
-        seconds,
-        perRequestSeconds: Number((seconds.features! + seconds.transfer! + seconds.update!).toFixed(3)),
-      },
-      details,
-    };
   },
 });

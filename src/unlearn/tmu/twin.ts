@@ -58,6 +58,8 @@ export interface TwinProblem {
   hardRateByClass: number[];
   /** Mo's penultimate features over D (split.member order), the reference set of the distance feature. */
   originalFeatures: { ids: string[]; labels: Int32Array; features: Float32Array; featureSize: number };
+  /** The twin original Mt (Mo fine-tuned on Dt). Owned by the twin: release with {@link disposeTwin}. */
+  model: Classifier;
   /** The early-epoch model of the curriculum feature. */
   curriculum: Classifier;
   /** Where it came from: Mo's own training run, or trained here. */
@@ -190,7 +192,6 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     saveSafetensors(path, twinModel.stateDict(), {});
     twinModelDigest = fileDigest(path);
   }
-  twinModel.dispose();
   const featureSeconds = (performance.now() - featuresStarted) / 1000;
   return {
     originalDigest: ctx.originalDigest,
@@ -201,6 +202,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     features: { distance, adversarial, curriculum: curriculumValues, neighbourhood },
     hardRateByClass,
     originalFeatures: { ids: [...ctx.split.member], labels: originalOnMembers.labels, features: originalOnMembers.features, featureSize: originalOnMembers.featureSize },
+    model: twinModel,
     curriculum: curriculum.model,
     curriculumSource: curriculum.source,
     twinModelDigest,
@@ -292,6 +294,10 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
     const originalFeatures = get('original.features');
     const curriculumPath = json.curriculumSource === 'trained' ? join(dir, 'curriculum.safetensors') : ctx.curriculumPath;
     if (!curriculumPath || !existsSync(curriculumPath)) return null;
+    const twinModelPath = join(dir, 'twin-model.safetensors');
+    if (!json.twinModelDigest || !existsSync(twinModelPath) || fileDigest(twinModelPath) !== json.twinModelDigest) return null;
+    const twinModel = loadWeightsInto(createModel(ctx.architecture), twinModelPath);
+    twinModel.eval();
     return {
       originalDigest: json.originalDigest,
       options: json.options,
@@ -301,6 +307,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       features: { distance: float32(get('twin.distance')), adversarial: float32(get('twin.adversarial')), curriculum: float32(get('twin.curriculum')), neighbourhood: float32(get('twin.neighbourhood')) },
       hardRateByClass: json.hardRateByClass.map((rate) => (rate === null ? Number.NaN : rate)),
       originalFeatures: { ids: members, labels: get('original.labels').toTypedArray() as Int32Array, features: float32(originalFeatures), featureSize: originalFeatures.size(1) },
+      model: twinModel,
       curriculum: loadWeightsInto(createModel(ctx.architecture), curriculumPath),
       curriculumSource: json.curriculumSource,
       twinModelDigest: json.twinModelDigest,
@@ -310,6 +317,12 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
   } finally {
     dispose([...tensors.values()]);
   }
+}
+
+/** Releases the twin's models (Mt and the curriculum model). */
+export function disposeTwin(twin: TwinProblem): void {
+  twin.model.dispose();
+  twin.curriculum.dispose();
 }
 
 /**
