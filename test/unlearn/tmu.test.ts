@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
@@ -70,7 +70,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.ok(existsSync(join(work, 'mu1', 'model.safetensors')));
   });
 
-  test('a later request reuses the twin and the predictor; rebuildTwin=true rebuilds them', () => {
+  test('a later request reuses the twin and the predictor; rebuildTwin=true, or a stored twin original that fails its digest, rebuilds them', () => {
     const forget = forgetFile('second', split.member.filter((id) => !labels.has(id)).slice(100, 130));
     const reused = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu2'));
     assert.equal(reused.status, 0, lastLine(reused.stderr));
@@ -79,6 +79,14 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const rebuilt = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'rebuildTwin=true', '--out', join(work, 'mu3'));
     assert.equal(rebuilt.status, 0, lastLine(rebuilt.stderr));
     assert.equal(rebuilt.json.summary.twin.cached, false);
+    // A stored twin original that no longer matches its digest is not used: the twin is built again.
+    const twinModel = join(base, 'twin', 'twin-model.safetensors');
+    const bytes = readFileSync(twinModel);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(twinModel, bytes);
+    const repaired = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu3b'));
+    assert.equal(repaired.status, 0, lastLine(repaired.stderr));
+    assert.equal(repaired.json.summary.twin.cached, false);
   });
 
   test('the features and their scaler are selectable and recorded', () => {
@@ -147,6 +155,36 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
       assert.notEqual(rejected.status, 0, bad);
       assert.match(lastLine(rejected.stderr), /hardRepeat/, bad);
       assert.equal(existsSync(join(work, 'mu-repeat-bad')), false);
+    }
+  });
+
+  test('hardRepeat=twin calibrates each hard class on the twin, records the choice, caches it beside the twin for the next request, and bad values are rejected by name', () => {
+    const forget = forgetFile('repeat-twin', split.member.filter((id) => !labels.has(id)).slice(640, 700));
+    const args = ['unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardRepeat=twin', '--param', 'hardRepeatCandidates=1,3'];
+    const first = tmu(...args, '--out', join(work, 'mu-twin-repeat'));
+    assert.equal(first.status, 0, lastLine(first.stderr));
+    const summary = first.json.summary;
+    assert.ok(summary.hard > 0, JSON.stringify(summary));
+    const classes = Object.keys(summary.hardRepeatByClass);
+    assert.ok(classes.length > 0, JSON.stringify(summary));
+    assert.deepEqual([...summary.calibration.calibrated].map(String).sort(), [...classes].sort());
+    for (const label of classes) {
+      const entry = summary.calibration.byClass[label];
+      assert.equal(summary.hardRepeatByClass[label], entry.repeat);
+      assert.ok([1, 3].includes(entry.repeat), JSON.stringify(entry));
+      if (entry.hard > 0) assert.equal(entry.repeat, entry.agreement['3'] > entry.agreement['1'] ? 3 : 1, JSON.stringify(entry));
+    }
+    assert.ok(summary.seconds.calibration >= 0);
+    assert.ok(readdirSync(join(base, 'twin')).some((name) => /^calibration-[0-9a-f]+\.json$/.test(name)), 'cached beside the twin');
+    const second = tmu(...args, '--out', join(work, 'mu-twin-repeat-2'));
+    assert.equal(second.status, 0, lastLine(second.stderr));
+    assert.deepEqual(second.json.summary.calibration.calibrated, [], 'the second request reuses the calibration');
+    assert.deepEqual(second.json.summary.hardRepeatByClass, summary.hardRepeatByClass);
+    for (const bad of ['hardRepeat=often', 'hardRepeatCandidates=0']) {
+      const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-twin-repeat-bad'));
+      assert.notEqual(rejected.status, 0, bad);
+      assert.match(lastLine(rejected.stderr), /hardRepeat/, bad);
+      assert.equal(existsSync(join(work, 'mu-twin-repeat-bad')), false);
     }
   });
 

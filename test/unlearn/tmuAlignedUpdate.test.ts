@@ -97,6 +97,35 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     }
   });
 
+  test('hardRepeatByClass presents each hard sample as often as its class\'s entry says, other classes at hardRepeat, and rejects a bad entry by name', () => {
+    const { ctx } = fixture;
+    const forgetIds = ctx.forgetIds;
+    const forgetClass = labelOf(forgetIds[0]!);
+    const hardLabels = new Map(forgetIds.slice(0, 6).map((id) => [id, (labelOf(id) + 1) % 10]));
+    const easyIds = forgetIds.slice(6);
+    const stepsWith = (options: Partial<AlignedUpdateOptions>): number => {
+      const model = cloneClassifier(fixture.original, fixture.architecture);
+      try {
+        return alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, ...options }).steps;
+      } finally {
+        model.dispose();
+      }
+    };
+    const base = ctx.retainIds.length + easyIds.length;
+    // 64-sample batches: the counts below differ by whole batches only if the hard samples fill them.
+    const expected = (repeat: number): number => batchCount(base + repeat * hardLabels.size, OPTIONS.batchSize);
+    assert.notEqual(expected(1), expected(20), 'the fixture distinguishes the repeats');
+    assert.equal(stepsWith({ hardRepeat: 1, hardRepeatByClass: new Map([[forgetClass, 20]]) }), expected(20));
+    assert.equal(stepsWith({ hardRepeat: 20, hardRepeatByClass: new Map([[(forgetClass + 1) % 10, 1]]) }), expected(20), 'a class without hard samples changes nothing');
+    assert.equal(stepsWith({ hardRepeat: 20, hardRepeatByClass: new Map([[forgetClass, 1]]) }), expected(1));
+    const model = cloneClassifier(fixture.original, fixture.architecture);
+    try {
+      assert.throws(() => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, hardRepeatByClass: new Map([[forgetClass, 0]]) }), /hardRepeat/);
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('a focused retain sample is drawn from Df\'s classes and the hard samples\' new classes, in proportion, the rest uniformly', () => {
     const { ctx } = fixture;
     const forgetIds = ctx.forgetIds.slice(0, 30);

@@ -52,15 +52,17 @@ interface CacheFile {
   classes: Record<string, ClassCalibration>;
 }
 
-function readCache(path: string | null, key: string): Record<string, ClassCalibration> {
+/** The cached classes, or none when the file is missing, for other inputs, or unreadable (said, then rewritten). */
+function readCache(ctx: UnlearnContext, path: string | null, key: string): Record<string, ClassCalibration> {
   if (!path || !existsSync(path)) return {};
   let parsed: CacheFile;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
   } catch (error) {
-    throw new Error(`${path}: unreadable calibration cache (${(error as Error).message}); delete it or pass rebuildTwin=true`);
+    ctx.progress.log('tmu calibration cache unreadable, calibrating again', { path, error: (error as Error).message });
+    return {};
   }
-  return parsed.key === key && parsed.classes && typeof parsed.classes === 'object' ? parsed.classes : {};
+  return parsed && parsed.key === key && parsed.classes && typeof parsed.classes === 'object' ? parsed.classes : {};
 }
 
 /**
@@ -78,7 +80,7 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
   const candidates = [...request.candidates].sort((a, b) => a - b);
   if (candidates.length === 0 || candidates.some((r) => !Number.isInteger(r) || r < 1)) throw new RangeError(`calibrateHardRepeat: candidates must be integers >= 1, got ${request.candidates.join(',')}`);
   if (request.twinEasyProbability.length !== twin.ids.length) throw new RangeError(`calibrateHardRepeat: ${request.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`);
-  const cached = readCache(request.cachePath, request.cacheKey);
+  const cached = readCache(ctx, request.cachePath, request.cacheKey);
   const byClass = new Map<number, ClassCalibration>();
   const calibrated: number[] = [];
   const overallRate = twinHardRate(twin.generalisation);
