@@ -43,6 +43,7 @@ const params = z.object({
   twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
   twinOptimizer: z.enum(['sgd', 'adam']).default('sgd').describe('optimizer of the twin fine-tuning (the reference: adam, lr 1e-4)'),
   twinLr: z.number().positive().default(0.01).describe('learning rate of the twin fine-tuning'),
+  twinSchedule: z.enum(['constant', 'cosine']).default('constant').describe("learning-rate schedule of the twin fine-tuning: 'constant', or 'cosine' (annealed per epoch, as Mo's training)"),
   twinBatchSize: z.number().int().min(1).default(64).describe('batch size of the twin fine-tuning'),
   pgdEps: z.number().positive().default(4 / 255).describe('PGD radius of the adversarial feature, in [0,1] pixel units'),
   pgdSteps: z.number().int().min(1).default(5).describe('PGD steps of the adversarial feature'),
@@ -112,7 +113,10 @@ function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed
 export function twinOptions(p: TmuParams, seed: number): TwinOptions {
   return {
     perClass: p.twinPerClass, epochs: p.twinEpochs, retainMultiple: p.twinRetainMultiple, optimizer: p.twinOptimizer,
-    lr: p.twinLr, batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, classNeighbours: p.classNeighbours, seed,
+    lr: p.twinLr,
+    // Only a non-default schedule enters the options (and the cache key), so twins cached before it existed stay valid.
+    ...(p.twinSchedule === 'constant' ? {} : { schedule: p.twinSchedule }),
+    batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, classNeighbours: p.classNeighbours, seed,
   };
 }
 

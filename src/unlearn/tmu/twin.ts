@@ -5,7 +5,7 @@ import { Random } from '../../data/random.js';
 import { createModel } from '../../models/architecture.js';
 import type { Classifier } from '../../models/classifier.js';
 import { loadSafetensors, saveSafetensors } from '../../nn/safetensors.js';
-import { Adam, SGD } from '../../optim/index.js';
+import { Adam, CosineAnnealingLR, SGD } from '../../optim/index.js';
 import { crossEntropy, dispose, type Tensor, tensor, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 import { fileDigest, loadWeightsInto } from '../../train/modelStore.js';
@@ -25,6 +25,11 @@ export interface TwinOptions {
   retainMultiple: number;
   optimizer: 'sgd' | 'adam';
   lr: number;
+  /**
+   * The fine-tuning's learning rate over its epochs: `constant` (absent: constant), or `cosine`, annealed
+   * per epoch to near 0 like Mo's own training, so Mt ends converged as Mo did.
+   */
+  schedule?: 'constant' | 'cosine';
   batchSize: number;
   /** PGD of the adversarial feature. */
   pgdEps: number;
@@ -115,6 +120,7 @@ function fineTuneTwin(ctx: UnlearnContext, twinIds: readonly string[], options: 
   const optimizer = options.optimizer === 'adam'
     ? new Adam(model.parameters(), { lr: options.lr })
     : new SGD(model.parameters(), { lr: options.lr, momentum: 0.9, weightDecay: 5e-4 });
+  const scheduler = options.schedule === 'cosine' ? new CosineAnnealingLR(optimizer, { tMax: options.epochs }) : null;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const task = ctx.progress.task(`tmu twin model epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
@@ -128,6 +134,7 @@ function fineTuneTwin(ctx: UnlearnContext, twinIds: readonly string[], options: 
         task.tick();
       });
       task.done();
+      scheduler?.step();
     }
   } finally {
     optimizer.dispose();
