@@ -2,7 +2,7 @@ import type { Command } from './command.js';
 import { UsageError, helpText, parseFlags } from './command.js';
 
 /** Subcommands, loaded on demand so that `tmu --help` does not load libtorch. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
+export const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.js')).trainCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   split: async () => (await import('./commands/split.js')).splitCommand,

@@ -9,7 +9,8 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { batchTensors } from './inputs.js';
 import { idsDigest, removeIfExists } from './modelStore.js';
 import { type ProgressSink, silentProgress } from './progress.js';
-import { buildOptimizer, buildSchedule, checkRecipe, type TrainRecipe } from './recipe.js';
+import { checkRecipe, type TrainRecipe } from './recipe.js';
+import { buildOptimizer, buildSchedule } from './recipeOptimizer.js';
 
 /** Options of {@link train}. */
 export interface TrainOptions {

@@ -1,37 +1,24 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type BenchmarkOptions, runBenchmark } from '../../eval/benchmark.js';
-import { evaluateSeed, type SeedResult } from '../../eval/evaluate.js';
-import { renderHtml } from '../../eval/html.js';
 import { renderMarkdown } from '../../eval/markdown.js';
 import { PRESETS, type BenchmarkPreset } from '../../eval/presets.js';
-import { aggregateRuns, type Report } from '../../eval/report.js';
-import { renderScenarioSummary } from '../../eval/summary.js';
-import { ARCHITECTURES } from '../../models/architecture.js';
-import { consoleProgress, type ProgressSink } from '../../train/progress.js';
-import { getMethod, listMethods } from '../../unlearn/methods.js';
+import { ARCHITECTURES } from '../../models/architectureSpec.js';
+import { consoleProgress } from '../../train/progress.js';
 import { parseParamValue } from '../../unlearn/params.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
-
-function writeAtomic(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
 
 function list(value: string): string[] {
   return value.split(',').map((part) => part.trim()).filter(Boolean);
 }
 
-/** `--param method.key=value` pairs into per-method parameter objects. */
-function methodParams(flags: FlagValues): Record<string, Record<string, unknown>> {
+/** `--param method.key=value` pairs into per-method parameter objects; `checkMethod` rejects unknown names. */
+function methodParams(flags: FlagValues, checkMethod: (name: string) => unknown): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const pair of (flags.param as string[] | undefined) ?? []) {
     const match = /^([a-z0-9-]+)\.([A-Za-z0-9]+)=(.*)$/.exec(pair);
     if (!match) throw new UsageError(`--param must be method.key=value, got '${pair}'`);
     const [, method, key, value] = match;
-    getMethod(method!);
+    checkMethod(method!);
     (out[method!] ??= {})[key!] = parseParamValue(value!);
   }
   return out;
@@ -58,50 +45,6 @@ export function presetFromFlags(flags: FlagValues, fallback: keyof typeof PRESET
   if (flags['test-limit'] !== undefined) preset.testLimit = intFlag(flags, 'test-limit', 0, 100);
   if (flags['no-noise-floor']) preset.noiseFloor = false;
   return preset;
-}
-
-/** Method names: `all` expands to every registered method. Unknown names are rejected. */
-function resolveMethods(names: readonly string[]): string[] {
-  const resolved = names.includes('all') ? listMethods().map((method) => method.name) : [...names];
-  for (const name of resolved) getMethod(name);
-  return resolved;
-}
-
-/** Runs a preset and writes report.json, report.md and report.html per scenario into `out`. */
-export function runPreset(preset: BenchmarkPreset, options: { out: string; cacheDir: string; dataDir: string | null; width?: number; params: Record<string, Record<string, unknown>>; progress: ProgressSink; command: string }): { reports: { dir: string; report: Report }[]; seconds: number } {
-  const started = performance.now();
-  const methods = resolveMethods(preset.methods);
-  const reports: { dir: string; report: Report }[] = [];
-  const scenarios = preset.scenario === 'random' ? [null] : preset.classes;
-  for (const cls of scenarios) {
-    const scenario: BenchmarkOptions['scenario'] = preset.scenario === 'random'
-      ? { scenario: 'random', fraction: preset.fraction }
-      : preset.scenario === 'class' ? { scenario: 'class', class: cls! } : { scenario: 'subclass', class: cls!, fraction: preset.fraction };
-    const results: SeedResult[] = [];
-    const { data } = runBenchmark({
-      dataset: preset.dataset, dataDir: options.dataDir, arch: preset.arch, ...(options.width ? { width: options.width } : {}), epochs: preset.epochs,
-      ...(preset.trainLimit ? { trainLimit: preset.trainLimit } : {}), ...(preset.testLimit ? { testLimit: preset.testLimit } : {}),
-      scenario, seeds: Array.from({ length: preset.seeds }, (_, i) => i), methods, methodParams: options.params,
-      retainEvalSize: preset.retainEvalSize, cacheDir: options.cacheDir, noiseFloor: preset.noiseFloor, progress: options.progress,
-    }, (seed) => results.push(evaluateSeed(seed.input)));
-    const report = aggregateRuns(results, {
-      dataset: preset.dataset, arch: preset.arch,
-      scenario: { name: scenario.scenario, ...(cls !== null ? { class: cls, className: data.train.classNames[cls] ?? String(cls) } : {}), ...('fraction' in scenario ? { fraction: scenario.fraction } : {}) },
-      createdAt: new Date().toISOString(), command: options.command,
-    });
-    const dir = scenarios.length > 1 ? join(options.out, preset.scenario === 'random' ? 'random' : `class-${cls}`) : options.out;
-    mkdirSync(dir, { recursive: true });
-    writeAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeAtomic(join(dir, 'report.md'), renderMarkdown(report));
-    writeAtomic(join(dir, 'report.html'), renderHtml(report));
-    reports.push({ dir, report });
-  }
-  if (reports.length > 1) {
-    const summary = renderScenarioSummary(reports.map(({ report }) => report));
-    writeAtomic(join(options.out, 'summary.md'), summary);
-    writeAtomic(join(options.out, 'report.md'), [summary, ...reports.map(({ report }) => renderMarkdown(report))].join('\n\n'));
-  }
-  return { reports, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Flags shared by bench and demo. */
@@ -140,7 +83,10 @@ export const benchCommand: Command = {
   async run(flags) {
     const out = requireString(flags, 'out');
     const preset = presetFromFlags(flags, 'quick');
-    const params = methodParams(flags);
+    // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
+    const { getMethod } = await import('../../unlearn/methods.js');
+    const { runPreset } = await import('../../eval/presetRun.js');
+    const params = methodParams(flags, getMethod);
     const width = flags.width !== undefined ? numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16) : undefined;
     const progress = consoleProgress({ json: flags.json === true });
     const result = runPreset(preset, {

@@ -3,7 +3,7 @@ import { renderMarkdown } from '../../eval/markdown.js';
 import { consoleProgress } from '../../train/progress.js';
 import type { Command } from '../command.js';
 import { optionalString, printResult } from '../command.js';
-import { BENCH_FLAGS, presetFromFlags, runPreset } from './bench.js';
+import { BENCH_FLAGS, presetFromFlags } from './bench.js';
 
 /** `tmu demo`: the README's main job: a small real comparison on Fashion-MNIST. */
 export const demoCommand: Command = {
@@ -14,6 +14,8 @@ export const demoCommand: Command = {
   async run(flags) {
     const out = optionalString(flags, 'out') ?? 'runs/demo';
     const preset = presetFromFlags(flags, 'demo');
+    // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
+    const { runPreset } = await import('../../eval/presetRun.js');
     const progress = consoleProgress({ json: flags.json === true });
     progress.log('demo', { dataset: preset.dataset, arch: preset.arch, epochs: preset.epochs, class: preset.classes.join(','), methods: preset.methods.join(',') });
     const result = runPreset(preset, { out, cacheDir: optionalString(flags, 'cache') ?? 'runs/cache', dataDir: optionalString(flags, 'data-dir') ?? null, params: {}, progress, command: 'tmu demo' });

@@ -1,6 +1,4 @@
 import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
-import { loadModel, readExcludedIds } from '../../train/modelStore.js';
-import { accuracy, predict } from '../../train/predict.js';
 import { consoleProgress } from '../../train/progress.js';
 import type { Command } from '../command.js';
 import { optionalString, printResult, requireString } from '../command.js';
@@ -20,6 +18,9 @@ export const evalCommand: Command = {
     const dir = requireString(flags, 'model');
     const forgetFile = optionalString(flags, 'forget');
     const forget = forgetFile ? loadForget(forgetFile).ids : undefined;
+    // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
+    const { loadModel, readExcludedIds } = await import('../../train/modelStore.js');
+    const { accuracy, predict } = await import('../../train/predict.js');
     const { model, sidecar, split } = loadModel(dir);
     const data = loadDatasetByRef(sidecar.dataset, optionalString(flags, 'data-dir'));
     if (forget) checkForgetIds(split, data.train, forget);

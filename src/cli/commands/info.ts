@@ -1,4 +1,3 @@
-import { cudaAvailable, getNumThreads } from '../../tensor/index.js';
 import type { Command } from '../command.js';
 import { printResult } from '../command.js';
 
@@ -8,6 +7,7 @@ export const infoCommand: Command = {
   summary: 'show the engine and runtime settings in effect',
   flags: {},
   async run(flags) {
+    const { cudaAvailable, getNumThreads } = await import('../../tensor/index.js');
     const info = {
       node: process.version,
       threads: getNumThreads(),

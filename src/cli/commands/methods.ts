@@ -1,4 +1,3 @@
-import { listMethods } from '../../unlearn/methods.js';
 import { describeParams } from '../../unlearn/params.js';
 import type { Command } from '../command.js';
 import { printResult } from '../command.js';
@@ -9,6 +8,7 @@ export const methodsCommand: Command = {
   summary: 'list the unlearning methods with their parameters and defaults',
   flags: {},
   async run(flags) {
+    const { listMethods } = await import('../../unlearn/methods.js');
     const methods = listMethods().map((method) => ({
       name: method.name,
       description: method.description,

@@ -1,5 +1,4 @@
 import { parseServiceConfig, loadServiceConfig, type ServiceConfig } from '../../service/config.js';
-import { startService } from '../../service/server.js';
 import type { Command } from '../command.js';
 import { intFlag, optionalString, requireString } from '../command.js';
 
@@ -42,6 +41,8 @@ export const serveCommand: Command = {
     if (flags.audit) overrides.audit = true;
     const configFile = optionalString(flags, 'config');
     const config = configFile ? loadServiceConfig(configFile, overrides) : parseServiceConfig(overrides, 'flags');
+    // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
+    const { startService } = await import('../../service/server.js');
     const running = await startService({ ledgerPath: db, modelsDir: models, config, host: optionalString(flags, 'host') ?? '127.0.0.1', port });
     process.stdout.write(`${flags.json ? JSON.stringify({ url: running.url, ledger: db }) : `tmu service listening on ${running.url} (dashboard: ${running.url}/, API: ${running.url}/v1/openapi.json)`}\n`);
     await new Promise<void>((resolve) => {

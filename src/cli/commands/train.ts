@@ -2,11 +2,10 @@ import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
 import { loadSplit, makeSplit } from '../../data/split.js';
-import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architecture.js';
-import { isModelDir, MODEL_FILES, type ModelSidecar } from '../../train/modelStore.js';
+import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architectureSpec.js';
+import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
 import { defaultRecipe, OPTIMIZERS, SCHEDULES, type TrainRecipe } from '../../train/recipe.js';
-import { trainToDir } from '../../train/trainToDir.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 import { DATA_FLAGS, loadDatasetFromFlags } from '../dataFlags.js';
@@ -72,6 +71,9 @@ export const trainCommand: Command = {
     const arch = choiceFlag(flags, 'arch', ARCHITECTURES, 'cnn');
     const width = numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16);
     const resume = flags.resume === true;
+    // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
+    const { isModelDir, MODEL_FILES } = await import('../../train/modelStore.js');
+    const { trainToDir } = await import('../../train/trainToDir.js');
     if (isModelDir(out) && !flags.force && !resume) throw new UsageError(`${out} already holds a trained model; use --force to overwrite it`);
     if (isModelDir(out) && resume) throw new UsageError(`${out} already holds a finished model; nothing to resume`);
     const checkpointPath = join(out, MODEL_FILES.checkpoint);

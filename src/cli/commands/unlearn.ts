@@ -1,14 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadForget } from '../../data/forget.js';
-import { predictorQuality } from '../../eval/predictorQuality.js';
-import { idsDigest, isModelDir, loadModel } from '../../train/modelStore.js';
-import type { TmuDetails } from '../../unlearn/tmu/tmu.js';
-import { accuracy, predict } from '../../train/predict.js';
 import { consoleProgress } from '../../train/progress.js';
-import { getMethod } from '../../unlearn/methods.js';
 import { parseParamPairs, resolveParams } from '../../unlearn/params.js';
-import { buildContext, prepareOriginal, runMethod, saveUnlearned } from '../../unlearn/run.js';
+import type { TmuDetails } from '../../unlearn/tmu/tmu.js';
 import type { Command } from '../command.js';
 import { intFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 
@@ -39,6 +34,12 @@ export const unlearnCommand: Command = {
     const out = requireString(flags, 'out');
     const forgetFile = requireString(flags, 'forget');
     if (resolve(out) === resolve(modelDir)) throw new UsageError('--out must differ from --model: the original model is never overwritten');
+    // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
+    const { idsDigest, isModelDir, loadModel } = await import('../../train/modelStore.js');
+    const { getMethod } = await import('../../unlearn/methods.js');
+    const { accuracy, predict } = await import('../../train/predict.js');
+    const { buildContext, prepareOriginal, runMethod, saveUnlearned } = await import('../../unlearn/run.js');
+    const { predictorQuality } = await import('../../eval/predictorQuality.js');
     if (isModelDir(out) && !flags.force) throw new UsageError(`${out} already holds a model; use --force to overwrite it`);
     const method = getMethod(optionalString(flags, 'method') ?? 'tmu');
     const rawParams = parseParamPairs((flags.param as string[] | undefined) ?? []);

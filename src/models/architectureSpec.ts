@@ -1,0 +1,42 @@
+/**
+ * Architecture names and specs, without the models themselves, so that flag parsing and help text can
+ * name them without loading libtorch.
+ *
+ * @module
+ */
+
+/** Architecture names accepted by `--arch`. */
+export const ARCHITECTURES = ['cnn', 'resnet18', 'mlp'] as const;
+/** One of {@link ARCHITECTURES}. */
+export type ArchitectureName = (typeof ARCHITECTURES)[number];
+
+/** Everything needed to rebuild a model (stored in the model sidecar). */
+export interface ArchitectureSpec {
+  name: ArchitectureName;
+  inChannels: number;
+  numClasses: number;
+  /** Input side in pixels (square inputs). */
+  imageSize: number;
+  /** ResNet width multiplier. */
+  width?: number;
+  /** MLP hidden widths. */
+  hidden?: number[];
+}
+
+/** Validates a spec read from a file or flags, naming the bad field. */
+export function checkArchitecture(value: unknown): ArchitectureSpec {
+  const spec = value as Partial<ArchitectureSpec> | null;
+  if (spec === null || typeof spec !== 'object') throw new TypeError('architecture: expected an object');
+  if (!ARCHITECTURES.includes(spec.name as ArchitectureName)) {
+    throw new TypeError(`architecture: unknown name '${String(spec.name)}' (valid: ${ARCHITECTURES.join(', ')})`);
+  }
+  for (const field of ['inChannels', 'numClasses', 'imageSize'] as const) {
+    const fieldValue = spec[field];
+    if (!Number.isInteger(fieldValue) || (fieldValue as number) < 1) throw new TypeError(`architecture: ${field} must be a positive integer, got ${String(fieldValue)}`);
+  }
+  if (spec.width !== undefined && !(typeof spec.width === 'number' && spec.width > 0)) throw new TypeError(`architecture: width must be a positive number, got ${String(spec.width)}`);
+  if (spec.hidden !== undefined && !(Array.isArray(spec.hidden) && spec.hidden.every((w) => Number.isInteger(w) && w > 0))) {
+    throw new TypeError('architecture: hidden must be an array of positive integers');
+  }
+  return spec as ArchitectureSpec;
+}
