@@ -42,10 +42,17 @@ export interface AlignedUpdateOptions {
    */
   hardLoss: 'label' | 'hinge';
   /**
-   * How predicted-easy samples are kept: `label`, cross-entropy towards their true label; `hinge`,
-   * max(0, m + max_{j≠y} z_j − z_y): held right by the margin m, with no push beyond it.
+   * How predicted-easy samples are kept: `label`, cross-entropy towards their true label (inputs with
+   * `easyNoise`); `hinge`, max(0, m + max_{j≠y} z_j − z_y): held right by the margin m, with no push
+   * beyond it; `distill`, KL(softmax(Mo(x) / T) ‖ model(x)) on the clean input, towards the softened
+   * outputs given in `easyTargets` (Mo's prediction kept, at the confidence of an unseen sample).
    */
-  easyLoss: 'label' | 'hinge';
+  easyLoss: 'label' | 'hinge' | 'distill';
+  /**
+   * With `easyLoss: 'distill'`: per predicted-easy id, the target logits (Mo's logits divided by T). An
+   * easy sample without one (Mo gets it wrong, so its output is no target) is fitted to its label.
+   */
+  easyTargets?: ReadonlyMap<string, Float32Array>;
   /** The margin m of the hinge losses, in logits. */
   hingeMargin: number;
   /**
@@ -111,6 +118,10 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   // Mo's logits on the retain sample, once: the distillation target does not change during the update.
   const teacher = options.retainLoss === 'distill' ? modelOutputs(ctx.original, ctx.train, retain, ctx.normalize) : null;
   const teacherRow = new Map(teacher ? retain.map((id, i) => [id, i]) : []);
+  const easyTargets = options.easyLoss === 'distill' ? options.easyTargets : undefined;
+  if (options.easyLoss === 'distill' && !easyTargets) throw new RangeError("alignedUpdate: easyLoss 'distill' needs easyTargets");
+  const numClasses = ctx.architecture.numClasses;
+  const distilling = teacher !== null || (easyTargets !== undefined && easyIds.length > 0);
   manualSeed(random.fork('noise').nextUint32());
   model.train();
   const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
@@ -159,18 +170,24 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
         const forgetWeight = new Float32Array(n);
         const keepWeight = new Float32Array(n);
         const distillWeight = new Float32Array(n);
-        const teacherLogits = teacher ? new Float32Array(n * teacher.numClasses) : null;
+        const teacherLogits = distilling ? new Float32Array(n * numClasses) : null;
         batch.ids.forEach((id, i) => {
           const hard = hardLabels.get(id);
           labels[i] = BigInt(hard ?? batch.labels[i]!);
           trueLabels[i] = BigInt(batch.labels[i]!);
-          noiseMask[i] = easy.has(id) ? options.easyNoise : 0;
+          const easyTarget = easy.has(id) ? easyTargets?.get(id) : undefined;
+          // A softened target is defined on the clean input: no noise there.
+          noiseMask[i] = easy.has(id) && !easyTarget ? options.easyNoise : 0;
           if (hard !== undefined && options.hardLoss === 'hinge') forgetWeight[i] = 1;
           else if (easy.has(id) && options.easyLoss === 'hinge') keepWeight[i] = 1;
+          else if (easyTarget && teacherLogits) {
+            distillWeight[i] = 1;
+            teacherLogits.set(easyTarget, i * numClasses);
+          }
           else if (teacher && teacherLogits && hard === undefined && !easy.has(id)) {
             distillWeight[i] = 1;
             const row = teacherRow.get(id)!;
-            teacherLogits.set(teacher.logits.subarray(row * teacher.numClasses, (row + 1) * teacher.numClasses), i * teacher.numClasses);
+            teacherLogits.set(teacher.logits.subarray(row * numClasses, (row + 1) * numClasses), i * numClasses);
           }
           else ceWeight[i] = 1;
         });
@@ -186,7 +203,7 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           if (!perRow) {
             crossEntropy(logits, tensor(labels)).backward();
           } else {
-            const target = distill && teacher && teacherLogits ? softmax(tensor(teacherLogits, { shape: [n, teacher.numClasses] }), 1) : null;
+            const target = distill && teacherLogits ? softmax(tensor(teacherLogits, { shape: [n, numClasses] }), 1) : null;
             // margin_i = z_y − max_{j≠y} z_j: positive where the model is right.
             const index = tensor(trueLabels, { shape: [n, 1] });
             const trueLogit = logits.gather(1, index).squeeze(1);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { alignedUpdate, type AlignedUpdateOptions } from './alignedUpdate.js';
+import { easyTargets } from './easyTargets.js';
 import { argmaxRow, modelOutputs } from './outputs.js';
 import { splitEasyHard, twinHardRate } from './transfer.js';
 import type { TwinProblem } from './twin.js';
@@ -37,8 +38,10 @@ export interface CalibrationRequest {
   classes: readonly number[];
   /** P(easy) of every twin sample (twin.ids order), from the predictor the request uses. */
   twinEasyProbability: Float32Array;
-  /** The request's update options; only `hardRepeat` varies. */
+  /** The request's update options; only `hardRepeat` varies (and `easyTargets`, made for the twin samples). */
   update: AlignedUpdateOptions;
+  /** With `easyLoss: 'distill'`: the temperature of the easy samples' targets (see easyTargets.ts). */
+  easyTemperature?: number | 'holdout';
   /** Candidate presentations per epoch, ascending; ties go to the smaller. */
   candidates: readonly number[];
   /** JSON file that caches the result per class (written atomically), or null. */
@@ -112,6 +115,10 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
       for (let j = 0; j < k; j++) if (j !== label && (best < 0 || onTwin.logits[i * k + j]! > onTwin.logits[i * k + best]!)) best = j;
       hardLabels.set(id, best);
     });
+    // The twin's easy samples get targets from the twin's original, as a request's get them from Mo.
+    const twinEasyTargets = request.update.easyLoss === 'distill'
+      ? easyTargets(onTwin, ids.flatMap((_, i) => (hard[i] ? [] : [i])), request.easyTemperature ?? 'holdout', twin.holdoutConfidenceByClass).targets
+      : undefined;
     const agreement: Record<string, number> = {};
     const accuracy: Record<string, number> = {};
     const percentRight = (logits: Float32Array): number => Number(((100 * ids.reduce((sum, _, i) => sum + (argmaxRow(logits, k, i) === label ? 1 : 0), 0)) / ids.length).toFixed(2));
@@ -120,7 +127,7 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
       for (const repeat of candidates) {
         const model = cloneClassifier(twin.model, ctx.architecture);
         try {
-          alignedUpdate({ ...twinContext, forgetIds: ids }, model, easyIds, hardLabels, { ...request.update, hardRepeat: repeat, hardRepeatByClass: undefined });
+          alignedUpdate({ ...twinContext, forgetIds: ids }, model, easyIds, hardLabels, { ...request.update, hardRepeat: repeat, hardRepeatByClass: undefined, easyTargets: twinEasyTargets });
           const after = modelOutputs(model, ctx.train, ids, ctx.normalize);
           const same = goldPrediction.reduce((sum, prediction, i) => sum + (argmaxRow(after.logits, k, i) === prediction ? 1 : 0), 0);
           agreement[String(repeat)] = Number(((100 * same) / ids.length).toFixed(2));

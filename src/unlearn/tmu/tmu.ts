@@ -9,6 +9,7 @@ import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
 import { alignedUpdate, type AlignedUpdateOptions } from './alignedUpdate.js';
 import { calibrateHardRepeat, type RepeatCalibration } from './calibration.js';
+import { easyTargets } from './easyTargets.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from './features.js';
 import { forgetFeatures } from './forgetFeatures.js';
 import { modelOutputs } from './outputs.js';
@@ -32,7 +33,8 @@ const params = z.object({
   updateCheckEvery: z.number().int().min(1).default(10).describe("steps between checks (updateSelect 'split', updateStop 'share')"),
   updateStop: z.enum(['epochs', 'share']).default('epochs').describe("when the update stops: 'epochs' (after updateEpochs) or 'share' (at the first check where Df's error reaches the predicted hard share, at most updateEpochs)"),
   hardLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-hard samples are forgotten: 'label' (cross-entropy towards their wrong label) or 'hinge' (pushed until wrong by hingeMargin, then left alone)"),
-  easyLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label) or 'hinge' (held right by hingeMargin, no push beyond)"),
+  easyLoss: z.enum(['label', 'hinge', 'distill']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label, inputs with easyNoise), 'hinge' (held right by hingeMargin, no push beyond) or 'distill' (KL to Mo's output softened by easyTemperature, clean inputs)"),
+  easyTemperature: z.union([z.number().min(1), z.literal('holdout')]).default('holdout').describe("easyLoss 'distill': temperature T of Mo's output, or 'holdout' (per class, the T at which Mo is as confident on the easy samples as on the holdout samples of their class it gets right)"),
   hingeMargin: z.number().min(0).default(1).describe('margin of the hinge losses, in logits'),
   hardRepeat: z.union([z.number().int().min(1), z.literal('twin')]).default(2).describe("times each predicted-hard sample is presented per update epoch, or 'twin': per class, the candidate (hardRepeatCandidates) whose update agrees best with the twin's gold model on the twin problem (cached beside the twin)"),
   hardRepeatCandidates: z.array(z.number().int().min(1)).min(1).default([1, 2, 3]).describe("candidates of hardRepeat=twin (ties go to the smallest; classes forgotten entirely take the largest)"),
@@ -211,19 +213,23 @@ export const tmu = defineMethod({
         }
         hardLabels.set(id, best);
       });
+      const easyDistill = p.easyLoss === 'distill'
+        ? easyTargets(onForget, forget.flatMap((_, i) => (predictedHard[i] ? [] : [i])), p.easyTemperature, twin.holdoutConfidenceByClass)
+        : null;
       const updateOptions: AlignedUpdateOptions = {
         epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
         batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
         select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin,
         hardRepeat: p.hardRepeat === 'twin' ? Math.min(...p.hardRepeatCandidates) : p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: ctx.seed,
+        ...(easyDistill ? { easyTargets: easyDistill.targets } : {}),
       };
       if (twinEasyProbability) {
         const hardClasses = new Set(forget.flatMap((_, i) => (predictedHard[i] && !bypassed[i] ? [onForget.labels[i]!] : [])));
-        const { hardRepeat: _varied, hardRepeatByClass: _none, ...fixed } = updateOptions;
-        const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
+        const { hardRepeat: _varied, hardRepeatByClass: _none, easyTargets: _request, ...fixed } = updateOptions;
+        const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, p.easyLoss === 'distill' ? p.easyTemperature : null, [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
         const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
         calibration = calibrateHardRepeat(ctx, twin, {
-          classes: [...hardClasses], twinEasyProbability, update: updateOptions, candidates: p.hardRepeatCandidates, cacheKey,
+          classes: [...hardClasses], twinEasyProbability, update: updateOptions, easyTemperature: p.easyTemperature, candidates: p.hardRepeatCandidates, cacheKey,
           cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `calibration-${cacheKey}.json`) : null,
         });
         const byClass = new Map([...calibration.byClass].map(([label, value]) => [label, value.repeat]));
@@ -257,6 +263,7 @@ export const tmu = defineMethod({
           updateSelectedStep: update.selectedStep,
           updateSplitMatch: Number(update.splitMatch.toFixed(2)),
           updateStoppedEarly: update.stoppedEarly,
+          ...(easyDistill ? { easyTemperatureByClass: Object.fromEntries([...easyDistill.temperatureByClass].map(([label, t]) => [String(label), Number(t.toFixed(3))])), easyDistilled: easyDistill.targets.size } : {}),
           ...(calibration ? {
             hardRepeatByClass: Object.fromEntries([...(updateOptions.hardRepeatByClass ?? [])].map(([label, repeat]) => [String(label), repeat])),
             calibration: { calibrated: calibration.calibrated, seconds: Number(calibration.seconds.toFixed(3)), byClass: Object.fromEntries([...calibration.byClass].map(([label, value]) => [String(label), value])) },

@@ -14,7 +14,7 @@ import { batchCount, forEachBatch } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { adversarialFeature, curriculumFeature, distanceFeature, type FeatureName, neighbourhoodFeature } from './features.js';
-import { correctness, modelOutputs } from './outputs.js';
+import { correctness, type ModelOutputs, modelOutputs } from './outputs.js';
 
 /** How the twin problem is built. */
 export interface TwinOptions {
@@ -61,6 +61,12 @@ export interface TwinProblem {
   features: FeatureColumns;
   /** 1 - acc(Mo, H of class c): the share a gold model gets wrong, per class (NaN where H has none). */
   hardRateByClass: number[];
+  /**
+   * Mo's mean confidence (largest softmax probability) on the samples of H of class c it classifies
+   * correctly: how sure Mo is of a sample it gets right by generalisation, not by having trained on it
+   * (NaN where there are none).
+   */
+  holdoutConfidenceByClass: number[];
   /** Mo's penultimate features over D (split.member order), the reference set of the distance feature. */
   originalFeatures: { ids: string[]; labels: Int32Array; features: Float32Array; featureSize: number };
   /** The twin original Mt (Mo fine-tuned on Dt). Owned by the twin: release with {@link disposeTwin}. */
@@ -75,7 +81,7 @@ export interface TwinProblem {
   cached: boolean;
 }
 
-const TWIN_FORMAT = 'tmu-twin/3';
+const TWIN_FORMAT = 'tmu-twin/4';
 const TWIN_DIR = 'twin';
 
 function optionsKey(options: TwinOptions): string {
@@ -109,6 +115,24 @@ export function errorRateByClass(right: Uint8Array, labels: ArrayLike<number>, n
     if (!right[i]) wrong[label]!++;
   }
   return total.map((count, c) => (count > 0 ? wrong[c]! / count : Number.NaN));
+}
+
+/** Mean largest softmax probability per class over the samples marked in `select` (NaN for none). */
+export function confidenceByClass(outputs: ModelOutputs, select: Uint8Array, numClasses: number): number[] {
+  const sum = new Array<number>(numClasses).fill(0);
+  const count = new Array<number>(numClasses).fill(0);
+  const k = outputs.numClasses;
+  for (let i = 0; i < outputs.ids.length; i++) {
+    if (!select[i]) continue;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) max = Math.max(max, outputs.logits[i * k + j]!);
+    let total = 0;
+    for (let j = 0; j < k; j++) total += Math.exp(outputs.logits[i * k + j]! - max);
+    const label = outputs.labels[i]!;
+    sum[label]! += 1 / total;
+    count[label]!++;
+  }
+  return sum.map((value, c) => (count[c]! > 0 ? value / count[c]! : Number.NaN));
 }
 
 /** Mo fine-tuned on Dt ∪ (a sample of D): the twin's original model, which has memorised Dt. */
@@ -193,6 +217,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   // The hard rate per class is Mo's error on all of H, not only on Dt: the same quantity with a
   // fifth of the sampling error (300 samples put a rate of 20% within about ±5 pp).
   const hardRateByClass = errorRateByClass(holdoutRight, originalOnHoldout.labels, ctx.train.numClasses);
+  const holdoutConfidenceByClass = confidenceByClass(originalOnHoldout, holdoutRight, ctx.train.numClasses);
   let twinModelDigest: string | null = null;
   if (cacheDir) {
     const path = join(cacheDir, 'twin-model.safetensors');
@@ -208,6 +233,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     generalisation,
     features: { distance, adversarial, curriculum: curriculumValues, neighbourhood },
     hardRateByClass,
+    holdoutConfidenceByClass,
     originalFeatures: { ids: [...ctx.split.member], labels: originalOnMembers.labels, features: originalOnMembers.features, featureSize: originalOnMembers.featureSize },
     model: twinModel,
     curriculum: curriculum.model,
@@ -226,6 +252,7 @@ interface TwinJson {
   ids: string[];
   generalisation: number[];
   hardRateByClass: (number | null)[];
+  holdoutConfidenceByClass: (number | null)[];
   curriculumSource: 'original-run' | 'trained';
   twinModelDigest: string | null;
   featuresDigest: string;
@@ -261,6 +288,7 @@ function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void
     ids: twin.ids,
     generalisation: Array.from(twin.generalisation),
     hardRateByClass: twin.hardRateByClass.map((rate) => (Number.isNaN(rate) ? null : rate)),
+    holdoutConfidenceByClass: twin.holdoutConfidenceByClass.map((value) => (Number.isNaN(value) ? null : value)),
     curriculumSource: twin.curriculumSource,
     twinModelDigest: twin.twinModelDigest,
     featuresDigest: fileDigest(featuresPath),
@@ -313,6 +341,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       generalisation: Uint8Array.from(json.generalisation),
       features: { distance: float32(get('twin.distance')), adversarial: float32(get('twin.adversarial')), curriculum: float32(get('twin.curriculum')), neighbourhood: float32(get('twin.neighbourhood')) },
       hardRateByClass: json.hardRateByClass.map((rate) => (rate === null ? Number.NaN : rate)),
+      holdoutConfidenceByClass: json.holdoutConfidenceByClass.map((value) => (value === null ? Number.NaN : value)),
       originalFeatures: { ids: members, labels: get('original.labels').toTypedArray() as Int32Array, features: float32(originalFeatures), featureSize: originalFeatures.size(1) },
       model: twinModel,
       curriculum: loadWeightsInto(createModel(ctx.architecture), curriculumPath),
