@@ -15,6 +15,7 @@ import { cloneClassifier } from '../../src/unlearn/clone.js';
 import { alignedUpdate, type AlignedUpdateOptions } from '../../src/unlearn/tmu/alignedUpdate.js';
 import { predict } from '../../src/train/predict.js';
 import { batchCount } from '../../src/unlearn/batches.js';
+import { modelOutputs } from '../../src/unlearn/tmu/outputs.js';
 import { sampleRetain } from '../../src/unlearn/tmu/retainSample.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
@@ -61,6 +62,27 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     const fitted = moved('label');
     assert.ok(distilled < 1e-4, `distillation towards Mo's own outputs moved a weight by ${distilled}`);
     assert.ok(fitted > 1e-3, `fitting the labels moved no weight noticeably (${fitted})`);
+  });
+
+  test('easyLoss=distill holds easy samples at the targets given: at Mo\'s own outputs (T = 1) the weights stay put, while fitting their labels under noise moves them; without targets it is an error', () => {
+    const { ctx } = fixture;
+    const easyIds = ctx.forgetIds.slice(0, 40);
+    const onEasy = modelOutputs(fixture.original, ctx.train, easyIds, ctx.normalize);
+    const targets = new Map(easyIds.map((id, i) => [id, onEasy.logits.slice(i * onEasy.numClasses, (i + 1) * onEasy.numClasses)]));
+    const moved = (options: Partial<AlignedUpdateOptions>): number => {
+      const model = cloneClassifier(fixture.original, fixture.architecture);
+      try {
+        alignedUpdate(ctx, model, easyIds, new Map(), { ...OPTIONS, retainMultiple: 1, retainLoss: 'distill', ...options });
+        return maxWeightChange(model, fixture.original);
+      } finally {
+        model.dispose();
+      }
+    };
+    const distilled = moved({ easyLoss: 'distill', easyTargets: targets });
+    const fitted = moved({ easyLoss: 'label' });
+    assert.ok(distilled < 1e-4, `distilling easy samples at Mo's own outputs moved a weight by ${distilled}`);
+    assert.ok(fitted > 1e-3, `fitting noisy easy samples moved no weight noticeably (${fitted})`);
+    assert.throws(() => moved({ easyLoss: 'distill' }), /easyTargets/);
   });
 
   test('updateStop=share ends the update at the first check where Df\'s error reaches the predicted hard share; epochs runs them all', () => {
