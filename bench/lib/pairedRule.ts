@@ -1,0 +1,63 @@
+/**
+ * How a TMU variant is compared with the defaults on the validation scenarios: per (scenario, seed)
+ * pairs of agreement and Avg.Gap, and the two acceptance rules the sessions have used (docs/tmu.md).
+ *
+ * @module
+ */
+
+import type { MethodReport } from '../../src/eval/report.js';
+
+/** One validation run of both arms: the same scenario and seed (the same Mo, Df and gold model). */
+export interface PairedRun {
+  scenario: string;
+  seed: number;
+  base: { agreement: number; avgGap: number };
+  variant: { agreement: number; avgGap: number };
+}
+
+/** The comparison over all pairs. */
+export interface PairedVerdict {
+  runs: number;
+  /** Pairs where the variant's agreement is at least the base's / its Avg.Gap lower than the base's. */
+  agreementAtLeastAsHigh: number;
+  avgGapLower: number;
+  meanAgreement: { base: number; variant: number };
+  meanAvgGap: { base: number; variant: number };
+  rules: {
+    /** Session 6: agreement at least as high on >= 3/4 of the pairs, and a lower mean Avg.Gap. */
+    paired: boolean;
+    /** Session 7 (hardRepeat=twin): mean agreement within 0.1 pp below, mean Avg.Gap within 0.1 above. */
+    nonInferior: boolean;
+  };
+}
+
+/** Pairs the per-seed values of one scenario's two reports of TMU (seeds where either is missing are left out). */
+export function pairRuns(scenario: string, base: MethodReport, variant: MethodReport): PairedRun[] {
+  const runs: PairedRun[] = [];
+  base.agreement.values.forEach((agreement, seed) => {
+    const avgGap = base.avgGap.values[seed];
+    const otherAgreement = variant.agreement.values[seed];
+    const otherAvgGap = variant.avgGap.values[seed];
+    if (agreement == null || avgGap == null || otherAgreement == null || otherAvgGap == null) return;
+    runs.push({ scenario, seed, base: { agreement, avgGap }, variant: { agreement: otherAgreement, avgGap: otherAvgGap } });
+  });
+  return runs;
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** The verdict over `runs` (which must not be empty). */
+export function judge(runs: readonly PairedRun[]): PairedVerdict {
+  if (runs.length === 0) throw new RangeError('judge: no paired runs');
+  const agreementAtLeastAsHigh = runs.filter((run) => run.variant.agreement >= run.base.agreement).length;
+  const avgGapLower = runs.filter((run) => run.variant.avgGap < run.base.avgGap).length;
+  const meanAgreement = { base: mean(runs.map((run) => run.base.agreement)), variant: mean(runs.map((run) => run.variant.agreement)) };
+  const meanAvgGap = { base: mean(runs.map((run) => run.base.avgGap)), variant: mean(runs.map((run) => run.variant.avgGap)) };
+  return {
+    runs: runs.length, agreementAtLeastAsHigh, avgGapLower, meanAgreement, meanAvgGap,
+    rules: {
+      paired: agreementAtLeastAsHigh >= 0.75 * runs.length && meanAvgGap.variant < meanAvgGap.base,
+      nonInferior: meanAgreement.variant >= meanAgreement.base - 0.1 && meanAvgGap.variant <= meanAvgGap.base + 0.1,
+    },
+  };
+}
