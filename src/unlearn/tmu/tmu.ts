@@ -236,8 +236,8 @@ export const tmu = defineMethod({
         // A class forgotten entirely has no sample the gold model gets right: forget it at full strength.
         for (const label of whole) byClass.set(label, Math.max(...p.hardRepeatCandidates));
         updateOptions.hardRepeatByClass = byClass;
+        lap('calibration');
       }
-      lap('calibration');
       // Mt and the curriculum model are no longer needed: free them before the update.
       releaseTwin();
       const model = cloneClassifier(ctx.original, ctx.architecture);
