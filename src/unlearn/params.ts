@@ -61,12 +61,28 @@ export function resolveParams<S extends ParamsSchema>(method: UnlearningMethod<S
   return parsed.data as z.infer<S>;
 }
 
+/** The parts of a JSON Schema that name a parameter's type. */
+interface JsonSchemaType {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchemaType[];
+}
+
+/** A short type name for help text: `number`, `a|b|c` for choices, `integer|twin` for a number or a word. */
+function typeName(json: JsonSchemaType): string {
+  if (json.enum) return json.enum.map(String).join('|');
+  if (json.const !== undefined) return String(json.const);
+  if (json.anyOf) return json.anyOf.map(typeName).join('|');
+  if (Array.isArray(json.type)) return json.type.join('|');
+  return json.type ?? 'value';
+}
+
 /** The parameters of a method with types, defaults and descriptions (from the schema). */
 export function describeParams(method: UnlearningMethod): ParamDescription[] {
   const defaults = method.params.parse({}) as Record<string, unknown>;
   return Object.entries(method.params.shape).map(([name, schema]) => {
-    const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as { type?: string | string[]; enum?: unknown[]; description?: string };
-    const type = json.enum ? json.enum.map(String).join('|') : Array.isArray(json.type) ? json.type.join('|') : (json.type ?? 'value');
-    return { name, type, default: defaults[name], description: (schema as z.ZodType).description ?? json.description ?? '' };
+    const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as JsonSchemaType & { description?: string };
+    return { name, type: typeName(json), default: defaults[name], description: (schema as z.ZodType).description ?? json.description ?? '' };
   });
 }

@@ -270,6 +270,15 @@ describe('tmu methods and tmu unlearn (CLI)', () => {
     assert.deepEqual(salun.params.find((param) => param.name === 'saliencyFraction')?.default, 0.5);
   });
 
+  test('tmu methods names each parameter\'s type: choices, and a number or a word for unions', () => {
+    const { methods } = JSON.parse(ok(['methods', '--json'])) as { methods: { name: string; params: { name: string; type: string }[] }[] };
+    const typeOf = (name: string): string | undefined => methods.find((method) => method.name === 'tmu')!.params.find((param) => param.name === name)?.type;
+    assert.equal(typeOf('easyLoss'), 'label|hinge|distill');
+    assert.equal(typeOf('hardRepeat'), 'integer|twin');
+    assert.equal(typeOf('easyTemperature'), 'number|holdout');
+    assert.equal(typeOf('updateLr'), 'number');
+  });
+
   test('tmu unlearn leaves the original model\'s files byte-identical and records params and seconds', () => {
     const modelDir = join(work, 'cli-original');
     const forgetFile = join(work, 'cli-forget.json');
