@@ -29,7 +29,7 @@ const p = resolveParams(tmu, parseParamPairs(args.param ?? []));
 const progress = consoleProgress();
 const original = prepareOriginal(args.model);
 const seed = args.seed !== undefined ? Number(args.seed) : original.loaded.sidecar.recipe?.seed ?? 0;
-// The calibration depends on Mo and H only; the context's forget set is a placeholder it never reads.
+// The calibration depends on Mo and H only and never reads the context's forget set; one member id builds it.
 const ctx = buildContext(original, [original.loaded.split.member[0]!], { seed, progress });
 const twin = loadOrBuildTwin(ctx, twinOptions(p, seed));
 const started = performance.now();

@@ -25,7 +25,7 @@ import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
 import { buildContext, prepareOriginal } from '../src/unlearn/run.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from '../src/unlearn/tmu/features.js';
 import { forgetFeatures } from '../src/unlearn/tmu/forgetFeatures.js';
-import { argmaxRow, modelOutputs } from '../src/unlearn/tmu/outputs.js';
+import { argmaxRow, modelOutputs, runnerUpRow } from '../src/unlearn/tmu/outputs.js';
 import { auroc, trainPredictor } from '../src/unlearn/tmu/predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS } from '../src/unlearn/tmu/scaler.js';
 import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
@@ -61,11 +61,7 @@ const k = onForget.numClasses;
 const goldPrediction = Int32Array.from({ length: n }, (_, i) => argmaxRow(goldOnForget.logits, k, i));
 const goldWrong = Uint8Array.from({ length: n }, (_, i) => (goldPrediction[i] === onForget.labels[i] ? 0 : 1));
 const twinWrong = twin.generalisation.map((g) => 1 - g);
-const runnerUp = Int32Array.from({ length: n }, (_, i) => {
-  let best = -1;
-  for (let j = 0; j < k; j++) if (j !== onForget.labels[i] && (best < 0 || onForget.logits[i * k + j]! > onForget.logits[i * k + best]!)) best = j;
-  return best;
-});
+const runnerUp = Int32Array.from({ length: n }, (_, i) => runnerUpRow(onForget.logits, k, i, onForget.labels[i]!));
 /** % of Df where an exact implementation of the split predicts what the gold model predicts. */
 const agreement = (hard: Uint8Array): number => {
   let same = 0;

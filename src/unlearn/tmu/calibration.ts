@@ -3,7 +3,7 @@ import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { alignedUpdate, type AlignedUpdateOptions } from './alignedUpdate.js';
 import { easyTargets } from './easyTargets.js';
-import { argmaxRow, modelOutputs } from './outputs.js';
+import { argmaxRow, modelOutputs, runnerUpRow } from './outputs.js';
 import { splitEasyHard, twinHardRate } from './transfer.js';
 import type { TwinProblem } from './twin.js';
 
@@ -111,9 +111,7 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
         easyIds.push(id);
         return;
       }
-      let best = -1;
-      for (let j = 0; j < k; j++) if (j !== label && (best < 0 || onTwin.logits[i * k + j]! > onTwin.logits[i * k + best]!)) best = j;
-      hardLabels.set(id, best);
+      hardLabels.set(id, runnerUpRow(onTwin.logits, k, i, label));
     });
     // The twin's easy samples get targets from the twin's original, as a request's get them from Mo.
     const twinEasyTargets = request.update.easyLoss === 'distill'

@@ -6,19 +6,13 @@
  * @module
  */
 
-import { argmaxRow, type ModelOutputs } from './outputs.js';
+import { argmaxRow, maxSoftmaxRow, type ModelOutputs } from './outputs.js';
 
 /** Mean largest softmax probability of `logits / temperature` over `rows` of a [n, k] matrix. */
 export function meanConfidence(logits: Float32Array, k: number, rows: readonly number[], temperature: number): number {
   if (rows.length === 0) return Number.NaN;
   let sum = 0;
-  for (const row of rows) {
-    let max = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[row * k + j]!);
-    let total = 0;
-    for (let j = 0; j < k; j++) total += Math.exp((logits[row * k + j]! - max) / temperature);
-    sum += 1 / total;
-  }
+  for (const row of rows) sum += maxSoftmaxRow(logits, k, row, temperature);
   return sum / rows.length;
 }
 

@@ -58,6 +58,22 @@ export function argmaxRow(matrix: Float32Array, k: number, row: number): number 
   return best;
 }
 
+/** The class with the largest logit in row `row` other than `exclude` (a sample's runner-up class when `exclude` is its label). */
+export function runnerUpRow(matrix: Float32Array, k: number, row: number, exclude: number): number {
+  let best = -1;
+  for (let j = 0; j < k; j++) if (j !== exclude && (best < 0 || matrix[row * k + j]! > matrix[row * k + best]!)) best = j;
+  return best;
+}
+
+/** The largest softmax probability of row `row` of a [n, k] logit matrix divided by `temperature`. */
+export function maxSoftmaxRow(logits: Float32Array, k: number, row: number, temperature = 1): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < k; j++) max = Math.max(max, logits[row * k + j]!);
+  let total = 0;
+  for (let j = 0; j < k; j++) total += Math.exp((logits[row * k + j]! - max) / temperature);
+  return 1 / total;
+}
+
 /** Whether the model classifies each sample correctly ([Mo(x) = y]). */
 export function correctness(outputs: ModelOutputs): Uint8Array {
   const out = new Uint8Array(outputs.ids.length);

@@ -12,7 +12,7 @@ import { calibrateHardRepeat, type RepeatCalibration } from './calibration.js';
 import { easyTargets } from './easyTargets.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from './features.js';
 import { forgetFeatures } from './forgetFeatures.js';
-import { modelOutputs } from './outputs.js';
+import { modelOutputs, runnerUpRow } from './outputs.js';
 import { GeneralisationPredictor, trainPredictor, type TrainedPredictor } from './predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS, type FeatureScaler } from './scaler.js';
 import { expectedHardRate, splitEasyHard, twinHardRate } from './transfer.js';
@@ -206,12 +206,7 @@ export const tmu = defineMethod({
           hardLabels.set(id, labelRandom(i));
           return;
         }
-        let best = -1;
-        for (let j = 0; j < k; j++) {
-          if (j === onForget.labels[i]) continue;
-          if (best < 0 || onForget.logits[i * k + j]! > onForget.logits[i * k + best]!) best = j;
-        }
-        hardLabels.set(id, best);
+        hardLabels.set(id, runnerUpRow(onForget.logits, k, i, onForget.labels[i]!));
       });
       const easyDistill = p.easyLoss === 'distill'
         ? easyTargets(onForget, forget.flatMap((_, i) => (predictedHard[i] ? [] : [i])), p.easyTemperature, twin.holdoutConfidenceByClass)

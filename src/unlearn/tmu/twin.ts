@@ -14,7 +14,7 @@ import { batchCount, forEachBatch } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { adversarialFeature, curriculumFeature, distanceFeature, type FeatureName, neighbourhoodFeature } from './features.js';
-import { correctness, type ModelOutputs, modelOutputs } from './outputs.js';
+import { correctness, maxSoftmaxRow, type ModelOutputs, modelOutputs } from './outputs.js';
 
 /** How the twin problem is built. */
 export interface TwinOptions {
@@ -124,12 +124,8 @@ export function confidenceByClass(outputs: ModelOutputs, select: Uint8Array, num
   const k = outputs.numClasses;
   for (let i = 0; i < outputs.ids.length; i++) {
     if (!select[i]) continue;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < k; j++) max = Math.max(max, outputs.logits[i * k + j]!);
-    let total = 0;
-    for (let j = 0; j < k; j++) total += Math.exp(outputs.logits[i * k + j]! - max);
     const label = outputs.labels[i]!;
-    sum[label]! += 1 / total;
+    sum[label]! += maxSoftmaxRow(outputs.logits, k, i);
     count[label]!++;
   }
   return sum.map((value, c) => (count[c]! > 0 ? value / count[c]! : Number.NaN));
