@@ -9,14 +9,20 @@
  * - Avg.Gap below fine-tune, random-label and gradient-ascent;
  * - per-request seconds <= 5% of the gold model's training seconds; twin build <= 50% of it.
  *
- * Usage: node dist/bench/tmuAcceptance.js DIR [DIR...]   (each DIR holds a report.json, or subfolders that do)
+ * Usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] DIR [DIR...]
+ *   (each DIR holds a report.json, or subfolders that do). With `--baselines`, the other methods and the
+ *   noise floor come from BASE_DIR's report of the same scenario (a `tmu bench` run with every method),
+ *   after checking that it evaluated the same seeds, original and gold models: how a TMU-only run
+ *   (`--methods tmu`) is judged without re-running baselines that did not change.
  *
  * @module
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Report } from '../src/eval/report.js';
+import { scenarioKey, withBaselines } from './lib/mergeReports.js';
 
 function reportsIn(dir: string): { dir: string; report: Report }[] {
   if (existsSync(join(dir, 'report.json'))) return [{ dir, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report }];
@@ -69,12 +75,19 @@ function check(report: Report): Checked {
   return result;
 }
 
-const dirs = process.argv.slice(2);
+const { values: flags, positionals: dirs } = parseArgs({ options: { baselines: { type: 'string' } }, allowPositionals: true });
 if (dirs.length === 0) {
-  process.stderr.write('usage: node dist/bench/tmuAcceptance.js DIR [DIR...]\n');
+  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] DIR [DIR...]\n');
   process.exit(2);
 }
-const scenarios = dirs.flatMap(reportsIn).map(({ dir, report }) => ({ dir, ...check(report) }));
+const baselineReports = new Map((flags.baselines ? reportsIn(flags.baselines) : []).map(({ report }) => [scenarioKey(report), report]));
+const judged = dirs.flatMap(reportsIn).map(({ dir, report }) => {
+  if (!flags.baselines) return { dir, report };
+  const base = baselineReports.get(scenarioKey(report));
+  if (!base) throw new Error(`--baselines ${flags.baselines}: no report of scenario ${scenarioKey(report)} (needed by ${dir})`);
+  return { dir, report: withBaselines(report, base, 'tmu') };
+});
+const scenarios = judged.map(({ dir, report }) => ({ dir, ...check(report) }));
 const all = (key: string): boolean | null => {
   const values = scenarios.map((s) => s.holds[key]).filter((v) => v !== null && v !== undefined);
   return values.length ? values.every(Boolean) : null;
