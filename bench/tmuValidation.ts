@@ -83,15 +83,17 @@ function armReport(scenario: string, arm: 'base' | 'variant'): MethodReport {
 }
 
 const pairs: PairedRun[] = [];
-const perScenario: Record<string, { base: { agreement: number | null; avgGap: number | null }; variant: { agreement: number | null; avgGap: number | null } }> = {};
+type ArmMeans = { agreement: number | null; avgGap: number | null; predictorAuroc: number | null };
+const perScenario: Record<string, { base: ArmMeans; variant: ArmMeans }> = {};
+const means = (method: MethodReport): ArmMeans => ({ agreement: method.agreement.mean, avgGap: method.avgGap.mean, predictorAuroc: method.predictor?.auroc.mean ?? null });
+// Every base arm first, then every variant arm: the arms may differ in the twin's options, and a model's
+// cache holds one twin, so interleaving them would rebuild it at every step.
+const baseReports = new Map(scenarios.map((scenario) => [scenario, armReport(scenario, 'base')]));
 for (const scenario of scenarios) {
-  const base = armReport(scenario, 'base');
+  const base = baseReports.get(scenario)!;
   const variant = armReport(scenario, 'variant');
   pairs.push(...pairRuns(scenario, base, variant));
-  perScenario[scenario] = {
-    base: { agreement: base.agreement.mean, avgGap: base.avgGap.mean },
-    variant: { agreement: variant.agreement.mean, avgGap: variant.avgGap.mean },
-  };
+  perScenario[scenario] = { base: means(base), variant: means(variant) };
 }
 const result = { base: arms.base, variant: arms.variant, scenarios, seeds, perScenario, pairs, verdict: judge(pairs) };
 mkdirSync(args.out, { recursive: true });

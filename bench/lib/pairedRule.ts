@@ -11,8 +11,15 @@ import type { MethodReport } from '../../src/eval/report.js';
 export interface PairedRun {
   scenario: string;
   seed: number;
-  base: { agreement: number; avgGap: number };
-  variant: { agreement: number; avgGap: number };
+  base: ArmRun;
+  variant: ArmRun;
+}
+
+/** One arm's figures in one run; the predictor's AUROC against the gold model is null where not reported. */
+export interface ArmRun {
+  agreement: number;
+  avgGap: number;
+  predictorAuroc: number | null;
 }
 
 /** The comparison over all pairs. */
@@ -23,6 +30,11 @@ export interface PairedVerdict {
   avgGapLower: number;
   meanAgreement: { base: number; variant: number };
   meanAvgGap: { base: number; variant: number };
+  /**
+   * The predictor's AUROC on Df against the gold model's real correctness, over the pairs where both arms
+   * report it (null when none do): pairs where the variant's is higher, and the means.
+   */
+  predictorAuroc: { runs: number; higher: number; mean: { base: number; variant: number } } | null;
   rules: {
     /** Session 6: agreement at least as high on >= 3/4 of the pairs, and a lower mean Avg.Gap. */
     paired: boolean;
@@ -39,7 +51,11 @@ export function pairRuns(scenario: string, base: MethodReport, variant: MethodRe
     const otherAgreement = variant.agreement.values[seed];
     const otherAvgGap = variant.avgGap.values[seed];
     if (agreement == null || avgGap == null || otherAgreement == null || otherAvgGap == null) return;
-    runs.push({ scenario, seed, base: { agreement, avgGap }, variant: { agreement: otherAgreement, avgGap: otherAvgGap } });
+    runs.push({
+      scenario, seed,
+      base: { agreement, avgGap, predictorAuroc: base.predictor?.auroc.values[seed] ?? null },
+      variant: { agreement: otherAgreement, avgGap: otherAvgGap, predictorAuroc: variant.predictor?.auroc.values[seed] ?? null },
+    });
   });
   return runs;
 }
@@ -53,8 +69,14 @@ export function judge(runs: readonly PairedRun[]): PairedVerdict {
   const avgGapLower = runs.filter((run) => run.variant.avgGap < run.base.avgGap).length;
   const meanAgreement = { base: mean(runs.map((run) => run.base.agreement)), variant: mean(runs.map((run) => run.variant.agreement)) };
   const meanAvgGap = { base: mean(runs.map((run) => run.base.avgGap)), variant: mean(runs.map((run) => run.variant.avgGap)) };
+  const withAuroc = runs.filter((run) => run.base.predictorAuroc !== null && run.variant.predictorAuroc !== null);
+  const predictorAuroc = withAuroc.length === 0 ? null : {
+    runs: withAuroc.length,
+    higher: withAuroc.filter((run) => run.variant.predictorAuroc! > run.base.predictorAuroc!).length,
+    mean: { base: mean(withAuroc.map((run) => run.base.predictorAuroc!)), variant: mean(withAuroc.map((run) => run.variant.predictorAuroc!)) },
+  };
   return {
-    runs: runs.length, agreementAtLeastAsHigh, avgGapLower, meanAgreement, meanAvgGap,
+    runs: runs.length, agreementAtLeastAsHigh, avgGapLower, meanAgreement, meanAvgGap, predictorAuroc,
     rules: {
       paired: agreementAtLeastAsHigh >= 0.75 * runs.length && meanAvgGap.variant < meanAvgGap.base,
       nonInferior: meanAgreement.variant >= meanAgreement.base - 0.1 && meanAvgGap.variant <= meanAvgGap.base + 0.1,

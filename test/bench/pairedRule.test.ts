@@ -11,19 +11,32 @@ import type { MethodReport } from '../../src/eval/report.js';
 
 const stat = (values: (number | null)[]) => ({ mean: null, ci95: null, values });
 /** Only the fields the pairing reads. */
-const report = (agreement: (number | null)[], avgGap: (number | null)[]): MethodReport => ({ agreement: stat(agreement), avgGap: stat(avgGap) }) as unknown as MethodReport;
+const report = (agreement: (number | null)[], avgGap: (number | null)[], auroc?: (number | null)[]): MethodReport =>
+  ({ agreement: stat(agreement), avgGap: stat(avgGap), ...(auroc ? { predictor: { auroc: stat(auroc) } } : {}) }) as unknown as MethodReport;
 
-const run = (base: [number, number], variant: [number, number]): PairedRun => ({
-  scenario: 's', seed: 0, base: { agreement: base[0], avgGap: base[1] }, variant: { agreement: variant[0], avgGap: variant[1] },
+const run = (base: [number, number, number?], variant: [number, number, number?]): PairedRun => ({
+  scenario: 's', seed: 0,
+  base: { agreement: base[0], avgGap: base[1], predictorAuroc: base[2] ?? null },
+  variant: { agreement: variant[0], avgGap: variant[1], predictorAuroc: variant[2] ?? null },
 });
 
 describe('TMU validation comparison', () => {
   test('runs are paired by seed, leaving out seeds either arm lacks', () => {
     const runs = pairRuns('c3', report([94, 95, null], [1, 2, 3]), report([94.5, 94, 93], [0.5, 2.5, 3]));
     assert.deepEqual(runs, [
-      { scenario: 'c3', seed: 0, base: { agreement: 94, avgGap: 1 }, variant: { agreement: 94.5, avgGap: 0.5 } },
-      { scenario: 'c3', seed: 1, base: { agreement: 95, avgGap: 2 }, variant: { agreement: 94, avgGap: 2.5 } },
+      { scenario: 'c3', seed: 0, base: { agreement: 94, avgGap: 1, predictorAuroc: null }, variant: { agreement: 94.5, avgGap: 0.5, predictorAuroc: null } },
+      { scenario: 'c3', seed: 1, base: { agreement: 95, avgGap: 2, predictorAuroc: null }, variant: { agreement: 94, avgGap: 2.5, predictorAuroc: null } },
     ]);
+  });
+
+  test("the predictor's AUROC is paired too, and counted over the pairs where both arms report it", () => {
+    const runs = pairRuns('r5', report([94, 95], [1, 2], [0.95, 0.96]), report([94, 95], [1, 2], [0.97, 0.96]));
+    assert.deepEqual(runs.map((r) => [r.base.predictorAuroc, r.variant.predictorAuroc]), [[0.95, 0.97], [0.96, 0.96]]);
+    const verdict = judge([...runs, run([94, 1], [94, 1])]);
+    assert.equal(verdict.predictorAuroc!.runs, 2);
+    assert.equal(verdict.predictorAuroc!.higher, 1, 'an equal AUROC is not higher');
+    assert.ok(Math.abs(verdict.predictorAuroc!.mean.variant - 0.965) < 1e-12);
+    assert.equal(judge([run([94, 1], [94, 1])]).predictorAuroc, null);
   });
 
   test('the paired rule needs agreement at least as high on three quarters of the pairs and a lower mean Avg.Gap', () => {
