@@ -1,4 +1,10 @@
 
+/**
+ * The epoch whose weights a training run keeps for TMU's curriculum feature, capped by the run's length
+ * (the reference trains a separate 2-epoch model; docs/tmu.md has the measurement behind this choice).
+ */
+export const DEFAULT_CURRICULUM_EPOCH = 4;
+
 /** Optimizers a recipe can name. */
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 /** Learning-rate schedules a recipe can name (stepped once per epoch). */

@@ -8,7 +8,7 @@ import { type ArchitectureSpec, createModel } from '../models/architecture.js';
 import { MODEL_FILES, type ModelSidecar, saveModel } from './modelStore.js';
 import { accuracy, predict } from './predict.js';
 import { type ProgressSink, silentProgress } from './progress.js';
-import type { TrainRecipe } from './recipe.js';
+import { DEFAULT_CURRICULUM_EPOCH, type TrainRecipe } from './recipe.js';
 import { initialiseSeed, removeCheckpoint, train } from './trainer.js';
 
 /** What {@link trainToDir} needs: the data, the model, the recipe and where to write. */
@@ -20,7 +20,7 @@ export interface TrainToDirOptions {
   split: Split;
   /** Member ids to leave out (the forget set, for a gold model). */
   excludedIds?: readonly string[];
-  /** Epoch whose weights are kept for TMU's curriculum feature (0: none). */
+  /** Epoch whose weights are kept for TMU's curriculum feature (0: none; default {@link DEFAULT_CURRICULUM_EPOCH}, capped by the run's length). */
   curriculumEpoch?: number;
   resume?: boolean;
   progress?: ProgressSink;
@@ -36,7 +36,7 @@ export function trainToDir(options: TrainToDirOptions): ModelSidecar {
   const { out, dataset, recipe, split } = options;
   const excluded = options.excludedIds ?? [];
   const trainIds = excluded.length > 0 ? retainIds(split, excluded) : split.member;
-  const curriculumEpoch = options.curriculumEpoch ?? 2;
+  const curriculumEpoch = options.curriculumEpoch ?? Math.min(DEFAULT_CURRICULUM_EPOCH, recipe.epochs);
   mkdirSync(out, { recursive: true });
   const checkpointPath = join(out, MODEL_FILES.checkpoint);
   const curriculumPath = join(out, MODEL_FILES.curriculum);

@@ -27,6 +27,11 @@ export interface TrainOptions {
   resume?: boolean;
   /** Save the weights after this epoch to `path` (TMU's curriculum model). */
   curriculum?: { epoch: number; path: string };
+  /**
+   * Stop after this epoch, with the learning-rate schedule still that of `recipe.epochs`: the run's
+   * weights at that epoch, as a full run would have them (replaying a run to one of its epochs).
+   */
+  stopAfterEpoch?: number;
   progress?: ProgressSink;
   /** Called after each epoch with the model in train mode (e.g. to measure test accuracy). */
   onEpochEnd?: (epoch: number, log: Record<string, number>) => void;
@@ -62,6 +67,8 @@ export function train(options: TrainOptions): TrainResult {
   const { model, dataset } = options;
   const progress = options.progress ?? silentProgress;
   if (options.ids.length === 0) throw new RangeError('train: no training samples');
+  const lastEpoch = options.stopAfterEpoch ?? recipe.epochs;
+  if (!Number.isInteger(lastEpoch) || lastEpoch < 1 || lastEpoch > recipe.epochs) throw new RangeError(`train: stopAfterEpoch must be an integer in [1, ${recipe.epochs}], got ${lastEpoch}`);
   const optimizer = buildOptimizer(recipe, model.parameters());
   const scheduler = buildSchedule(recipe, optimizer);
   const digest = idsDigest(options.ids);
@@ -87,7 +94,7 @@ export function train(options: TrainOptions): TrainResult {
     const started = performance.now();
     let curriculumSaved = options.curriculum !== undefined && startEpoch >= options.curriculum.epoch && existsSync(options.curriculum.path);
     model.train();
-    for (let epoch = startEpoch; epoch < recipe.epochs; epoch++) {
+    for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
       manualSeed(epochSeed(recipe.seed, epoch));
       const epochStarted = performance.now();
       const lr = optimizer.lr;

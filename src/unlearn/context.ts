@@ -37,8 +37,13 @@ export interface UnlearnContext {
   modelDir: string | null;
   /** Mo's digest, which keys those caches (null when unknown). */
   originalDigest: string | null;
-  /** Weights of Mo's early-epoch checkpoint (TMU's curriculum model), or null. */
-  curriculumPath: string | null;
+  /** Mo's early-epoch checkpoint kept by its training run (TMU's curriculum model), or null. */
+  curriculum: { path: string; epoch: number } | null;
+  /**
+   * Intra-op threads Mo was trained with (null when unknown): a replay of its training run with the same
+   * threads reproduces its weights bit for bit.
+   */
+  trainingThreads: number | null;
 }
 
 /** What a method returns. */

@@ -63,7 +63,8 @@ export function buildContext(original: PreparedOriginal, forgetIds: readonly str
     progress: options.progress ?? silentProgress,
     modelDir: loaded.dir,
     originalDigest: sidecar.digest,
-    curriculumPath: sidecar.curriculum ? join(loaded.dir, sidecar.curriculum.file) : null,
+    curriculum: sidecar.curriculum ? { path: join(loaded.dir, sidecar.curriculum.file), epoch: sidecar.curriculum.epoch } : null,
+    trainingThreads: sidecar.training?.threads ?? null,
   };
 }
 

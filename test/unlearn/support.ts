@@ -103,7 +103,8 @@ export function buildFixture(dataDir: string, options: { epochs: number; forgetC
     progress: silentProgress,
     modelDir: null,
     originalDigest: null,
-    curriculumPath: null,
+    curriculum: null,
+    trainingThreads: null,
   };
   return { data, split, architecture, recipe, original, ctx };
 }

@@ -32,7 +32,7 @@ describe('TMU twin calibration of hardRepeat', { timeout: 300_000 }, () => {
   before(() => {
     fixture = buildFixture(dataDir, { epochs: 3, forgetClass: 1, fraction: 0.5 });
     twin = buildTwin(fixture.ctx, {
-      perClass: 20, epochs: 2, retainMultiple: 2, optimizer: 'sgd', lr: 0.01, batchSize: 64, pgdEps: 4 / 255, pgdSteps: 2, neighbours: 3, classNeighbours: 10, seed: 0,
+      perClass: 20, epochs: 2, retainMultiple: 2, optimizer: 'sgd', lr: 0.01, batchSize: 64, pgdEps: 4 / 255, pgdSteps: 2, neighbours: 3, classNeighbours: 10, curriculumEpoch: 2, seed: 0,
     });
     const wrong = new Array<number>(10).fill(0);
     twin.labels.forEach((label, i) => {

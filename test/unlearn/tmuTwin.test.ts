@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { createModel } from '../../src/models/architecture.js';
 import type { Classifier } from '../../src/models/classifier.js';
+import { initialiseSeed, train } from '../../src/train/trainer.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu, twinOptions } from '../../src/unlearn/tmu/tmu.js';
 import { buildTwin, disposeTwin, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
@@ -18,7 +20,7 @@ const work = tempDir('tmu-twin-');
 const dataDir = fashionSubset(join(work, 'data'));
 
 const OPTIONS: TwinOptions = {
-  perClass: 10, epochs: 1, retainMultiple: 1, optimizer: 'sgd', lr: 0.05, batchSize: 32, pgdEps: 4 / 255, pgdSteps: 1, neighbours: 3, classNeighbours: 5, seed: 0,
+  perClass: 10, epochs: 1, retainMultiple: 1, optimizer: 'sgd', lr: 0.05, batchSize: 32, pgdEps: 4 / 255, pgdSteps: 1, neighbours: 3, classNeighbours: 5, curriculumEpoch: 2, seed: 0,
 };
 
 function sameWeights(a: Classifier, b: Classifier): boolean {
@@ -54,6 +56,37 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     assert.equal(sameTwinModel(OPTIONS, { ...OPTIONS, schedule: 'cosine' }), true, 'one epoch: identical');
     assert.equal(sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'cosine' }), false, 'two epochs: the second is annealed');
     assert.equal(sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'constant' }), true, 'constant is the default');
+  });
+
+  test("the curriculum model is Mo's own run at curriculumEpoch: the checkpoint the run kept, or a replay with the same weights", () => {
+    // Mo's run as its training would keep it at epoch 1 (of 2).
+    initialiseSeed(fixture.recipe.seed);
+    const run = createModel(fixture.architecture);
+    const checkpoint = join(work, 'curriculum-epoch-1.safetensors');
+    train({ model: run, dataset: fixture.data.train, ids: fixture.split.member, recipe: fixture.recipe, normalize: fixture.ctx.normalize, curriculum: { epoch: 1, path: checkpoint } });
+    run.dispose();
+    const withCheckpoint = { ...fixture.ctx, curriculum: { path: checkpoint, epoch: 1 } };
+    const kept = buildTwin(withCheckpoint, { ...OPTIONS, curriculumEpoch: 1 });
+    const replayed = buildTwin({ ...fixture.ctx, curriculum: null }, { ...OPTIONS, curriculumEpoch: 1 });
+    // A checkpoint of another epoch is not the model asked for: the run is replayed to the last epoch (capped at 2), which is Mo.
+    const capped = buildTwin(withCheckpoint, { ...OPTIONS, curriculumEpoch: 9 });
+    try {
+      assert.equal(kept.curriculumSource, 'original-run');
+      assert.equal(kept.seconds.curriculum, 0, 'the kept checkpoint costs nothing');
+      assert.equal(replayed.curriculumSource, 'replayed');
+      assert.equal(sameWeights(kept.curriculum, replayed.curriculum), true, 'the replay to epoch 1 has the weights the run kept');
+      assert.equal(capped.curriculumSource, 'replayed');
+      assert.equal(sameWeights(capped.curriculum, fixture.original), true, 'replayed to its last epoch, the run is Mo');
+      assert.equal(sameWeights(kept.curriculum, capped.curriculum), false, 'epochs 1 and 2 differ');
+      assert.deepEqual(Array.from(kept.features.curriculum), Array.from(replayed.features.curriculum));
+    } finally {
+      for (const twin of [kept, replayed, capped]) disposeTwin(twin);
+    }
+  });
+
+  test('curriculumEpoch enters the twin options, so the cached twin is rebuilt when it changes', () => {
+    assert.equal(twinOptions(resolveParams(tmu, { curriculumEpoch: 3 }), 0).curriculumEpoch, 3);
+    assert.throws(() => resolveParams(tmu, { curriculumEpoch: 0 }), /curriculumEpoch/);
   });
 
   test('twinSchedule defaults to constant, which leaves the twin options (the cache key) as before the option existed; cosine enters them', () => {

@@ -5,7 +5,7 @@ import { loadSplit, makeSplit } from '../../data/split.js';
 import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architectureSpec.js';
 import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
-import { defaultRecipe, OPTIMIZERS, SCHEDULES, type TrainRecipe } from '../../train/recipe.js';
+import { DEFAULT_CURRICULUM_EPOCH, defaultRecipe, OPTIMIZERS, SCHEDULES, type TrainRecipe } from '../../train/recipe.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 import { DATA_FLAGS, loadDatasetFromFlags } from '../dataFlags.js';
@@ -38,7 +38,7 @@ export const trainCommand: Command = {
     '  tmu train --dataset fashion-mnist --arch cnn --epochs 10 --seed 0 --out runs/original',
     '  tmu train --arch cnn --epochs 10 --seed 0 --split runs/original/split.json --exclude runs/forget.json --out runs/gold',
     'Writes DIR/model.safetensors (PyTorch-loadable), DIR/model.json (sidecar with the SHA-256 digest),',
-    'DIR/split.json and DIR/curriculum.safetensors (the epoch-2 weights, TMU\'s curriculum model).',
+    'DIR/split.json and DIR/curriculum.safetensors (the weights after --curriculum-epoch, TMU\'s curriculum model).',
     'A checkpoint is written after every epoch; after an interruption, rerun with --resume.',
   ].join('\n'),
   flags: {
@@ -62,7 +62,7 @@ export const trainCommand: Command = {
     gamma: { type: 'string', description: 'StepLR factor', default: '0.1', value: 'G' },
     augment: { type: 'boolean', description: 'random crop + horizontal flip (default on for colour datasets)' },
     'no-augment': { type: 'boolean', description: 'no augmentation' },
-    'curriculum-epoch': { type: 'string', description: 'keep the weights after this epoch for TMU (0: none; default: 2, or the last epoch of a shorter run)', value: 'N' },
+    'curriculum-epoch': { type: 'string', description: `keep the weights after this epoch for TMU's curriculum feature (0: none; default: ${DEFAULT_CURRICULUM_EPOCH}, or the last epoch of a shorter run)`, value: 'N' },
     resume: { type: 'boolean', description: 'continue an interrupted run from its last epoch checkpoint' },
     force: { type: 'boolean', description: 'overwrite a complete model in --out' },
   },
@@ -82,8 +82,8 @@ export const trainCommand: Command = {
     // Everything that can be wrong with the inputs is checked before the first byte is written.
     const { name, dataDir, data } = loadDatasetFromFlags(flags);
     const recipe = recipeFromFlags(flags, arch, data.augmentDefault);
-    // The default (TMU's epoch-2 model) must not make a shorter run an error: it keeps the last epoch instead.
-    const curriculumEpoch = intFlag(flags, 'curriculum-epoch', Math.min(2, recipe.epochs), 0);
+    // The default must not make a shorter run an error: it keeps the last epoch instead.
+    const curriculumEpoch = intFlag(flags, 'curriculum-epoch', Math.min(DEFAULT_CURRICULUM_EPOCH, recipe.epochs), 0);
     if (curriculumEpoch > recipe.epochs) throw new UsageError(`--curriculum-epoch ${curriculumEpoch} is beyond --epochs ${recipe.epochs}`);
     const splitFile = optionalString(flags, 'split');
     const split = splitFile ? loadSplit(splitFile) : makeSplit(data.train, data.test, { seed: intFlag(flags, 'split-seed', 0, 0) });

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { loadSafetensors, saveSafetensors } from '../../nn/safetensors.js';
 import { dispose } from '../../tensor/index.js';
+import { DEFAULT_CURRICULUM_EPOCH } from '../../train/recipe.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
@@ -51,6 +52,7 @@ const params = z.object({
   pgdSteps: z.number().int().min(1).default(5).describe('PGD steps of the adversarial feature'),
   neighbours: z.number().int().min(1).default(5).describe('nearest same-class neighbours of the distance feature'),
   classNeighbours: z.number().int().min(1).default(50).describe('nearest neighbours (any class) of the neighbourhood feature'),
+  curriculumEpoch: z.number().int().min(1).default(DEFAULT_CURRICULUM_EPOCH).describe("epoch of Mo's own training run whose weights give the curriculum feature (capped by the run's length): the checkpoint the run kept when it kept that epoch, else a replay of the run to it, cached with the twin (the reference: a 2-epoch model)"),
   scaler: z.enum(SCALER_KINDS).default('quantile').describe("how features are scaled for the predictor, fitted on the twin: 'quantile' (each value's position in the twin's distribution) or 'tukey' (clipped to the Tukey fences and min-max scaled: the reference)"),
   predictorEpochs: z.number().int().min(1).default(200).describe('epochs of predictor training'),
   predictorLr: z.number().positive().default(0.01).describe('Adam learning rate of the predictor'),
@@ -118,7 +120,8 @@ export function twinOptions(p: TmuParams, seed: number): TwinOptions {
     lr: p.twinLr,
     // Only a non-default schedule enters the options (and the cache key), so twins cached before it existed stay valid.
     ...(p.twinSchedule === 'constant' ? {} : { schedule: p.twinSchedule }),
-    batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, classNeighbours: p.classNeighbours, seed,
+    batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, classNeighbours: p.classNeighbours,
+    curriculumEpoch: p.curriculumEpoch, seed,
   };
 }
 

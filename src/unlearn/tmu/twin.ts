@@ -6,7 +6,7 @@ import { createModel } from '../../models/architecture.js';
 import type { Classifier } from '../../models/classifier.js';
 import { loadSafetensors, saveSafetensors } from '../../nn/safetensors.js';
 import { Adam, CosineAnnealingLR, SGD } from '../../optim/index.js';
-import { crossEntropy, dispose, type Tensor, tensor, tidy } from '../../tensor/index.js';
+import { crossEntropy, dispose, getNumThreads, setNumThreads, type Tensor, tensor, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 import { fileDigest, loadWeightsInto } from '../../train/modelStore.js';
 import { initialiseSeed, train } from '../../train/trainer.js';
@@ -38,6 +38,8 @@ export interface TwinOptions {
   neighbours: number;
   /** Neighbours (of any class) of the neighbourhood feature. */
   classNeighbours: number;
+  /** Epoch of Mo's training run whose weights are the curriculum model. */
+  curriculumEpoch: number;
   seed: number;
 }
 
@@ -73,15 +75,20 @@ export interface TwinProblem {
   model: Classifier;
   /** The early-epoch model of the curriculum feature. */
   curriculum: Classifier;
-  /** Where it came from: Mo's own training run, or trained here. */
-  curriculumSource: 'original-run' | 'trained';
+  /** Where it came from: the checkpoint Mo's training run kept, or a replay of that run to the epoch. */
+  curriculumSource: CurriculumSource;
+  /** Digest of the replayed curriculum model's cached weights (null: Mo's own checkpoint, or not cached). */
+  curriculumDigest: string | null;
   twinModelDigest: string | null;
   seconds: { twinModel: number; curriculum: number; features: number; total: number };
   /** Whether this came from the cache. */
   cached: boolean;
 }
 
-const TWIN_FORMAT = 'tmu-twin/4';
+/** The checkpoint Mo's training run kept, or a replay of that run (cached with the twin). */
+export type CurriculumSource = 'original-run' | 'replayed';
+
+const TWIN_FORMAT = 'tmu-twin/5';
 const TWIN_DIR = 'twin';
 
 function optionsKey(options: TwinOptions): string {
@@ -163,19 +170,36 @@ function fineTuneTwin(ctx: UnlearnContext, twinIds: readonly string[], options: 
   return model;
 }
 
-/** The curriculum model: Mo's own early-epoch checkpoint, or (if it has none) 2 epochs from scratch on D. */
-function curriculumModel(ctx: UnlearnContext, cacheDir: string | null): { model: Classifier; source: 'original-run' | 'trained'; seconds: number } {
-  if (ctx.curriculumPath && existsSync(ctx.curriculumPath)) {
-    return { model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculumPath), source: 'original-run', seconds: 0 };
+/**
+ * The curriculum model: Mo's own training run at the end of epoch `epoch` (capped by the run's length).
+ * That is the checkpoint the run kept when it kept that epoch, at no cost; otherwise the run is replayed
+ * to that epoch (same recipe, seed, members and, where known, threads, so the replay has the weights the
+ * run had) and cached beside the twin.
+ */
+function curriculumModel(ctx: UnlearnContext, epoch: number, cacheDir: string | null): { model: Classifier; source: CurriculumSource; seconds: number; digest: string | null } {
+  const target = Math.min(epoch, ctx.recipe.epochs);
+  if (ctx.curriculum && ctx.curriculum.epoch === target && existsSync(ctx.curriculum.path)) {
+    return { model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculum.path), source: 'original-run', seconds: 0, digest: null };
   }
+  ctx.progress.log('tmu curriculum replay', { epoch: target, of: ctx.recipe.epochs, kept: ctx.curriculum?.epoch ?? 'none' });
   const started = performance.now();
-  const recipe = { ...ctx.recipe, epochs: 2, seed: ctx.recipe.seed };
-  // A 2-epoch run of Mo's recipe: same learning-rate scale, schedule compressed to 2 epochs.
-  initialiseSeed(recipe.seed);
-  const model = createModel(ctx.architecture);
-  train({ model, dataset: ctx.train, ids: ctx.split.member, recipe, normalize: ctx.normalize, progress: ctx.progress });
-  if (cacheDir) saveSafetensors(join(cacheDir, 'curriculum.safetensors'), model.stateDict(), {});
-  return { model, source: 'trained', seconds: (performance.now() - started) / 1000 };
+  const threads = getNumThreads();
+  if (ctx.trainingThreads !== null) setNumThreads(ctx.trainingThreads);
+  let model: Classifier;
+  try {
+    initialiseSeed(ctx.recipe.seed);
+    model = createModel(ctx.architecture);
+    train({ model, dataset: ctx.train, ids: ctx.split.member, recipe: ctx.recipe, normalize: ctx.normalize, progress: ctx.progress, stopAfterEpoch: target });
+  } finally {
+    setNumThreads(threads);
+  }
+  let digest: string | null = null;
+  if (cacheDir) {
+    const path = join(cacheDir, 'curriculum.safetensors');
+    saveSafetensors(path, model.stateDict(), {});
+    digest = fileDigest(path);
+  }
+  return { model, source: 'replayed', seconds: (performance.now() - started) / 1000, digest };
 }
 
 /** Builds the twin problem (no cache). */
@@ -187,7 +211,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   const twinStarted = performance.now();
   const twinModel = fineTuneTwin(ctx, ids, options, random);
   const twinSeconds = (performance.now() - twinStarted) / 1000;
-  const curriculum = curriculumModel(ctx, cacheDir);
+  const curriculum = curriculumModel(ctx, options.curriculumEpoch, cacheDir);
   const featuresStarted = performance.now();
   const task = ctx.progress.task('tmu twin features', 5);
   // The twin's gold model is Mo: its correctness on Dt is the generalisation label.
@@ -234,6 +258,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     model: twinModel,
     curriculum: curriculum.model,
     curriculumSource: curriculum.source,
+    curriculumDigest: curriculum.digest,
     twinModelDigest,
     seconds: { twinModel: twinSeconds, curriculum: curriculum.seconds, features: featureSeconds, total: (performance.now() - started) / 1000 },
     cached: false,
@@ -249,7 +274,8 @@ interface TwinJson {
   generalisation: number[];
   hardRateByClass: (number | null)[];
   holdoutConfidenceByClass: (number | null)[];
-  curriculumSource: 'original-run' | 'trained';
+  curriculumSource: CurriculumSource;
+  curriculumDigest: string | null;
   twinModelDigest: string | null;
   featuresDigest: string;
   seconds: TwinProblem['seconds'];
@@ -286,6 +312,7 @@ function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void
     hardRateByClass: twin.hardRateByClass.map((rate) => (Number.isNaN(rate) ? null : rate)),
     holdoutConfidenceByClass: twin.holdoutConfidenceByClass.map((value) => (Number.isNaN(value) ? null : value)),
     curriculumSource: twin.curriculumSource,
+    curriculumDigest: twin.curriculumDigest,
     twinModelDigest: twin.twinModelDigest,
     featuresDigest: fileDigest(featuresPath),
     seconds: twin.seconds,
@@ -323,8 +350,9 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       return value;
     };
     const originalFeatures = get('original.features');
-    const curriculumPath = json.curriculumSource === 'trained' ? join(dir, 'curriculum.safetensors') : ctx.curriculumPath;
+    const curriculumPath = json.curriculumSource === 'replayed' ? join(dir, 'curriculum.safetensors') : ctx.curriculum?.path;
     if (!curriculumPath || !existsSync(curriculumPath)) return null;
+    if (json.curriculumSource === 'replayed' && (!json.curriculumDigest || fileDigest(curriculumPath) !== json.curriculumDigest)) return null;
     const twinModelPath = join(dir, 'twin-model.safetensors');
     if (!json.twinModelDigest || !existsSync(twinModelPath) || fileDigest(twinModelPath) !== json.twinModelDigest) return null;
     const twinModel = loadWeightsInto(createModel(ctx.architecture), twinModelPath);
@@ -342,6 +370,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       model: twinModel,
       curriculum: loadWeightsInto(createModel(ctx.architecture), curriculumPath),
       curriculumSource: json.curriculumSource,
+      curriculumDigest: json.curriculumDigest,
       twinModelDigest: json.twinModelDigest,
       seconds: json.seconds,
       cached: true,
