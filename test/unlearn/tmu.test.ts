@@ -89,6 +89,25 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(repaired.json.summary.twin.cached, false);
   });
 
+  test("a curriculum epoch Mo's run did not keep is replayed and cached with the twin; a cached replay that fails its digest rebuilds the twin", () => {
+    const forget = forgetFile('replay', split.member.filter((id) => !labels.has(id)).slice(130, 160));
+    const run = (out: string) => tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'curriculumEpoch=1', '--out', join(work, out));
+    const replayed = run('mu3c');
+    assert.equal(replayed.status, 0, lastLine(replayed.stderr));
+    assert.equal(replayed.json.summary.twin.curriculum, 'replayed');
+    assert.equal(replayed.json.summary.twin.cached, false);
+    assert.ok(replayed.json.summary.twin.buildSeconds.curriculum > 0, 'the replay is part of the twin build');
+    const reused = run('mu3d');
+    assert.equal(reused.json.summary.twin.cached, true);
+    const cachedCurriculum = join(base, 'twin', 'curriculum.safetensors');
+    const bytes = readFileSync(cachedCurriculum);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(cachedCurriculum, bytes);
+    const repaired = run('mu3e');
+    assert.equal(repaired.status, 0, lastLine(repaired.stderr));
+    assert.equal(repaired.json.summary.twin.cached, false);
+  });
+
   test('the features and their scaler are selectable and recorded', () => {
     const forget = forgetFile('features', split.member.filter((id) => !labels.has(id)).slice(200, 230));
     const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--features', 'curriculum', '--out', join(work, 'mu4'));

@@ -77,7 +77,10 @@ export interface TwinProblem {
   curriculum: Classifier;
   /** Where it came from: the checkpoint Mo's training run kept, or a replay of that run to the epoch. */
   curriculumSource: CurriculumSource;
-  /** Digest of the replayed curriculum model's cached weights (null: Mo's own checkpoint, or not cached). */
+  /**
+   * Digest of the curriculum model's weights file (Mo's kept checkpoint, or the replay cached beside the
+   * twin; null for a replay that was not cached): a cached twin whose curriculum file changed is rebuilt.
+   */
   curriculumDigest: string | null;
   twinModelDigest: string | null;
   seconds: { twinModel: number; curriculum: number; features: number; total: number };
@@ -179,7 +182,7 @@ function fineTuneTwin(ctx: UnlearnContext, twinIds: readonly string[], options: 
 function curriculumModel(ctx: UnlearnContext, epoch: number, cacheDir: string | null): { model: Classifier; source: CurriculumSource; seconds: number; digest: string | null } {
   const target = Math.min(epoch, ctx.recipe.epochs);
   if (ctx.curriculum && ctx.curriculum.epoch === target && existsSync(ctx.curriculum.path)) {
-    return { model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculum.path), source: 'original-run', seconds: 0, digest: null };
+    return { model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculum.path), source: 'original-run', seconds: 0, digest: fileDigest(ctx.curriculum.path) };
   }
   ctx.progress.log('tmu curriculum replay', { epoch: target, of: ctx.recipe.epochs, kept: ctx.curriculum?.epoch ?? 'none' });
   const started = performance.now();
@@ -352,7 +355,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
     const originalFeatures = get('original.features');
     const curriculumPath = json.curriculumSource === 'replayed' ? join(dir, 'curriculum.safetensors') : ctx.curriculum?.path;
     if (!curriculumPath || !existsSync(curriculumPath)) return null;
-    if (json.curriculumSource === 'replayed' && (!json.curriculumDigest || fileDigest(curriculumPath) !== json.curriculumDigest)) return null;
+    if (!json.curriculumDigest || fileDigest(curriculumPath) !== json.curriculumDigest) return null;
     const twinModelPath = join(dir, 'twin-model.safetensors');
     if (!json.twinModelDigest || !existsSync(twinModelPath) || fileDigest(twinModelPath) !== json.twinModelDigest) return null;
     const twinModel = loadWeightsInto(createModel(ctx.architecture), twinModelPath);
