@@ -52,6 +52,11 @@ export interface UnlearnResult {
   model: Classifier;
   /** Method-specific facts for the report and the sidecar (sizes, steps, per-step seconds...). */
   summary: Record<string, unknown>;
+  /**
+   * The summary's main facts as a few sentences for people (`tmu unlearn` prints them instead of every
+   * field, which `--json` and the sidecar keep); absent: the fields are printed as they are.
+   */
+  highlights?: string[];
   /** Per-sample diagnostics for evaluation runs and reports (not persisted with the model). */
   details?: unknown;
 }

@@ -108,6 +108,22 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(repaired.json.summary.twin.cached, false);
   });
 
+  test('without --json the summary reads as sentences: the split, the twin, the predictor, the update and the seconds, not raw fields', () => {
+    const forget = forgetFile('human', split.member.filter((id) => !labels.has(id)).slice(160, 190));
+    const run = spawnSync(process.execPath, [TMU_BIN, 'unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-human')], { encoding: 'utf8' });
+    assert.equal(run.status, 0, lastLine(run.stderr));
+    const lines = run.stdout.split('\n');
+    const splitLine = lines.find((line) => line.startsWith('  Df: '));
+    assert.match(splitLine ?? '', /^ {2}Df: (\d+) predicted easy \(kept\), (\d+) predicted hard \(forgotten\); expected hard share \d+\.\d%$/);
+    const [, easy, hard] = /(\d+) predicted easy.*?(\d+) predicted hard/.exec(splitLine!)!;
+    assert.equal(Number(easy) + Number(hard), 30);
+    assert.ok(lines.some((line) => /^ {2}twin: (reused|built) \(\d+ samples, .*curriculum model: epoch 4, kept by Mo's training run\)$/.test(line)), run.stdout);
+    assert.ok(lines.some((line) => /^ {2}predictor: distance, adversarial, curriculum \(quantile scaling\)/.test(line)), run.stdout);
+    assert.ok(lines.some((line) => /^ {2}update: \d+ steps over Df and \d+ retain samples/.test(line)), run.stdout);
+    assert.ok(lines.some((line) => /^ {2}seconds: twin .*; per request \d+\.\d$/.test(line)), run.stdout);
+    assert.equal(run.stdout.includes('{"'), false, 'no raw JSON in the human summary');
+  });
+
   test('the features and their scaler are selectable and recorded', () => {
     const forget = forgetFile('features', split.member.filter((id) => !labels.has(id)).slice(200, 230));
     const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--features', 'curriculum', '--out', join(work, 'mu4'));

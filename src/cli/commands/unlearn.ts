@@ -88,7 +88,7 @@ export const unlearnCommand: Command = {
     printResult(flags, summary, [
       `${method.name}: forgot ${ctx.forgetIds.length} samples in ${summary.seconds} s; forget acc ${forgetAcc.toFixed(2)}%, test acc ${testAcc.toFixed(2)}%`,
       ...(goldDir ? [`  against the gold model: ${Object.entries(diagnostics).map(([key, value]) => `${key} ${value.toFixed(3)}`).join(', ')}`] : []),
-      ...Object.entries(result.summary).map(([key, value]) => `  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`),
+      ...(result.highlights ?? Object.entries(result.summary).map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)).map((line) => `  ${line}`),
       `model ${out} (sha256 ${sidecar.digest}, parent ${sidecar.parent})`,
     ].join('\n'));
     return 0;
