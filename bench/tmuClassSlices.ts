@@ -20,17 +20,18 @@
  * @module
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Classifier } from '../src/models/classifier.js';
 import { MODEL_FILES, loadModel } from '../src/train/modelStore.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { parseParamPairs } from '../src/unlearn/params.js';
-import { buildContext, prepareOriginal, runMethod } from '../src/unlearn/run.js';
+import { runMethod } from '../src/unlearn/run.js';
 import { argmaxRow, modelOutputs } from '../src/unlearn/tmu/outputs.js';
 import { tmu } from '../src/unlearn/tmu/tmu.js';
 import { parseArm, sliceByClass, type ClassSlice } from './lib/classSlices.js';
+import { loadGoldRequest } from './lib/goldRequest.js';
 
 const { values: args } = parseArgs({
   options: { model: { type: 'string' }, gold: { type: 'string' }, arm: { type: 'string', multiple: true }, seed: { type: 'string' } },
@@ -40,12 +41,7 @@ if (!args.model || !args.gold || !args.arm?.length) throw new Error(usage);
 const arms = args.arm.map(parseArm);
 const progress = consoleProgress();
 
-const original = prepareOriginal(args.model);
-const gold = loadModel(args.gold);
-if (!gold.sidecar.excluded) throw new Error(`${args.gold}: not a gold model (it excludes no samples)`);
-const forgetIds = (JSON.parse(readFileSync(join(args.gold, MODEL_FILES.excluded), 'utf8')) as { ids: string[] }).ids;
-const seed = args.seed !== undefined ? Number(args.seed) : original.loaded.sidecar.recipe?.seed ?? 0;
-const ctx = buildContext(original, forgetIds, { seed, progress });
+const { gold, forgetIds, seed, ctx } = loadGoldRequest(args.model, args.gold, args.seed, progress);
 
 function predictions(model: Classifier): Int32Array {
   const outputs = modelOutputs(model, ctx.train, forgetIds, ctx.normalize);

@@ -16,13 +16,9 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODEL_FILES, loadModel } from '../src/train/modelStore.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
-import { buildContext, prepareOriginal } from '../src/unlearn/run.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from '../src/unlearn/tmu/features.js';
 import { forgetFeatures } from '../src/unlearn/tmu/forgetFeatures.js';
 import { argmaxRow, modelOutputs, runnerUpRow } from '../src/unlearn/tmu/outputs.js';
@@ -31,6 +27,7 @@ import { applyScaler, fitScaler, SCALER_KINDS } from '../src/unlearn/tmu/scaler.
 import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
 import { expectedHardRate, splitEasyHard, twinHardRate } from '../src/unlearn/tmu/transfer.js';
 import { disposeTwin, loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
+import { loadGoldRequest } from './lib/goldRequest.js';
 
 const { values: args } = parseArgs({
   options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true } },
@@ -39,12 +36,7 @@ if (!args.model || !args.gold) throw new Error('usage: tmuPredictor --model MO_D
 const p = resolveParams(tmu, parseParamPairs(args.param ?? []));
 const progress = consoleProgress();
 
-const original = prepareOriginal(args.model);
-const gold = loadModel(args.gold);
-if (!gold.sidecar.excluded) throw new Error(`${args.gold}: not a gold model (it excludes no samples)`);
-const forgetIds = (JSON.parse(readFileSync(join(args.gold, MODEL_FILES.excluded), 'utf8')) as { ids: string[] }).ids;
-const seed = args.seed !== undefined ? Number(args.seed) : original.loaded.sidecar.recipe?.seed ?? 0;
-const ctx = buildContext(original, forgetIds, { seed, progress });
+const { gold, forgetIds, seed, ctx } = loadGoldRequest(args.model, args.gold, args.seed, progress);
 const twin = loadOrBuildTwin(ctx, twinOptions(p, seed));
 progress.log('tmu predictor analysis', { forget: forgetIds.length, twinCached: twin.cached ? 'yes' : 'no' });
 
