@@ -76,6 +76,7 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
       assert.equal(replayed.curriculumSource, 'replayed');
       assert.equal(sameWeights(kept.curriculum, replayed.curriculum), true, 'the replay to epoch 1 has the weights the run kept');
       assert.equal(capped.curriculumSource, 'replayed');
+      assert.deepEqual([kept.curriculumEpoch, replayed.curriculumEpoch, capped.curriculumEpoch], [1, 1, 2]);
       assert.equal(sameWeights(capped.curriculum, fixture.original), true, 'replayed to its last epoch, the run is Mo');
       assert.equal(sameWeights(kept.curriculum, capped.curriculum), false, 'epochs 1 and 2 differ');
       assert.deepEqual(Array.from(kept.features.curriculum), Array.from(replayed.features.curriculum));

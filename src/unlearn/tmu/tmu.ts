@@ -251,7 +251,7 @@ export const tmu = defineMethod({
       const highlights = [
         `Df: ${easyIds.length} predicted easy (kept), ${hardLabels.size} predicted hard (forgotten); expected hard share ${percent(hardRate)}`,
         ...(bypassedCount > 0 ? [`${bypassedCount} samples belong to classes forgotten entirely: the gold model gets them wrong, so they are all hard (predictor bypassed)`] : []),
-        `twin: ${twin.cached ? 'reused' : 'built'} (${twin.ids.length} samples, ${twin.seconds.total.toFixed(1)} s to build; curriculum model: epoch ${Math.min(p.curriculumEpoch, ctx.recipe.epochs)}, ${twin.curriculumSource === 'original-run' ? "kept by Mo's training run" : "replayed from Mo's recipe"})`,
+        `twin: ${twin.cached ? 'reused' : 'built'} (${twin.ids.length} samples, ${twin.seconds.total.toFixed(1)} s to build; curriculum model: epoch ${twin.curriculumEpoch}, ${twin.curriculumSource === 'original-run' ? "kept by Mo's training run" : "replayed from Mo's recipe"})`,
         `predictor: ${p.features.join(', ')} (${p.scaler} scaling), ${predictorCached ? 'reused' : 'trained'}; on the twin's held-out samples accuracy ${percent(trained.heldOutAccuracy / 100)}, AUROC ${trained.heldOutAuroc.toFixed(3)}`,
         `update: ${update.steps} steps over Df and ${update.retainUsed} retain samples (${percent(update.retainFraction)} of Dr)${p.updateSelect === 'split' ? `, model of step ${update.selectedStep} (matches the split on ${update.splitMatch.toFixed(1)}% of Df)` : ''}${update.stoppedEarly ? ', stopped early' : ''}`,
         `seconds: ${Object.entries(seconds).map(([step, value]) => `${step} ${value.toFixed(1)}`).join(', ')}; per request ${perRequestSeconds.toFixed(1)}`,
@@ -264,7 +264,7 @@ export const tmu = defineMethod({
           hard: hardLabels.size,
           ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
           expectedHardRate: Number(hardRate.toFixed(4)),
-          twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: Math.min(p.curriculumEpoch, ctx.recipe.epochs) },
+          twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: twin.curriculumEpoch },
           predictor: { features: p.features, scaler: p.scaler, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
           retainUsed: update.retainUsed,
           retainFraction: Number(update.retainFraction.toFixed(4)),

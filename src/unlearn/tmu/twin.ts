@@ -77,6 +77,8 @@ export interface TwinProblem {
   curriculum: Classifier;
   /** Where it came from: the checkpoint Mo's training run kept, or a replay of that run to the epoch. */
   curriculumSource: CurriculumSource;
+  /** The epoch of Mo's run it is: `options.curriculumEpoch`, capped by the run's length. */
+  curriculumEpoch: number;
   /**
    * Digest of the curriculum model's weights file (Mo's kept checkpoint, or the replay cached beside the
    * twin; null for a replay that was not cached): a cached twin whose curriculum file changed is rebuilt.
@@ -179,8 +181,12 @@ function fineTuneTwin(ctx: UnlearnContext, twinIds: readonly string[], options: 
  * to that epoch (same recipe, seed, members and, where known, threads, so the replay has the weights the
  * run had) and cached beside the twin.
  */
-function curriculumModel(ctx: UnlearnContext, epoch: number, cacheDir: string | null): { model: Classifier; source: CurriculumSource; seconds: number; digest: string | null } {
-  const target = Math.min(epoch, ctx.recipe.epochs);
+/** The epoch of Mo's run the curriculum model is: the one asked for, capped by the run's length. */
+function curriculumTarget(ctx: UnlearnContext, options: TwinOptions): number {
+  return Math.min(options.curriculumEpoch, ctx.recipe.epochs);
+}
+
+function curriculumModel(ctx: UnlearnContext, target: number, cacheDir: string | null): { model: Classifier; source: CurriculumSource; seconds: number; digest: string | null } {
   if (ctx.curriculum && ctx.curriculum.epoch === target && existsSync(ctx.curriculum.path)) {
     return { model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculum.path), source: 'original-run', seconds: 0, digest: fileDigest(ctx.curriculum.path) };
   }
@@ -214,7 +220,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   const twinStarted = performance.now();
   const twinModel = fineTuneTwin(ctx, ids, options, random);
   const twinSeconds = (performance.now() - twinStarted) / 1000;
-  const curriculum = curriculumModel(ctx, options.curriculumEpoch, cacheDir);
+  const curriculum = curriculumModel(ctx, curriculumTarget(ctx, options), cacheDir);
   const featuresStarted = performance.now();
   const task = ctx.progress.task('tmu twin features', 5);
   // The twin's gold model is Mo: its correctness on Dt is the generalisation label.
@@ -261,6 +267,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     model: twinModel,
     curriculum: curriculum.model,
     curriculumSource: curriculum.source,
+    curriculumEpoch: curriculumTarget(ctx, options),
     curriculumDigest: curriculum.digest,
     twinModelDigest,
     seconds: { twinModel: twinSeconds, curriculum: curriculum.seconds, features: featureSeconds, total: (performance.now() - started) / 1000 },
@@ -373,6 +380,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       model: twinModel,
       curriculum: loadWeightsInto(createModel(ctx.architecture), curriculumPath),
       curriculumSource: json.curriculumSource,
+      curriculumEpoch: curriculumTarget(ctx, json.options),
       curriculumDigest: json.curriculumDigest,
       twinModelDigest: json.twinModelDigest,
       seconds: json.seconds,
