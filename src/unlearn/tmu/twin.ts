@@ -93,7 +93,7 @@ export interface TwinProblem {
 /** The checkpoint Mo's training run kept, or a replay of that run (cached with the twin). */
 export type CurriculumSource = 'original-run' | 'replayed';
 
-const TWIN_FORMAT = 'tmu-twin/5';
+const TWIN_FORMAT = 'tmu-twin/6';
 const TWIN_DIR = 'twin';
 
 function optionsKey(options: TwinOptions): string {
