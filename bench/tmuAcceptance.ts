@@ -9,11 +9,16 @@
  * - Avg.Gap below fine-tune, random-label and gradient-ascent;
  * - per-request seconds <= 5% of the gold model's training seconds; twin build <= 50% of it.
  *
- * Usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] DIR [DIR...]
+ * Usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] DIR [DIR...]
  *   (each DIR holds a report.json, or subfolders that do). With `--baselines`, the other methods and the
  *   noise floor come from BASE_DIR's report of the same scenario (a `tmu bench` run with every method),
  *   after checking that it evaluated the same seeds, original and gold models: how a TMU-only run
  *   (`--methods tmu`) is judged without re-running baselines that did not change.
+ *   With `--cost`, the two cost criteria are judged on bench/tmuCost.ts runs (`--out COST_JSON`), which
+ *   time a gold training and TMU's requests and twin builds side by side in one process, instead of on
+ *   the report's seconds (its cached gold models were timed in earlier runs, under other loads; those
+ *   figures stay in the output as `secondsAcrossRuns`). A cost run counts for a scenario when it timed
+ *   requests on one of the scenario's gold models (matched by digest); a scenario no run covers is an error.
  *
  * @module
  */
@@ -22,6 +27,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Report } from '../src/eval/report.js';
+import { costForScenario, type CostRun, type CostShares } from './lib/costShares.js';
 import { scenarioKey, withBaselines } from './lib/mergeReports.js';
 
 function reportsIn(dir: string): { dir: string; report: Report }[] {
@@ -39,7 +45,7 @@ interface Checked {
   [key: string]: unknown;
 }
 
-function check(report: Report): Checked {
+function check(report: Report, costRuns: readonly CostRun[]): Checked {
   const method = (name: string) => report.methods.find((m) => m.name === name);
   const tmu = method('tmu');
   if (!tmu) throw new Error(`${report.scenario.name} class ${report.scenario.class}: no tmu in the report`);
@@ -72,14 +78,25 @@ function check(report: Report): Checked {
     perRequest5pct: perRequest <= 0.05 * goldSeconds,
     twin50pct: builds.length ? Math.max(...builds) <= 0.5 * goldSeconds : null,
   };
+  if (costRuns.length > 0) {
+    const cost = costForScenario(report, costRuns);
+    result.secondsAcrossRuns = result.seconds;
+    result.seconds = cost.seconds;
+    result.holds = { ...result.holds, ...cost.holds };
+  }
   return result;
 }
 
-const { values: flags, positionals: dirs } = parseArgs({ options: { baselines: { type: 'string' } }, allowPositionals: true });
+const { values: flags, positionals: dirs } = parseArgs({ options: { baselines: { type: 'string' }, cost: { type: 'string', multiple: true } }, allowPositionals: true });
 if (dirs.length === 0) {
-  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] DIR [DIR...]\n');
+  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] DIR [DIR...]\n');
   process.exit(2);
 }
+const costRuns = (flags.cost ?? []).map((file) => {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { shares?: CostShares };
+  if (!parsed.shares?.forgetSets) throw new Error(`--cost ${file}: not the output of bench/tmuCost.ts (no shares.forgetSets)`);
+  return { file, shares: parsed.shares };
+});
 const baselineReports = new Map((flags.baselines ? reportsIn(flags.baselines) : []).map(({ report }) => [scenarioKey(report), report]));
 const judged = dirs.flatMap(reportsIn).map(({ dir, report }) => {
   if (!flags.baselines) return { dir, report };
@@ -87,7 +104,7 @@ const judged = dirs.flatMap(reportsIn).map(({ dir, report }) => {
   if (!base) throw new Error(`--baselines ${flags.baselines}: no report of scenario ${scenarioKey(report)} (needed by ${dir})`);
   return { dir, report: withBaselines(report, base, 'tmu') };
 });
-const scenarios = judged.map(({ dir, report }) => ({ dir, ...check(report) }));
+const scenarios = judged.map(({ dir, report }) => ({ dir, ...check(report, costRuns) }));
 const all = (key: string): boolean | null => {
   const values = scenarios.map((s) => s.holds[key]).filter((v) => v !== null && v !== undefined);
   return values.length ? values.every(Boolean) : null;
