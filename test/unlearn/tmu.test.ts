@@ -246,6 +246,29 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
+  test('updateSeed reseeds the update alone: the same split, another model; the request\'s own seed reproduces the default, and bad seeds are rejected by name', () => {
+    const forget = forgetFile('update-seed', split.member.filter((id) => !labels.has(id)).slice(700, 740));
+    const run = (name: string, ...params: string[]) => {
+      const result = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...params.flatMap((param) => ['--param', param]), '--out', join(work, name));
+      assert.equal(result.status, 0, lastLine(result.stderr));
+      return result.json;
+    };
+    const byDefault = run('mu-seed-default');
+    assert.equal(byDefault.params.updateSeed, null);
+    const explicit = run('mu-seed-0', 'updateSeed=0');
+    assert.equal(explicit.digest, byDefault.digest, 'updateSeed equal to the request\'s seed (0) is the default update');
+    const other = run('mu-seed-7', 'updateSeed=7');
+    assert.notEqual(other.digest, byDefault.digest, 'another update seed trains another model');
+    assert.deepEqual([other.summary.easy, other.summary.hard], [byDefault.summary.easy, byDefault.summary.hard], 'the split comes before the update');
+    assert.equal(other.summary.predictor.cached, true, 'the predictor is not retrained for another update seed');
+    for (const bad of ['updateSeed=-1', 'updateSeed=1.5', 'updateSeed=x']) {
+      const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-bad-seed'));
+      assert.notEqual(rejected.status, 0, bad);
+      assert.match(lastLine(rejected.stderr), /updateSeed/, bad);
+      assert.equal(existsSync(join(work, 'mu-bad-seed')), false);
+    }
+  });
+
   test('the retain sample\'s loss and focus (retainLoss, retainFocus) are selectable and recorded, and bad values are rejected by name', () => {
     const forget = forgetFile('retain', split.member.filter((id) => !labels.has(id)).slice(600, 640));
     const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-retain-default'));

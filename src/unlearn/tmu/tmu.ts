@@ -41,6 +41,7 @@ const params = z.object({
   hardRepeatCandidates: z.array(z.number().int().min(1)).min(1).default([1, 2, 3]).describe("candidates of hardRepeat=twin (ties go to the smallest; classes forgotten entirely take the largest)"),
   retainLoss: z.enum(['label', 'distill']).default('distill').describe("how the retain sample is fitted: 'label' (cross-entropy towards its label) or 'distill' (KL to Mo's outputs)"),
   retainFocus: z.number().min(0).max(1).default(0).describe("share of the retain sample drawn from Df's classes and the hard samples' new classes (0: uniform over Dr)"),
+  updateSeed: z.number().int().min(0).nullable().default(null).describe("seed of the update's own randomness (retain sample, batch order, input noise, random wrong labels), with the twin and predictor unchanged; null: the request's seed"),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
   twinEpochs: z.number().int().min(1).default(5).describe('epochs of fine-tuning Mo into the twin original Mt'),
   twinRetainMultiple: z.number().min(0).default(4).describe('member samples per twin sample in that fine-tuning'),
@@ -195,8 +196,9 @@ export const tmu = defineMethod({
       const k = onForget.numClasses;
       const hardLabels = new Map<string, number>();
       const easyIds: string[] = [];
+      const updateSeed = p.updateSeed ?? ctx.seed;
       const labelRandom = (index: number): number => {
-        const value = createHash('sha256').update(`${ctx.seed}/${forget[index]}`).digest().readUInt32LE(0);
+        const value = createHash('sha256').update(`${updateSeed}/${forget[index]}`).digest().readUInt32LE(0);
         const wrong = value % (k - 1);
         return wrong >= onForget.labels[index]! ? wrong + 1 : wrong;
       };
@@ -218,7 +220,7 @@ export const tmu = defineMethod({
         epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
         batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
         select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin,
-        hardRepeat: p.hardRepeat === 'twin' ? Math.min(...p.hardRepeatCandidates) : p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: ctx.seed,
+        hardRepeat: p.hardRepeat === 'twin' ? Math.min(...p.hardRepeatCandidates) : p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: updateSeed,
         ...(easyDistill ? { easyTargets: easyDistill.targets } : {}),
       };
       if (twinEasyProbability) {
