@@ -18,7 +18,7 @@ import { buildContext, prepareOriginal } from '../src/unlearn/run.js';
 import { calibrateHardRepeat } from '../src/unlearn/tmu/calibration.js';
 import { trainPredictor } from '../src/unlearn/tmu/predictor.js';
 import { applyScaler, fitScaler } from '../src/unlearn/tmu/scaler.js';
-import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
+import { alignedUpdateOptions, tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
 import { disposeTwin, loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
 
 const { values: args } = parseArgs({
@@ -44,11 +44,7 @@ try {
   const classes = args.classes ? args.classes.split(',').map(Number) : Array.from({ length: ctx.train.numClasses }, (_, c) => c);
   const calibration = calibrateHardRepeat(ctx, twin, {
     classes, twinEasyProbability, candidates: p.hardRepeatCandidates, cachePath: null, cacheKey: '',
-    update: {
-      epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay, batchSize: p.updateBatchSize,
-      retainMultiple: p.retainMultiple, easyNoise: p.easyNoise, select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop,
-      hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin, hardRepeat: 1, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed,
-    },
+    update: { ...alignedUpdateOptions(p, seed), hardRepeat: 1 },
   });
   console.log(JSON.stringify({
     model: args.model, seed, candidates: p.hardRepeatCandidates, seconds: Number(((performance.now() - started) / 1000).toFixed(1)),

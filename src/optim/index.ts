@@ -1,6 +1,7 @@
 /**
  * Optimizers and learning-rate schedules: SGD, Adam, AdamW over the addon's fused in-place kernels,
- * and closed-form cosine, step, linear and sequential schedules, all with state dicts for resuming.
+ * closed-form cosine, step, linear and sequential schedules, all with state dicts for resuming, and a
+ * running weight average (stochastic weight averaging).
  *
  * @module
  */
@@ -33,4 +34,5 @@ export type { LinearLROptions } from './linearLR.js';
 export { SequentialLR } from './sequentialLR.js';
 export type { SequentialLROptions } from './sequentialLR.js';
 export { warmupCosine } from './warmupCosine.js';
+export { WeightAverage } from './weightAverage.js';
 export type { WarmupCosineOptions } from './warmupCosine.js';

@@ -24,7 +24,7 @@ const dataDir = fashionSubset(join(work, 'data'));
 
 const OPTIONS: AlignedUpdateOptions = {
   epochs: 1, lr: 0.01, momentum: 0.9, weightDecay: 0, batchSize: 64, retainMultiple: 0, easyNoise: 0.5,
-  select: 'last', checkEvery: 10, stop: 'epochs', hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
+  select: 'last', checkEvery: 10, stop: 'epochs', average: 'none', hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
   retainLoss: 'label', retainFocus: 0, seed: 0,
 };
 
@@ -116,6 +116,34 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
       assert.equal(report.steps, 2 * batchCount(6 * forgetIds.length, options.batchSize));
     } finally {
       short.dispose();
+    }
+  });
+
+  test('average=tail returns the mean of the last epoch\'s weights: the last step\'s when that epoch has one step, another model when it has several; it refuses what it cannot average', () => {
+    const { ctx } = fixture;
+    const forgetIds = ctx.forgetIds;
+    const hardLabels = new Map(forgetIds.slice(0, 6).map((id) => [id, (labelOf(id) + 1) % 10]));
+    const easyIds = forgetIds.slice(6);
+    const updated = (options: Partial<AlignedUpdateOptions>): Classifier => {
+      const model = cloneClassifier(fixture.original, fixture.architecture);
+      alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, epochs: 2, retainMultiple: 2, ...options });
+      return model;
+    };
+    // One batch per epoch: the last epoch's only iterate is the final model.
+    const oneBatch = 10_000;
+    const [last, tail] = [updated({ batchSize: oneBatch }), updated({ batchSize: oneBatch, average: 'tail' })];
+    assert.equal(maxWeightChange(last, tail), 0);
+    const [lastMany, tailMany] = [updated({}), updated({ average: 'tail' })];
+    assert.ok(batchCount(3 * forgetIds.length, OPTIONS.batchSize) > 1, 'the fixture has several steps per epoch');
+    assert.ok(maxWeightChange(lastMany, tailMany) > 1e-4, 'the average of several iterates is not the last one');
+    assert.ok(maxWeightChange(tailMany, fixture.original) > 1e-4, 'the average still moved away from Mo');
+    for (const model of [last, tail, lastMany, tailMany]) model.dispose();
+    const model = cloneClassifier(fixture.original, fixture.architecture);
+    try {
+      assert.throws(() => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, average: 'tail', select: 'split' }), /average 'tail' needs select 'last' and stop 'epochs'/);
+      assert.throws(() => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, average: 'tail', stop: 'share' }), /average 'tail' needs/);
+    } finally {
+      model.dispose();
     }
   });
 

@@ -19,7 +19,7 @@ const dataDir = fashionSubset(join(work, 'data'));
 
 const UPDATE: AlignedUpdateOptions = {
   epochs: 2, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 64, retainMultiple: 3, easyNoise: 0.5,
-  select: 'last', checkEvery: 10, stop: 'epochs', hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
+  select: 'last', checkEvery: 10, stop: 'epochs', average: 'none', hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
   retainLoss: 'distill', retainFocus: 0, seed: 0,
 };
 

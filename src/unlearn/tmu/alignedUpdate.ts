@@ -1,6 +1,6 @@
 import { Random } from '../../data/random.js';
 import type { Classifier } from '../../models/classifier.js';
-import { SGD } from '../../optim/index.js';
+import { SGD, WeightAverage } from '../../optim/index.js';
 import { klDiv, logSoftmax, softmax } from '../../nn/functional.js';
 import { crossEntropy, keep, manualSeed, maxDim, noGrad, randnLike, type Tensor, tensor, tidy } from '../../tensor/index.js';
 import { predict } from '../../train/predict.js';
@@ -36,6 +36,13 @@ export interface AlignedUpdateOptions {
    * runs its epochs.
    */
   stop: 'epochs' | 'share';
+  /**
+   * The weights returned with `select: 'last'`: `none`, the final step's; `tail`, the mean of the weights
+   * after every step of the last epoch (stochastic weight averaging over its final epoch), which averages
+   * out where the last mini-batches happened to leave the model. Buffers (batch-norm statistics) are the
+   * final step's. Needs `stop: 'epochs'` and `select: 'last'`.
+   */
+  average: 'none' | 'tail';
   /**
    * How predicted-hard samples are forgotten: `label`, cross-entropy towards their fixed wrong label;
    * `hinge`, max(0, m + z_y − max_{j≠y} z_j): pushed until wrong by the margin m, then left alone.
@@ -108,6 +115,7 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   const repeats = [options.hardRepeat, ...(options.hardRepeatByClass?.values() ?? [])];
   for (const repeat of repeats) if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${repeat}`);
   if (!(options.retainFocus >= 0 && options.retainFocus <= 1)) throw new RangeError(`alignedUpdate: retainFocus must be in [0, 1], got ${options.retainFocus}`);
+  if (options.average === 'tail' && (options.select !== 'last' || options.stop !== 'epochs')) throw new RangeError("alignedUpdate: average 'tail' needs select 'last' and stop 'epochs' (it averages the whole last epoch)");
   const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: retainCount, focus: options.retainFocus }, random.fork('retain'));
   const hardIds = [...hardLabels.keys()];
   const repeatOf = (id: string): number => options.hardRepeatByClass?.get(ctx.train.labels[ctx.train.indexOf(id)]!) ?? options.hardRepeat;
@@ -153,12 +161,14 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
     return options.stop === 'share' && wrongShare >= hardShare;
   };
   const checking = options.select === 'split' || options.stop === 'share';
+  let tail: WeightAverage | null = null;
   let steps = 0;
   let stopped = false;
   let checkedAt = -1;
   try {
     // Mo itself (step 0) is never a candidate: it would return the request unlearned in name only.
     for (let epoch = 0; epoch < options.epochs && !stopped; epoch++) {
+      if (options.average === 'tail' && epoch === options.epochs - 1) tail = new WeightAverage(model.parameters());
       const task = ctx.progress.task(`tmu update epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
       forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed: options.seed }, (batch) => {
         const n = batch.ids.length;
@@ -218,6 +228,7 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           }
           optimizer.step();
         });
+        tail?.update();
         steps++;
         task.tick();
         if (checking && steps % options.checkEvery === 0) {
@@ -230,9 +241,11 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
     }
     if (options.select === 'split' && checkedAt !== steps) check(steps);
     if (options.select === 'split' && best.state) model.loadStateDict(best.state);
+    if (tail && tail.count > 0) tail.copyTo();
   } finally {
     optimizer.dispose();
     disposeState(best.state);
+    tail?.dispose();
   }
   model.eval();
   const selectedStep = options.select === 'split' ? best.step : steps;

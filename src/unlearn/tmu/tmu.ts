@@ -32,6 +32,7 @@ const params = z.object({
   easyNoise: z.number().min(0).default(0.5).describe('std of the Gaussian input noise on predicted-easy samples (normalised units)'),
   updateSelect: z.enum(['split', 'last']).default('last').describe("model the update returns: 'last' (after the final step) or 'split' (the checked model whose right/wrong on Df best matches the predicted easy/hard split)"),
   updateCheckEvery: z.number().int().min(1).default(10).describe("steps between checks (updateSelect 'split', updateStop 'share')"),
+  updateAverage: z.enum(['none', 'tail']).default('none').describe("weights the update returns (updateSelect 'last', updateStop 'epochs'): 'none' (the final step's) or 'tail' (the mean over the last epoch's steps)"),
   updateStop: z.enum(['epochs', 'share']).default('epochs').describe("when the update stops: 'epochs' (after updateEpochs) or 'share' (at the first check where Df's error reaches the predicted hard share, at most updateEpochs)"),
   hardLoss: z.enum(['label', 'hinge']).default('label').describe("how predicted-hard samples are forgotten: 'label' (cross-entropy towards their wrong label) or 'hinge' (pushed until wrong by hingeMargin, then left alone)"),
   easyLoss: z.enum(['label', 'hinge', 'distill']).default('label').describe("how predicted-easy samples are kept: 'label' (cross-entropy towards their label, inputs with easyNoise), 'hinge' (held right by hingeMargin, no push beyond) or 'distill' (KL to Mo's output softened by easyTemperature, clean inputs)"),
@@ -60,7 +61,11 @@ const params = z.object({
   predictorBatchSize: z.number().int().min(1).default(128).describe('batch size of the predictor'),
   predictorHidden: z.array(z.number().int().min(1)).default([32, 16]).describe('hidden widths of the predictor MLP'),
   rebuildTwin: z.boolean().default(false).describe('rebuild the cached twin even if it matches Mo'),
-}).strict();
+}).strict().superRefine((p, issues) => {
+  if (p.updateAverage === 'tail' && (p.updateSelect !== 'last' || p.updateStop !== 'epochs')) {
+    issues.addIssue({ code: 'custom', path: ['updateAverage'], message: "'tail' averages the whole last epoch: it needs updateSelect 'last' and updateStop 'epochs'" });
+  }
+});
 
 /** TMU's parameters, validated. */
 export type TmuParams = z.infer<typeof params>;
@@ -123,6 +128,19 @@ export function twinOptions(p: TmuParams, seed: number): TwinOptions {
     ...(p.twinSchedule === 'constant' ? {} : { schedule: p.twinSchedule }),
     batchSize: p.twinBatchSize, pgdEps: p.pgdEps, pgdSteps: p.pgdSteps, neighbours: p.neighbours, classNeighbours: p.classNeighbours,
     curriculumEpoch: p.curriculumEpoch, seed,
+  };
+}
+
+/**
+ * The aligned update's options within TMU's parameters (`hardRepeat=twin` starts from the smallest
+ * candidate; the calibration sets the per-class repeats), for the update's seed.
+ */
+export function alignedUpdateOptions(p: TmuParams, seed: number): AlignedUpdateOptions {
+  return {
+    epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
+    batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
+    select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop, average: p.updateAverage, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin,
+    hardRepeat: p.hardRepeat === 'twin' ? Math.min(...p.hardRepeatCandidates) : p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed,
   };
 }
 
@@ -217,10 +235,7 @@ export const tmu = defineMethod({
         ? easyTargets(onForget, forget.flatMap((_, i) => (predictedHard[i] ? [] : [i])), p.easyTemperature, twin.holdoutConfidenceByClass)
         : null;
       const updateOptions: AlignedUpdateOptions = {
-        epochs: p.updateEpochs, lr: p.updateLr, momentum: p.updateMomentum, weightDecay: p.updateWeightDecay,
-        batchSize: p.updateBatchSize, retainMultiple: p.retainMultiple, easyNoise: p.easyNoise,
-        select: p.updateSelect, checkEvery: p.updateCheckEvery, stop: p.updateStop, hardLoss: p.hardLoss, easyLoss: p.easyLoss, hingeMargin: p.hingeMargin,
-        hardRepeat: p.hardRepeat === 'twin' ? Math.min(...p.hardRepeatCandidates) : p.hardRepeat, retainLoss: p.retainLoss, retainFocus: p.retainFocus, seed: updateSeed,
+        ...alignedUpdateOptions(p, updateSeed),
         ...(easyDistill ? { easyTargets: easyDistill.targets } : {}),
       };
       if (twinEasyProbability) {
