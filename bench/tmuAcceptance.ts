@@ -9,7 +9,7 @@
  * - Avg.Gap below fine-tune, random-label and gradient-ascent;
  * - per-request seconds <= 5% of the gold model's training seconds; twin build <= 50% of it.
  *
- * Usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] DIR [DIR...]
+ * Usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] [--pool] DIR [DIR...]
  *   (each DIR holds a report.json, or subfolders that do). With `--baselines`, the other methods and the
  *   noise floor come from BASE_DIR's report of the same scenario (a `tmu bench` run with every method),
  *   after checking that it evaluated the same seeds, original and gold models: how a TMU-only run
@@ -19,6 +19,10 @@
  *   the report's seconds (its cached gold models were timed in earlier runs, under other loads; those
  *   figures stay in the output as `secondsAcrossRuns`). A cost run counts for a scenario when it timed
  *   requests on one of the scenario's gold models (matched by digest); a scenario no run covers is an error.
+ *   With `--pool`, reports of the same scenario (TMU run with several `updateSeed` values, one `tmu bench`
+ *   run each) are judged as one: per seed, each TMU statistic is the mean over the runs (bench/lib/mergeReports.ts).
+ *   The update's own randomness moves a class's 3-seed means by more than the criteria's margins, so a
+ *   verdict on one update seed is partly a draw.
  *
  * @module
  */
@@ -28,7 +32,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Report } from '../src/eval/report.js';
 import { costForScenario, type CostRun, type CostShares } from './lib/costShares.js';
-import { scenarioKey, withBaselines } from './lib/mergeReports.js';
+import { poolRuns, scenarioKey, withBaselines } from './lib/mergeReports.js';
 
 function reportsIn(dir: string): { dir: string; report: Report }[] {
   if (existsSync(join(dir, 'report.json'))) return [{ dir, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report }];
@@ -87,9 +91,9 @@ function check(report: Report, costRuns: readonly CostRun[]): Checked {
   return result;
 }
 
-const { values: flags, positionals: dirs } = parseArgs({ options: { baselines: { type: 'string' }, cost: { type: 'string', multiple: true } }, allowPositionals: true });
+const { values: flags, positionals: dirs } = parseArgs({ options: { baselines: { type: 'string' }, cost: { type: 'string', multiple: true }, pool: { type: 'boolean', default: false } }, allowPositionals: true });
 if (dirs.length === 0) {
-  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] DIR [DIR...]\n');
+  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] [--pool] DIR [DIR...]\n');
   process.exit(2);
 }
 const costRuns = (flags.cost ?? []).map((file) => {
@@ -98,7 +102,14 @@ const costRuns = (flags.cost ?? []).map((file) => {
   return { file, shares: parsed.shares };
 });
 const baselineReports = new Map((flags.baselines ? reportsIn(flags.baselines) : []).map(({ report }) => [scenarioKey(report), report]));
-const judged = dirs.flatMap(reportsIn).map(({ dir, report }) => {
+const found = dirs.flatMap(reportsIn);
+// With --pool, the reports of one scenario are runs of TMU to average (e.g. several update seeds).
+const byScenario = new Map<string, typeof found>();
+for (const entry of found) byScenario.set(scenarioKey(entry.report), [...(byScenario.get(scenarioKey(entry.report)) ?? []), entry]);
+const runs = flags.pool
+  ? [...byScenario.values()].map((group) => ({ dir: group.map((g) => g.dir).join(' + '), report: poolRuns(group.map((g) => g.report), 'tmu') }))
+  : found;
+const judged = runs.map(({ dir, report }) => {
   if (!flags.baselines) return { dir, report };
   const base = baselineReports.get(scenarioKey(report));
   if (!base) throw new Error(`--baselines ${flags.baselines}: no report of scenario ${scenarioKey(report)} (needed by ${dir})`);

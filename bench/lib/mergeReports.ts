@@ -1,18 +1,71 @@
 /**
- * One method's rows of a benchmark report combined with the other methods' rows of an earlier report of
- * the same runs (bench/tmuAcceptance.ts `--baselines`): when only TMU changed, its new runs are judged
- * against baselines that were not re-run, which is sound only if both reports evaluated the same original
- * and gold models on the same seeds. That is checked, not assumed.
+ * Benchmark reports of the same runs combined (bench/tmuAcceptance.ts): one method's rows with the other
+ * methods' rows of an earlier report (`--baselines`: when only TMU changed, its new runs are judged
+ * against baselines that were not re-run), and several runs of one method pooled into one row (`--pool`:
+ * TMU with several update seeds). Both are sound only if the reports evaluated the same original and
+ * gold models on the same seeds. That is checked, not assumed.
  *
  * @module
  */
 
-import type { Report } from '../../src/eval/report.js';
+import type { MethodReport, Report } from '../../src/eval/report.js';
+import { type Stat, summarize } from '../../src/eval/statistics.js';
 
 /** The scenario as a key: name, class and fraction. */
 export function scenarioKey(report: Pick<Report, 'scenario'>): string {
   const { name, class: label, fraction } = report.scenario;
   return `${name}/${label ?? '-'}/${fraction ?? '-'}`;
+}
+
+/** Throws, naming the difference, unless both reports ran the same scenario and seeds on the same models. */
+function checkSameRuns(ours: Report, theirs: Report, where: string): void {
+  if (scenarioKey(ours) !== scenarioKey(theirs)) throw new Error(`${where}: scenario ${scenarioKey(theirs)} is not ${scenarioKey(ours)}`);
+  if (JSON.stringify(ours.seeds) !== JSON.stringify(theirs.seeds)) throw new Error(`${where} ${scenarioKey(ours)}: seeds ${JSON.stringify(theirs.seeds)} are not ${JSON.stringify(ours.seeds)}`);
+  for (const model of ['original', 'gold'] as const) {
+    const a = ours.models[model].digests;
+    const b = theirs.models[model].digests;
+    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${where} ${scenarioKey(ours)}: the ${model} models differ (digests ${JSON.stringify(b)} against ${JSON.stringify(a)})`);
+  }
+}
+
+function isStat(value: unknown): value is Stat {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Stat).values) && 'mean' in value && 'ci95' in value;
+}
+
+/** Every Stat of the rows, per seed averaged over the rows (nested objects walked alike). */
+function poolStats(rows: readonly unknown[]): unknown {
+  const [first] = rows;
+  if (isStat(first)) {
+    const stats = rows as Stat[];
+    return summarize(first.values.map((_, seed) => {
+      const values = stats.map((stat) => stat.values[seed]).filter((v): v is number => typeof v === 'number');
+      return values.length === stats.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    }));
+  }
+  if (typeof first !== 'object' || first === null || Array.isArray(first)) return first;
+  return Object.fromEntries(Object.keys(first).map((key) => [key, poolStats(rows.map((row) => (row as Record<string, unknown>)[key]))]));
+}
+
+/**
+ * Several runs of one method on the same scenario, seeds and models (e.g. TMU with several `updateSeed`
+ * values) as one report: every statistic of the method's row is, per seed, the mean over the runs (a seed
+ * missing in any run is missing), then summarised over seeds as usual; `summaries` hold every run's, run
+ * after run. The other rows are the first report's. Throws, naming the difference, unless every report
+ * covers the same scenario and seeds with the same original and gold models.
+ */
+export function poolRuns(reports: readonly Report[], method: string): Report {
+  const [first, ...rest] = reports;
+  if (!first) throw new Error('--pool: no report to pool');
+  for (const other of rest) checkSameRuns(first, other, '--pool');
+  const rows = reports.map((report) => {
+    const row = report.methods.find((m) => m.name === method);
+    if (!row) throw new Error(`--pool ${scenarioKey(report)}: a report has no ${method}`);
+    return row;
+  });
+  const { name, params } = rows[0]!;
+  const statistics = poolStats(rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest)) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;
+  const pooled: MethodReport = { ...statistics, name, params, summaries: rows.flatMap((row) => row.summaries) };
+  return { ...first, methods: first.methods.map((m) => (m.name === method ? pooled : m)) };
 }
 
 /**
@@ -22,13 +75,7 @@ export function scenarioKey(report: Pick<Report, 'scenario'>): string {
  */
 export function withBaselines(report: Report, baselines: Report, method: string): Report {
   const where = `${scenarioKey(report)}`;
-  if (scenarioKey(report) !== scenarioKey(baselines)) throw new Error(`--baselines: scenario ${scenarioKey(baselines)} is not ${where}`);
-  if (JSON.stringify(report.seeds) !== JSON.stringify(baselines.seeds)) throw new Error(`--baselines ${where}: seeds ${JSON.stringify(baselines.seeds)} are not ${JSON.stringify(report.seeds)}`);
-  for (const model of ['original', 'gold'] as const) {
-    const ours = report.models[model].digests;
-    const theirs = baselines.models[model].digests;
-    if (JSON.stringify(ours) !== JSON.stringify(theirs)) throw new Error(`--baselines ${where}: the ${model} models differ (digests ${JSON.stringify(theirs)} against ${JSON.stringify(ours)})`);
-  }
+  checkSameRuns(report, baselines, '--baselines');
   const own = report.methods.find((m) => m.name === method);
   if (!own) throw new Error(`${where}: no ${method} in the report`);
   const others = baselines.methods.filter((m) => m.name !== method);

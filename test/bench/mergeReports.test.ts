@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { withBaselines } from '../../bench/lib/mergeReports.js';
+import { poolRuns, withBaselines } from '../../bench/lib/mergeReports.js';
+import { summarize } from '../../src/eval/statistics.js';
 import type { Report } from '../../src/eval/report.js';
 
 /** Only the fields the merge reads. */
@@ -39,5 +40,38 @@ describe('TMU report merged with earlier baselines', () => {
   test('a report without the method, or baselines without any other method, is an error', () => {
     assert.throws(() => withBaselines(report({ methods: ['finetune'] }), report({ methods: ['finetune'] }), 'tmu'), /no tmu in the report/);
     assert.throws(() => withBaselines(report({ methods: ['tmu'] }), report({ methods: ['tmu'] }), 'tmu'), /no method other than tmu/);
+  });
+});
+
+describe('runs of one method pooled into one report', () => {
+  /** A TMU-only report whose row has per-seed agreement values and a nested predictor statistic. */
+  function run(agreement: (number | null)[], auroc: number[], options: { gold?: string[]; seeds?: number[] } = {}): Report {
+    const base = report({ methods: ['tmu'], ...options });
+    return {
+      ...base,
+      methods: [{ name: 'tmu', params: { updateSeed: agreement[0] }, agreement: summarize(agreement), predictor: { auroc: summarize(auroc), featureAuroc: {} }, summaries: agreement.map((value) => ({ value })) }],
+    } as unknown as Report;
+  }
+
+  test('averages each statistic per seed over the runs, then over seeds, and keeps every run\'s summaries', () => {
+    const pooled = poolRuns([run([90, 92], [0.75, 0.875]), run([94, 88], [0.75, 0.875]), run([92, 90], [0.75, 0.875])], 'tmu');
+    const row = pooled.methods.find((m) => m.name === 'tmu')!;
+    assert.deepEqual(row.agreement.values, [92, 90]);
+    assert.equal(row.agreement.mean, 91);
+    assert.deepEqual(row.predictor!.auroc.values, [0.75, 0.875], 'a statistic all runs share stays as it was');
+    assert.equal(row.summaries.length, 6);
+    assert.deepEqual(row.params, { updateSeed: 90 }, 'the first run\'s parameters');
+  });
+
+  test('a seed missing in one run is missing in the pool', () => {
+    const row = poolRuns([run([90, null], [0.9, 0.9]), run([94, 88], [0.9, 0.9])], 'tmu').methods[0]!;
+    assert.deepEqual(row.agreement.values, [92, null]);
+    assert.equal(row.agreement.mean, 92);
+  });
+
+  test('refuses runs of other models or seeds, and an empty pool', () => {
+    assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9]), run([90, 92], [0.9, 0.9], { gold: ['g0', 'x'] })], 'tmu'), /--pool subclass\/4\/0.1: the gold models differ/);
+    assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9]), run([90, 92], [0.9, 0.9], { seeds: [0, 2] })], 'tmu'), /seeds \[0,2\] are not \[0,1\]/);
+    assert.throws(() => poolRuns([], 'tmu'), /no report to pool/);
   });
 });
