@@ -17,6 +17,8 @@ import { predict } from '../../src/train/predict.js';
 import { batchCount } from '../../src/unlearn/batches.js';
 import { modelOutputs } from '../../src/unlearn/tmu/outputs.js';
 import { sampleRetain } from '../../src/unlearn/tmu/retainSample.js';
+import { resolveParams } from '../../src/unlearn/params.js';
+import { alignedUpdateOptions, tmu } from '../../src/unlearn/tmu/tmu.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
 const work = tempDir('tmu-aligned-');
@@ -207,5 +209,16 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, focus: 1.5 }, new Random(0)), /focus/);
     assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, focus: Number.NaN }, new Random(0)), /focus/);
     assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, count: ctx.retainIds.length + 1, focus: 0.5 }, new Random(0)), /count/);
+  });
+});
+
+describe('TMU update parameters', () => {
+  test('updateAverage=tail is checked with the other parameters, before any work: the combinations it cannot average are refused by name', () => {
+    assert.equal(resolveParams(tmu, { updateAverage: 'tail' }).updateAverage, 'tail');
+    assert.equal(alignedUpdateOptions(resolveParams(tmu, { updateAverage: 'tail' }), 3).average, 'tail');
+    assert.equal(alignedUpdateOptions(resolveParams(tmu, {}), 3).seed, 3);
+    assert.throws(() => resolveParams(tmu, { updateAverage: 'tail', updateSelect: 'split' }), /updateAverage.*needs updateSelect 'last' and updateStop 'epochs'/);
+    assert.throws(() => resolveParams(tmu, { updateAverage: 'tail', updateStop: 'share' }), /updateAverage/);
+    assert.throws(() => resolveParams(tmu, { updateAverage: 'mean' }), /updateAverage/);
   });
 });
