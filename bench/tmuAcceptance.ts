@@ -9,7 +9,7 @@
  * - Avg.Gap below fine-tune, random-label and gradient-ascent;
  * - per-request seconds <= 5% of the gold model's training seconds; twin build <= 50% of it.
  *
- * Usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] [--pool] DIR [DIR...]
+ * Usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON]... [--pool] DIR [DIR...]
  *   (each DIR holds a report.json, or subfolders that do). With `--baselines`, the other methods and the
  *   noise floor come from BASE_DIR's report of the same scenario (a `tmu bench` run with every method),
  *   after checking that it evaluated the same seeds, original and gold models: how a TMU-only run
@@ -27,7 +27,7 @@
  * @module
  */
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Report } from '../src/eval/report.js';
@@ -35,6 +35,7 @@ import { costForScenario, type CostRun, type CostShares } from './lib/costShares
 import { poolRuns, scenarioKey, withBaselines } from './lib/mergeReports.js';
 
 function reportsIn(dir: string): { dir: string; report: Report }[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory of tmu bench reports (give each --cost file its own --cost)`);
   if (existsSync(join(dir, 'report.json'))) return [{ dir, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report }];
   return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) => reportsIn(join(dir, entry.name)));
 }
@@ -93,7 +94,7 @@ function check(report: Report, costRuns: readonly CostRun[]): Checked {
 
 const { values: flags, positionals: dirs } = parseArgs({ options: { baselines: { type: 'string' }, cost: { type: 'string', multiple: true }, pool: { type: 'boolean', default: false } }, allowPositionals: true });
 if (dirs.length === 0) {
-  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON ...] [--pool] DIR [DIR...]\n');
+  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON]... [--pool] DIR [DIR...]\n');
   process.exit(2);
 }
 const costRuns = (flags.cost ?? []).map((file) => {
