@@ -20,11 +20,12 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeTextAtomic } from '../src/data/files.js';
 import { createModel } from '../src/models/architecture.js';
 import { getNumThreads } from '../src/tensor/index.js';
 import { loadModel, MODEL_FILES, readExcludedIds } from '../src/train/modelStore.js';
@@ -136,9 +137,7 @@ try {
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (args.out) {
     mkdirSync(dirname(args.out), { recursive: true });
-    const temp = `${args.out}.tmp-${process.pid}`;
-    writeFileSync(temp, text);
-    renameSync(temp, args.out);
+    writeTextAtomic(args.out, text);
   }
   process.stdout.write(text);
 } finally {

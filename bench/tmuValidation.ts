@@ -15,9 +15,10 @@
  * @module
  */
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeTextAtomic } from '../src/data/files.js';
 import { runPreset } from '../src/eval/presetRun.js';
 import { PRESETS, type BenchmarkPreset } from '../src/eval/presets.js';
 import type { MethodReport, Report } from '../src/eval/report.js';
@@ -50,12 +51,6 @@ const arms = { base: baseRaw, variant: { ...baseRaw, ...parseParamPairs(args.var
 // Validated before anything runs: a typo fails now, not after the base arm's runs.
 const resolved = { base: resolveParams(tmu, arms.base), variant: resolveParams(tmu, arms.variant) };
 const progress = consoleProgress();
-
-function writeAtomic(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
 
 /** TMU's report for one scenario and arm: reused when the stored one ran with the same parameters. */
 function armReport(scenario: string, arm: 'base' | 'variant'): MethodReport {
@@ -97,5 +92,5 @@ for (const scenario of scenarios) {
 }
 const result = { base: arms.base, variant: arms.variant, scenarios, seeds, perScenario, pairs, verdict: judge(pairs) };
 mkdirSync(args.out, { recursive: true });
-writeAtomic(join(args.out, 'validation.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeTextAtomic(join(args.out, 'validation.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result));

@@ -6,8 +6,9 @@
  * @module
  */
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeTextAtomic } from '../data/files.js';
 import type { ProgressSink } from '../train/progress.js';
 import { getMethod, listMethods } from '../unlearn/methods.js';
 import { type BenchmarkOptions, runBenchmark } from './benchmark.js';
@@ -17,12 +18,6 @@ import { renderMarkdown } from './markdown.js';
 import type { BenchmarkPreset } from './presets.js';
 import { aggregateRuns, type Report } from './report.js';
 import { renderScenarioSummary } from './summary.js';
-
-function writeAtomic(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
 
 /** Method names: `all` expands to every registered method. Unknown names are rejected. */
 function resolveMethods(names: readonly string[]): string[] {
@@ -55,15 +50,15 @@ export function runPreset(preset: BenchmarkPreset, options: { out: string; cache
     });
     const dir = scenarios.length > 1 ? join(options.out, preset.scenario === 'random' ? 'random' : `class-${cls}`) : options.out;
     mkdirSync(dir, { recursive: true });
-    writeAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeAtomic(join(dir, 'report.md'), renderMarkdown(report));
-    writeAtomic(join(dir, 'report.html'), renderHtml(report));
+    writeTextAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeTextAtomic(join(dir, 'report.md'), renderMarkdown(report));
+    writeTextAtomic(join(dir, 'report.html'), renderHtml(report));
     reports.push({ dir, report });
   }
   if (reports.length > 1) {
     const summary = renderScenarioSummary(reports.map(({ report }) => report));
-    writeAtomic(join(options.out, 'summary.md'), summary);
-    writeAtomic(join(options.out, 'report.md'), [summary, ...reports.map(({ report }) => renderMarkdown(report))].join('\n\n'));
+    writeTextAtomic(join(options.out, 'summary.md'), summary);
+    writeTextAtomic(join(options.out, 'report.md'), [summary, ...reports.map(({ report }) => renderMarkdown(report))].join('\n\n'));
   }
   return { reports, seconds: (performance.now() - started) / 1000 };
 }

@@ -11,10 +11,11 @@
  * @module
  */
 
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { writeTextAtomic } from '../data/files.js';
 import { retainIds } from '../data/forget.js';
 import { idsDigest, loadModel } from '../train/modelStore.js';
 import { JsonLinesProgress } from '../train/progress.js';
@@ -24,9 +25,7 @@ import { evaluateCandidate } from './evaluateCandidate.js';
 import type { JobResult, JobSpec } from './jobSpec.js';
 
 function writeResult(path: string, result: JobResult): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(temp, path);
+  writeTextAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizeOptions } from '../data/batches.js';
+import { writeTextAtomic } from '../data/files.js';
 import { loadSplit, saveSplit, type Split, splitDigest } from '../data/split.js';
 import { type ArchitectureSpec, checkArchitecture, createModel } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
@@ -73,9 +74,7 @@ export function idsDigest(ids: readonly string[]): string {
 }
 
 function writeJsonAtomic(path: string, value: unknown): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(temp, path);
+  writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Whether `dir` holds a complete model (its sidecar exists). */
