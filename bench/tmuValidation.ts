@@ -1,16 +1,21 @@
 /**
  * TMU's validation protocol as one command: a variant of TMU's parameters against a base (the defaults
- * unless given) on the validation scenarios, which are never the reported ones (docs/tmu.md): 10% and
- * 30% of class 3, 1% and 5% of the members drawn at random; small CNN, 10 epochs, seeds 0..N-1, each
- * with its gold model from `tmu bench`'s cache. Prints, and writes to OUT/validation.json, the per-seed
- * pairs of agreement and Avg.Gap and the verdict of both acceptance rules (bench/lib/pairedRule.ts).
- * Each arm's reports go to OUT/<scenario>/<arm>/; an arm whose report already holds the same resolved
- * parameters is reused (TMU is deterministic), so a second variant against the same base costs only
- * its own runs.
+ * unless given) on the validation scenarios, which are never the reported ones (docs/tmu.md, "The
+ * validation protocol"). The target scenarios are the confusable classes the reported protocol fails on,
+ * at another fraction and on held-out seeds (c4x2, c6x2: 20% of coats, of shirts; seeds 3-5); the guard
+ * scenarios are the earlier ones (c3: 10% of class 3, c3x3: 30%, r1 and r5: 1% and 5% of the members at
+ * random; seeds 0-1). Small CNN, 10 epochs, each seed with its gold model from `tmu bench`'s cache. Both
+ * arms run with each of the update seeds (`--update-seeds`, `request` = the request's own seed), so the
+ * update's noise is paired and averaged out. Prints, and writes to OUT/validation.json, the pairs, the
+ * standing rule's verdict (bench/lib/standingRule.ts) and, for comparison with sessions 6-8, the earlier
+ * rules (bench/lib/pairedRule.ts). Each run's report goes to OUT/<scenario>/<arm>/u-<update seed>/; a
+ * report that already holds the same resolved parameters and seeds is reused (TMU is deterministic), so
+ * a second variant against the same base costs only its own runs.
  *
  * Usage:
  *   node bin/with-runtime-env.mjs node dist/bench/tmuValidation.js --out DIR --variant k=v [--variant k=v ...]
- *     [--base k=v ...] [--scenarios c3,c3x3,r1,r5] [--seeds 2] [--cache runs/cache]
+ *     [--base k=v ...] [--scenarios c4x2,c6x2,c3,r1] [--target c4x2,c6x2] [--update-seeds request,100,101]
+ *     [--seeds N] [--cache runs/cache]
  *
  * @module
  */
@@ -19,78 +24,111 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeTextAtomic } from '../src/data/files.js';
-import { runPreset } from '../src/eval/presetRun.js';
+import { presetSeeds, runPreset } from '../src/eval/presetRun.js';
 import { PRESETS, type BenchmarkPreset } from '../src/eval/presets.js';
 import type { MethodReport, Report } from '../src/eval/report.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
 import { tmu } from '../src/unlearn/tmu/tmu.js';
 import { judge, pairRuns, type PairedRun } from './lib/pairedRule.js';
+import { judgeStanding } from './lib/standingRule.js';
 
-/** The validation scenarios, by the names docs/tmu.md uses. */
-const SCENARIOS: Record<string, Pick<BenchmarkPreset, 'scenario' | 'classes' | 'fraction'>> = {
-  c3: { scenario: 'subclass', classes: [3], fraction: 0.1 },
-  c3x3: { scenario: 'subclass', classes: [3], fraction: 0.3 },
-  r1: { scenario: 'random', classes: [], fraction: 0.01 },
-  r5: { scenario: 'random', classes: [], fraction: 0.05 },
+/** The validation scenarios, by the names docs/tmu.md uses, with their seeds. */
+const SCENARIOS: Record<string, Pick<BenchmarkPreset, 'scenario' | 'classes' | 'fraction' | 'seeds' | 'firstSeed'>> = {
+  c4x2: { scenario: 'subclass', classes: [4], fraction: 0.2, seeds: 3, firstSeed: 3 },
+  c6x2: { scenario: 'subclass', classes: [6], fraction: 0.2, seeds: 3, firstSeed: 3 },
+  c3: { scenario: 'subclass', classes: [3], fraction: 0.1, seeds: 2, firstSeed: 0 },
+  c3x3: { scenario: 'subclass', classes: [3], fraction: 0.3, seeds: 2, firstSeed: 0 },
+  r1: { scenario: 'random', classes: [], fraction: 0.01, seeds: 2, firstSeed: 0 },
+  r5: { scenario: 'random', classes: [], fraction: 0.05, seeds: 2, firstSeed: 0 },
 };
 
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string' }, variant: { type: 'string', multiple: true }, base: { type: 'string', multiple: true },
-    scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') }, seeds: { type: 'string', default: '2' }, cache: { type: 'string', default: 'runs/cache' },
+    scenarios: { type: 'string', default: 'c4x2,c6x2,c3,r1' }, target: { type: 'string', default: 'c4x2,c6x2' },
+    'update-seeds': { type: 'string', default: 'request,100,101' }, seeds: { type: 'string' }, cache: { type: 'string', default: 'runs/cache' },
   },
 });
-if (!args.out || !args.variant?.length) throw new Error('usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c3,c3x3,r1,r5] [--seeds 2] [--cache DIR]');
-const scenarios = args.scenarios.split(',').map((name) => name.trim()).filter(Boolean);
+const usage = 'usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c4x2,c6x2,c3,r1] [--target c4x2,c6x2] [--update-seeds request,100,101] [--seeds N] [--cache DIR]';
+if (!args.out || !args.variant?.length) throw new Error(usage);
+const names = (value: string): string[] => value.split(',').map((name) => name.trim()).filter(Boolean);
+const scenarios = names(args.scenarios);
 for (const name of scenarios) if (!SCENARIOS[name]) throw new Error(`--scenarios: unknown '${name}' (known: ${Object.keys(SCENARIOS).join(', ')})`);
-const seeds = Number(args.seeds);
-if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a positive integer, got ${args.seeds}`);
+const target = names(args.target);
+for (const name of target) if (!scenarios.includes(name)) throw new Error(`--target: '${name}' is not among --scenarios (${scenarios.join(', ')})`);
+const seedsOverride = args.seeds === undefined ? undefined : Number(args.seeds);
+if (seedsOverride !== undefined && (!Number.isInteger(seedsOverride) || seedsOverride < 1)) throw new Error(`--seeds must be a positive integer, got ${args.seeds}`);
+const updateSeeds = names(args['update-seeds']).map((value): number | null => {
+  if (value === 'request') return null;
+  if (!/^\d+$/.test(value)) throw new Error(`--update-seeds: '${value}' is neither 'request' nor a non-negative integer`);
+  return Number(value);
+});
+if (updateSeeds.length === 0 || new Set(updateSeeds).size !== updateSeeds.length) throw new Error(`--update-seeds must list distinct seeds, got '${args['update-seeds']}'`);
 const baseRaw = parseParamPairs(args.base ?? []);
-const arms = { base: baseRaw, variant: { ...baseRaw, ...parseParamPairs(args.variant) } };
+const armParams = { base: baseRaw, variant: { ...baseRaw, ...parseParamPairs(args.variant) } };
 // Validated before anything runs: a typo fails now, not after the base arm's runs.
-const resolved = { base: resolveParams(tmu, arms.base), variant: resolveParams(tmu, arms.variant) };
+for (const arm of ['base', 'variant'] as const) resolveParams(tmu, armParams[arm]);
 const progress = consoleProgress();
+const presetOf = (scenario: string): BenchmarkPreset => {
+  const chosen = SCENARIOS[scenario]!;
+  return { ...PRESETS.paper, ...chosen, seeds: seedsOverride ?? chosen.seeds, methods: ['tmu'] };
+};
+const updateName = (updateSeed: number | null): string => (updateSeed === null ? 'request' : String(updateSeed));
 
-/** TMU's report for one scenario and arm: reused when the stored one ran with the same parameters. */
-function armReport(scenario: string, arm: 'base' | 'variant'): MethodReport {
-  const dir = join(args.out!, scenario, arm);
+/** TMU's report for one scenario, arm and update seed: reused when the stored one ran with the same parameters and seeds. */
+function armReport(scenario: string, arm: 'base' | 'variant', updateSeed: number | null): MethodReport {
+  const dir = join(args.out!, scenario, arm, `u-${updateName(updateSeed)}`);
   const path = join(dir, 'report.json');
-  const sameParams = (report: Report): MethodReport | undefined => {
+  const preset = presetOf(scenario);
+  const params = { ...armParams[arm], updateSeed };
+  const resolved = JSON.stringify(resolveParams(tmu, params));
+  const seeds = presetSeeds(preset);
+  const sameRun = (report: Report): MethodReport | undefined => {
     const method = report.methods.find((m) => m.name === 'tmu');
-    return method && JSON.stringify(method.params) === JSON.stringify(resolved[arm]) && method.agreement.values.length === seeds ? method : undefined;
+    return method && JSON.stringify(method.params) === resolved && JSON.stringify(report.seeds) === JSON.stringify(seeds) ? method : undefined;
   };
   if (existsSync(path)) {
-    const reused = sameParams(JSON.parse(readFileSync(path, 'utf8')) as Report);
+    const reused = sameRun(JSON.parse(readFileSync(path, 'utf8')) as Report);
     if (reused) {
-      progress.log('tmu validation reuse', { scenario, arm });
+      progress.log('tmu validation reuse', { scenario, arm, updateSeed: updateName(updateSeed) });
       return reused;
     }
   }
   mkdirSync(dir, { recursive: true });
-  const preset: BenchmarkPreset = { ...PRESETS.paper, ...SCENARIOS[scenario]!, seeds, methods: ['tmu'] };
   const { reports } = runPreset(preset, {
-    out: dir, cacheDir: args.cache!, dataDir: null, params: { tmu: arms[arm] }, progress, command: `tmuValidation ${scenario} ${arm}`,
+    out: dir, cacheDir: args.cache!, dataDir: null, params: { tmu: params }, progress, command: `tmuValidation ${scenario} ${arm} update seed ${updateName(updateSeed)}`,
   });
-  const method = sameParams(reports[0]!.report);
-  if (!method) throw new Error(`${path}: the run did not record TMU with the requested parameters`);
+  const method = sameRun(reports[0]!.report);
+  if (!method) throw new Error(`${path}: the run did not record TMU with the requested parameters and seeds`);
   return method;
 }
 
 const pairs: PairedRun[] = [];
 type ArmMeans = { agreement: number | null; avgGap: number | null; predictorAuroc: number | null };
-const perScenario: Record<string, { base: ArmMeans; variant: ArmMeans }> = {};
+const perScenario: Record<string, Record<string, { base: ArmMeans; variant: ArmMeans }>> = {};
 const means = (method: MethodReport): ArmMeans => ({ agreement: method.agreement.mean, avgGap: method.avgGap.mean, predictorAuroc: method.predictor?.auroc.mean ?? null });
-// Every base arm first, then every variant arm: the arms may differ in the twin's options, and a model's
+// Every base run first, then every variant run: the arms may differ in the twin's options, and a model's
 // cache holds one twin, so interleaving them would rebuild it at every step.
-const baseReports = new Map(scenarios.map((scenario) => [scenario, armReport(scenario, 'base')]));
+const runsOf = (arm: 'base' | 'variant'): Map<string, MethodReport> =>
+  new Map(scenarios.flatMap((scenario) => updateSeeds.map((updateSeed) => [`${scenario}/${updateName(updateSeed)}`, armReport(scenario, arm, updateSeed)] as const)));
+const baseRuns = runsOf('base');
+const variantRuns = runsOf('variant');
 for (const scenario of scenarios) {
-  const base = baseReports.get(scenario)!;
-  const variant = armReport(scenario, 'variant');
-  pairs.push(...pairRuns(scenario, base, variant));
-  perScenario[scenario] = { base: means(base), variant: means(variant) };
+  perScenario[scenario] = {};
+  for (const updateSeed of updateSeeds) {
+    const key = `${scenario}/${updateName(updateSeed)}`;
+    const base = baseRuns.get(key)!;
+    const variant = variantRuns.get(key)!;
+    pairs.push(...pairRuns(scenario, presetSeeds(presetOf(scenario)), base, variant, updateSeed));
+    perScenario[scenario]![updateName(updateSeed)] = { base: means(base), variant: means(variant) };
+  }
 }
-const result = { base: arms.base, variant: arms.variant, scenarios, seeds, perScenario, pairs, verdict: judge(pairs) };
+const result = {
+  base: armParams.base, variant: armParams.variant, scenarios, target, updateSeeds, perScenario, pairs,
+  verdict: judgeStanding(pairs, target),
+  earlierRules: judge(pairs),
+};
 mkdirSync(args.out, { recursive: true });
 writeTextAtomic(join(args.out, 'validation.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result));

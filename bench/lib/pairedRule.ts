@@ -7,10 +7,14 @@
 
 import type { MethodReport } from '../../src/eval/report.js';
 
-/** One validation run of both arms: the same scenario and seed (the same Mo, Df and gold model). */
+/**
+ * One validation run of both arms: the same scenario and seed (the same Mo, Df and gold model) and the
+ * same update seed (null: the request's seed, TMU's default).
+ */
 export interface PairedRun {
   scenario: string;
   seed: number;
+  updateSeed: number | null;
   base: ArmRun;
   variant: ArmRun;
 }
@@ -43,18 +47,25 @@ export interface PairedVerdict {
   };
 }
 
-/** Pairs the per-seed values of one scenario's two reports of TMU (seeds where either is missing are left out). */
-export function pairRuns(scenario: string, base: MethodReport, variant: MethodReport): PairedRun[] {
+/**
+ * Pairs the per-seed values of one scenario's two reports of TMU, run on `seeds` (the reports' `seeds`,
+ * in the order of their values) with the same update seed; seeds where either arm is missing are left out.
+ */
+export function pairRuns(scenario: string, seeds: readonly number[], base: MethodReport, variant: MethodReport, updateSeed: number | null = null): PairedRun[] {
+  if (base.agreement.values.length !== seeds.length || variant.agreement.values.length !== seeds.length) {
+    throw new Error(`pairRuns ${scenario}: ${seeds.length} seeds but ${base.agreement.values.length} base and ${variant.agreement.values.length} variant values`);
+  }
   const runs: PairedRun[] = [];
-  base.agreement.values.forEach((agreement, seed) => {
-    const avgGap = base.avgGap.values[seed];
-    const otherAgreement = variant.agreement.values[seed];
-    const otherAvgGap = variant.avgGap.values[seed];
+  seeds.forEach((seed, index) => {
+    const agreement = base.agreement.values[index];
+    const avgGap = base.avgGap.values[index];
+    const otherAgreement = variant.agreement.values[index];
+    const otherAvgGap = variant.avgGap.values[index];
     if (agreement == null || avgGap == null || otherAgreement == null || otherAvgGap == null) return;
     runs.push({
-      scenario, seed,
-      base: { agreement, avgGap, predictorAuroc: base.predictor?.auroc.values[seed] ?? null },
-      variant: { agreement: otherAgreement, avgGap: otherAvgGap, predictorAuroc: variant.predictor?.auroc.values[seed] ?? null },
+      scenario, seed, updateSeed,
+      base: { agreement, avgGap, predictorAuroc: base.predictor?.auroc.values[index] ?? null },
+      variant: { agreement: otherAgreement, avgGap: otherAvgGap, predictorAuroc: variant.predictor?.auroc.values[index] ?? null },
     });
   });
   return runs;

@@ -26,6 +26,14 @@ function resolveMethods(names: readonly string[]): string[] {
   return resolved;
 }
 
+/** The seeds a preset runs: `seeds` consecutive integers from `firstSeed` (default 0). */
+export function presetSeeds(preset: Pick<BenchmarkPreset, 'seeds' | 'firstSeed'>): number[] {
+  const first = preset.firstSeed ?? 0;
+  if (!Number.isInteger(first) || first < 0) throw new RangeError(`firstSeed must be a non-negative integer, got ${first}`);
+  if (!Number.isInteger(preset.seeds) || preset.seeds < 1) throw new RangeError(`seeds must be a positive integer, got ${preset.seeds}`);
+  return Array.from({ length: preset.seeds }, (_, i) => first + i);
+}
+
 /** Runs a preset and writes report.json, report.md and report.html per scenario into `out`. */
 export function runPreset(preset: BenchmarkPreset, options: { out: string; cacheDir: string; dataDir: string | null; width?: number; params: Record<string, Record<string, unknown>>; progress: ProgressSink; command: string }): { reports: { dir: string; report: Report }[]; seconds: number } {
   const started = performance.now();
@@ -40,7 +48,7 @@ export function runPreset(preset: BenchmarkPreset, options: { out: string; cache
     const { data } = runBenchmark({
       dataset: preset.dataset, dataDir: options.dataDir, arch: preset.arch, ...(options.width ? { width: options.width } : {}), epochs: preset.epochs,
       ...(preset.trainLimit ? { trainLimit: preset.trainLimit } : {}), ...(preset.testLimit ? { testLimit: preset.testLimit } : {}),
-      scenario, seeds: Array.from({ length: preset.seeds }, (_, i) => i), methods, methodParams: options.params,
+      scenario, seeds: presetSeeds(preset), methods, methodParams: options.params,
       retainEvalSize: preset.retainEvalSize, cacheDir: options.cacheDir, noiseFloor: preset.noiseFloor, progress: options.progress,
     }, (seed) => results.push(evaluateSeed(seed.input)));
     const report = aggregateRuns(results, {

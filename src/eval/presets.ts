@@ -11,7 +11,13 @@ export interface BenchmarkPreset {
   scenario: 'subclass' | 'class' | 'random';
   classes: number[];
   fraction: number;
+  /** How many seeds: `firstSeed`, `firstSeed + 1`, ... (each seed fixes the split, Df, and every model's training). */
   seeds: number;
+  /**
+   * The first seed (default 0). Seeds outside the reported protocol's 0..2 give held-out instances of a
+   * scenario: other members, other forget sets, other trained models.
+   */
+  firstSeed?: number;
   methods: string[];
   retainEvalSize: number;
   noiseFloor: boolean;

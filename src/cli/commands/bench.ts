@@ -40,6 +40,7 @@ export function presetFromFlags(flags: FlagValues, fallback: keyof typeof PRESET
   }
   if (flags.fraction !== undefined) preset.fraction = numberFlag(flags, 'fraction', preset.fraction, 0, 1);
   if (flags.seeds !== undefined) preset.seeds = intFlag(flags, 'seeds', preset.seeds, 1, 100);
+  if (flags['first-seed'] !== undefined) preset.firstSeed = intFlag(flags, 'first-seed', 0, 0, 1_000_000);
   if (flags.methods !== undefined) preset.methods = list(requireString(flags, 'methods'));
   if (flags['train-limit'] !== undefined) preset.trainLimit = intFlag(flags, 'train-limit', 0, 100);
   if (flags['test-limit'] !== undefined) preset.testLimit = intFlag(flags, 'test-limit', 0, 100);
@@ -58,7 +59,8 @@ export const BENCH_FLAGS: Command['flags'] = {
   scenario: { type: 'string', description: 'forget scenario: subclass, class, random', value: 'NAME' },
   class: { type: 'string', description: 'class index, or a list (0,2,4,6): one report per class', value: 'C' },
   fraction: { type: 'string', description: 'fraction to forget', value: 'F' },
-  seeds: { type: 'string', description: 'number of seeds (0..N-1)', value: 'N' },
+  seeds: { type: 'string', description: 'number of seeds (S..S+N-1, S from --first-seed)', value: 'N' },
+  'first-seed': { type: 'string', description: 'first seed (default 0): held-out seeds give other splits, forget sets and models', value: 'S' },
   methods: { type: 'string', description: "methods, comma-separated, or 'all'", value: 'LIST' },
   param: { type: 'string', multiple: true, description: 'method parameter method.key=value', value: 'M.K=V' },
   'train-limit': { type: 'string', description: 'use only the first N training images', value: 'N' },
