@@ -62,6 +62,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const summary = run.json.summary;
     assert.equal(summary.easy + summary.hard, 40);
     assert.equal(summary.twin.cached, false);
+    assert.equal(summary.twin.builtBecause, 'no cached twin');
     for (const step of ['twin', 'features', 'transfer', 'update']) assert.ok(summary.seconds[step] >= 0, `seconds of ${step}`);
     assert.ok(summary.perRequestSeconds > 0);
     assert.ok(existsSync(join(base, 'twin', 'twin.json')), 'the twin is stored beside the model');
@@ -76,9 +77,11 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(reused.status, 0, lastLine(reused.stderr));
     assert.equal(reused.json.summary.twin.cached, true);
     assert.equal(reused.json.summary.predictor.cached, true);
+    assert.equal(reused.json.summary.twin.builtBecause, undefined, 'a cached twin was not built');
     const rebuilt = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'rebuildTwin=true', '--out', join(work, 'mu3'));
     assert.equal(rebuilt.status, 0, lastLine(rebuilt.stderr));
     assert.equal(rebuilt.json.summary.twin.cached, false);
+    assert.equal(rebuilt.json.summary.twin.builtBecause, 'rebuildTwin=true');
     // A stored twin original that no longer matches its digest is not used: the twin is built again.
     const twinModel = join(base, 'twin', 'twin-model.safetensors');
     const bytes = readFileSync(twinModel);
@@ -87,6 +90,8 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const repaired = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu3b'));
     assert.equal(repaired.status, 0, lastLine(repaired.stderr));
     assert.equal(repaired.json.summary.twin.cached, false);
+    assert.match(repaired.json.summary.twin.builtBecause, /twin-model\.safetensors fails its digest/);
+    assert.match(repaired.stderr, /tmu twin build.*twin-model\.safetensors fails its digest/, 'the rebuild is logged with its reason');
   });
 
   test("a curriculum epoch Mo's run did not keep is replayed and cached with the twin; a cached replay that fails its digest rebuilds the twin", () => {
@@ -106,6 +111,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const repaired = run('mu3e');
     assert.equal(repaired.status, 0, lastLine(repaired.stderr));
     assert.equal(repaired.json.summary.twin.cached, false);
+    assert.match(repaired.json.summary.twin.builtBecause, /curriculum\.safetensors fails its digest/);
   });
 
   test('without --json the summary reads as sentences: the split, the twin, the predictor, the update and the seconds, not raw fields', () => {

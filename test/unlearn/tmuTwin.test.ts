@@ -5,6 +5,7 @@
  * @module
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -13,7 +14,7 @@ import type { Classifier } from '../../src/models/classifier.js';
 import { initialiseSeed, train } from '../../src/train/trainer.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu, twinOptions } from '../../src/unlearn/tmu/tmu.js';
-import { buildTwin, disposeTwin, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
+import { buildTwin, disposeTwin, loadOrBuildTwin, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
 const work = tempDir('tmu-twin-');
@@ -96,5 +97,29 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     assert.equal('schedule' in twinOptions(byDefault, 0), false);
     assert.equal(twinOptions(resolveParams(tmu, { twinSchedule: 'cosine' }), 0).schedule, 'cosine');
     assert.throws(() => resolveParams(tmu, { twinSchedule: 'linear' }), /twinSchedule/);
+  });
+
+  test('a twin that is not taken from the cache says why: none, another Mo, other options, an unreadable or older twin.json', () => {
+    const modelDir = join(work, 'cached-model');
+    mkdirSync(modelDir, { recursive: true });
+    const ctx = { ...fixture.ctx, modelDir, originalDigest: 'digest-a' };
+    const because = (context: typeof ctx, options: TwinOptions, rebuild = false): string | null => {
+      const twin = loadOrBuildTwin(context, options, rebuild);
+      try {
+        return twin.builtBecause;
+      } finally {
+        disposeTwin(twin);
+      }
+    };
+    assert.equal(because(ctx, OPTIONS), 'no cached twin');
+    assert.equal(because(ctx, OPTIONS), null, 'the second call is served from the cache');
+    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, OPTIONS) ?? '', /another original model \(digest digest-a\)/);
+    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /other twin options/);
+    const jsonPath = join(modelDir, 'twin', 'twin.json');
+    const stored = JSON.parse(readFileSync(jsonPath, 'utf8')) as { format: string };
+    writeFileSync(jsonPath, JSON.stringify({ ...stored, format: 'tmu-twin/0' }));
+    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /format tmu-twin\/0, this tmu writes tmu-twin\/\d+/);
+    writeFileSync(jsonPath, '{"format": ');
+    assert.match(because(ctx, OPTIONS) ?? '', /twin\.json is unreadable/);
   });
 });

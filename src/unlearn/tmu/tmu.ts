@@ -281,7 +281,7 @@ export const tmu = defineMethod({
           hard: hardLabels.size,
           ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
           expectedHardRate: Number(hardRate.toFixed(4)),
-          twin: { cached: twin.cached, samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: twin.curriculumEpoch },
+          twin: { cached: twin.cached, ...(twin.builtBecause ? { builtBecause: twin.builtBecause } : {}), samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: twin.curriculumEpoch },
           predictor: { features: p.features, scaler: p.scaler, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
           retainUsed: update.retainUsed,
           retainFraction: Number(update.retainFraction.toFixed(4)),

@@ -88,6 +88,11 @@ export interface TwinProblem {
   seconds: { twinModel: number; curriculum: number; features: number; total: number };
   /** Whether this came from the cache. */
   cached: boolean;
+  /**
+   * Why a build did not come from the cache (the first failed check: no cache, another Mo, other options,
+   * a file that fails its digest, ...); null for a cached twin.
+   */
+  builtBecause: string | null;
 }
 
 /** The checkpoint Mo's training run kept, or a replay of that run (cached with the twin). */
@@ -272,6 +277,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     twinModelDigest,
     seconds: { twinModel: twinSeconds, curriculum: curriculum.seconds, features: featureSeconds, total: (performance.now() - started) / 1000 },
     cached: false,
+    builtBecause: null,
   };
 }
 
@@ -334,24 +340,42 @@ function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void
   renameSync(stagingDir, target);
 }
 
-/** Reads a cached twin if it was built for this Mo (digest) with these options; else null. */
-function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem | null {
-  if (!ctx.modelDir) return null;
+/**
+ * Reads a cached twin if it was built for this Mo (digest) with these options; else the reason it cannot
+ * be used, so that a rebuild says why.
+ */
+function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem | { miss: string } {
+  if (!ctx.modelDir) return { miss: 'the model has no directory to cache a twin in' };
   const dir = join(ctx.modelDir, TWIN_DIR);
   const jsonPath = join(dir, 'twin.json');
-  if (!existsSync(jsonPath)) return null;
+  if (!existsSync(jsonPath)) return { miss: 'no cached twin' };
   let json: TwinJson;
   try {
     json = JSON.parse(readFileSync(jsonPath, 'utf8')) as TwinJson;
-  } catch {
-    return null;
+  } catch (error) {
+    return { miss: `${jsonPath} is unreadable (${(error as Error).message})` };
   }
   // The cache is keyed by Mo's digest: a changed model (or other twin options) means a rebuild.
-  if (json.format !== TWIN_FORMAT || json.originalDigest !== ctx.originalDigest || json.optionsKey !== optionsKey(options)) return null;
+  if (json.format !== TWIN_FORMAT) return { miss: `the cached twin has format ${String(json.format)}, this tmu writes ${TWIN_FORMAT}` };
+  if (json.originalDigest !== ctx.originalDigest) return { miss: `the cached twin was built for another original model (digest ${String(json.originalDigest)})` };
+  if (json.optionsKey !== optionsKey(options)) return { miss: 'the cached twin was built with other twin options' };
   const featuresPath = join(dir, 'features.safetensors');
-  if (!existsSync(featuresPath) || fileDigest(featuresPath) !== json.featuresDigest) return null;
-  const members = JSON.parse(readFileSync(join(dir, 'members.json'), 'utf8')) as string[];
-  if (members.length !== ctx.split.member.length || members.some((id, i) => id !== ctx.split.member[i])) return null;
+  if (!existsSync(featuresPath)) return { miss: `${featuresPath} is missing` };
+  if (fileDigest(featuresPath) !== json.featuresDigest) return { miss: `${featuresPath} fails its digest` };
+  const membersPath = join(dir, 'members.json');
+  let members: string[];
+  try {
+    members = JSON.parse(readFileSync(membersPath, 'utf8')) as string[];
+  } catch (error) {
+    return { miss: `${membersPath} is unreadable (${(error as Error).message})` };
+  }
+  if (members.length !== ctx.split.member.length || members.some((id, i) => id !== ctx.split.member[i])) return { miss: "the cached twin's member set is not the model's" };
+  const curriculumPath = json.curriculumSource === 'replayed' ? join(dir, 'curriculum.safetensors') : ctx.curriculum?.path;
+  if (!curriculumPath || !existsSync(curriculumPath)) return { miss: `the curriculum model ${curriculumPath ?? "(the original run's checkpoint)"} is missing` };
+  if (!json.curriculumDigest || fileDigest(curriculumPath) !== json.curriculumDigest) return { miss: `${curriculumPath} fails its digest` };
+  const twinModelPath = join(dir, 'twin-model.safetensors');
+  if (!json.twinModelDigest || !existsSync(twinModelPath)) return { miss: `${twinModelPath} is missing` };
+  if (fileDigest(twinModelPath) !== json.twinModelDigest) return { miss: `${twinModelPath} fails its digest` };
   const { tensors } = loadSafetensors(featuresPath);
   try {
     const get = (name: string): Tensor => {
@@ -360,11 +384,6 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       return value;
     };
     const originalFeatures = get('original.features');
-    const curriculumPath = json.curriculumSource === 'replayed' ? join(dir, 'curriculum.safetensors') : ctx.curriculum?.path;
-    if (!curriculumPath || !existsSync(curriculumPath)) return null;
-    if (!json.curriculumDigest || fileDigest(curriculumPath) !== json.curriculumDigest) return null;
-    const twinModelPath = join(dir, 'twin-model.safetensors');
-    if (!json.twinModelDigest || !existsSync(twinModelPath) || fileDigest(twinModelPath) !== json.twinModelDigest) return null;
     const twinModel = loadWeightsInto(createModel(ctx.architecture), twinModelPath);
     twinModel.eval();
     return {
@@ -385,6 +404,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       twinModelDigest: json.twinModelDigest,
       seconds: json.seconds,
       cached: true,
+      builtBecause: null,
     };
   } finally {
     dispose([...tensors.values()]);
@@ -402,16 +422,15 @@ export function disposeTwin(twin: TwinProblem): void {
  * digest) and options, else built now and cached. `rebuild` forces a new build.
  */
 export function loadOrBuildTwin(ctx: UnlearnContext, options: TwinOptions, rebuild = false): TwinProblem {
-  if (!rebuild) {
-    const cached = loadCachedTwin(ctx, options);
-    if (cached) return cached;
-  }
-  if (!ctx.modelDir) return buildTwin(ctx, options, null);
+  const cached: TwinProblem | { miss: string } = rebuild ? { miss: 'rebuildTwin=true' } : loadCachedTwin(ctx, options);
+  if (!('miss' in cached)) return cached;
+  ctx.progress.log('tmu twin build', { because: cached.miss });
+  if (!ctx.modelDir) return { ...buildTwin(ctx, options, null), builtBecause: cached.miss };
   const staging = join(ctx.modelDir, `${TWIN_DIR}.tmp-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const twin = buildTwin(ctx, options, staging);
+    const twin = { ...buildTwin(ctx, options, staging), builtBecause: cached.miss };
     saveTwin(ctx.modelDir, twin, staging);
     return twin;
   } catch (error) {
