@@ -72,7 +72,8 @@ for (const arm of ['base', 'variant'] as const) resolveParams(tmu, armParams[arm
 const progress = consoleProgress();
 const presetOf = (scenario: string): BenchmarkPreset => {
   const chosen = SCENARIOS[scenario]!;
-  return { ...PRESETS.paper, ...chosen, seeds: seedsOverride ?? chosen.seeds, methods: ['tmu'] };
+  // Paired comparisons need the gold model, not the second retrain: skipping it halves the training.
+  return { ...PRESETS.paper, ...chosen, seeds: seedsOverride ?? chosen.seeds, methods: ['tmu'], noiseFloor: false };
 };
 const updateName = (updateSeed: number | null): string => (updateSeed === null ? 'request' : String(updateSeed));
 
