@@ -229,10 +229,11 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
-  test('easyLoss=distill softens the easy samples\' targets per class (easyTemperature, holdout-matched by default), records the temperatures, and bad values are rejected by name', () => {
+  test('easyLoss=distill, the default, softens the easy samples\' targets per class (easyTemperature, holdout-matched by default) and records the temperatures; easyLoss=label has none; bad values are rejected by name', () => {
     const forget = forgetFile('easy-distill', split.member.filter((id) => !labels.has(id)).slice(700, 760));
-    const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'easyLoss=distill', '--out', join(work, 'mu-easy-distill'));
+    const run = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-easy-distill'));
     assert.equal(run.status, 0, lastLine(run.stderr));
+    assert.equal(run.json.params.easyLoss, 'distill');
     assert.equal(run.json.params.easyTemperature, 'holdout');
     const summary = run.json.summary;
     assert.ok(summary.easyDistilled > 0 && summary.easyDistilled <= summary.easy, JSON.stringify(summary));
@@ -241,9 +242,10 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const fixed = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'easyLoss=distill', '--param', 'easyTemperature=3', '--out', join(work, 'mu-easy-distill-3'));
     assert.equal(fixed.status, 0, lastLine(fixed.stderr));
     assert.ok(Object.values(fixed.json.summary.easyTemperatureByClass).every((t) => t === 3), JSON.stringify(fixed.json.summary.easyTemperatureByClass));
-    const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-easy-label'));
-    assert.equal(byDefault.status, 0, lastLine(byDefault.stderr));
-    assert.equal('easyTemperatureByClass' in byDefault.json.summary, false, 'label fitting has no temperatures');
+    const labelled = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'easyLoss=label', '--out', join(work, 'mu-easy-label'));
+    assert.equal(labelled.status, 0, lastLine(labelled.stderr));
+    assert.equal(labelled.json.params.easyLoss, 'label');
+    assert.equal('easyTemperatureByClass' in labelled.json.summary, false, 'label fitting has no temperatures');
     for (const bad of ['easyTemperature=0.5', 'easyTemperature=warm', 'easyLoss=soft']) {
       const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', bad, '--out', join(work, 'mu-easy-bad'));
       assert.notEqual(rejected.status, 0, bad);
