@@ -89,8 +89,9 @@ export interface TwinProblem {
   /** Whether this came from the cache. */
   cached: boolean;
   /**
-   * Why a build did not come from the cache (the first failed check: no cache, another Mo, other options,
-   * a file that fails its digest, ...); null for a cached twin.
+   * Why `loadOrBuildTwin` built instead of reading the cache (the first failed check: no cache, another
+   * Mo, other options, a file that fails its digest, ..., or `rebuildTwin=true`); null for a cached twin and
+   * for a direct `buildTwin`, which consults no cache.
    */
   builtBecause: string | null;
 }
