@@ -178,6 +178,33 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     }
   });
 
+  test('forgetWeights scale each forget sample\'s loss: hard samples at weight 0 leave Mo where the distilled retain set holds it, at weight 1 they move it; a negative or non-finite weight is refused by name', () => {
+    const { ctx } = fixture;
+    const hardLabels = new Map(ctx.forgetIds.slice(0, 20).map((id) => [id, (labelOf(id) + 1) % 10]));
+    const moved = (weight: number): number => {
+      const model = cloneClassifier(fixture.original, fixture.architecture);
+      try {
+        alignedUpdate(ctx, model, [], hardLabels, { ...OPTIONS, retainMultiple: 1, retainLoss: 'distill', forgetWeights: new Map([...hardLabels.keys()].map((id) => [id, weight])) });
+        return maxWeightChange(model, fixture.original);
+      } finally {
+        model.dispose();
+      }
+    };
+    const silenced = moved(0);
+    const weighed = moved(1);
+    assert.ok(silenced < 1e-4, `hard samples at weight 0 moved a weight by ${silenced}`);
+    assert.ok(weighed > 1e-3, `hard samples at weight 1 moved no weight noticeably (${weighed})`);
+    const model = cloneClassifier(fixture.original, fixture.architecture);
+    try {
+      const first = [...hardLabels.keys()][0]!;
+      for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        assert.throws(() => alignedUpdate(ctx, model, [], hardLabels, { ...OPTIONS, forgetWeights: new Map([[first, bad]]) }), new RegExp(`forgetWeights of '${first}'`));
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('a focused retain sample is drawn from Df\'s classes and the hard samples\' new classes, in proportion, the rest uniformly', () => {
     const { ctx } = fixture;
     const forgetIds = ctx.forgetIds.slice(0, 30);

@@ -1,12 +1,13 @@
 /**
  * TMU's transfer step: the hard share expected on Df from the twin's per-class hard rates, and the
- * easy/hard split by rate or by probability threshold.
+ * easy/hard split by rate or by probability threshold, and the per-sample confidence weights of the
+ * update's forget loss.
  *
  * @module
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { expectedHardRate, splitEasyHard, twinHardRate } from '../../src/unlearn/tmu/transfer.js';
+import { confidenceWeights, expectedHardRate, splitEasyHard, twinHardRate } from '../../src/unlearn/tmu/transfer.js';
 
 describe('TMU transfer', () => {
   test('the expected hard rate averages each forget sample\'s class rate, skipping bypassed samples, with the overall rate for classes the twin lacks', () => {
@@ -39,5 +40,21 @@ describe('TMU twin hard rates', () => {
     assert.equal(rates[0], 0.25);
     assert.equal(rates[1], 1);
     assert.ok(Number.isNaN(rates[2]));
+  });
+  test('confidence weights are P(easy) on the easy side and 1 - P(easy) on the hard side, each side rescaled to mean 1; bypassed samples weigh 1', () => {
+    const easy = Float32Array.from([0.9, 0.6, 0.3, 0.1, 0.0]);
+    const hard = Uint8Array.from([0, 0, 1, 1, 1]);
+    const bypassed = Uint8Array.from([0, 0, 0, 0, 1]);
+    const weights = confidenceWeights(easy, hard, bypassed);
+    // Easy side: 0.9 and 0.6, mean 0.75. Hard side (the bypassed sample left out): 0.7 and 0.9, mean 0.8.
+    const expected = [0.9 / 0.75, 0.6 / 0.75, 0.7 / 0.8, 0.9 / 0.8, 1];
+    weights.forEach((w, i) => assert.ok(Math.abs(w - expected[i]!) < 1e-6, `sample ${i}: ${w} against ${expected[i]}`));
+    assert.ok(weights[0]! > weights[1]! && weights[3]! > weights[2]!, 'the surer sample of each side weighs more');
+  });
+
+  test('confidence weights stay uniform on a side with no confidence to redistribute, and reject a probability outside [0, 1] or mismatched lengths by name', () => {
+    assert.deepEqual(Array.from(confidenceWeights(Float32Array.from([1, 1]), Uint8Array.from([1, 1]), new Uint8Array(2))), [1, 1]);
+    assert.throws(() => confidenceWeights(Float32Array.from([Number.NaN]), new Uint8Array(1), new Uint8Array(1)), /P\(easy\) of sample 0/);
+    assert.throws(() => confidenceWeights(Float32Array.from([0.5, 0.5]), new Uint8Array(1), new Uint8Array(2)), /confidenceWeights: 2 probabilities, 1 split flags/);
   });
 });

@@ -84,6 +84,11 @@ export interface AlignedUpdateOptions {
    * drawn from all of Dr. 0: a uniform sample of Dr.
    */
   retainFocus: number;
+  /**
+   * Per forget id, the weight of its loss term (1 where absent): TMU's `splitWeight=confidence` weighs
+   * each Df sample by the predictor's confidence in its side of the split. Finite and non-negative.
+   */
+  forgetWeights?: ReadonlyMap<string, number>;
   seed: number;
 }
 
@@ -116,6 +121,7 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   for (const repeat of repeats) if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${repeat}`);
   if (!(options.retainFocus >= 0 && options.retainFocus <= 1)) throw new RangeError(`alignedUpdate: retainFocus must be in [0, 1], got ${options.retainFocus}`);
   if (options.average === 'tail' && (options.select !== 'last' || options.stop !== 'epochs')) throw new RangeError("alignedUpdate: average 'tail' needs select 'last' and stop 'epochs' (it averages the whole last epoch)");
+  for (const [id, weight] of options.forgetWeights ?? []) if (!(Number.isFinite(weight) && weight >= 0)) throw new RangeError(`alignedUpdate: forgetWeights of '${id}' must be finite and >= 0, got ${weight}`);
   const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: retainCount, focus: options.retainFocus }, random.fork('retain'));
   const hardIds = [...hardLabels.keys()];
   const repeatOf = (id: string): number => options.hardRepeatByClass?.get(ctx.train.labels[ctx.train.indexOf(id)]!) ?? options.hardRepeat;
@@ -200,9 +206,16 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
             teacherLogits.set(teacher.logits.subarray(row * numClasses, (row + 1) * numClasses), i * numClasses);
           }
           else ceWeight[i] = 1;
+          const weight = easy.has(id) || hard !== undefined ? options.forgetWeights?.get(id) : undefined;
+          if (weight !== undefined) {
+            ceWeight[i]! *= weight;
+            forgetWeight[i]! *= weight;
+            keepWeight[i]! *= weight;
+            distillWeight[i]! *= weight;
+          }
         });
         const distill = distillWeight.some((v) => v > 0);
-        const perRow = distill || forgetWeight.some((v) => v > 0) || keepWeight.some((v) => v > 0);
+        const perRow = distill || options.forgetWeights !== undefined || forgetWeight.some((v) => v > 0) || keepWeight.some((v) => v > 0);
         tidy(() => {
           optimizer.zeroGrad();
           let inputs = tensor(batch.inputs, { shape: batch.shape });

@@ -4,7 +4,7 @@ import type { UnlearnContext } from '../context.js';
 import { alignedUpdate, type AlignedUpdateOptions } from './alignedUpdate.js';
 import { easyTargets } from './easyTargets.js';
 import { argmaxRow, modelOutputs, runnerUpRow } from './outputs.js';
-import { splitEasyHard, twinHardRate } from './transfer.js';
+import { confidenceWeights, splitEasyHard, twinHardRate } from './transfer.js';
 import type { TwinProblem } from './twin.js';
 
 /** What the twin measured for one class: the agreement with the twin's gold model of each candidate. */
@@ -117,6 +117,9 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
     const twinEasyTargets = request.update.easyLoss === 'distill'
       ? easyTargets(onTwin, ids.flatMap((_, i) => (hard[i] ? [] : [i])), request.easyTemperature ?? 'holdout', twin.holdoutConfidenceByClass).targets
       : undefined;
+    // The twin's samples weigh as a request's would (forgetWeights is keyed by the request's ids).
+    const classProbability = Float32Array.from(rows, (i) => request.twinEasyProbability[i]!);
+    const twinWeights = request.update.forgetWeights ? confidenceWeights(classProbability, hard, new Uint8Array(ids.length)) : null;
     const agreement: Record<string, number> = {};
     const accuracy: Record<string, number> = {};
     const percentRight = (logits: Float32Array): number => Number(((100 * ids.reduce((sum, _, i) => sum + (argmaxRow(logits, k, i) === label ? 1 : 0), 0)) / ids.length).toFixed(2));
@@ -125,7 +128,7 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
       for (const repeat of candidates) {
         const model = cloneClassifier(twin.model, ctx.architecture);
         try {
-          alignedUpdate({ ...twinContext, forgetIds: ids }, model, easyIds, hardLabels, { ...request.update, hardRepeat: repeat, hardRepeatByClass: undefined, easyTargets: twinEasyTargets });
+          alignedUpdate({ ...twinContext, forgetIds: ids }, model, easyIds, hardLabels, { ...request.update, hardRepeat: repeat, hardRepeatByClass: undefined, easyTargets: twinEasyTargets, forgetWeights: twinWeights ? new Map(ids.map((id, i) => [id, twinWeights[i]!])) : undefined });
           const after = modelOutputs(model, ctx.train, ids, ctx.normalize);
           const same = goldPrediction.reduce((sum, prediction, i) => sum + (argmaxRow(after.logits, k, i) === prediction ? 1 : 0), 0);
           agreement[String(repeat)] = Number(((100 * same) / ids.length).toFixed(2));

@@ -16,7 +16,7 @@ import { forgetFeatures } from './forgetFeatures.js';
 import { modelOutputs, runnerUpRow } from './outputs.js';
 import { GeneralisationPredictor, trainPredictor, type TrainedPredictor } from './predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS, type FeatureScaler } from './scaler.js';
-import { expectedHardRate, splitEasyHard, twinHardRate } from './transfer.js';
+import { confidenceWeights, expectedHardRate, splitEasyHard, twinHardRate } from './transfer.js';
 import { disposeTwin, loadOrBuildTwin, type TwinOptions, type TwinProblem } from './twin.js';
 
 const params = z.object({
@@ -41,6 +41,7 @@ const params = z.object({
   hardRepeat: z.union([z.number().int().min(1), z.literal('twin')]).default(2).describe("times each predicted-hard sample is presented per update epoch, or 'twin': per class, the candidate (hardRepeatCandidates) whose update agrees best with the twin's gold model on the twin problem (cached beside the twin)"),
   hardRepeatCandidates: z.array(z.number().int().min(1)).min(1).default([1, 2, 3]).describe("candidates of hardRepeat=twin (ties go to the smallest; classes forgotten entirely take the largest)"),
   retainLoss: z.enum(['label', 'distill']).default('distill').describe("how the retain sample is fitted: 'label' (cross-entropy towards its label) or 'distill' (KL to Mo's outputs)"),
+  splitWeight: z.enum(['uniform', 'confidence']).default('uniform').describe("weight of each Df sample's loss in the update: 'uniform', or 'confidence' (the predictor's confidence in its side, P(easy) or 1 − P(easy), rescaled to mean 1 per side)"),
   retainFocus: z.number().min(0).max(1).default(0).describe("share of the retain sample drawn from Df's classes and the hard samples' new classes (0: uniform over Dr)"),
   updateSeed: z.number().int().min(0).nullable().default(null).describe("seed of the update's own randomness (retain sample, batch order, input noise, random wrong labels), with the twin and predictor unchanged; null: the request's seed"),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
@@ -234,14 +235,16 @@ export const tmu = defineMethod({
       const easyDistill = p.easyLoss === 'distill'
         ? easyTargets(onForget, forget.flatMap((_, i) => (predictedHard[i] ? [] : [i])), p.easyTemperature, twin.holdoutConfidenceByClass)
         : null;
+      const weights = p.splitWeight === 'confidence' ? confidenceWeights(easyProbability, predictedHard, bypassed) : null;
       const updateOptions: AlignedUpdateOptions = {
         ...alignedUpdateOptions(p, updateSeed),
         ...(easyDistill ? { easyTargets: easyDistill.targets } : {}),
+        ...(weights ? { forgetWeights: new Map(forget.map((id, i) => [id, weights[i]!])) } : {}),
       };
       if (twinEasyProbability) {
         const hardClasses = new Set(forget.flatMap((_, i) => (predictedHard[i] && !bypassed[i] ? [onForget.labels[i]!] : [])));
-        const { hardRepeat: _varied, hardRepeatByClass: _none, easyTargets: _request, ...fixed } = updateOptions;
-        const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, p.easyLoss === 'distill' ? p.easyTemperature : null, [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
+        const { hardRepeat: _varied, hardRepeatByClass: _none, easyTargets: _request, forgetWeights: _weights, ...fixed } = updateOptions;
+        const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
         const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
         calibration = calibrateHardRepeat(ctx, twin, {
           classes: [...hardClasses], twinEasyProbability, update: updateOptions, easyTemperature: p.easyTemperature, candidates: p.hardRepeatCandidates, cacheKey,

@@ -42,3 +42,30 @@ export function expectedHardRate(hardRateByClass: readonly number[], overallRate
   });
   return scored > 0 ? expected / scored : 0;
 }
+
+/**
+ * Per-sample weights of the aligned update's forget loss from the predictor's confidence in the side
+ * each sample was put on: P(easy) for a predicted-easy sample, 1 − P(easy) for a predicted-hard one,
+ * each side rescaled to mean 1 so that the side's total pull is unchanged and only its distribution over
+ * samples moves: a sample the predictor is sure of is pushed harder than one near the threshold, where a
+ * wrong split costs agreement. Bypassed samples (classes forgotten entirely, hard by definition) weigh 1,
+ * and they do not enter the hard side's mean.
+ */
+export function confidenceWeights(easyProbability: Float32Array, predictedHard: Uint8Array, bypassed: Uint8Array): Float32Array {
+  const n = easyProbability.length;
+  if (predictedHard.length !== n || bypassed.length !== n) throw new RangeError(`confidenceWeights: ${n} probabilities, ${predictedHard.length} split flags and ${bypassed.length} bypass flags`);
+  const confidence = Float32Array.from(easyProbability, (p, i) => (predictedHard[i] ? 1 - p : p));
+  const sums = [0, 0];
+  const counts = [0, 0];
+  for (let i = 0; i < n; i++) {
+    if (bypassed[i]) continue;
+    const p = easyProbability[i]!;
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`confidenceWeights: P(easy) of sample ${i} is ${p}, not in [0, 1]`);
+    sums[predictedHard[i]!]! += confidence[i]!;
+    counts[predictedHard[i]!]!++;
+  }
+  // A side whose every sample sits exactly on the wrong end (mean confidence 0) has nothing to
+  // redistribute: it keeps uniform weights rather than dividing by zero.
+  const mean = sums.map((sum, side) => (sum > 0 ? sum / counts[side]! : 0));
+  return Float32Array.from(confidence, (c, i) => (bypassed[i] || mean[predictedHard[i]!] === 0 ? 1 : c / mean[predictedHard[i]!]!));
+}
