@@ -22,56 +22,21 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeTextAtomic } from '../src/data/files.js';
 import { presetSeeds, runPreset } from '../src/eval/presetRun.js';
 import { PRESETS, type BenchmarkPreset } from '../src/eval/presets.js';
 import type { MethodReport, Report } from '../src/eval/report.js';
 import { consoleProgress } from '../src/train/progress.js';
-import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
+import { resolveParams } from '../src/unlearn/params.js';
 import { tmu } from '../src/unlearn/tmu/tmu.js';
 import { judge, pairRuns, type PairedRun } from './lib/pairedRule.js';
 import { judgeStanding } from './lib/standingRule.js';
+import { parseValidationArgs, VALIDATION_SCENARIOS } from './lib/validationArgs.js';
 
-/** The validation scenarios, by the names docs/tmu.md uses, with their seeds. */
-const SCENARIOS: Record<string, Pick<BenchmarkPreset, 'scenario' | 'classes' | 'fraction' | 'seeds' | 'firstSeed'>> = {
-  c4x2: { scenario: 'subclass', classes: [4], fraction: 0.2, seeds: 3, firstSeed: 3 },
-  c6x2: { scenario: 'subclass', classes: [6], fraction: 0.2, seeds: 3, firstSeed: 3 },
-  c3: { scenario: 'subclass', classes: [3], fraction: 0.1, seeds: 2, firstSeed: 0 },
-  c3x3: { scenario: 'subclass', classes: [3], fraction: 0.3, seeds: 2, firstSeed: 0 },
-  r1: { scenario: 'random', classes: [], fraction: 0.01, seeds: 2, firstSeed: 0 },
-  r5: { scenario: 'random', classes: [], fraction: 0.05, seeds: 2, firstSeed: 0 },
-};
-
-const { values: args } = parseArgs({
-  options: {
-    out: { type: 'string' }, variant: { type: 'string', multiple: true }, base: { type: 'string', multiple: true },
-    scenarios: { type: 'string', default: 'c4x2,c6x2,c3,r1' }, target: { type: 'string', default: 'c4x2,c6x2' },
-    'update-seeds': { type: 'string', default: 'request,100,101' }, seeds: { type: 'string' }, cache: { type: 'string', default: 'runs/cache' },
-  },
-});
-const usage = 'usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c4x2,c6x2,c3,r1] [--target c4x2,c6x2] [--update-seeds request,100,101] [--seeds N] [--cache DIR]';
-if (!args.out || !args.variant?.length) throw new Error(usage);
-const names = (value: string): string[] => value.split(',').map((name) => name.trim()).filter(Boolean);
-const scenarios = names(args.scenarios);
-for (const name of scenarios) if (!SCENARIOS[name]) throw new Error(`--scenarios: unknown '${name}' (known: ${Object.keys(SCENARIOS).join(', ')})`);
-const target = names(args.target);
-for (const name of target) if (!scenarios.includes(name)) throw new Error(`--target: '${name}' is not among --scenarios (${scenarios.join(', ')})`);
-const seedsOverride = args.seeds === undefined ? undefined : Number(args.seeds);
-if (seedsOverride !== undefined && (!Number.isInteger(seedsOverride) || seedsOverride < 1)) throw new Error(`--seeds must be a positive integer, got ${args.seeds}`);
-const updateSeeds = names(args['update-seeds']).map((value): number | null => {
-  if (value === 'request') return null;
-  if (!/^\d+$/.test(value)) throw new Error(`--update-seeds: '${value}' is neither 'request' nor a non-negative integer`);
-  return Number(value);
-});
-if (updateSeeds.length === 0 || new Set(updateSeeds).size !== updateSeeds.length) throw new Error(`--update-seeds must list distinct seeds, got '${args['update-seeds']}'`);
-const baseRaw = parseParamPairs(args.base ?? []);
-const armParams = { base: baseRaw, variant: { ...baseRaw, ...parseParamPairs(args.variant) } };
-// Validated before anything runs: a typo fails now, not after the base arm's runs.
-for (const arm of ['base', 'variant'] as const) resolveParams(tmu, armParams[arm]);
+const { out, cache, scenarios, target, seedsOverride, updateSeeds, armParams } = parseValidationArgs(process.argv.slice(2));
 const progress = consoleProgress();
 const presetOf = (scenario: string): BenchmarkPreset => {
-  const chosen = SCENARIOS[scenario]!;
+  const chosen = VALIDATION_SCENARIOS[scenario]!;
   // Paired comparisons need the gold model, not the second retrain: skipping it halves the training.
   return { ...PRESETS.paper, ...chosen, seeds: seedsOverride ?? chosen.seeds, methods: ['tmu'], noiseFloor: false };
 };
@@ -79,7 +44,7 @@ const updateName = (updateSeed: number | null): string => (updateSeed === null ?
 
 /** TMU's report for one scenario, arm and update seed: reused when the stored one ran with the same parameters and seeds. */
 function armReport(scenario: string, arm: 'base' | 'variant', updateSeed: number | null): MethodReport {
-  const dir = join(args.out!, scenario, arm, `u-${updateName(updateSeed)}`);
+  const dir = join(out, scenario, arm, `u-${updateName(updateSeed)}`);
   const path = join(dir, 'report.json');
   const preset = presetOf(scenario);
   const params = { ...armParams[arm], updateSeed };
@@ -98,7 +63,7 @@ function armReport(scenario: string, arm: 'base' | 'variant', updateSeed: number
   }
   mkdirSync(dir, { recursive: true });
   const { reports } = runPreset(preset, {
-    out: dir, cacheDir: args.cache!, dataDir: null, params: { tmu: params }, progress, command: `tmuValidation ${scenario} ${arm} update seed ${updateName(updateSeed)}`,
+    out: dir, cacheDir: cache, dataDir: null, params: { tmu: params }, progress, command: `tmuValidation ${scenario} ${arm} update seed ${updateName(updateSeed)}`,
   });
   const method = sameRun(reports[0]!.report);
   if (!method) throw new Error(`${path}: the run did not record TMU with the requested parameters and seeds`);
@@ -130,6 +95,6 @@ const result = {
   verdict: judgeStanding(pairs, target),
   earlierRules: judge(pairs),
 };
-mkdirSync(args.out, { recursive: true });
-writeTextAtomic(join(args.out, 'validation.json'), `${JSON.stringify(result, null, 2)}\n`);
+mkdirSync(out, { recursive: true });
+writeTextAtomic(join(out, 'validation.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result));

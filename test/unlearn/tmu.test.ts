@@ -277,6 +277,28 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
+  test('splitWeight=confidence weighs the update by the predictor\'s confidence: the same split, another model, the weights\' range recorded; bad values are rejected by name', () => {
+    const forget = forgetFile('split-weight', split.member.filter((id) => !labels.has(id)).slice(660, 700));
+    const run = (name: string, ...params: string[]) => {
+      const result = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...params.flatMap((param) => ['--param', param]), '--out', join(work, name));
+      assert.equal(result.status, 0, lastLine(result.stderr));
+      return result.json;
+    };
+    const uniform = run('mu-weight-uniform');
+    assert.equal(uniform.params.splitWeight, 'uniform');
+    assert.equal(uniform.summary.splitWeightRange, undefined);
+    const weighed = run('mu-weight-confidence', 'splitWeight=confidence');
+    assert.equal(weighed.params.splitWeight, 'confidence');
+    assert.deepEqual([weighed.summary.easy, weighed.summary.hard], [uniform.summary.easy, uniform.summary.hard], 'the weights come after the split');
+    assert.notEqual(weighed.digest, uniform.digest, 'the weights change the update');
+    const [low, high] = weighed.summary.splitWeightRange as [number, number];
+    assert.ok(low >= 0 && low < 1 && high > 1, `weights rescaled to mean 1 per side span 1: [${low}, ${high}]`);
+    const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'splitWeight=probability', '--out', join(work, 'mu-bad-weight'));
+    assert.notEqual(rejected.status, 0);
+    assert.match(lastLine(rejected.stderr), /splitWeight/);
+    assert.equal(existsSync(join(work, 'mu-bad-weight')), false);
+  });
+
   test('the retain sample\'s loss and focus (retainLoss, retainFocus) are selectable and recorded, and bad values are rejected by name', () => {
     const forget = forgetFile('retain', split.member.filter((id) => !labels.has(id)).slice(600, 640));
     const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-retain-default'));

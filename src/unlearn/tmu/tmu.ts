@@ -292,6 +292,7 @@ export const tmu = defineMethod({
           updateSelectedStep: update.selectedStep,
           updateSplitMatch: Number(update.splitMatch.toFixed(2)),
           updateStoppedEarly: update.stoppedEarly,
+          ...(weights ? { splitWeightRange: [Number(Math.min(...weights).toFixed(4)), Number(Math.max(...weights).toFixed(4))] } : {}),
           ...(easyDistill ? { easyTemperatureByClass: Object.fromEntries([...easyDistill.temperatureByClass].map(([label, t]) => [String(label), Number(t.toFixed(3))])), easyDistilled: easyDistill.targets.size } : {}),
           ...(calibration ? {
             hardRepeatByClass: Object.fromEntries([...(updateOptions.hardRepeatByClass ?? [])].map(([label, repeat]) => [String(label), repeat])),

@@ -1,0 +1,79 @@
+/**
+ * The command line of `bench/tmuValidation.ts`: the validation scenarios by name, and the checks that
+ * make a typo fail before the first of its runs (which take minutes each) rather than after.
+ *
+ * @module
+ */
+
+import { parseArgs } from 'node:util';
+import type { BenchmarkPreset } from '../../src/eval/presets.js';
+import { parseParamPairs, resolveParams } from '../../src/unlearn/params.js';
+import { tmu } from '../../src/unlearn/tmu/tmu.js';
+
+/** A validation scenario: what `tmu bench` runs for it. */
+export type ValidationScenario = Pick<BenchmarkPreset, 'scenario' | 'classes' | 'fraction' | 'seeds' | 'firstSeed'>;
+
+/** The validation scenarios, by the names docs/tmu.md uses, with their seeds. */
+export const VALIDATION_SCENARIOS: Readonly<Record<string, ValidationScenario>> = {
+  c4x2: { scenario: 'subclass', classes: [4], fraction: 0.2, seeds: 3, firstSeed: 3 },
+  c6x2: { scenario: 'subclass', classes: [6], fraction: 0.2, seeds: 3, firstSeed: 3 },
+  c3: { scenario: 'subclass', classes: [3], fraction: 0.1, seeds: 2, firstSeed: 0 },
+  c3x3: { scenario: 'subclass', classes: [3], fraction: 0.3, seeds: 2, firstSeed: 0 },
+  r1: { scenario: 'random', classes: [], fraction: 0.01, seeds: 2, firstSeed: 0 },
+  r5: { scenario: 'random', classes: [], fraction: 0.05, seeds: 2, firstSeed: 0 },
+};
+
+/** What `tmuValidation` was asked to run. */
+export interface ValidationArgs {
+  out: string;
+  cache: string;
+  scenarios: string[];
+  target: string[];
+  /** Seeds per scenario, overriding each scenario's own count. */
+  seedsOverride: number | undefined;
+  /** Update seeds; null is the request's own seed. */
+  updateSeeds: (number | null)[];
+  /** TMU's raw parameters per arm: the variant's are the base's with its own on top. */
+  armParams: { base: Record<string, unknown>; variant: Record<string, unknown> };
+}
+
+export const VALIDATION_USAGE = 'usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c4x2,c6x2,c3,r1] [--target c4x2,c6x2] [--update-seeds request,100,101] [--seeds N] [--cache DIR]';
+
+const names = (value: string): string[] => value.split(',').map((name) => name.trim()).filter(Boolean);
+
+/** Parses and checks `tmuValidation`'s arguments; throws an error naming the flag at fault. */
+export function parseValidationArgs(argv: readonly string[]): ValidationArgs {
+  const { values: args } = parseArgs({
+    args: [...argv],
+    options: {
+      out: { type: 'string' }, variant: { type: 'string', multiple: true }, base: { type: 'string', multiple: true },
+      scenarios: { type: 'string', default: 'c4x2,c6x2,c3,r1' }, target: { type: 'string', default: 'c4x2,c6x2' },
+      'update-seeds': { type: 'string', default: 'request,100,101' }, seeds: { type: 'string' }, cache: { type: 'string', default: 'runs/cache' },
+    },
+  });
+  if (!args.out || !args.variant?.length) throw new Error(VALIDATION_USAGE);
+  const scenarios = names(args.scenarios);
+  if (scenarios.length === 0) throw new Error('--scenarios must name at least one scenario');
+  for (const name of scenarios) if (!VALIDATION_SCENARIOS[name]) throw new Error(`--scenarios: unknown '${name}' (known: ${Object.keys(VALIDATION_SCENARIOS).join(', ')})`);
+  const target = names(args.target);
+  for (const name of target) if (!scenarios.includes(name)) throw new Error(`--target: '${name}' is not among --scenarios (${scenarios.join(', ')})`);
+  const seedsOverride = args.seeds === undefined ? undefined : Number(args.seeds);
+  if (seedsOverride !== undefined && (!Number.isInteger(seedsOverride) || seedsOverride < 1)) throw new Error(`--seeds must be a positive integer, got ${args.seeds}`);
+  const updateSeeds = names(args['update-seeds']).map((value): number | null => {
+    if (value === 'request') return null;
+    if (!/^\d+$/.test(value)) throw new Error(`--update-seeds: '${value}' is neither 'request' nor a non-negative integer`);
+    return Number(value);
+  });
+  if (updateSeeds.length === 0 || new Set(updateSeeds).size !== updateSeeds.length) throw new Error(`--update-seeds must list distinct seeds, got '${args['update-seeds']}'`);
+  const baseRaw = parseParamPairs(args.base ?? []);
+  const armParams = { base: baseRaw, variant: { ...baseRaw, ...parseParamPairs(args.variant) } };
+  // Resolved here so that a typo in either arm fails before the base arm's runs.
+  for (const arm of ['base', 'variant'] as const) {
+    try {
+      resolveParams(tmu, armParams[arm]);
+    } catch (error) {
+      throw new Error(`--${arm}: ${(error as Error).message}`);
+    }
+  }
+  return { out: args.out, cache: args.cache, scenarios, target, seedsOverride, updateSeeds, armParams };
+}

@@ -1,0 +1,43 @@
+/**
+ * `bench/tmuValidation.ts`'s command line: defaults, the per-arm parameters, and a clear error naming
+ * the flag for each kind of mistake, before any run starts.
+ *
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { parseValidationArgs, VALIDATION_SCENARIOS } from '../../bench/lib/validationArgs.js';
+
+const minimal = ['--out', 'runs/x', '--variant', 'splitWeight=confidence'];
+
+describe('TMU validation command line', () => {
+  test('defaults to the protocol: the target scenarios on held-out seeds, the guards, three update seeds, the variant on top of the base', () => {
+    const args = parseValidationArgs([...minimal, '--base', 'hardRepeat=1']);
+    assert.deepEqual(args.scenarios, ['c4x2', 'c6x2', 'c3', 'r1']);
+    assert.deepEqual(args.target, ['c4x2', 'c6x2']);
+    assert.deepEqual(args.updateSeeds, [null, 100, 101]);
+    assert.equal(args.seedsOverride, undefined);
+    assert.equal(args.cache, 'runs/cache');
+    assert.deepEqual(args.armParams, { base: { hardRepeat: 1 }, variant: { hardRepeat: 1, splitWeight: 'confidence' } });
+    assert.deepEqual([VALIDATION_SCENARIOS.c6x2!.firstSeed, VALIDATION_SCENARIOS.c6x2!.seeds], [3, 3], 'the target seeds are held out from the reported 0-2');
+  });
+
+  test('every mistake is refused by the flag it concerns', () => {
+    const refused: [string[], RegExp][] = [
+      [['--variant', 'hardRepeat=1'], /usage: tmuValidation/],
+      [['--out', 'runs/x'], /usage: tmuValidation/],
+      [[...minimal, '--scenarios', 'c4x2,c9'], /--scenarios: unknown 'c9'/],
+      [[...minimal, '--scenarios', ' , '], /--scenarios must name/],
+      [[...minimal, '--scenarios', 'c3,r1'], /--target: 'c4x2' is not among --scenarios/],
+      [[...minimal, '--seeds', '0'], /--seeds must be a positive integer, got 0/],
+      [[...minimal, '--seeds', '1.5'], /--seeds must be a positive integer/],
+      [[...minimal, '--update-seeds', 'request,-1'], /--update-seeds: '-1'/],
+      [[...minimal, '--update-seeds', '100,100'], /--update-seeds must list distinct seeds/],
+      [['--out', 'runs/x', '--variant', 'splitWeight=sometimes'], /--variant: .*splitWeight/],
+      [[...minimal, '--base', 'noSuchKnob=1'], /--base: .*noSuchKnob/],
+      [[...minimal, '--variant', 'novalue'], /key=value/],
+    ];
+    for (const [argv, message] of refused) assert.throws(() => parseValidationArgs(argv), message, argv.join(' '));
+  });
+});
