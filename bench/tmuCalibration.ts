@@ -37,7 +37,7 @@ try {
   const columns = p.features.map((name) => twin.features[name]);
   const scaler = fitScaler(columns, p.scaler);
   const trained = trainPredictor(applyScaler(scaler, columns), twin.generalisation, p.features.length, {
-    hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, seed,
+    hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, folds: p.predictorFolds, seed,
   });
   const twinEasyProbability = trained.predictor.predict(applyScaler(scaler, columns));
   trained.predictor.dispose();

@@ -73,7 +73,7 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
   for (const kind of SCALER_KINDS) {
     const scaler = fitScaler(set.map((name) => twin.features[name]), kind);
     const trained = trainPredictor(applyScaler(scaler, set.map((name) => twin.features[name])), twin.generalisation, set.length, {
-      hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, seed,
+      hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, folds: p.predictorFolds, seed,
     });
     const easy = trained.predictor.predict(applyScaler(scaler, set.map(column)));
     trained.predictor.dispose();

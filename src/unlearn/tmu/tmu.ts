@@ -60,6 +60,7 @@ const params = z.object({
   predictorEpochs: z.number().int().min(1).default(200).describe('epochs of predictor training'),
   predictorLr: z.number().positive().default(0.01).describe('Adam learning rate of the predictor'),
   predictorBatchSize: z.number().int().min(1).default(128).describe('batch size of the predictor'),
+  predictorFolds: z.number().int().min(1).max(20).default(1).describe('cross-fitting folds of the predictor: 1, one MLP trained on 80% of the twin and measured on the rest; F >= 2, F MLPs each trained with one fold held out, measured out of fold on the whole twin, averaged'),
   predictorHidden: z.array(z.number().int().min(1)).default([32, 16]).describe('hidden widths of the predictor MLP'),
   rebuildTwin: z.boolean().default(false).describe('rebuild the cached twin even if it matches Mo'),
 }).strict().superRefine((p, issues) => {
@@ -91,13 +92,13 @@ export interface TmuDetails {
  * update.
  */
 function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor; cached: boolean; key: string } {
-  const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.scaler, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, seed])).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.scaler, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, ...(p.predictorFolds > 1 ? [p.predictorFolds] : []), seed])).digest('hex').slice(0, 16);
   const path = ctx.modelDir ? join(ctx.modelDir, 'twin', `predictor-${key}.safetensors`) : null;
   if (path && twin.cached && existsSync(path)) {
     const { tensors, metadata } = loadSafetensors(path);
-    const predictor = new GeneralisationPredictor(p.features.length, p.predictorHidden);
+    const predictor = new GeneralisationPredictor(p.features.length, p.predictorHidden, p.predictorFolds);
     try {
-      predictor.network.loadStateDict(tensors, { strict: true });
+      predictor.loadStateDict(tensors);
     } finally {
       dispose([...tensors.values()]);
     }
@@ -111,11 +112,11 @@ function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed
   const columns = p.features.map((name) => twin.features[name]);
   const scaler = fitScaler(columns, p.scaler);
   const trained = trainPredictor(applyScaler(scaler, columns), twin.generalisation, p.features.length, {
-    hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, seed,
+    hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, folds: p.predictorFolds, seed,
   });
   if (path && existsSync(dirname(path))) {
     const { predictor, ...rest } = trained;
-    saveSafetensors(path, predictor.network.stateDict(), { predictor: JSON.stringify({ scaler, ...rest }) });
+    saveSafetensors(path, predictor.stateDict(), { predictor: JSON.stringify({ scaler, ...rest }) });
   }
   return { scaler, trained, cached: false, key };
 }
@@ -272,7 +273,7 @@ export const tmu = defineMethod({
         `Df: ${easyIds.length} predicted easy (kept), ${hardLabels.size} predicted hard (forgotten); expected hard share ${percent(hardRate)}`,
         ...(bypassedCount > 0 ? [`${bypassedCount} samples belong to classes forgotten entirely: the gold model gets them wrong, so they are all hard (predictor bypassed)`] : []),
         `twin: ${twin.cached ? 'reused' : 'built'} (${twin.ids.length} samples, ${twin.seconds.total.toFixed(1)} s to build; curriculum model: epoch ${twin.curriculumEpoch}, ${twin.curriculumSource === 'original-run' ? "kept by Mo's training run" : "replayed from Mo's recipe"})`,
-        `predictor: ${p.features.join(', ')} (${p.scaler} scaling), ${predictorCached ? 'reused' : 'trained'}; on the twin's held-out samples accuracy ${percent(trained.heldOutAccuracy / 100)}, AUROC ${trained.heldOutAuroc.toFixed(3)}`,
+        `predictor: ${p.features.join(', ')} (${p.scaler} scaling${p.predictorFolds > 1 ? `, ${p.predictorFolds} cross-fitted MLPs` : ''}), ${predictorCached ? 'reused' : 'trained'}; on the twin's held-out samples${p.predictorFolds > 1 ? ' (out of fold)' : ''} accuracy ${percent(trained.heldOutAccuracy / 100)}, AUROC ${trained.heldOutAuroc.toFixed(3)}`,
         `update: ${update.steps} steps over Df and ${update.retainUsed} retain samples (${percent(update.retainFraction)} of Dr)${p.updateSelect === 'split' ? `, model of step ${update.selectedStep} (matches the split on ${update.splitMatch.toFixed(1)}% of Df)` : ''}${update.stoppedEarly ? ', stopped early' : ''}`,
         `seconds: ${Object.entries(seconds).map(([step, value]) => `${step} ${value.toFixed(1)}`).join(', ')}; per request ${perRequestSeconds.toFixed(1)}`,
       ];
@@ -285,7 +286,7 @@ export const tmu = defineMethod({
           ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
           expectedHardRate: Number(hardRate.toFixed(4)),
           twin: { cached: twin.cached, ...(twin.builtBecause ? { builtBecause: twin.builtBecause } : {}), samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: twin.curriculumEpoch },
-          predictor: { features: p.features, scaler: p.scaler, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
+          predictor: { features: p.features, scaler: p.scaler, folds: p.predictorFolds, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
           retainUsed: update.retainUsed,
           retainFraction: Number(update.retainFraction.toFixed(4)),
           updateSteps: update.steps,
