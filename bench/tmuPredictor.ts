@@ -3,7 +3,8 @@
  * feature and each predictor variant (feature set x scaler) ranks the forget samples the gold model gets
  * wrong, how accurate the easy/hard split at the twin's hard rate is, and the agreement with the gold
  * model a perfect implementation of that split would reach (easy samples keep their label, hard ones take
- * Mo's runner-up). This is how TMU's predictor choices are measured on validation scenarios
+ * Mo's runner-up), and the default features' predictor trained on the twin samples of Df's classes alone.
+ * This is how TMU's predictor choices are measured on validation scenarios
  * (docs/tmu.md); the update's own effect is measured by `tmu bench`.
  *
  * Usage:
@@ -86,6 +87,25 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
       half: { hard: count(atHalf), accuracy: accuracy(atHalf), agreement: agreement(atHalf) },
     };
   }
+}
+// Trained on the twin samples of Df's classes alone (DESIGN.md's twin is drawn like Df): the same
+// features, the predictor fitted to those classes' relation between features and generalisation.
+{
+  const classes = new Set(onForget.labels);
+  const rowsOfClasses = Int32Array.from(twin.ids.map((_, i) => i).filter((i) => classes.has(twin.labels[i]!)));
+  const set = DEFAULT_FEATURES;
+  const columns = set.map((name) => Float32Array.from(rowsOfClasses, (i) => twin.features[name][i]!));
+  const scaler = fitScaler(set.map((name) => twin.features[name]), p.scaler);
+  const trained = trainPredictor(applyScaler(scaler, columns), Uint8Array.from(rowsOfClasses, (i) => twin.generalisation[i]!), set.length, {
+    hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, folds: p.predictorFolds, seed,
+  });
+  const easy = trained.predictor.predict(applyScaler(scaler, set.map(column)));
+  trained.predictor.dispose();
+  const atRate = splitEasyHard(easy, { kind: 'rate', hardRate });
+  variants[`${set.join('+')}/${p.scaler}/df-classes`] = {
+    auroc: round(auroc(easy.map((v) => 1 - v), goldWrong)), twinHeldOutAuroc: round(trained.heldOutAuroc), twinSamples: rowsOfClasses.length,
+    rate: { hard: count(atRate), accuracy: accuracy(atRate), agreement: agreement(atRate) },
+  };
 }
 console.log(JSON.stringify({
   model: args.model, gold: args.gold, seed, forget: n,
