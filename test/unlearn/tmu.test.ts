@@ -277,17 +277,17 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
-  test('splitWeight=confidence weighs the update by the predictor\'s confidence: the same split, another model, the weights\' range recorded; bad values are rejected by name', () => {
+  test('splitWeight=confidence, the default, weighs the update by the predictor\'s confidence: the same split as uniform weights, another model, the weights\' range recorded; bad values are rejected by name', () => {
     const forget = forgetFile('split-weight', split.member.filter((id) => !labels.has(id)).slice(660, 700));
     const run = (name: string, ...params: string[]) => {
       const result = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...params.flatMap((param) => ['--param', param]), '--out', join(work, name));
       assert.equal(result.status, 0, lastLine(result.stderr));
       return result.json;
     };
-    const uniform = run('mu-weight-uniform');
+    const uniform = run('mu-weight-uniform', 'splitWeight=uniform');
     assert.equal(uniform.params.splitWeight, 'uniform');
     assert.equal(uniform.summary.splitWeightRange, undefined);
-    const weighed = run('mu-weight-confidence', 'splitWeight=confidence');
+    const weighed = run('mu-weight-default');
     assert.equal(weighed.params.splitWeight, 'confidence');
     assert.deepEqual([weighed.summary.easy, weighed.summary.hard], [uniform.summary.easy, uniform.summary.hard], 'the weights come after the split');
     assert.notEqual(weighed.digest, uniform.digest, 'the weights change the update');
