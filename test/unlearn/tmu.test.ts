@@ -179,15 +179,15 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
-  test('hardRepeat presents each predicted-hard sample that many times per update epoch (default twice), and bad values are rejected by name', () => {
+  test('hardRepeat presents each predicted-hard sample that many times per update epoch (default once, like every other sample), and bad values are rejected by name', () => {
     const forget = forgetFile('repeat', split.member.filter((id) => !labels.has(id)).slice(560, 600));
     const stepsFor = (summary: { retainUsed: number; easy: number; hard: number }, repeat: number): number =>
       3 * Math.ceil((summary.retainUsed + summary.easy + repeat * summary.hard) / 64);
     const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-repeat-default'));
     assert.equal(byDefault.status, 0, lastLine(byDefault.stderr));
-    assert.equal(byDefault.json.params.hardRepeat, 2);
+    assert.equal(byDefault.json.params.hardRepeat, 1);
     assert.ok(byDefault.json.summary.hard > 0, JSON.stringify(byDefault.json.summary));
-    assert.equal(byDefault.json.summary.updateSteps, stepsFor(byDefault.json.summary, 2));
+    assert.equal(byDefault.json.summary.updateSteps, stepsFor(byDefault.json.summary, 1));
     const four = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardRepeat=4', '--out', join(work, 'mu-repeat-4'));
     assert.equal(four.status, 0, lastLine(four.stderr));
     assert.equal(four.json.summary.updateSteps, stepsFor(four.json.summary, 4));
