@@ -26,6 +26,13 @@ export interface PredictorOptions {
   seed: number;
 }
 
+/** One network's P(easy) for each row of `rows` ([n, inputSize]), in evaluation mode. */
+function easyProbability(network: Sequential, rows: Float32Array, inputSize: number): Float32Array {
+  const n = rows.length / inputSize;
+  network.eval();
+  return tidy(() => noGrad(() => network.forward(tensor(rows, { shape: [n, inputSize] })).sigmoid().reshape([-1]).toTypedArray() as Float32Array));
+}
+
 /**
  * TMU's generalisation-label predictor: an MLP from the scaled features to P(the gold model classifies
  * the sample correctly), i.e. P(easy), or the mean of several such MLPs (cross-fitted, see
@@ -64,8 +71,7 @@ export class GeneralisationPredictor {
     if (n === 0) return new Float32Array(0);
     const mean = new Float32Array(n);
     for (const network of this.networks) {
-      network.eval();
-      const probabilities = tidy(() => noGrad(() => network.forward(tensor(rows, { shape: [n, this.inputSize] })).sigmoid().reshape([-1]).toTypedArray() as Float32Array));
+      const probabilities = easyProbability(network, rows, this.inputSize);
       for (let i = 0; i < n; i++) mean[i]! += probabilities[i]! / this.networks.length;
     }
     return mean;
@@ -185,8 +191,7 @@ export function trainPredictor(rows: Float32Array, labels: Uint8Array, inputSize
       const trainIndices = Int32Array.from({ length: n }, (_, i) => i).filter((i) => foldOf[i] !== f);
       const heldOut = Int32Array.from({ length: n }, (_, i) => i).filter((i) => foldOf[i] === f);
       fitNetwork(network, rows, labels, inputSize, trainIndices, options, random, (epoch) => `predictor/fold/${f}/epoch/${epoch}`);
-      network.eval();
-      const probabilities = tidy(() => noGrad(() => network.forward(tensor(selectRows(rows, inputSize, heldOut), { shape: [heldOut.length, inputSize] })).sigmoid().reshape([-1]).toTypedArray() as Float32Array));
+      const probabilities = easyProbability(network, selectRows(rows, inputSize, heldOut), inputSize);
       heldOut.forEach((row, i) => { outOfFold[row] = probabilities[i]!; });
     }
   } catch (error) {
