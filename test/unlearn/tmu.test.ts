@@ -45,6 +45,12 @@ function forgetFile(name: string, ids: readonly string[]): string {
 describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
   let split: { member: string[]; holdout: string[]; test: string[] };
   let labels: Map<string, number>;
+  /** `tmu unlearn --method tmu` on the test model with the given parameters; it must succeed. */
+  const unlearned = (forget: string, name: string, ...params: string[]) => {
+    const result = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...params.flatMap((param) => ['--param', param]), '--out', join(work, name));
+    assert.equal(result.status, 0, lastLine(result.stderr));
+    return result.json;
+  };
   before(() => {
     const trained = tmu('train', '--data-dir', dataDir, '--arch', 'cnn', '--epochs', '8', '--seed', '0', '--out', base);
     assert.equal(trained.status, 0, lastLine(trained.stderr));
@@ -256,11 +262,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
 
   test('updateSeed reseeds the update alone: the same split, another model; the request\'s own seed reproduces the default, and bad seeds are rejected by name', () => {
     const forget = forgetFile('update-seed', split.member.filter((id) => !labels.has(id)).slice(700, 740));
-    const run = (name: string, ...params: string[]) => {
-      const result = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...params.flatMap((param) => ['--param', param]), '--out', join(work, name));
-      assert.equal(result.status, 0, lastLine(result.stderr));
-      return result.json;
-    };
+    const run = (name: string, ...params: string[]) => unlearned(forget, name, ...params);
     const byDefault = run('mu-seed-default');
     assert.equal(byDefault.params.updateSeed, null);
     const explicit = run('mu-seed-0', 'updateSeed=0');
@@ -279,11 +281,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
 
   test('splitWeight=confidence, the default, weighs the update by the predictor\'s confidence: the same split as uniform weights, another model, the weights\' range recorded; bad values are rejected by name', () => {
     const forget = forgetFile('split-weight', split.member.filter((id) => !labels.has(id)).slice(660, 700));
-    const run = (name: string, ...params: string[]) => {
-      const result = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...params.flatMap((param) => ['--param', param]), '--out', join(work, name));
-      assert.equal(result.status, 0, lastLine(result.stderr));
-      return result.json;
-    };
+    const run = (name: string, ...params: string[]) => unlearned(forget, name, ...params);
     const uniform = run('mu-weight-uniform', 'splitWeight=uniform');
     assert.equal(uniform.params.splitWeight, 'uniform');
     assert.equal(uniform.summary.splitWeightRange, undefined);

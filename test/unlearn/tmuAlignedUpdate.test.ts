@@ -248,4 +248,13 @@ describe('TMU update parameters', () => {
     assert.throws(() => resolveParams(tmu, { updateAverage: 'tail', updateStop: 'share' }), /updateAverage/);
     assert.throws(() => resolveParams(tmu, { updateAverage: 'mean' }), /updateAverage/);
   });
+
+  test('splitWeight and predictorFolds default to confidence weights and one fold, and bad values are refused by name', () => {
+    const byDefault = resolveParams(tmu, {});
+    assert.deepEqual([byDefault.splitWeight, byDefault.predictorFolds, byDefault.hardRepeat], ['confidence', 1, 1]);
+    assert.equal(resolveParams(tmu, { predictorFolds: 5 }).predictorFolds, 5);
+    for (const bad of [{ splitWeight: 'probability' }, { predictorFolds: 0 }, { predictorFolds: 2.5 }, { predictorFolds: 21 }]) {
+      assert.throws(() => resolveParams(tmu, bad), new RegExp(Object.keys(bad)[0]!), JSON.stringify(bad));
+    }
+  });
 });
