@@ -15,6 +15,7 @@ export type ValidationScenario = Pick<BenchmarkPreset, 'scenario' | 'classes' | 
 
 /** The validation scenarios, by the names docs/tmu.md uses, with their seeds. */
 export const VALIDATION_SCENARIOS: Readonly<Record<string, ValidationScenario>> = {
+  c2x2: { scenario: 'subclass', classes: [2], fraction: 0.2, seeds: 3, firstSeed: 3 },
   c4x2: { scenario: 'subclass', classes: [4], fraction: 0.2, seeds: 3, firstSeed: 3 },
   c6x2: { scenario: 'subclass', classes: [6], fraction: 0.2, seeds: 3, firstSeed: 3 },
   c3: { scenario: 'subclass', classes: [3], fraction: 0.1, seeds: 2, firstSeed: 0 },
@@ -37,7 +38,7 @@ export interface ValidationArgs {
   armParams: { base: Record<string, unknown>; variant: Record<string, unknown> };
 }
 
-export const VALIDATION_USAGE = 'usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c4x2,c6x2,c3,r1] [--target c4x2,c6x2] [--update-seeds request,100,101] [--seeds N] [--cache DIR]';
+export const VALIDATION_USAGE = 'usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c2x2,c4x2,c6x2,c3,r1] [--target c2x2,c4x2,c6x2] [--update-seeds request,100,101] [--seeds N] [--cache DIR]';
 
 const names = (value: string): string[] => value.split(',').map((name) => name.trim()).filter(Boolean);
 
@@ -47,7 +48,7 @@ export function parseValidationArgs(argv: readonly string[]): ValidationArgs {
     args: [...argv],
     options: {
       out: { type: 'string' }, variant: { type: 'string', multiple: true }, base: { type: 'string', multiple: true },
-      scenarios: { type: 'string', default: 'c4x2,c6x2,c3,r1' }, target: { type: 'string', default: 'c4x2,c6x2' },
+      scenarios: { type: 'string', default: 'c2x2,c4x2,c6x2,c3,r1' }, target: { type: 'string', default: 'c2x2,c4x2,c6x2' },
       'update-seeds': { type: 'string', default: 'request,100,101' }, seeds: { type: 'string' }, cache: { type: 'string', default: 'runs/cache' },
     },
   });
