@@ -297,6 +297,24 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(existsSync(join(work, 'mu-bad-weight')), false);
   });
 
+  test('hardRateSlope raises the hard share by the slope times the share of the class forgotten, marking more hard; bad values are rejected by name', () => {
+    const classMembers = split.member.filter((id) => labels.has(id));
+    const forget = forgetFile('rate-slope', classMembers.slice(0, 20));
+    const measured = unlearned(forget, 'mu-slope-0');
+    assert.equal(measured.params.hardRateSlope, 0);
+    const shifted = unlearned(forget, 'mu-slope-half', 'hardRateSlope=0.5');
+    assert.equal(shifted.params.hardRateSlope, 0.5);
+    const expectedShift = (0.5 * 20) / classMembers.length;
+    assert.ok(Math.abs(shifted.summary.expectedHardRate - measured.summary.expectedHardRate - expectedShift) < 2e-4,
+      `shift ${shifted.summary.expectedHardRate - measured.summary.expectedHardRate}, expected ${expectedShift}`);
+    assert.equal(shifted.summary.hard, Math.round(shifted.summary.expectedHardRate * 20), 'the split follows the shifted share');
+    assert.ok(shifted.summary.hard >= measured.summary.hard);
+    const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardRateSlope=-1', '--out', join(work, 'mu-bad-slope'));
+    assert.notEqual(rejected.status, 0);
+    assert.match(lastLine(rejected.stderr), /hardRateSlope/);
+    assert.equal(existsSync(join(work, 'mu-bad-slope')), false);
+  });
+
   test('the retain sample\'s loss and focus (retainLoss, retainFocus) are selectable and recorded, and bad values are rejected by name', () => {
     const forget = forgetFile('retain', split.member.filter((id) => !labels.has(id)).slice(600, 640));
     const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-retain-default'));

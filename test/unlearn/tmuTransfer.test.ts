@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { confidenceWeights, expectedHardRate, splitEasyHard, twinHardRate } from '../../src/unlearn/tmu/transfer.js';
+import { confidenceWeights, expectedHardRate, forgottenShares, goldShiftedRates, splitEasyHard, twinHardRate } from '../../src/unlearn/tmu/transfer.js';
 
 describe('TMU transfer', () => {
   test('the expected hard rate averages each forget sample\'s class rate, skipping bypassed samples, with the overall rate for classes the twin lacks', () => {
@@ -17,6 +17,24 @@ describe('TMU transfer', () => {
     const bypassed = Uint8Array.from([0, 1, 1, 0, 0]);
     assert.ok(Math.abs(expectedHardRate(byClass, 0.2, labels, bypassed) - (0.1 + 0.2 + 0.1) / 3) < 1e-12);
     assert.equal(expectedHardRate(byClass, 0.2, labels, Uint8Array.from([1, 1, 1, 1, 1])), 0);
+  });
+
+  test('the forgotten share of a class is its forget samples over its members, 0 for classes Df does not touch; more forget samples than members is refused', () => {
+    const members = Int32Array.from([0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2]);
+    assert.deepEqual(forgottenShares(Int32Array.from([0, 2, 2]), members, 4), [0.25, 0, 0.4, 0]);
+    assert.throws(() => forgottenShares(Int32Array.from([1, 1, 1]), members, 4), /class 1 has 3 forget samples but 2 members/);
+  });
+
+  test('gold-shifted rates add slope x forgotten share to each class rate, capped at 1, leaving untouched classes, NaN rates and slope 0 as they are', () => {
+    const rates = [0.1, 0.3, Number.NaN, 0.95];
+    const shifted = goldShiftedRates(rates, [0.2, 0, 0.5, 0.5], 0.1);
+    assert.ok(Math.abs(shifted[0]! - 0.12) < 1e-12, 'a fifth of class 0 forgotten: +0.02');
+    assert.equal(shifted[1], 0.3);
+    assert.ok(Number.isNaN(shifted[2]!));
+    assert.ok(Math.abs(shifted[3]! - 1) < 1e-12, 'capped at 1');
+    assert.deepEqual(goldShiftedRates(rates.slice(0, 2), [0.2, 0.2], 0), [0.1, 0.3]);
+    assert.throws(() => goldShiftedRates(rates, [0.2], -0.1), /slope must be finite and non-negative, got -0.1/);
+    assert.throws(() => goldShiftedRates([0.1], [1.5], 0.1), /forgotten share of class 0 is 1.5/);
   });
 
   test('the twin hard rate is the share of twin samples its gold model gets wrong', () => {

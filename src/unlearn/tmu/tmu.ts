@@ -16,12 +16,13 @@ import { forgetFeatures } from './forgetFeatures.js';
 import { modelOutputs, runnerUpRow } from './outputs.js';
 import { GeneralisationPredictor, trainPredictor, type TrainedPredictor } from './predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS, type FeatureScaler } from './scaler.js';
-import { confidenceWeights, expectedHardRate, splitEasyHard, twinHardRate } from './transfer.js';
+import { confidenceWeights, expectedHardRate, forgottenShares, goldShiftedRates, splitEasyHard, twinHardRate } from './transfer.js';
 import { disposeTwin, loadOrBuildTwin, type TwinOptions, type TwinProblem } from './twin.js';
 
 const params = z.object({
   features: z.array(z.enum(FEATURE_NAMES)).min(1).default([...DEFAULT_FEATURES]).describe('features of the predictor (any of distance, adversarial, curriculum, neighbourhood; default the first three)'),
   threshold: z.union([z.literal('rate'), z.number().gt(0).lt(1)]).default('rate').describe("easy/hard split: 'rate' (hard share = the twin's measured hard rate) or a probability threshold (the reference: 0.5)"),
+  hardRateSlope: z.number().min(0).default(0).describe("threshold 'rate': rise of a class's hard rate per unit share of its members forgotten, for the gold model's smaller class (rate_c + hardRateSlope × |Df_c|/|D_c|); 0: the twin's rate as measured"),
   hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
   updateEpochs: z.number().int().min(1).default(3).describe('epochs of the aligned update'),
   updateLr: z.number().positive().default(0.003).describe('SGD learning rate of the aligned update'),
@@ -205,7 +206,10 @@ export const tmu = defineMethod({
       const whole = wholeClasses(ctx, onForget.labels);
       const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
       const globalRate = twinHardRate(twin.generalisation);
-      const hardRate = expectedHardRate(twin.hardRateByClass, globalRate, onForget.labels, bypassed);
+      const classRates = p.hardRateSlope > 0
+        ? goldShiftedRates(twin.hardRateByClass, forgottenShares(onForget.labels, Int32Array.from(ctx.split.member, (id) => ctx.train.labels[ctx.train.indexOf(id)]!), onForget.numClasses), p.hardRateSlope)
+        : twin.hardRateByClass;
+      const hardRate = expectedHardRate(classRates, globalRate, onForget.labels, bypassed);
       const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
       const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
       const predictedHard = Uint8Array.from(bypassed);

@@ -44,6 +44,44 @@ export function expectedHardRate(hardRateByClass: readonly number[], overallRate
 }
 
 /**
+ * The twin's per-class hard rates shifted for the gold model's smaller class: a gold model retrained
+ * without a share f_c of class c's members has seen fewer samples of c than Mo, and errs more on c's
+ * unseen samples than Mo does (docs/tmu.md, session 13: its holdout error on the class was 1.9 pp above
+ * Mo's on average at f_c = 0.2). The twin cannot see this, as its own gold model is Mo, so the rate of
+ * class c becomes min(1, rate_c + slope * f_c). Classes without a rate (NaN) stay without one.
+ *
+ * @param hardRateByClass - the twin's hard rate per class (Mo's error on the class's holdout samples)
+ * @param forgottenShareByClass - per class, |Df_c| / |D_c| (0 for a class Df does not touch)
+ * @param slope - rise of the hard rate per unit share of the class forgotten; 0 leaves the rates as they are
+ */
+export function goldShiftedRates(hardRateByClass: readonly number[], forgottenShareByClass: readonly number[], slope: number): number[] {
+  if (!(slope >= 0) || !Number.isFinite(slope)) throw new RangeError(`goldShiftedRates: slope must be finite and non-negative, got ${slope}`);
+  return hardRateByClass.map((rate, c) => {
+    const share = forgottenShareByClass[c] ?? 0;
+    if (!(share >= 0 && share <= 1)) throw new RangeError(`goldShiftedRates: forgotten share of class ${c} is ${share}, not in [0, 1]`);
+    return Number.isNaN(rate) ? rate : Math.min(1, rate + slope * share);
+  });
+}
+
+/**
+ * Per class, the share of its members the forget set holds, |Df_c| / |D_c|.
+ *
+ * @param forgetLabels - labels of Df
+ * @param memberLabels - labels of the members D (which include Df)
+ * @throws RangeError when a class has more forget samples than members
+ */
+export function forgottenShares(forgetLabels: Int32Array, memberLabels: Int32Array, numClasses: number): number[] {
+  const forgotten = new Array<number>(numClasses).fill(0);
+  const members = new Array<number>(numClasses).fill(0);
+  for (const label of forgetLabels) forgotten[label]!++;
+  for (const label of memberLabels) members[label]!++;
+  return forgotten.map((count, c) => {
+    if (count > members[c]!) throw new RangeError(`forgottenShares: class ${c} has ${count} forget samples but ${members[c]} members`);
+    return count > 0 ? count / members[c]! : 0;
+  });
+}
+
+/**
  * Per-sample weights of the aligned update's forget loss from the predictor's confidence in the side
  * each sample was put on: P(easy) for a predicted-easy sample, 1 − P(easy) for a predicted-hard one,
  * each side rescaled to mean 1 so that the side's total pull is unchanged and only its distribution over
