@@ -27,11 +27,9 @@ import { presetSeeds, runPreset } from '../src/eval/presetRun.js';
 import { PRESETS, type BenchmarkPreset } from '../src/eval/presets.js';
 import type { MethodReport, Report } from '../src/eval/report.js';
 import { consoleProgress } from '../src/train/progress.js';
-import { resolveParams } from '../src/unlearn/params.js';
-import { tmu } from '../src/unlearn/tmu/tmu.js';
 import { judge, pairRuns, type PairedRun } from './lib/pairedRule.js';
 import { judgeStanding } from './lib/standingRule.js';
-import { parseValidationArgs, VALIDATION_SCENARIOS } from './lib/validationArgs.js';
+import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS } from './lib/validationArgs.js';
 
 const { out, cache, scenarios, target, seedsOverride, updateSeeds, armParams } = parseValidationArgs(process.argv.slice(2));
 const progress = consoleProgress();
@@ -48,11 +46,10 @@ function armReport(scenario: string, arm: 'base' | 'variant', updateSeed: number
   const path = join(dir, 'report.json');
   const preset = presetOf(scenario);
   const params = { ...armParams[arm], updateSeed };
-  const resolved = JSON.stringify(resolveParams(tmu, params));
   const seeds = presetSeeds(preset);
   const sameRun = (report: Report): MethodReport | undefined => {
     const method = report.methods.find((m) => m.name === 'tmu');
-    return method && JSON.stringify(method.params) === resolved && JSON.stringify(report.seeds) === JSON.stringify(seeds) ? method : undefined;
+    return method && sameTmuParams(method.params, params) && JSON.stringify(report.seeds) === JSON.stringify(seeds) ? method : undefined;
   };
   if (existsSync(path)) {
     const reused = sameRun(JSON.parse(readFileSync(path, 'utf8')) as Report);

@@ -78,3 +78,20 @@ export function parseValidationArgs(argv: readonly string[]): ValidationArgs {
   }
   return { out: args.out, cache: args.cache, scenarios, target, seedsOverride, updateSeeds, armParams };
 }
+
+/**
+ * Whether a stored run's TMU parameters are the ones asked for. The stored parameters are resolved again
+ * with today's schema first, so a report written before an option existed still matches a request that
+ * leaves that option at its default: every TMU option is added with a default that reproduces the update
+ * it had before (docs/tmu.md), and a changed default is caught because stored parameters are complete.
+ * Stored parameters today's schema refuses (a removed option) never match.
+ */
+export function sameTmuParams(stored: Record<string, unknown>, requested: Record<string, unknown>): boolean {
+  let restored: Record<string, unknown>;
+  try {
+    restored = resolveParams(tmu, stored) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  return JSON.stringify(restored) === JSON.stringify(resolveParams(tmu, requested));
+}

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseValidationArgs, VALIDATION_SCENARIOS } from '../../bench/lib/validationArgs.js';
+import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS } from '../../bench/lib/validationArgs.js';
+import { resolveParams } from '../../src/unlearn/params.js';
+import { tmu } from '../../src/unlearn/tmu/tmu.js';
 
 const minimal = ['--out', 'runs/x', '--variant', 'splitWeight=confidence'];
 
@@ -43,5 +45,16 @@ describe('TMU validation command line', () => {
       [[...minimal, '--variant', 'novalue'], /key=value/],
     ];
     for (const [argv, message] of refused) assert.throws(() => parseValidationArgs(argv), message, argv.join(' '));
+  });
+
+  test('a stored run matches a request with the same parameters, also when it predates an option the request leaves at its default', () => {
+    const stored = resolveParams(tmu, { hardRepeat: 1, updateSeed: 100 }) as Record<string, unknown>;
+    assert.ok(sameTmuParams(stored, { hardRepeat: 1, updateSeed: 100 }));
+    const { hardRateSlope: _added, ...predating } = stored;
+    assert.ok(sameTmuParams(predating, { updateSeed: 100 }), 'an option added since, at its default, reproduces the stored run');
+    assert.equal(sameTmuParams(predating, { updateSeed: 100, hardRateSlope: 0.1 }), false, 'the option set away from its default is another run');
+    assert.equal(sameTmuParams(stored, { updateSeed: 101 }), false);
+    assert.equal(sameTmuParams({ ...stored, hardRepeat: 2 }, { updateSeed: 100 }), false, 'a stored non-default value never matches the default');
+    assert.equal(sameTmuParams({ ...stored, removedOption: true }, { updateSeed: 100 }), false, 'an option today\'s schema refuses never matches');
   });
 });
