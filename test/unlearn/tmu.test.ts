@@ -279,7 +279,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     }
   });
 
-  test('splitWeight=confidence, the default, weighs the update by the predictor\'s confidence: the same split as uniform weights, another model, the weights\' range recorded; bad values are rejected by name', () => {
+  test('splitWeight=confidence, the default, weighs the update by the predictor\'s confidence (splitWeightPower sharpens it): the same split as uniform weights, another model, the weights\' range recorded; bad values are rejected by name', () => {
     const forget = forgetFile('split-weight', split.member.filter((id) => !labels.has(id)).slice(660, 700));
     const run = (name: string, ...params: string[]) => unlearned(forget, name, ...params);
     const uniform = run('mu-weight-uniform', 'splitWeight=uniform');
@@ -291,6 +291,11 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.notEqual(weighed.digest, uniform.digest, 'the weights change the update');
     const [low, high] = weighed.summary.splitWeightRange as [number, number];
     assert.ok(low >= 0 && low < 1 && high > 1, `weights rescaled to mean 1 per side span 1: [${low}, ${high}]`);
+    const sharper = run('mu-weight-squared', 'splitWeightPower=2');
+    assert.equal(sharper.params.splitWeightPower, 2);
+    assert.deepEqual([sharper.summary.easy, sharper.summary.hard], [weighed.summary.easy, weighed.summary.hard]);
+    assert.notEqual(sharper.digest, weighed.digest, 'the power changes the weights');
+    assert.ok((sharper.summary.splitWeightRange as [number, number])[0] <= low, 'squared confidences reach lower');
     const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'splitWeight=probability', '--out', join(work, 'mu-bad-weight'));
     assert.notEqual(rejected.status, 0);
     assert.match(lastLine(rejected.stderr), /splitWeight/);

@@ -70,6 +70,20 @@ describe('TMU twin hard rates', () => {
     assert.ok(weights[0]! > weights[1]! && weights[3]! > weights[2]!, 'the surer sample of each side weighs more');
   });
 
+  test('a confidence power above 1 lowers the weight of the samples nearest the threshold on each side, each side still of mean 1; a non-positive power is refused by name', () => {
+    const easy = Float32Array.from([0.9, 0.6, 0.3, 0.05]);
+    const hard = Uint8Array.from([0, 0, 1, 1]);
+    const none = new Uint8Array(4);
+    const linear = confidenceWeights(easy, hard, none);
+    const squared = confidenceWeights(easy, hard, none, 2);
+    assert.ok(Math.abs(squared[0]! - 2 * 0.81 / (0.81 + 0.36)) < 1e-6, 'easy side: P(easy)^2 over its mean');
+    assert.ok(Math.abs(squared[3]! - 2 * 0.9025 / (0.49 + 0.9025)) < 1e-6, 'hard side: (1 - P(easy))^2 over its mean');
+    assert.ok(squared[1]! < linear[1]! && squared[2]! < linear[2]!, 'the samples near the threshold weigh less');
+    assert.ok(Math.abs(squared[0]! + squared[1]! - 2) < 1e-6 && Math.abs(squared[2]! + squared[3]! - 2) < 1e-6);
+    assert.deepEqual(Array.from(confidenceWeights(easy, hard, none, 1)), Array.from(linear), 'power 1 is the default');
+    assert.throws(() => confidenceWeights(easy, hard, none, 0), /power must be finite and positive, got 0/);
+  });
+
   test('confidence weights stay uniform on a side with no confidence to redistribute, and reject a probability outside [0, 1] or mismatched lengths by name', () => {
     assert.deepEqual(Array.from(confidenceWeights(Float32Array.from([1, 1]), Uint8Array.from([1, 1]), new Uint8Array(2))), [1, 1]);
     assert.throws(() => confidenceWeights(Float32Array.from([Number.NaN]), new Uint8Array(1), new Uint8Array(1)), /P\(easy\) of sample 0/);

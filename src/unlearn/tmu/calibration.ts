@@ -42,6 +42,8 @@ export interface CalibrationRequest {
   update: AlignedUpdateOptions;
   /** With `easyLoss: 'distill'`: the temperature of the easy samples' targets (see easyTargets.ts). */
   easyTemperature?: number | 'holdout';
+  /** With `update.forgetWeights`: the power of the confidence weights (see transfer.ts; default 1). */
+  splitWeightPower?: number;
   /** Candidate presentations per epoch, ascending; ties go to the smaller. */
   candidates: readonly number[];
   /** JSON file that caches the result per class (written atomically), or null. */
@@ -119,7 +121,7 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
       : undefined;
     // The twin's samples weigh as a request's would (forgetWeights is keyed by the request's ids).
     const classProbability = Float32Array.from(rows, (i) => request.twinEasyProbability[i]!);
-    const twinWeights = request.update.forgetWeights ? confidenceWeights(classProbability, hard, new Uint8Array(ids.length)) : null;
+    const twinWeights = request.update.forgetWeights ? confidenceWeights(classProbability, hard, new Uint8Array(ids.length), request.splitWeightPower ?? 1) : null;
     const agreement: Record<string, number> = {};
     const accuracy: Record<string, number> = {};
     const percentRight = (logits: Float32Array): number => Number(((100 * ids.reduce((sum, _, i) => sum + (argmaxRow(logits, k, i) === label ? 1 : 0), 0)) / ids.length).toFixed(2));

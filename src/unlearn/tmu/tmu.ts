@@ -43,6 +43,7 @@ const params = z.object({
   hardRepeatCandidates: z.array(z.number().int().min(1)).min(1).default([1, 2, 3]).describe("candidates of hardRepeat=twin (ties go to the smallest; classes forgotten entirely take the largest)"),
   retainLoss: z.enum(['label', 'distill']).default('distill').describe("how the retain sample is fitted: 'label' (cross-entropy towards its label) or 'distill' (KL to Mo's outputs)"),
   splitWeight: z.enum(['uniform', 'confidence']).default('confidence').describe("weight of each Df sample's loss in the update: 'confidence' (the predictor's confidence in its side, P(easy) or 1 − P(easy), rescaled to mean 1 per side; the default since session 11) or 'uniform'"),
+  splitWeightPower: z.number().positive().default(1).describe("splitWeight 'confidence': the confidence is raised to this power before the rescaling (1: as is; above 1 the samples near the threshold weigh less)"),
   retainFocus: z.number().min(0).max(1).default(0).describe("share of the retain sample drawn from Df's classes and the hard samples' new classes (0: uniform over Dr)"),
   updateSeed: z.number().int().min(0).nullable().default(null).describe("seed of the update's own randomness (retain sample, batch order, input noise, random wrong labels), with the twin and predictor unchanged; null: the request's seed"),
   twinPerClass: z.number().int().min(1).default(300).describe('twin-forget samples drawn from the holdout per class'),
@@ -240,7 +241,7 @@ export const tmu = defineMethod({
       const easyDistill = p.easyLoss === 'distill'
         ? easyTargets(onForget, forget.flatMap((_, i) => (predictedHard[i] ? [] : [i])), p.easyTemperature, twin.holdoutConfidenceByClass)
         : null;
-      const weights = p.splitWeight === 'confidence' ? confidenceWeights(easyProbability, predictedHard, bypassed) : null;
+      const weights = p.splitWeight === 'confidence' ? confidenceWeights(easyProbability, predictedHard, bypassed, p.splitWeightPower) : null;
       const updateOptions: AlignedUpdateOptions = {
         ...alignedUpdateOptions(p, updateSeed),
         ...(easyDistill ? { easyTargets: easyDistill.targets } : {}),
@@ -249,10 +250,10 @@ export const tmu = defineMethod({
       if (twinEasyProbability) {
         const hardClasses = new Set(forget.flatMap((_, i) => (predictedHard[i] && !bypassed[i] ? [onForget.labels[i]!] : [])));
         const { hardRepeat: _varied, hardRepeatByClass: _none, easyTargets: _request, forgetWeights: _weights, ...fixed } = updateOptions;
-        const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
+        const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, ...(p.splitWeightPower === 1 ? [] : [p.splitWeightPower]), [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
         const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
         calibration = calibrateHardRepeat(ctx, twin, {
-          classes: [...hardClasses], twinEasyProbability, update: updateOptions, easyTemperature: p.easyTemperature, candidates: p.hardRepeatCandidates, cacheKey,
+          classes: [...hardClasses], twinEasyProbability, update: updateOptions, easyTemperature: p.easyTemperature, splitWeightPower: p.splitWeightPower, candidates: p.hardRepeatCandidates, cacheKey,
           cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `calibration-${cacheKey}.json`) : null,
         });
         const byClass = new Map([...calibration.byClass].map(([label, value]) => [label, value.repeat]));

@@ -87,12 +87,14 @@ export function forgottenShares(forgetLabels: Int32Array, memberLabels: Int32Arr
  * each side rescaled to mean 1 so that the side's total pull is unchanged and only its distribution over
  * samples moves: a sample the predictor is sure of is pushed harder than one near the threshold, where a
  * wrong split costs agreement. Bypassed samples (classes forgotten entirely, hard by definition) weigh 1,
- * and they do not enter the hard side's mean.
+ * and they do not enter the hard side's mean. With `power` p the confidence is raised to p before the
+ * rescaling: above 1 the weight moves further from the samples near the threshold.
  */
-export function confidenceWeights(easyProbability: Float32Array, predictedHard: Uint8Array, bypassed: Uint8Array): Float32Array {
+export function confidenceWeights(easyProbability: Float32Array, predictedHard: Uint8Array, bypassed: Uint8Array, power = 1): Float32Array {
   const n = easyProbability.length;
   if (predictedHard.length !== n || bypassed.length !== n) throw new RangeError(`confidenceWeights: ${n} probabilities, ${predictedHard.length} split flags and ${bypassed.length} bypass flags`);
-  const confidence = Float32Array.from(easyProbability, (p, i) => (predictedHard[i] ? 1 - p : p));
+  if (!(power > 0) || !Number.isFinite(power)) throw new RangeError(`confidenceWeights: power must be finite and positive, got ${power}`);
+  const confidence = Float32Array.from(easyProbability, (p, i) => (predictedHard[i] ? 1 - p : p) ** power);
   const sums = [0, 0];
   const counts = [0, 0];
   for (let i = 0; i < n; i++) {
