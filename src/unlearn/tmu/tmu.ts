@@ -148,16 +148,9 @@ export function alignedUpdateOptions(p: TmuParams, seed: number): AlignedUpdateO
   };
 }
 
-/** Classes whose every member is in the forget set: the gold model cannot know them at all. */
-function wholeClasses(ctx: UnlearnContext, labels: Int32Array): Set<number> {
-  const forgetCount = new Map<number, number>();
-  for (const label of labels) forgetCount.set(label, (forgetCount.get(label) ?? 0) + 1);
-  const memberCount = new Map<number, number>();
-  for (const id of ctx.split.member) {
-    const label = ctx.train.labels[ctx.train.indexOf(id)]!;
-    if (forgetCount.has(label)) memberCount.set(label, (memberCount.get(label) ?? 0) + 1);
-  }
-  return new Set([...forgetCount].filter(([label, count]) => count === memberCount.get(label)).map(([label]) => label));
+/** Labels of the members D (which include Df), in member order. */
+function memberLabels(ctx: UnlearnContext): Int32Array {
+  return Int32Array.from(ctx.split.member, (id) => ctx.train.labels[ctx.train.indexOf(id)]!);
 }
 
 /**
@@ -204,12 +197,12 @@ export const tmu = defineMethod({
       const easyProbability = trained.predictor.predict(rows);
       const twinEasyProbability = p.hardRepeat === 'twin' ? trained.predictor.predict(applyScaler(scaler, p.features.map((name) => twin.features[name]))) : null;
       trained.predictor.dispose();
-      const whole = wholeClasses(ctx, onForget.labels);
+      const shares = forgottenShares(onForget.labels, memberLabels(ctx), onForget.numClasses);
+      // Classes whose every member is in the forget set: the gold model cannot know them at all.
+      const whole = new Set(shares.flatMap((share, label) => (share === 1 ? [label] : [])));
       const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
       const globalRate = twinHardRate(twin.generalisation);
-      const classRates = p.hardRateSlope > 0
-        ? goldShiftedRates(twin.hardRateByClass, forgottenShares(onForget.labels, Int32Array.from(ctx.split.member, (id) => ctx.train.labels[ctx.train.indexOf(id)]!), onForget.numClasses), p.hardRateSlope)
-        : twin.hardRateByClass;
+      const classRates = p.hardRateSlope > 0 ? goldShiftedRates(twin.hardRateByClass, shares, p.hardRateSlope) : twin.hardRateByClass;
       const hardRate = expectedHardRate(classRates, globalRate, onForget.labels, bypassed);
       const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
       const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
