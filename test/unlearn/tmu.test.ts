@@ -296,6 +296,10 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.deepEqual([sharper.summary.easy, sharper.summary.hard], [weighed.summary.easy, weighed.summary.hard]);
     assert.notEqual(sharper.digest, weighed.digest, 'the power changes the weights');
     assert.ok((sharper.summary.splitWeightRange as [number, number])[0] <= low, 'squared confidences reach lower');
+    const badPower = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'splitWeightPower=0', '--out', join(work, 'mu-bad-power'));
+    assert.notEqual(badPower.status, 0);
+    assert.match(lastLine(badPower.stderr), /splitWeightPower/);
+    assert.equal(existsSync(join(work, 'mu-bad-power')), false);
     const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'splitWeight=probability', '--out', join(work, 'mu-bad-weight'));
     assert.notEqual(rejected.status, 0);
     assert.match(lastLine(rejected.stderr), /splitWeight/);
