@@ -10,6 +10,7 @@ import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
 import { alignedUpdate, type AlignedUpdateOptions } from './alignedUpdate.js';
 import { calibrateHardRepeat, type RepeatCalibration } from './calibration.js';
+import { calibrateHardShare, offsetRates, type ShareCalibration } from './shareCalibration.js';
 import { easyTargets } from './easyTargets.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from './features.js';
 import { forgetFeatures } from './forgetFeatures.js';
@@ -22,6 +23,8 @@ import { disposeTwin, loadOrBuildTwin, type TwinOptions, type TwinProblem } from
 const params = z.object({
   features: z.array(z.enum(FEATURE_NAMES)).min(1).default([...DEFAULT_FEATURES]).describe('features of the predictor (any of distance, adversarial, curriculum, neighbourhood; default the first three)'),
   threshold: z.union([z.literal('rate'), z.number().gt(0).lt(1)]).default('rate').describe("easy/hard split: 'rate' (hard share = the twin's measured hard rate) or a probability threshold (the reference: 0.5)"),
+  hardRateCalibration: z.enum(['none', 'twin']).default('none').describe("threshold 'rate': 'none' (each class's hard rate as the twin measured it) or 'twin' (per class, the rate moved by the offset (hardRateOffsets) whose update, run on the class's twin request, leaves the twin original as accurate on it as the twin's gold model; cached beside the twin)"),
+  hardRateOffsets: z.array(z.number().gt(-1).lt(1)).min(1).default([-0.04, -0.02, 0, 0.02, 0.04]).describe("candidates of hardRateCalibration=twin, as shares of the class (walked from the one nearest 0 towards the twin's gold accuracy until it is passed)"),
   hardRateSlope: z.number().min(0).default(0).describe("threshold 'rate': rise of a class's hard rate per unit share of its members forgotten, for the gold model's smaller class (rate_c + hardRateSlope × |Df_c|/|D_c|); 0: the twin's rate as measured"),
   hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
   updateEpochs: z.number().int().min(1).default(3).describe('epochs of the aligned update'),
@@ -66,6 +69,12 @@ const params = z.object({
   predictorHidden: z.array(z.number().int().min(1)).default([32, 16]).describe('hidden widths of the predictor MLP'),
   rebuildTwin: z.boolean().default(false).describe('rebuild the cached twin even if it matches Mo'),
 }).strict().superRefine((p, issues) => {
+  if (p.hardRateCalibration === 'twin' && p.threshold !== 'rate') {
+    issues.addIssue({ code: 'custom', path: ['hardRateCalibration'], message: "'twin' calibrates the hard rate: it needs threshold 'rate'" });
+  }
+  if (p.hardRateCalibration === 'twin' && p.hardRepeat === 'twin') {
+    issues.addIssue({ code: 'custom', path: ['hardRateCalibration'], message: "'twin' calibrates the share at a fixed hardRepeat: it cannot be combined with hardRepeat 'twin'" });
+  }
   if (p.updateAverage === 'tail' && (p.updateSelect !== 'last' || p.updateStop !== 'epochs')) {
     issues.addIssue({ code: 'custom', path: ['updateAverage'], message: "'tail' averages the whole last epoch: it needs updateSelect 'last' and updateStop 'epochs'" });
   }
@@ -171,6 +180,12 @@ export const tmu = defineMethod({
       seconds[name] = Number(((now - mark) / 1000).toFixed(3));
       mark = now;
     };
+    // A step split in two by a calibration (paid once per model, not per request) counts both halves.
+    const lapMore = (name: string): void => {
+      const before = seconds[name] ?? 0;
+      lap(name);
+      seconds[name] = Number((before + seconds[name]!).toFixed(3));
+    };
     const twin = loadOrBuildTwin(ctx, twinOptions(p, ctx.seed), p.rebuildTwin);
     lap('twin');
     ctx.progress.log('tmu twin', { cached: twin.cached ? 'yes' : 'no', samples: twin.ids.length, seconds: twin.seconds.total });
@@ -182,6 +197,7 @@ export const tmu = defineMethod({
     };
     try {
       let calibration: RepeatCalibration | null = null;
+      let shareCalibration: ShareCalibration | null = null;
       const { scaler, trained, cached: predictorCached, key: predictorKey } = predictorFor(ctx, twin, p, ctx.seed);
       lap('predictor');
 
@@ -195,20 +211,35 @@ export const tmu = defineMethod({
 
       // Transfer: P(easy) for Df, split by the twin's hard rate for Df's class mix.
       const easyProbability = trained.predictor.predict(rows);
-      const twinEasyProbability = p.hardRepeat === 'twin' ? trained.predictor.predict(applyScaler(scaler, p.features.map((name) => twin.features[name]))) : null;
+      const twinEasyProbability = p.hardRepeat === 'twin' || p.hardRateCalibration === 'twin' ? trained.predictor.predict(applyScaler(scaler, p.features.map((name) => twin.features[name]))) : null;
       trained.predictor.dispose();
       const shares = forgottenShares(onForget.labels, memberLabels(ctx), onForget.numClasses);
       // Classes whose every member is in the forget set: the gold model cannot know them at all.
       const whole = new Set(shares.flatMap((share, label) => (share === 1 ? [label] : [])));
       const bypassed = Uint8Array.from(onForget.labels, (label) => (whole.has(label) ? 1 : 0));
       const globalRate = twinHardRate(twin.generalisation);
-      const classRates = p.hardRateSlope > 0 ? goldShiftedRates(twin.hardRateByClass, shares, p.hardRateSlope) : twin.hardRateByClass;
+      lap('transfer');
+      let measuredRates = twin.hardRateByClass;
+      if (p.hardRateCalibration === 'twin' && twinEasyProbability) {
+        // The calibration belongs to Mo like the twin: it runs with Mo's seed, whatever the request's update seed.
+        const shareUpdate = alignedUpdateOptions(p, ctx.seed);
+        const cacheKey = createHash('sha256').update(JSON.stringify(['share', twin.originalDigest, twin.twinModelDigest, predictorKey, shareUpdate, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, p.splitWeightPower, [...p.hardRateOffsets].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
+        const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
+        shareCalibration = calibrateHardShare(ctx, twin, {
+          classes: [...new Set(Array.from(onForget.labels).filter((_, i) => !bypassed[i]))], twinEasyProbability, update: shareUpdate,
+          easyTemperature: p.easyTemperature, splitWeight: p.splitWeight, splitWeightPower: p.splitWeightPower, offsets: p.hardRateOffsets, cacheKey,
+          cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `share-calibration-${cacheKey}.json`) : null,
+        });
+        measuredRates = offsetRates(twin.hardRateByClass, shareCalibration.byClass);
+        lap('shareCalibration');
+      }
+      const classRates = p.hardRateSlope > 0 ? goldShiftedRates(measuredRates, shares, p.hardRateSlope) : measuredRates;
       const hardRate = expectedHardRate(classRates, globalRate, onForget.labels, bypassed);
       const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
       const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
       const predictedHard = Uint8Array.from(bypassed);
       scoredIndices.forEach((i, k) => { predictedHard[i] = scoredHard[k]!; });
-      lap('transfer');
+      lapMore('transfer');
 
       // Wrong labels for the hard samples, fixed once.
       const k = onForget.numClasses;
@@ -240,7 +271,7 @@ export const tmu = defineMethod({
         ...(easyDistill ? { easyTargets: easyDistill.targets } : {}),
         ...(weights ? { forgetWeights: new Map(forget.map((id, i) => [id, weights[i]!])) } : {}),
       };
-      if (twinEasyProbability) {
+      if (p.hardRepeat === 'twin' && twinEasyProbability) {
         const hardClasses = new Set(forget.flatMap((_, i) => (predictedHard[i] && !bypassed[i] ? [onForget.labels[i]!] : [])));
         const { hardRepeat: _varied, hardRepeatByClass: _none, easyTargets: _request, forgetWeights: _weights, ...fixed } = updateOptions;
         const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, ...(p.splitWeightPower === 1 ? [] : [p.splitWeightPower]), [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
@@ -269,6 +300,7 @@ export const tmu = defineMethod({
       const percent = (value: number, digits = 1): string => `${(100 * value).toFixed(digits)}%`;
       const highlights = [
         `Df: ${easyIds.length} predicted easy (kept), ${hardLabels.size} predicted hard (forgotten); expected hard share ${percent(hardRate)}`,
+        ...(shareCalibration ? [`hard rate per class moved on the twin (${shareCalibration.calibrated.length > 0 ? `calibrated ${shareCalibration.calibrated.join(', ')} in ${shareCalibration.seconds.toFixed(1)} s` : 'cached'}): ${[...shareCalibration.byClass].map(([label, value]) => `class ${label} ${value.offset >= 0 ? '+' : ''}${(100 * value.offset).toFixed(1)} pp`).join(', ')}`] : []),
         ...(bypassedCount > 0 ? [`${bypassedCount} samples belong to classes forgotten entirely: the gold model gets them wrong, so they are all hard (predictor bypassed)`] : []),
         `twin: ${twin.cached ? 'reused' : 'built'} (${twin.ids.length} samples, ${twin.seconds.total.toFixed(1)} s to build; curriculum model: epoch ${twin.curriculumEpoch}, ${twin.curriculumSource === 'original-run' ? "kept by Mo's training run" : "replayed from Mo's recipe"})`,
         `predictor: ${p.features.join(', ')} (${p.scaler} scaling${p.predictorFolds > 1 ? `, ${p.predictorFolds} cross-fitted MLPs` : ''}), ${predictorCached ? 'reused' : 'trained'}; on the twin's held-out samples${p.predictorFolds > 1 ? ' (out of fold)' : ''} accuracy ${percent(trained.heldOutAccuracy / 100)}, AUROC ${trained.heldOutAuroc.toFixed(3)}`,
@@ -293,12 +325,16 @@ export const tmu = defineMethod({
           updateStoppedEarly: update.stoppedEarly,
           ...(weights ? { splitWeightRange: [Number(Math.min(...weights).toFixed(4)), Number(Math.max(...weights).toFixed(4))] } : {}),
           ...(easyDistill ? { easyTemperatureByClass: Object.fromEntries([...easyDistill.temperatureByClass].map(([label, t]) => [String(label), Number(t.toFixed(3))])), easyDistilled: easyDistill.targets.size } : {}),
+          ...(shareCalibration ? {
+            hardRateOffsetByClass: Object.fromEntries([...shareCalibration.byClass].map(([label, value]) => [String(label), value.offset])),
+            shareCalibration: { calibrated: shareCalibration.calibrated, seconds: Number(shareCalibration.seconds.toFixed(3)), byClass: Object.fromEntries([...shareCalibration.byClass].map(([label, value]) => [String(label), value])) },
+          } : {}),
           ...(calibration ? {
             hardRepeatByClass: Object.fromEntries([...(updateOptions.hardRepeatByClass ?? [])].map(([label, repeat]) => [String(label), repeat])),
             calibration: { calibrated: calibration.calibrated, seconds: Number(calibration.seconds.toFixed(3)), byClass: Object.fromEntries([...calibration.byClass].map(([label, value]) => [String(label), value])) },
           } : {}),
           seconds,
-          // The calibration, like the twin, is paid once per original model and class (cached), not per request.
+          // The calibrations, like the twin, are paid once per original model and class (cached), not per request.
           perRequestSeconds,
         },
         details,

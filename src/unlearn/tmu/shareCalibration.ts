@@ -1,0 +1,138 @@
+import type { UnlearnContext } from '../context.js';
+import type { TwinProblem } from './twin.js';
+import { readClassCache, TwinClassRequest, type TwinUpdateSetup, writeClassCache } from './twinRequest.js';
+
+/** What the twin measured for one class: the update's outcome at each hard share it tried. */
+export interface ClassShareCalibration {
+  /** The chosen offset of the class's hard rate (a share of the class's samples; 0: the twin's rate as measured). */
+  offset: number;
+  /** The class's hard rate as measured on the twin (Mo's error on the class's holdout samples). */
+  rate: number;
+  /** Per offset tried: the update's accuracy on the class's twin samples, its agreement with Mo there, and the share marked hard (percent). */
+  accuracy: Record<string, number>;
+  agreement: Record<string, number>;
+  hard: Record<string, number>;
+  /** Percent of the class's twin samples Mo (the twin's gold model) and Mt (before the update) get right. */
+  goldAccuracy: number;
+  twinAccuracy: number;
+  samples: number;
+  seconds: number;
+}
+
+/** The per-class calibration of the hard share. */
+export interface ShareCalibration {
+  byClass: Map<number, ClassShareCalibration>;
+  /** Classes calibrated now (the others came from the cache). */
+  calibrated: number[];
+  seconds: number;
+}
+
+/** Inputs of {@link calibrateHardShare}. */
+export interface ShareCalibrationRequest extends TwinUpdateSetup {
+  /** Classes to calibrate (those of Df's scored samples). */
+  classes: readonly number[];
+  /** Candidate offsets of a class's hard rate, as shares (e.g. -0.02: two points fewer marked hard). */
+  offsets: readonly number[];
+  /** JSON file that caches the result per class (written atomically), or null. */
+  cachePath: string | null;
+  /** What the cached results were computed for: a mismatch discards them. */
+  cacheKey: string;
+}
+
+/** The key of an offset in the per-offset records: its value to four decimals, as written. */
+function offsetKey(offset: number): string {
+  return String(Number(offset.toFixed(4)));
+}
+
+/**
+ * Chooses, per class, the hard share of the aligned update by running the request's own update on the
+ * twin problem, whose answer is known. The `rate` rule marks the class's measured hard rate r_c, which
+ * is the gold model's error; but how much accuracy the update then takes off depends on the class: a
+ * relabelled sample of a class among confusable classes flips kept neighbours with it (docs/tmu.md,
+ * session 13: on shirts the update takes off more than it marks, on pullovers about what it marks). For
+ * class c the twin request is "forget Dt_c from Mt" (Mo is its gold model); the update runs with the
+ * share r_c + offset for offsets walked from the one nearest 0 towards where the gap closes (larger
+ * offsets while the updated Mt still gets more of Dt_c right than Mo, smaller while fewer), stopping at
+ * the first whose gap has the other sign. The offset whose accuracy on Dt_c is nearest Mo's is
+ * chosen (ties: higher agreement with Mo, then the smaller offset in size). Like the twin it depends
+ * on Mo, H and the update options only, so it is cached beside the twin per class, paid once per
+ * original model.
+ */
+export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, request: ShareCalibrationRequest): ShareCalibration {
+  const started = performance.now();
+  const offsets = [...new Set(request.offsets.map((offset) => Number(offset.toFixed(4))))].sort((a, b) => a - b);
+  if (offsets.length === 0 || offsets.some((offset) => !Number.isFinite(offset) || offset <= -1 || offset >= 1)) {
+    throw new RangeError(`calibrateHardShare: offsets must be shares in (-1, 1), got ${request.offsets.join(',')}`);
+  }
+  if (request.twinEasyProbability.length !== twin.ids.length) throw new RangeError(`calibrateHardShare: ${request.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`);
+  const cached = readClassCache<ClassShareCalibration>(ctx, request.cachePath, request.cacheKey);
+  const byClass = new Map<number, ClassShareCalibration>();
+  const calibrated: number[] = [];
+  const start = offsets.reduce((best, offset, i) => (Math.abs(offset) < Math.abs(offsets[best]!) ? i : best), 0);
+  for (const label of [...new Set(request.classes)].sort((a, b) => a - b)) {
+    const hit = cached[String(label)];
+    if (hit) {
+      byClass.set(label, hit);
+      continue;
+    }
+    const rate = twin.hardRateByClass[label];
+    // A class the twin has no samples of cannot be measured: its rate is not moved.
+    if (rate === undefined || Number.isNaN(rate) || !twin.labels.includes(label)) {
+      byClass.set(label, { offset: 0, rate: rate ?? Number.NaN, accuracy: {}, agreement: {}, hard: {}, goldAccuracy: Number.NaN, twinAccuracy: Number.NaN, samples: 0, seconds: 0 });
+      continue;
+    }
+    const classStarted = performance.now();
+    const twinRequest = new TwinClassRequest(ctx, twin, label, request);
+    const accuracy: Record<string, number> = {};
+    const agreement: Record<string, number> = {};
+    const hard: Record<string, number> = {};
+    const gapAt = (index: number): number => {
+      const key = offsetKey(offsets[index]!);
+      if (!(key in accuracy)) {
+        const outcome = twinRequest.run(rate + offsets[index]!, request.update.hardRepeat);
+        accuracy[key] = outcome.accuracy;
+        agreement[key] = outcome.agreement;
+        hard[key] = outcome.hard;
+      }
+      return accuracy[key]! - twinRequest.goldAccuracy;
+    };
+    const first = gapAt(start);
+    // A positive gap keeps too much of Dt_c: more hard samples; a negative one forgets too much: fewer.
+    const direction = Math.sign(first);
+    // At 300 samples a class, one step can leave the accuracy where it was: walk on until the gap changes sign.
+    for (let i = start + direction; direction !== 0 && i >= 0 && i < offsets.length; i += direction) {
+      if (Math.sign(gapAt(i)) !== direction) break;
+    }
+    const tried = offsets.filter((offset) => offsetKey(offset) in accuracy);
+    const score = (offset: number): [number, number, number] => {
+      const key = offsetKey(offset);
+      return [Math.abs(accuracy[key]! - twinRequest.goldAccuracy), -agreement[key]!, Math.abs(offset)];
+    };
+    const offset = tried.reduce((best, candidate) => {
+      const [a, b] = [score(candidate), score(best)];
+      return a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2]))) ? candidate : best;
+    });
+    const result: ClassShareCalibration = {
+      offset, rate: Number(rate.toFixed(4)), accuracy, agreement, hard, goldAccuracy: twinRequest.goldAccuracy, twinAccuracy: twinRequest.twinAccuracy,
+      samples: twinRequest.ids.length, seconds: Number(((performance.now() - classStarted) / 1000).toFixed(3)),
+    };
+    ctx.progress.log('tmu share calibration', { class: label, offset, gold: twinRequest.goldAccuracy, accuracy: JSON.stringify(accuracy) });
+    byClass.set(label, result);
+    calibrated.push(label);
+  }
+  if (request.cachePath && calibrated.length > 0) {
+    writeClassCache(request.cachePath, request.cacheKey, { ...cached, ...Object.fromEntries([...byClass].map(([label, value]) => [String(label), value])) });
+  }
+  return { byClass, calibrated, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The class hard rates with each calibrated class's offset added, clamped to [0, 1]; classes without a
+ * calibration or a rate keep theirs.
+ */
+export function offsetRates(hardRateByClass: readonly number[], calibration: ReadonlyMap<number, Pick<ClassShareCalibration, 'offset'>>): number[] {
+  return hardRateByClass.map((rate, label) => {
+    const entry = calibration.get(label);
+    return entry === undefined || Number.isNaN(rate) ? rate : Math.min(1, Math.max(0, rate + entry.offset));
+  });
+}
