@@ -324,6 +324,34 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(existsSync(join(work, 'mu-bad-slope')), false);
   });
 
+  test('hardRateCalibration=twin moves each class\'s hard share by the offset its twin request chose, caches it beside the twin for later requests and update seeds, and bad values are rejected by name', () => {
+    const classMembers = split.member.filter((id) => labels.has(id));
+    const forget = forgetFile('rate-calibration', classMembers.slice(20, 40));
+    const measured = unlearned(forget, 'mu-share-none');
+    assert.equal(measured.params.hardRateCalibration, 'none');
+    assert.equal(measured.summary.shareCalibration, undefined);
+    const calibrated = unlearned(forget, 'mu-share-twin', 'hardRateCalibration=twin', 'hardRateOffsets=-0.1,0,0.1');
+    const summary = calibrated.summary;
+    assert.deepEqual(Object.keys(summary.hardRateOffsetByClass), ['1']);
+    const entry = summary.shareCalibration.byClass['1'];
+    assert.deepEqual(summary.shareCalibration.calibrated, [1]);
+    assert.equal(summary.hardRateOffsetByClass['1'], entry.offset);
+    assert.ok([-0.1, 0, 0.1].includes(entry.offset) && String(entry.offset) in entry.accuracy, JSON.stringify(entry));
+    const expected = Math.min(1, Math.max(0, measured.summary.expectedHardRate + entry.offset));
+    assert.ok(Math.abs(summary.expectedHardRate - expected) < 2e-4, `share ${summary.expectedHardRate}, expected ${expected}`);
+    assert.equal(summary.hard, Math.round(summary.expectedHardRate * 20), 'the split follows the calibrated share');
+    assert.ok(readdirSync(join(base, 'twin')).some((name) => /^share-calibration-[0-9a-f]+\.json$/.test(name)), 'cached beside the twin');
+    const reseeded = unlearned(forget, 'mu-share-twin-7', 'hardRateCalibration=twin', 'hardRateOffsets=-0.1,0,0.1', 'updateSeed=7');
+    assert.deepEqual(reseeded.summary.shareCalibration.calibrated, [], 'another update seed reuses the calibration of this Mo');
+    assert.equal(reseeded.summary.expectedHardRate, summary.expectedHardRate);
+    for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRateCalibration=twin', 'hardRepeat=twin'], ['hardRateCalibration=twin', 'threshold=0.5']]) {
+      const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...bad.flatMap((param) => ['--param', param]), '--out', join(work, 'mu-bad-share'));
+      assert.notEqual(rejected.status, 0, bad.join(' '));
+      assert.match(lastLine(rejected.stderr), /hardRate(Calibration|Offsets)/, bad.join(' '));
+      assert.equal(existsSync(join(work, 'mu-bad-share')), false);
+    }
+  });
+
   test('the retain sample\'s loss and focus (retainLoss, retainFocus) are selectable and recorded, and bad values are rejected by name', () => {
     const forget = forgetFile('retain', split.member.filter((id) => !labels.has(id)).slice(600, 640));
     const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu-retain-default'));

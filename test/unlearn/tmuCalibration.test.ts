@@ -1,6 +1,7 @@
 /**
- * TMU's twin calibration of the hard samples' presentations (`hardRepeat=twin`) on a small CNN trained on
- * a tiny real Fashion-MNIST subset: the choice rule, the per-class cache, and bad inputs.
+ * TMU's twin calibrations on a small CNN trained on a tiny real Fashion-MNIST subset: of the hard samples'
+ * presentations (`hardRepeat=twin`) and of the hard share (`hardRateCalibration=twin`): the choice
+ * rules, the per-class cache, and bad inputs.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import type { AlignedUpdateOptions } from '../../src/unlearn/tmu/alignedUpdate.js';
 import { calibrateHardRepeat, type CalibrationRequest } from '../../src/unlearn/tmu/calibration.js';
+import { calibrateHardShare, offsetRates, type ShareCalibrationRequest } from '../../src/unlearn/tmu/shareCalibration.js';
 import { buildTwin, disposeTwin, type TwinProblem } from '../../src/unlearn/tmu/twin.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
@@ -23,7 +25,7 @@ const UPDATE: AlignedUpdateOptions = {
   retainLoss: 'distill', retainFocus: 0, seed: 0,
 };
 
-describe('TMU twin calibration of hardRepeat', { timeout: 300_000 }, () => {
+describe('TMU twin calibrations (hardRepeat=twin, hardRateCalibration=twin)', { timeout: 300_000 }, () => {
   let fixture: Fixture;
   let twin: TwinProblem;
   let request: CalibrationRequest;
@@ -93,5 +95,63 @@ describe('TMU twin calibration of hardRepeat', { timeout: 300_000 }, () => {
       assert.throws(() => calibrateHardRepeat(fixture.ctx, twin, { ...request, candidates }), /candidates/, JSON.stringify(candidates));
     }
     assert.throws(() => calibrateHardRepeat(fixture.ctx, twin, { ...request, twinEasyProbability: new Float32Array(3) }), /probabilities/);
+  });
+  test('the hard share walks from offset 0 towards Mo\'s accuracy on the twin request until it is passed, and the offset nearest it is chosen', () => {
+    const shareRequest: ShareCalibrationRequest = { ...request, offsets: [0.2, -0.2, 0, -0.1, 0.1], cachePath: null, cacheKey: 's1' };
+    const result = calibrateHardShare(fixture.ctx, twin, shareRequest);
+    const chosen = result.byClass.get(hardClass)!;
+    assert.deepEqual(result.calibrated, [hardClass]);
+    assert.equal(chosen.samples, twin.labels.filter((label) => label === hardClass).length);
+    assert.equal(chosen.rate, Number(twin.hardRateByClass[hardClass]!.toFixed(4)));
+    const tried = Object.keys(chosen.accuracy).map(Number).sort((a, b) => a - b);
+    assert.ok(tried.includes(0), 'the walk starts at 0');
+    const gap = (offset: number): number => chosen.accuracy[String(offset)]! - chosen.goldAccuracy;
+    const direction = Math.sign(gap(0));
+    if (direction === 0) {
+      assert.deepEqual([tried, chosen.offset], [[0], 0], 'a gap of 0 at offset 0 needs no walk');
+      return;
+    }
+    // Every tried offset lies on the side the gap at 0 points to, all but the last keep the gap's sign.
+    const walked = tried.filter((offset) => offset !== 0).sort((a, b) => direction * (a - b));
+    for (const offset of walked) assert.equal(Math.sign(offset), direction, JSON.stringify(chosen));
+    walked.slice(0, -1).forEach((offset) => assert.equal(Math.sign(gap(offset)), direction, JSON.stringify(chosen)));
+    const all = [-0.2, -0.1, 0, 0.1, 0.2].filter((offset) => Math.sign(offset) === direction);
+    if (walked.length < all.length) assert.notEqual(Math.sign(gap(walked.at(-1)!)), direction, 'the walk stops early only where the gap changed sign');
+    const nearest = Math.min(...tried.map((offset) => Math.abs(gap(offset))));
+    assert.equal(Math.abs(gap(chosen.offset)), nearest, JSON.stringify(chosen));
+    // More hard samples never means fewer marked.
+    for (let i = 1; i < tried.length; i++) assert.ok(chosen.hard[String(tried[i])]! >= chosen.hard[String(tried[i - 1])]!, JSON.stringify(chosen.hard));
+    for (const value of [...Object.values(chosen.accuracy), ...Object.values(chosen.agreement), chosen.goldAccuracy, chosen.twinAccuracy]) assert.ok(value >= 0 && value <= 100, `${value}`);
+  });
+
+  test('share calibrations are cached per class and key beside the twin, and a class the twin has no samples of keeps its rate', () => {
+    const cachePath = join(work, 'share-calibration.json');
+    const shareRequest: ShareCalibrationRequest = { ...request, offsets: [-0.1, 0, 0.1], cachePath, cacheKey: 's2' };
+    const first = calibrateHardShare(fixture.ctx, twin, shareRequest);
+    assert.deepEqual(JSON.parse(readFileSync(cachePath, 'utf8')).classes[String(hardClass)], first.byClass.get(hardClass));
+    const again = calibrateHardShare(fixture.ctx, twin, shareRequest);
+    assert.deepEqual(again.calibrated, []);
+    assert.deepEqual(again.byClass.get(hardClass), first.byClass.get(hardClass));
+    assert.deepEqual(calibrateHardShare(fixture.ctx, twin, { ...shareRequest, cacheKey: 's3' }).calibrated, [hardClass], 'another key calibrates again');
+    const without: TwinProblem = { ...twin, hardRateByClass: twin.hardRateByClass.map((rate, label) => (label === hardClass ? Number.NaN : rate)) };
+    const missing = calibrateHardShare(fixture.ctx, without, { ...shareRequest, cachePath: null });
+    assert.equal(missing.byClass.get(hardClass)!.offset, 0);
+    assert.deepEqual(missing.byClass.get(hardClass)!.accuracy, {}, 'nothing was run');
+  });
+
+  test('offsetRates moves each calibrated class\'s rate by its offset within [0, 1] and leaves the others', () => {
+    const rates = [0.1, 0.5, 0.02, Number.NaN];
+    const moved = offsetRates(rates, new Map([[0, { offset: 0.04 }], [1, { offset: 0.6 }], [2, { offset: -0.04 }], [3, { offset: 0.02 }]]));
+    assert.ok(Math.abs(moved[0]! - 0.14) < 1e-12);
+    assert.deepEqual(moved.slice(1, 3), [1, 0]);
+    assert.ok(Number.isNaN(moved[3]!));
+    assert.deepEqual(offsetRates(rates.slice(0, 3), new Map()), rates.slice(0, 3));
+  });
+
+  test('bad offsets and probabilities for the wrong number of twin samples are rejected by name in the share calibration', () => {
+    for (const offsets of [[], [1], [-1], [Number.NaN]]) {
+      assert.throws(() => calibrateHardShare(fixture.ctx, twin, { ...request, offsets, cacheKey: 'bad' }), /offsets/, JSON.stringify(offsets));
+    }
+    assert.throws(() => calibrateHardShare(fixture.ctx, twin, { ...request, offsets: [0], twinEasyProbability: new Float32Array(3) }), /probabilities/);
   });
 });
