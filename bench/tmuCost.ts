@@ -79,6 +79,11 @@ try {
   const schedule = costSchedule(recipe.epochs, requests.length, { twinBuilds, cli: args.cli });
   progress.log('tmu cost', { model: args.model, forgetSets: requests.length, epochs: recipe.epochs, threads: getNumThreads(), work: schedule.length });
 
+  // TMU's per-class calibrations (paid by a class's first request, then cached), timed apart from the request.
+  const calibrationOf = (summary: Record<string, unknown>): number => {
+    const seconds = summary.seconds as Record<string, number> | undefined;
+    return (seconds?.shareCalibration ?? 0) + (seconds?.calibration ?? 0);
+  };
   const request = (index: number, processKind: RequestTiming['process'], afterEpoch: number): void => {
     const { ids, goldDigest, forgetFile } = requests[index]!;
     if (processKind === 'in-process') {
@@ -86,8 +91,9 @@ try {
       const result = runMethod(ctx, tmu, {});
       result.model.dispose();
       const perRequestSeconds = Number(result.summary.perRequestSeconds);
-      measured.requests.push({ process: 'in-process', afterEpoch, goldDigest, forget: ids.length, perRequestSeconds, wallSeconds: result.seconds });
-      progress.log('tmu cost request', { afterEpoch, process: 'in-process', forget: ids.length, perRequestSeconds, wallSeconds: Number(result.seconds.toFixed(3)) });
+      const calibrationSeconds = calibrationOf(result.summary);
+      measured.requests.push({ process: 'in-process', afterEpoch, goldDigest, forget: ids.length, perRequestSeconds, wallSeconds: result.seconds, calibrationSeconds });
+      progress.log('tmu cost request', { afterEpoch, process: 'in-process', forget: ids.length, perRequestSeconds, calibrationSeconds, wallSeconds: Number(result.seconds.toFixed(3)) });
       return;
     }
     const out = join(work, `unlearned-${measured.requests.length}`);
@@ -95,9 +101,9 @@ try {
     const child = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tmu.mjs'), 'unlearn', '--model', copy, '--forget', forgetFile, '--method', 'tmu', '--seed', String(seed), '--out', out, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const wallSeconds = (performance.now() - started) / 1000;
     if (child.status !== 0) throw new Error(`tmu unlearn exited with ${child.status}: ${child.stderr.slice(-2000)}`);
-    const printed = JSON.parse(child.stdout) as { summary: { perRequestSeconds: number } };
+    const printed = JSON.parse(child.stdout) as { summary: { perRequestSeconds: number; seconds?: Record<string, number> } };
     rmSync(out, { recursive: true, force: true });
-    measured.requests.push({ process: 'cli', afterEpoch, goldDigest, forget: ids.length, perRequestSeconds: printed.summary.perRequestSeconds, wallSeconds });
+    measured.requests.push({ process: 'cli', afterEpoch, goldDigest, forget: ids.length, perRequestSeconds: printed.summary.perRequestSeconds, wallSeconds, calibrationSeconds: calibrationOf(printed.summary) });
     progress.log('tmu cost request', { afterEpoch, process: 'cli', forget: ids.length, perRequestSeconds: printed.summary.perRequestSeconds, wallSeconds: Number(wallSeconds.toFixed(3)) });
   };
   const buildTwin = (afterEpoch: number): void => {

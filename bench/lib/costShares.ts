@@ -22,6 +22,12 @@ export interface RequestTiming {
   perRequestSeconds: number;
   /** Wall-clock seconds: the method call in-process, the whole command for `cli`. */
   wallSeconds: number;
+  /**
+   * Seconds of TMU's per-class twin calibrations this request paid (`hardRateCalibration=twin`): the first
+   * request of a class on an original model calibrates it, later ones reuse the cache. Amortised state
+   * like the twin, so it counts with the twin build, not the request.
+   */
+  calibrationSeconds?: number;
 }
 
 /** Everything one run measured. */
@@ -50,6 +56,8 @@ export interface CostShares {
   goldTrainingSeconds: number;
   forgetSets: ForgetSetCost[];
   twin: { builds: number; maxSeconds: number; share: number } | null;
+  /** The slowest per-class calibration a request paid, and the twin build with it (null: none calibrated). */
+  calibration: { maxSeconds: number; share: number; twinWithCalibrationShare: number | null } | null;
   holds: { perRequest5pct: boolean; cliPerRequest5pct: boolean | null; twin50pct: boolean | null };
 }
 
@@ -57,7 +65,8 @@ const mean = (values: readonly number[]): number => values.reduce((a, b) => a + 
 
 /**
  * Shares of the gold training: per forget set the mean per-request seconds (in-process; fresh processes
- * separately), and the slowest twin build. Throws if the run timed no gold epoch or no in-process request.
+ * separately), and the slowest twin build, judged with the slowest calibration a request paid (the
+ * amortised state a request's classes need). Throws if the run timed no gold epoch or no in-process request.
  */
 export function costShares(measured: CostMeasurements): CostShares {
   if (measured.goldEpochSeconds.length === 0) throw new Error('cost: no gold training epoch was timed');
@@ -79,15 +88,18 @@ export function costShares(measured: CostMeasurements): CostShares {
   });
   const twinMax = measured.twinBuilds.length ? Math.max(...measured.twinBuilds.map((b) => b.seconds)) : Number.NaN;
   const withCli = forgetSets.filter((f) => f.cli);
+  const calibrations = measured.requests.map((r) => r.calibrationSeconds ?? 0).filter((seconds) => seconds > 0);
+  const calibrationMax = calibrations.length ? Math.max(...calibrations) : 0;
   return {
     originalDigest: measured.originalDigest,
     goldTrainingSeconds: gold,
     forgetSets,
     twin: measured.twinBuilds.length ? { builds: measured.twinBuilds.length, maxSeconds: twinMax, share: twinMax / gold } : null,
+    calibration: calibrations.length ? { maxSeconds: calibrationMax, share: calibrationMax / gold, twinWithCalibrationShare: measured.twinBuilds.length ? (twinMax + calibrationMax) / gold : null } : null,
     holds: {
       perRequest5pct: forgetSets.every((f) => f.perRequestShare <= 0.05),
       cliPerRequest5pct: withCli.length ? withCli.every((f) => f.cli!.perRequestShare <= 0.05) : null,
-      twin50pct: measured.twinBuilds.length ? twinMax <= 0.5 * gold : null,
+      twin50pct: measured.twinBuilds.length ? twinMax + calibrationMax <= 0.5 * gold : null,
     },
   };
 }
@@ -129,7 +141,7 @@ export interface CostRun {
 /**
  * Issue 4's cost criteria for one benchmark scenario, from the cost runs that timed requests on one of its
  * gold models (matched by digest, with the same original model): every forget set's mean request within
- * 5% of its run's gold training, every twin build within 50%. Throws if no run covers the scenario.
+ * 5% of its run's gold training, every twin build (with the slowest per-class calibration) within 50%. Throws if no run covers the scenario.
  */
 export function costForScenario(report: Pick<Report, 'scenario' | 'models'>, runs: readonly CostRun[]): { holds: { perRequest5pct: boolean; twin50pct: boolean | null }; seconds: Record<string, unknown> } {
   const golds = new Set(report.models.gold.digests);
@@ -137,17 +149,18 @@ export function costForScenario(report: Pick<Report, 'scenario' | 'models'>, run
   const covering = runs.filter((run) => originals.has(run.shares.originalDigest) && run.shares.forgetSets.some((set) => golds.has(set.goldDigest)));
   if (covering.length === 0) throw new Error(`--cost: no cost run timed requests on a gold model of scenario ${scenarioKey(report)} (gold digests ${[...golds].join(', ')})`);
   const sets = covering.flatMap((run) => run.shares.forgetSets.filter((set) => golds.has(set.goldDigest)).map((set) => ({ set })));
-  const twins = covering.filter((run) => run.shares.twin).map((run) => run.shares.twin!);
+  const twins = covering.filter((run) => run.shares.twin).map((run) => ({ ...run.shares.twin!, withCalibration: run.shares.calibration?.twinWithCalibrationShare ?? run.shares.twin!.share }));
   const perRequestShares = sets.map(({ set }) => set.perRequestShare);
   const cliShares = sets.filter(({ set }) => set.cli).map(({ set }) => set.cli!.perRequestShare);
   return {
-    holds: { perRequest5pct: perRequestShares.every((share) => share <= 0.05), twin50pct: twins.length ? twins.every((twin) => twin.share <= 0.5) : null },
+    holds: { perRequest5pct: perRequestShares.every((share) => share <= 0.05), twin50pct: twins.length ? twins.every((twin) => twin.withCalibration <= 0.5) : null },
     seconds: {
       measured: 'side by side (bench/tmuCost.ts)', runs: covering.map((run) => run.file),
       goldTraining: covering.map((run) => roundTo(run.shares.goldTrainingSeconds)),
       perRequest: sets.map(({ set }) => roundTo(set.perRequestSeconds)), perRequestShare: perRequestShares.map((share) => roundTo(share, 4)),
       cliPerRequestShare: cliShares.map((share) => roundTo(share, 4)),
       twinBuilds: twins.map((twin) => roundTo(twin.maxSeconds)), twinShare: twins.map((twin) => roundTo(twin.share, 4)),
+      twinWithCalibrationShare: twins.map((twin) => roundTo(twin.withCalibration, 4)),
     },
   };
 }

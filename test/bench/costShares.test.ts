@@ -39,6 +39,20 @@ describe('cost shares', () => {
     assert.deepEqual(shares.holds, { perRequest5pct: true, cliPerRequest5pct: false, twin50pct: null });
   });
 
+  test('a per-class calibration a request paid counts with the twin build, not with the request', () => {
+    const measured: CostMeasurements = {
+      originalDigest: 'mo', goldEpochSeconds: [100], twinBuilds: [{ afterEpoch: 1, seconds: 40 }],
+      requests: [{ ...request('a', 3), calibrationSeconds: 8 }, { ...request('a', 3), calibrationSeconds: 0 }, request('a', 3)],
+    };
+    const shares = costShares(measured);
+    assert.equal(shares.forgetSets[0]!.perRequestSeconds, 3, 'the request keeps its own seconds');
+    assert.deepEqual(shares.calibration, { maxSeconds: 8, share: 0.08, twinWithCalibrationShare: 0.48 });
+    assert.equal(shares.holds.twin50pct, true);
+    const over = costShares({ ...measured, requests: [{ ...request('a', 3), calibrationSeconds: 11 }] });
+    assert.equal(over.holds.twin50pct, false, 'a 40 s twin and an 11 s calibration are 51% of a 100 s gold training');
+    assert.equal(costShares({ ...measured, requests: [request('a', 3)] }).calibration, null, 'no request calibrated');
+  });
+
   test('a run without a timed gold epoch or in-process request is an error, not a share of nothing', () => {
     assert.throws(() => costShares({ originalDigest: 'mo', goldEpochSeconds: [], twinBuilds: [], requests: [request('a', 1)] }), /no gold training epoch/);
     assert.throws(() => costShares({ originalDigest: 'mo', goldEpochSeconds: [10], twinBuilds: [], requests: [request('a', 1, 'cli')] }), /no in-process request/);
@@ -85,6 +99,14 @@ describe('cost criteria of a benchmark scenario', () => {
     assert.deepEqual(cost.seconds.perRequestShare, [0.04, 0.03], 'the 9 s request on another class and the other model\'s run are not counted');
     assert.equal(cost.holds.perRequest5pct, true);
     assert.equal(cost.holds.twin50pct, false, 'the twin of seed 1 took 55% of its gold training');
+  });
+
+  test('the twin criterion of a scenario counts the calibration its run\'s requests paid', () => {
+    const within = costForScenario(scenario(['g6']), [run('seed0.json', 'mo0', [{ ...request('g6', 4), calibrationSeconds: 9 }])]);
+    assert.equal(within.holds.twin50pct, true);
+    assert.deepEqual(within.seconds.twinWithCalibrationShare, [0.49]);
+    const over = costForScenario(scenario(['g6']), [run('seed0.json', 'mo0', [{ ...request('g6', 4), calibrationSeconds: 12 }])]);
+    assert.equal(over.holds.twin50pct, false, 'a 40 s twin with a 12 s calibration is 52% of the gold training');
   });
 
   test('a scenario no cost run covers is an error naming it', () => {
