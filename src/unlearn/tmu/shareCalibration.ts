@@ -8,6 +8,8 @@ export interface ClassShareCalibration {
   offset: number;
   /** The class's hard rate as measured on the twin (Mo's error on the class's holdout samples). */
   rate: number;
+  /** The share the twin request's split started from, before the offset (see {@link ShareCalibrationRequest.from}). */
+  twinRate?: number;
   /** Per offset tried: the update's accuracy on the class's twin samples, its agreement with Mo there, and the share marked hard (percent). */
   accuracy: Record<string, number>;
   agreement: Record<string, number>;
@@ -31,6 +33,14 @@ export interface ShareCalibration {
 export interface ShareCalibrationRequest extends TwinUpdateSetup {
   /** Classes to calibrate (those of Df's scored samples). */
   classes: readonly number[];
+  /**
+   * What the twin request's split starts from: `holdout-rate`, the class's hard rate r_c as a real
+   * request's split does (so the offset also absorbs how far Mo's error on the 300 twin samples of the
+   * class falls from r_c, a draw a real request does not share); `twin-error`, Mo's error on the class's
+   * twin samples themselves, the twin's exact answer, so that the offset measures the update's yield
+   * alone. Default `holdout-rate`.
+   */
+  from?: 'holdout-rate' | 'twin-error';
   /** Candidate offsets of a class's hard rate, as shares (e.g. -0.02: two points fewer marked hard). */
   offsets: readonly number[];
   /** JSON file that caches the result per class (written atomically), or null. */
@@ -51,7 +61,7 @@ function offsetKey(offset: number): string {
  * relabelled sample of a class among confusable classes flips kept neighbours with it (docs/tmu.md,
  * session 13: on shirts the update takes off more than it marks, on pullovers about what it marks). For
  * class c the twin request is "forget Dt_c from Mt" (Mo is its gold model); the update runs with the
- * share r_c + offset for offsets walked from the one nearest 0 towards where the gap closes (larger
+ * share r_c + offset (or, with `from: 'twin-error'`, Mo's error on Dt_c + offset) for offsets walked from the one nearest 0 towards where the gap closes (larger
  * offsets while the updated Mt still gets more of Dt_c right than Mo, smaller while fewer), stopping at
  * the first whose gap has the other sign. The offset whose accuracy on Dt_c is nearest Mo's is
  * chosen (ties: higher agreement with Mo, then the smaller offset in size). Like the twin it depends
@@ -83,13 +93,14 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
     }
     const classStarted = performance.now();
     const twinRequest = new TwinClassRequest(ctx, twin, label, request);
+    const twinRate = request.from === 'twin-error' ? 1 - twinRequest.goldAccuracy / 100 : rate;
     const accuracy: Record<string, number> = {};
     const agreement: Record<string, number> = {};
     const hard: Record<string, number> = {};
     const gapAt = (index: number): number => {
       const key = offsetKey(offsets[index]!);
       if (!(key in accuracy)) {
-        const outcome = twinRequest.run(rate + offsets[index]!, request.update.hardRepeat);
+        const outcome = twinRequest.run(twinRate + offsets[index]!, request.update.hardRepeat);
         accuracy[key] = outcome.accuracy;
         agreement[key] = outcome.agreement;
         hard[key] = outcome.hard;
@@ -113,7 +124,7 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
       return a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2]))) ? candidate : best;
     });
     const result: ClassShareCalibration = {
-      offset, rate: Number(rate.toFixed(4)), accuracy, agreement, hard, goldAccuracy: twinRequest.goldAccuracy, twinAccuracy: twinRequest.twinAccuracy,
+      offset, rate: Number(rate.toFixed(4)), ...(request.from === 'twin-error' ? { twinRate: Number(twinRate.toFixed(4)) } : {}), accuracy, agreement, hard, goldAccuracy: twinRequest.goldAccuracy, twinAccuracy: twinRequest.twinAccuracy,
       samples: twinRequest.ids.length, seconds: Number(((performance.now() - classStarted) / 1000).toFixed(3)),
     };
     ctx.progress.log('tmu share calibration', { class: label, offset, gold: twinRequest.goldAccuracy, accuracy: JSON.stringify(accuracy) });

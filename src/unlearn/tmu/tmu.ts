@@ -23,7 +23,7 @@ import { disposeTwin, loadOrBuildTwin, type TwinOptions, type TwinProblem } from
 const params = z.object({
   features: z.array(z.enum(FEATURE_NAMES)).min(1).default([...DEFAULT_FEATURES]).describe('features of the predictor (any of distance, adversarial, curriculum, neighbourhood; default the first three)'),
   threshold: z.union([z.literal('rate'), z.number().gt(0).lt(1)]).default('rate').describe("easy/hard split: 'rate' (hard share = the twin's measured hard rate) or a probability threshold (the reference: 0.5)"),
-  hardRateCalibration: z.enum(['none', 'twin']).default('twin').describe("threshold 'rate' (ignored with a probability threshold): 'twin' (per class, the rate moved by the offset (hardRateOffsets) whose update, run on the class's twin request, leaves the twin original as accurate on it as the twin's gold model; cached beside the twin per class; the default since session 14) or 'none' (each class's hard rate as the twin measured it)"),
+  hardRateCalibration: z.enum(['none', 'twin', 'twin-exact']).default('twin').describe("threshold 'rate' (ignored with a probability threshold): 'twin' (per class, the rate moved by the offset (hardRateOffsets) whose update, run on the class's twin request split at the class's rate, leaves the twin original as accurate on it as the twin's gold model; cached beside the twin per class; the default since session 14), 'twin-exact' (the same with the twin request split at the twin gold model's own error on it, so the offset measures the update alone) or 'none' (each class's hard rate as the twin measured it)"),
   hardRateOffsets: z.array(z.number().gt(-1).lt(1)).min(1).default([-0.04, -0.02, 0, 0.02, 0.04]).describe("candidates of hardRateCalibration=twin, as shares of the class (walked from the one nearest 0 towards the twin's gold accuracy until it is passed)"),
   hardRateSlope: z.number().min(0).default(0).describe("threshold 'rate': rise of a class's hard rate per unit share of its members forgotten, for the gold model's smaller class (rate_c + hardRateSlope × |Df_c|/|D_c|); 0: the twin's rate as measured"),
   hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
@@ -69,8 +69,8 @@ const params = z.object({
   predictorHidden: z.array(z.number().int().min(1)).default([32, 16]).describe('hidden widths of the predictor MLP'),
   rebuildTwin: z.boolean().default(false).describe('rebuild the cached twin even if it matches Mo'),
 }).strict().superRefine((p, issues) => {
-  if (p.hardRateCalibration === 'twin' && p.hardRepeat === 'twin') {
-    issues.addIssue({ code: 'custom', path: ['hardRateCalibration'], message: "'twin' (the default) calibrates the hard share at a fixed hardRepeat: with hardRepeat 'twin' set hardRateCalibration 'none'" });
+  if (p.hardRateCalibration !== 'none' && p.hardRepeat === 'twin') {
+    issues.addIssue({ code: 'custom', path: ['hardRateCalibration'], message: `'${p.hardRateCalibration}' calibrates the hard share at a fixed hardRepeat: with hardRepeat 'twin' set hardRateCalibration 'none'` });
   }
   if (p.updateAverage === 'tail' && (p.updateSelect !== 'last' || p.updateStop !== 'epochs')) {
     issues.addIssue({ code: 'custom', path: ['updateAverage'], message: "'tail' averages the whole last epoch: it needs updateSelect 'last' and updateStop 'epochs'" });
@@ -208,7 +208,7 @@ export const tmu = defineMethod({
 
       // Transfer: P(easy) for Df, split by the twin's hard rate for Df's class mix.
       const easyProbability = trained.predictor.predict(rows);
-      const calibratesShare = p.hardRateCalibration === 'twin' && p.threshold === 'rate';
+      const calibratesShare = p.hardRateCalibration !== 'none' && p.threshold === 'rate';
       const twinEasyProbability = p.hardRepeat === 'twin' || calibratesShare ? trained.predictor.predict(applyScaler(scaler, p.features.map((name) => twin.features[name]))) : null;
       trained.predictor.dispose();
       const shares = forgottenShares(onForget.labels, memberLabels(ctx), onForget.numClasses);
@@ -221,11 +221,12 @@ export const tmu = defineMethod({
       if (calibratesShare && twinEasyProbability) {
         // The calibration belongs to Mo like the twin: it runs with Mo's seed, whatever the request's update seed.
         const shareUpdate = alignedUpdateOptions(p, ctx.seed);
-        const cacheKey = createHash('sha256').update(JSON.stringify(['share', twin.originalDigest, twin.twinModelDigest, predictorKey, shareUpdate, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, p.splitWeightPower, [...p.hardRateOffsets].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
+        const cacheKey = createHash('sha256').update(JSON.stringify(['share', twin.originalDigest, twin.twinModelDigest, predictorKey, shareUpdate, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, p.splitWeightPower, [...p.hardRateOffsets].sort((a, b) => a - b), ...(p.hardRateCalibration === 'twin' ? [] : [p.hardRateCalibration])])).digest('hex').slice(0, 16);
         const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
         shareCalibration = calibrateHardShare(ctx, twin, {
           classes: [...new Set(Array.from(onForget.labels).filter((_, i) => !bypassed[i]))], twinEasyProbability, update: shareUpdate,
           easyTemperature: p.easyTemperature, splitWeight: p.splitWeight, splitWeightPower: p.splitWeightPower, offsets: p.hardRateOffsets, cacheKey,
+          from: p.hardRateCalibration === 'twin-exact' ? 'twin-error' : 'holdout-rate',
           cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `share-calibration-${cacheKey}.json`) : null,
         });
         measuredRates = offsetRates(twin.hardRateByClass, shareCalibration.byClass);
