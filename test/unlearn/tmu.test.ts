@@ -345,6 +345,10 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const reseeded = unlearned(forget, 'mu-share-twin-7', 'hardRateOffsets=-0.1,0,0.1', 'updateSeed=7');
     assert.deepEqual(reseeded.summary.shareCalibration.calibrated, [], 'another update seed reuses the calibration of this Mo');
     assert.equal(reseeded.summary.expectedHardRate, summary.expectedHardRate);
+    const exact = unlearned(forget, 'mu-share-exact', 'hardRateCalibration=twin-exact', 'hardRateOffsets=-0.1,0,0.1');
+    const exactEntry = exact.summary.shareCalibration.byClass['1'];
+    assert.equal(exactEntry.twinRate, Number((1 - exactEntry.goldAccuracy / 100).toFixed(4)), 'twin-exact splits the twin request at its gold model\'s own error');
+    assert.deepEqual(exact.summary.shareCalibration.calibrated, [1], 'twin-exact is cached apart from twin');
     const fixedThreshold = unlearned(forget, 'mu-share-threshold', 'threshold=0.5');
     assert.equal(fixedThreshold.summary.shareCalibration, undefined, 'a probability threshold has no hard share to calibrate');
     for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRepeat=twin']]) {

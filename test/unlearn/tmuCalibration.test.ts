@@ -124,6 +124,16 @@ describe('TMU twin calibrations (hardRepeat=twin, hardRateCalibration=twin)', { 
     for (const value of [...Object.values(chosen.accuracy), ...Object.values(chosen.agreement), chosen.goldAccuracy, chosen.twinAccuracy]) assert.ok(value >= 0 && value <= 100, `${value}`);
   });
 
+  test('from the twin\'s exact error, the twin request\'s split at offset 0 marks as many samples hard as Mo gets wrong there', () => {
+    const result = calibrateHardShare(fixture.ctx, twin, { ...request, offsets: [0], cachePath: null, cacheKey: 's4', from: 'twin-error' });
+    const chosen = result.byClass.get(hardClass)!;
+    assert.equal(chosen.twinRate, Number((1 - chosen.goldAccuracy / 100).toFixed(4)));
+    assert.equal(chosen.hard['0'], Number((100 - chosen.goldAccuracy).toFixed(2)), JSON.stringify(chosen));
+    const fromRate = calibrateHardShare(fixture.ctx, twin, { ...request, offsets: [0], cachePath: null, cacheKey: 's5' }).byClass.get(hardClass)!;
+    assert.equal(fromRate.twinRate, undefined);
+    assert.equal(fromRate.hard['0'], Number(((100 * Math.round(twin.hardRateByClass[hardClass]! * chosen.samples)) / chosen.samples).toFixed(2)), 'by default the split starts from the class rate');
+  });
+
   test('share calibrations are cached per class and key beside the twin, and a class the twin has no samples of keeps its rate', () => {
     const cachePath = join(work, 'share-calibration.json');
     const shareRequest: ShareCalibrationRequest = { ...request, offsets: [-0.1, 0, 0.1], cachePath, cacheKey: 's2' };
