@@ -1,23 +1,14 @@
 import type { UnlearnContext } from '../context.js';
 import { twinHardRate } from './transfer.js';
 import type { TwinProblem } from './twin.js';
-import { readClassCache, TwinClassRequest, type TwinUpdateSetup, writeClassCache } from './twinRequest.js';
+import { readClassCache, type TwinClassMeasurements, TwinClassRequest, type TwinUpdateSetup, writeClassCache } from './twinRequest.js';
 
 /** What the twin measured for one class: the agreement with the twin's gold model of each candidate. */
-export interface ClassCalibration {
+export interface ClassCalibration extends TwinClassMeasurements {
   /** The chosen number of presentations per epoch of a predicted-hard sample of this class. */
   repeat: number;
-  /** Percent of the class's twin samples where the updated twin original predicts what Mo predicts, per candidate. */
-  agreement: Record<string, number>;
-  /** Percent of the class's twin samples the updated twin original classifies correctly, per candidate. */
-  accuracy: Record<string, number>;
-  /** The same for the twin's gold model (Mo) and for the twin original before the update (Mt). */
-  goldAccuracy: number;
-  twinAccuracy: number;
-  /** Twin samples of the class, and how many of them the predictor marked hard. */
-  samples: number;
+  /** How many of the class's twin samples the predictor marked hard. */
   hard: number;
-  seconds: number;
 }
 
 /** The calibration of the update's hard-sample strength, per class. */

@@ -1,24 +1,17 @@
 import type { UnlearnContext } from '../context.js';
 import type { TwinProblem } from './twin.js';
-import { readClassCache, TwinClassRequest, type TwinUpdateSetup, writeClassCache } from './twinRequest.js';
+import { readClassCache, type TwinClassMeasurements, TwinClassRequest, type TwinUpdateSetup, writeClassCache } from './twinRequest.js';
 
-/** What the twin measured for one class: the update's outcome at each hard share it tried. */
-export interface ClassShareCalibration {
+/** What the twin measured for one class: the update's outcome at each hard share it tried (keyed by offset). */
+export interface ClassShareCalibration extends TwinClassMeasurements {
   /** The chosen offset of the class's hard rate (a share of the class's samples; 0: the twin's rate as measured). */
   offset: number;
   /** The class's hard rate as measured on the twin (Mo's error on the class's holdout samples). */
   rate: number;
   /** The share the twin request's split started from, before the offset (see {@link ShareCalibrationRequest.from}). */
   twinRate?: number;
-  /** Per offset tried: the update's accuracy on the class's twin samples, its agreement with Mo there, and the share marked hard (percent). */
-  accuracy: Record<string, number>;
-  agreement: Record<string, number>;
+  /** Per offset tried, the share of the class's twin samples marked hard (percent). */
   hard: Record<string, number>;
-  /** Percent of the class's twin samples Mo (the twin's gold model) and Mt (before the update) get right. */
-  goldAccuracy: number;
-  twinAccuracy: number;
-  samples: number;
-  seconds: number;
 }
 
 /** The per-class calibration of the hard share. */

@@ -34,6 +34,20 @@ export interface TwinUpdateOutcome {
   accuracy: number;
 }
 
+/** What a twin calibration measured for one class, per candidate it ran (keyed by the candidate). */
+export interface TwinClassMeasurements {
+  /** Percent of the class's twin samples where the updated twin original predicts what Mo predicts. */
+  agreement: Record<string, number>;
+  /** Percent of the class's twin samples the updated twin original classifies correctly. */
+  accuracy: Record<string, number>;
+  /** The same for the twin's gold model (Mo) and for the twin original before the update (Mt). */
+  goldAccuracy: number;
+  twinAccuracy: number;
+  /** Twin samples of the class, and the seconds its calibration took. */
+  samples: number;
+  seconds: number;
+}
+
 /**
  * The twin request of one class: "forget Dt_c from Mt", whose gold model is Mo (it never saw Dt). The
  * twin original Mt plays Mo, Dt_c plays Df; the split, the hard samples' runner-up labels, the easy
