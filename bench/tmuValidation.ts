@@ -2,7 +2,8 @@
  * TMU's validation protocol as one command: a variant of TMU's parameters against a base (the defaults
  * unless given) on the validation scenarios, which are never the reported ones (docs/tmu.md, "The
  * validation protocol"). The target scenarios are the confusable classes the reported protocol fails on,
- * at another fraction and on held-out seeds (c2x2, c4x2, c6x2: 20% of pullovers, of coats, of shirts; seeds 3-5; pullovers since session 13); the guard
+ * on held-out seeds 3-5 (c2x1, c4x1, c6x1: 10% of pullovers, of coats, of shirts, the reported fraction,
+ * since session 15; c2x2, c4x2, c6x2: 20%; pullovers since session 13); the guard
  * scenarios are the earlier ones (c3: 10% of class 3, c3x3: 30%, r1 and r5: 1% and 5% of the members at
  * random; seeds 0-1). Small CNN, 10 epochs, each seed with its gold model from `tmu bench`'s cache. Both
  * arms run with each of the update seeds (`--update-seeds`, `request` = the request's own seed), so the
@@ -14,7 +15,7 @@
  *
  * Usage:
  *   node bin/with-runtime-env.mjs node dist/bench/tmuValidation.js --out DIR --variant k=v [--variant k=v ...]
- *     [--base k=v ...] [--scenarios c2x2,c4x2,c6x2,c3,r1] [--target c2x2,c4x2,c6x2] [--update-seeds request,100,101]
+ *     [--base k=v ...] [--scenarios c2x1,c4x1,c6x1,c2x2,c4x2,c6x2,c3,r1] [--target c2x1,...,c6x2] [--update-seeds request,100,101]
  *     [--seeds N] [--cache runs/cache]
  *
  * @module

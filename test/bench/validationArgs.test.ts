@@ -16,17 +16,22 @@ const minimal = ['--out', 'runs/x', '--variant', 'splitWeight=confidence'];
 describe('TMU validation command line', () => {
   test('defaults to the protocol: the target scenarios on held-out seeds, the guards, three update seeds, the variant on top of the base', () => {
     const args = parseValidationArgs([...minimal, '--base', 'hardRepeat=1']);
-    assert.deepEqual(args.scenarios, ['c2x2', 'c4x2', 'c6x2', 'c3', 'r1']);
-    assert.deepEqual(args.target, ['c2x2', 'c4x2', 'c6x2']);
+    assert.deepEqual(args.scenarios, ['c2x1', 'c4x1', 'c6x1', 'c2x2', 'c4x2', 'c6x2', 'c3', 'r1']);
+    assert.deepEqual(args.target, ['c2x1', 'c4x1', 'c6x1', 'c2x2', 'c4x2', 'c6x2']);
     assert.deepEqual(args.updateSeeds, [null, 100, 101]);
     assert.equal(args.seedsOverride, undefined);
     assert.equal(args.cache, 'runs/cache');
     assert.deepEqual(args.armParams, { base: { hardRepeat: 1 }, variant: { hardRepeat: 1, splitWeight: 'confidence' } });
     for (const name of args.target) {
       const scenario = VALIDATION_SCENARIOS[name]!;
-      assert.deepEqual([scenario.firstSeed, scenario.seeds, scenario.fraction], [3, 3, 0.2], `${name}: the target seeds are held out from the reported 0-2, at another fraction than the reported 10%`);
+      assert.equal(scenario.scenario, 'subclass', name);
+      assert.deepEqual([scenario.firstSeed, scenario.seeds], [3, 3], `${name}: the target seeds are held out from the reported 0-2`);
     }
-    assert.deepEqual(args.target.map((name) => VALIDATION_SCENARIOS[name]!.classes[0]), [2, 4, 6], 'pullovers, coats and shirts: three of the four reported confusable classes, on held-out instances');
+    assert.deepEqual(args.target.map((name) => VALIDATION_SCENARIOS[name]!.fraction), [0.1, 0.1, 0.1, 0.2, 0.2, 0.2], 'the reported fraction (10%) and twice it');
+    assert.deepEqual(args.target.map((name) => VALIDATION_SCENARIOS[name]!.classes[0]), [2, 4, 6, 2, 4, 6], 'pullovers, coats and shirts: three of the four reported confusable classes, on held-out instances');
+    for (const name of args.scenarios.filter((name) => !args.target.includes(name))) {
+      assert.equal(VALIDATION_SCENARIOS[name]!.firstSeed, 0, `${name}: a guard, on seeds whose class is not a reported one`);
+    }
   });
 
   test('every mistake is refused by the flag it concerns', () => {
@@ -35,7 +40,7 @@ describe('TMU validation command line', () => {
       [['--out', 'runs/x'], /usage: tmuValidation/],
       [[...minimal, '--scenarios', 'c4x2,c9'], /--scenarios: unknown 'c9'/],
       [[...minimal, '--scenarios', ' , '], /--scenarios must name/],
-      [[...minimal, '--scenarios', 'c3,r1'], /--target: 'c2x2' is not among --scenarios/],
+      [[...minimal, '--scenarios', 'c3,r1'], /--target: 'c2x1' is not among --scenarios/],
       [[...minimal, '--seeds', '0'], /--seeds must be a positive integer, got 0/],
       [[...minimal, '--seeds', '1.5'], /--seeds must be a positive integer/],
       [[...minimal, '--update-seeds', 'request,-1'], /--update-seeds: '-1'/],
