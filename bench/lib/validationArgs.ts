@@ -91,16 +91,31 @@ export function parseValidationArgs(argv: readonly string[]): ValidationArgs {
 }
 
 /**
+ * What a run ran with before an option existed, for the options whose default today is not that
+ * behaviour: the ones introduced with another default, or whose default changed since (from the history
+ * of src/unlearn/tmu/tmu.ts). Every other option was added with a default that reproduces the update it
+ * had before, so today's default stands in for it.
+ */
+export const VALUES_BEFORE_OPTION: Readonly<Record<string, unknown>> = {
+  scaler: 'tukey',
+  easyLoss: 'label',
+  retainLoss: 'label',
+  splitWeight: 'uniform',
+  hardRateCalibration: 'none',
+};
+
+/**
  * Whether a stored run's TMU parameters are the ones asked for. The stored parameters are resolved again
- * with today's schema first, so a report written before an option existed still matches a request that
- * leaves that option at its default: every TMU option is added with a default that reproduces the update
- * it had before (docs/tmu.md), and a changed default is caught because stored parameters are complete.
- * Stored parameters today's schema refuses (a removed option) never match.
+ * with today's schema first, each option missing from them taken as what runs did before it existed
+ * ({@link VALUES_BEFORE_OPTION}, else today's default), so a report written before an option existed
+ * matches exactly the requests that reproduce it. A changed default is caught because stored parameters
+ * are complete. Stored parameters today's schema refuses (a removed option) never match.
  */
 export function sameTmuParams(stored: Record<string, unknown>, requested: Record<string, unknown>): boolean {
   let restored: Record<string, unknown>;
   try {
-    restored = resolveParams(tmu, stored) as Record<string, unknown>;
+    const predating = Object.fromEntries(Object.entries(VALUES_BEFORE_OPTION).filter(([key]) => !(key in stored)));
+    restored = resolveParams(tmu, { ...predating, ...stored }) as Record<string, unknown>;
   } catch {
     return false;
   }

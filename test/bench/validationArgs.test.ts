@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS } from '../../bench/lib/validationArgs.js';
+import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, VALUES_BEFORE_OPTION } from '../../bench/lib/validationArgs.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu } from '../../src/unlearn/tmu/tmu.js';
 
@@ -61,5 +61,22 @@ describe('TMU validation command line', () => {
     assert.equal(sameTmuParams(stored, { updateSeed: 101 }), false);
     assert.equal(sameTmuParams({ ...stored, hardRepeat: 2 }, { updateSeed: 100 }), false, 'a stored non-default value never matches the default');
     assert.equal(sameTmuParams({ ...stored, removedOption: true }, { updateSeed: 100 }), false, 'an option today\'s schema refuses never matches');
+  });
+
+  test('a stored run that predates an option whose default changed matches the value it ran with, not today\'s default', () => {
+    const stored = resolveParams(tmu, { updateSeed: 100, hardRateCalibration: 'none' }) as Record<string, unknown>;
+    const { hardRateCalibration: _added, ...predating } = stored;
+    assert.ok(sameTmuParams(predating, { updateSeed: 100, hardRateCalibration: 'none' }), 'it ran without the calibration');
+    assert.equal(sameTmuParams(predating, { updateSeed: 100 }), false, 'today\'s default calibrates, which that run did not');
+    assert.ok(sameTmuParams(stored, { updateSeed: 100, hardRateCalibration: 'none' }), 'a stored value is taken as stored');
+  });
+
+  test('the table of values before an option existed names only options today\'s defaults do not reproduce', () => {
+    const defaults = resolveParams(tmu, {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(VALUES_BEFORE_OPTION)) {
+      assert.ok(key in defaults, `${key} is an option`);
+      assert.notDeepEqual(value, defaults[key], `${key}: today's default already reproduces it`);
+      assert.doesNotThrow(() => resolveParams(tmu, { [key]: value }), key);
+    }
   });
 });
