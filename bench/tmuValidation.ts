@@ -90,7 +90,8 @@ for (const scenario of scenarios) {
 }
 const result = {
   base: armParams.base, variant: armParams.variant, scenarios, target, updateSeeds, perScenario, pairs,
-  verdict: judgeStanding(pairs, target),
+  // Target instances of one class at one seed share Mo and what TMU calibrates per class on it (session 15).
+  verdict: judgeStanding(pairs, target, (scenario) => `classes ${VALIDATION_SCENARIOS[scenario]!.scenario} ${VALIDATION_SCENARIOS[scenario]!.classes.join(',')}`),
   earlierRules: judge(pairs),
 };
 mkdirSync(out, { recursive: true });

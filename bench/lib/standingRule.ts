@@ -7,6 +7,11 @@
  * averaged over those update seeds, so the update's own noise is averaged out before instances are
  * compared, and instances (not update draws, which share a Mo) are what the standard error counts.
  *
+ * Since session 15, target instances that share a class and a seed (10% and 20% of class 2 at seed 3, say)
+ * share Mo, its twin and everything TMU calibrates per class on it, so they count as one *unit*: their
+ * differences are averaged first, and the target's standard error counts units. Guard instances are
+ * units of their own.
+ *
  * A variant is adopted when
  * - on the *target* scenarios (the confusable classes the reported protocol fails on, at another
  *   fraction and on held-out seeds): the mean agreement difference is positive, the mean Avg.Gap
@@ -39,6 +44,8 @@ export interface MeanDifference {
 export interface GroupDifference {
   scenarios: string[];
   instances: number;
+  /** What the standard errors count: instances, or fewer where instances share a unit. */
+  units: number;
   agreement: MeanDifference;
   avgGap: MeanDifference;
 }
@@ -79,29 +86,40 @@ function meanDifference(values: number[]): MeanDifference {
   return { mean: mean(values), standardError: values.length > 1 ? sampleStd(values) / Math.sqrt(values.length) : null };
 }
 
-function group(scenarios: string[], differences: InstanceDifference[]): GroupDifference {
+/** Averages the instance differences that share a unit (`unitOf(scenario)` at one seed). */
+export function unitDifferences(differences: readonly InstanceDifference[], unitOf: (scenario: string) => string): { agreement: number; avgGap: number }[] {
+  const units = new Map<string, InstanceDifference[]>();
+  for (const difference of differences) {
+    const key = `${unitOf(difference.scenario)}\u0000${difference.seed}`;
+    units.set(key, [...(units.get(key) ?? []), difference]);
+  }
+  return [...units.values()].map((members) => ({ agreement: mean(members.map((d) => d.agreement)), avgGap: mean(members.map((d) => d.avgGap)) }));
+}
+
+function group(differences: InstanceDifference[], unitOf: (scenario: string) => string): GroupDifference {
+  const units = unitDifferences(differences, unitOf);
   return {
-    scenarios, instances: differences.length,
-    agreement: meanDifference(differences.map((d) => d.agreement)),
-    avgGap: meanDifference(differences.map((d) => d.avgGap)),
+    scenarios: [...new Set(differences.map((d) => d.scenario))], instances: differences.length, units: units.length,
+    agreement: meanDifference(units.map((d) => d.agreement)),
+    avgGap: meanDifference(units.map((d) => d.avgGap)),
   };
 }
 
 /**
  * Judges `runs` by the standing rule: scenarios in `targetScenarios` are the target, every other scenario
- * a guard.
+ * a guard. `targetUnit` names the unit of a target scenario: instances whose scenarios share it, at one
+ * seed, are averaged into one unit (by default every scenario is its own unit).
  *
- * @throws RangeError when the target has fewer than two instances (no standard error to judge by)
+ * @throws RangeError when the target has fewer than two units (no standard error to judge by)
  */
-export function judgeStanding(runs: readonly PairedRun[], targetScenarios: readonly string[]): StandingVerdict {
+export function judgeStanding(runs: readonly PairedRun[], targetScenarios: readonly string[], targetUnit: (scenario: string) => string = (scenario) => scenario): StandingVerdict {
   const differences = instanceDifferences(runs);
   const isTarget = (d: InstanceDifference): boolean => targetScenarios.includes(d.scenario);
   const targetDifferences = differences.filter(isTarget);
   const guardDifferences = differences.filter((d) => !isTarget(d));
-  if (targetDifferences.length < 2) throw new RangeError(`judgeStanding: the target scenarios (${targetScenarios.join(', ')}) need at least two instances, got ${targetDifferences.length}`);
-  const scenariosOf = (list: InstanceDifference[]): string[] => [...new Set(list.map((d) => d.scenario))];
-  const target = group(scenariosOf(targetDifferences), targetDifferences);
-  const guard = guardDifferences.length > 0 ? group(scenariosOf(guardDifferences), guardDifferences) : null;
+  const target = group(targetDifferences, targetUnit);
+  if (target.units < 2) throw new RangeError(`judgeStanding: the target scenarios (${targetScenarios.join(', ')}) need at least two units, got ${target.units}`);
+  const guard = guardDifferences.length > 0 ? group(guardDifferences, (scenario) => scenario) : null;
   const twoErrors = (difference: MeanDifference): number => 2 * (difference.standardError ?? 0);
   const improvesTarget = target.agreement.mean > 0 && target.avgGap.mean < 0
     && (target.agreement.mean >= twoErrors(target.agreement) || -target.avgGap.mean >= twoErrors(target.avgGap));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { PairedRun } from '../../bench/lib/pairedRule.js';
-import { instanceDifferences, judgeStanding } from '../../bench/lib/standingRule.js';
+import { instanceDifferences, judgeStanding, unitDifferences } from '../../bench/lib/standingRule.js';
 
 /** A pair whose variant differs from a base at (90, 2) by (agreement, avgGap). */
 const run = (scenario: string, seed: number, updateSeed: number | null, agreement: number, avgGap: number): PairedRun => ({
@@ -68,8 +68,29 @@ describe('TMU standing acceptance rule', () => {
     assert.equal(verdict.adopt, false);
   });
 
+  test('target instances that share a unit and a seed count once: their differences are averaged before the standard error', () => {
+    const runs = [
+      run('c2x1', 3, null, 0.7, -0.5), run('c2x2', 3, null, 0.5, -0.3),
+      run('c2x1', 4, null, 0.4, -0.2), run('c2x2', 4, null, 0.4, -0.4),
+      run('c6x1', 3, null, 0.2, 0.1), run('c6x2', 3, null, 0.2, 0.1),
+    ];
+    const unit = (scenario: string): string => `class ${scenario.slice(1, 2)}`;
+    const verdict = judgeStanding(runs, ['c2x1', 'c2x2', 'c6x1', 'c6x2'], unit);
+    assert.equal(verdict.target.instances, 6);
+    assert.equal(verdict.target.units, 3, 'class 2 at seeds 3 and 4, class 6 at seed 3');
+    close(verdict.target.agreement.mean, (0.6 + 0.4 + 0.2) / 3);
+    close(verdict.target.agreement.standardError, 0.2 / Math.sqrt(3));
+    const byInstance = judgeStanding(runs, ['c2x1', 'c2x2', 'c6x1', 'c6x2']);
+    assert.equal(byInstance.target.units, 6, 'without units every instance counts');
+    assert.ok(byInstance.target.agreement.standardError! < verdict.target.agreement.standardError!, 'pairs that share a Mo no longer narrow the error as if independent');
+    const [only, ...rest] = unitDifferences(instanceDifferences(runs.slice(0, 2)), unit);
+    assert.equal(rest.length, 0);
+    close(only!.agreement, 0.6);
+    close(only!.avgGap, -0.4);
+  });
+
   test('without guard scenarios only the target decides; a target of one instance cannot be judged', () => {
     assert.equal(judgeStanding([run('c4x2', 3, null, 0.5, -0.3), run('c4x2', 4, null, 0.6, -0.2)], ['c4x2']).guard, null);
-    assert.throws(() => judgeStanding([run('c4x2', 3, null, 0.5, -0.3), run('c3', 0, null, 0, 0)], ['c4x2']), /need at least two instances, got 1/);
+    assert.throws(() => judgeStanding([run('c4x2', 3, null, 0.5, -0.3), run('c3', 0, null, 0, 0)], ['c4x2']), /need at least two units, got 1/);
   });
 });
