@@ -351,10 +351,10 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.deepEqual(exact.summary.shareCalibration.calibrated, [1], 'twin-exact is cached apart from twin');
     const fixedThreshold = unlearned(forget, 'mu-share-threshold', 'threshold=0.5');
     assert.equal(fixedThreshold.summary.shareCalibration, undefined, 'a probability threshold has no hard share to calibrate');
-    for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRepeat=twin']]) {
+    for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRepeat=twin'], ['hardRateCalibrationSeeds=0'], ['hardRateCalibrationSeeds=1.5']]) {
       const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...bad.flatMap((param) => ['--param', param]), '--out', join(work, 'mu-bad-share'));
       assert.notEqual(rejected.status, 0, bad.join(' '));
-      assert.match(lastLine(rejected.stderr), /hardRate(Calibration|Offsets)/, bad.join(' '));
+      assert.match(lastLine(rejected.stderr), /hardRate(Calibration|Offsets|CalibrationSeeds)/, bad.join(' '));
       assert.equal(existsSync(join(work, 'mu-bad-share')), false);
     }
   });

@@ -14,6 +14,7 @@ import type { AlignedUpdateOptions } from '../../src/unlearn/tmu/alignedUpdate.j
 import { calibrateHardRepeat, type CalibrationRequest } from '../../src/unlearn/tmu/calibration.js';
 import { calibrateHardShare, offsetRates, type ShareCalibrationRequest } from '../../src/unlearn/tmu/shareCalibration.js';
 import { buildTwin, disposeTwin, type TwinProblem } from '../../src/unlearn/tmu/twin.js';
+import { TwinClassRequest } from '../../src/unlearn/tmu/twinRequest.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
 const work = tempDir('tmu-calibration-');
@@ -132,6 +133,25 @@ describe('TMU twin calibrations (hardRepeat=twin, hardRateCalibration=twin)', { 
     const fromRate = calibrateHardShare(fixture.ctx, twin, { ...request, offsets: [0], cachePath: null, cacheKey: 's5' }).byClass.get(hardClass)!;
     assert.equal(fromRate.twinRate, undefined);
     assert.equal(fromRate.hard['0'], Number(((100 * Math.round(twin.hardRateByClass[hardClass]! * chosen.samples)) / chosen.samples).toFixed(2)), 'by default the split starts from the class rate');
+  });
+
+  test('with several seeds an offset is judged by the mean of that many twin updates, seeded from the update\'s seed on', () => {
+    // Half the class hard, so that both sides of the split are there for the seed to move.
+    const rate = 0.5;
+    const halfHard: TwinProblem = { ...twin, hardRateByClass: twin.hardRateByClass.map((value, label) => (label === hardClass ? rate : value)) };
+    const twinRequest = new TwinClassRequest(fixture.ctx, halfHard, hardClass, request);
+    const single = [0, 1, 2].map((seed) => twinRequest.run(rate, 1, seed));
+    assert.ok(new Set(single.map((outcome) => `${outcome.accuracy}/${outcome.agreement}`)).size > 1, `the seed moves the twin update here, so the mean can tell: ${JSON.stringify(single)}`);
+    const mean = (pick: (outcome: (typeof single)[number]) => number): number => Number((single.reduce((sum, outcome) => sum + pick(outcome), 0) / 3).toFixed(2));
+    const averaged = calibrateHardShare(fixture.ctx, halfHard, { ...request, offsets: [0], seeds: 3, cachePath: null, cacheKey: 'seeds3' }).byClass.get(hardClass)!;
+    assert.equal(averaged.accuracy['0'], mean((outcome) => outcome.accuracy), JSON.stringify({ averaged, single }));
+    assert.equal(averaged.agreement['0'], mean((outcome) => outcome.agreement));
+    assert.equal(averaged.hard['0'], single[0]!.hard, 'the split does not depend on the seed');
+    const once = calibrateHardShare(fixture.ctx, halfHard, { ...request, offsets: [0], cachePath: null, cacheKey: 'seeds1' }).byClass.get(hardClass)!;
+    assert.deepEqual([once.accuracy['0'], once.agreement['0']], [single[0]!.accuracy, single[0]!.agreement], 'one seed is the single update at the update\'s own seed');
+    for (const seeds of [0, 1.5, -1]) {
+      assert.throws(() => calibrateHardShare(fixture.ctx, twin, { ...request, offsets: [0], seeds, cachePath: null, cacheKey: 'bad-seeds' }), /seeds must be a positive integer/, String(seeds));
+    }
   });
 
   test('share calibrations are cached per class and key beside the twin, and a class the twin has no samples of keeps its rate', () => {

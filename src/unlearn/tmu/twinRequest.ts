@@ -85,8 +85,11 @@ export class TwinClassRequest {
     return splitEasyHard(this.probability, { kind: 'rate', hardRate: Math.min(1, Math.max(0, hardRate)) });
   }
 
-  /** Runs the request's update on a copy of Mt with this split and hard-sample repeat, and measures it. */
-  run(hardRate: number, hardRepeat: number): TwinUpdateOutcome {
+  /**
+   * Runs the request's update on a copy of Mt with this split and hard-sample repeat, and measures it.
+   * `seed` replaces the update's seed (retain sample, batch order, noise), for repeated measurements.
+   */
+  run(hardRate: number, hardRepeat: number, seed: number = this.setup.update.seed): TwinUpdateOutcome {
     const { ctx, twin, setup, ids, label } = this;
     const hard = this.split(hardRate);
     const k = this.onTwin.numClasses;
@@ -108,7 +111,7 @@ export class TwinClassRequest {
     const model = cloneClassifier(twin.model, ctx.architecture);
     try {
       alignedUpdate(twinContext, model, easyIds, hardLabels, {
-        ...setup.update, hardRepeat, hardRepeatByClass: undefined, easyTargets: twinEasyTargets,
+        ...setup.update, seed, hardRepeat, hardRepeatByClass: undefined, easyTargets: twinEasyTargets,
         forgetWeights: weights ? new Map(ids.map((id, i) => [id, weights[i]!])) : undefined,
       });
       const after = modelOutputs(model, ctx.train, ids, ctx.normalize);
