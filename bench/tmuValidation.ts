@@ -30,7 +30,7 @@ import type { MethodReport, Report } from '../src/eval/report.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { judge, pairRuns, type PairedRun } from './lib/pairedRule.js';
 import { judgeStanding } from './lib/standingRule.js';
-import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS } from './lib/validationArgs.js';
+import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, validationUnit } from './lib/validationArgs.js';
 
 const { out, cache, scenarios, target, seedsOverride, updateSeeds, armParams } = parseValidationArgs(process.argv.slice(2));
 const progress = consoleProgress();
@@ -90,8 +90,7 @@ for (const scenario of scenarios) {
 }
 const result = {
   base: armParams.base, variant: armParams.variant, scenarios, target, updateSeeds, perScenario, pairs,
-  // Target instances of one class at one seed share Mo and what TMU calibrates per class on it (session 15).
-  verdict: judgeStanding(pairs, target, (scenario) => `classes ${VALIDATION_SCENARIOS[scenario]!.scenario} ${VALIDATION_SCENARIOS[scenario]!.classes.join(',')}`),
+  verdict: judgeStanding(pairs, target, validationUnit),
   earlierRules: judge(pairs),
 };
 mkdirSync(out, { recursive: true });

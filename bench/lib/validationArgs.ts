@@ -35,6 +35,17 @@ export const DEFAULT_TARGET: readonly string[] = ['c2x1', 'c4x1', 'c6x1', 'c2x2'
 /** The protocol's scenarios: the target, then the guards (10% of class 3 and 1% at random, seeds 0-1). */
 export const DEFAULT_SCENARIOS: readonly string[] = [...DEFAULT_TARGET, 'c3', 'r1'];
 
+/**
+ * The standing rule's unit of a validation scenario (bench/lib/standingRule.ts): scenarios of the same
+ * kind and classes share it, since at one seed they share Mo and everything TMU calibrates per class on
+ * it (the 10% and 20% instances of a class, say).
+ */
+export function validationUnit(name: string): string {
+  const scenario = VALIDATION_SCENARIOS[name];
+  if (!scenario) throw new RangeError(`validationUnit: unknown scenario '${name}'`);
+  return `${scenario.scenario} ${scenario.classes.join(',')}`;
+}
+
 /** What `tmuValidation` was asked to run. */
 export interface ValidationArgs {
   out: string;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, VALUES_BEFORE_OPTION } from '../../bench/lib/validationArgs.js';
+import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, validationUnit, VALUES_BEFORE_OPTION } from '../../bench/lib/validationArgs.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu } from '../../src/unlearn/tmu/tmu.js';
 
@@ -32,6 +32,14 @@ describe('TMU validation command line', () => {
     for (const name of args.scenarios.filter((name) => !args.target.includes(name))) {
       assert.equal(VALIDATION_SCENARIOS[name]!.firstSeed, 0, `${name}: a guard, on seeds whose class is not a reported one`);
     }
+  });
+
+  test('the 10% and 20% instances of a class share the standing rule\'s unit; other classes and the guards have their own', () => {
+    assert.equal(validationUnit('c2x1'), validationUnit('c2x2'));
+    assert.equal(validationUnit('c6x1'), validationUnit('c6x2'));
+    const units = new Set(['c2x1', 'c4x1', 'c6x1', 'c3', 'r1'].map(validationUnit));
+    assert.equal(units.size, 5);
+    assert.throws(() => validationUnit('c9'), /unknown scenario 'c9'/);
   });
 
   test('every mistake is refused by the flag it concerns', () => {
