@@ -349,9 +349,17 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const exactEntry = exact.summary.shareCalibration.byClass['1'];
     assert.equal(exactEntry.twinRate, Number((1 - exactEntry.goldAccuracy / 100).toFixed(4)), 'twin-exact splits the twin request at its gold model\'s own error');
     assert.deepEqual(exact.summary.shareCalibration.calibrated, [1], 'twin-exact is cached apart from twin');
+    const gated = unlearned(forget, 'mu-share-gated', 'hardRateCalibration=twin-exact', 'hardRateOffsets=-0.1,0,0.1', 'hardRateCalibrationSeeds=2', 'hardRateCalibrationGate=1000');
+    const gatedEntry = gated.summary.shareCalibration.byClass['1'];
+    assert.equal(gated.params.hardRateCalibrationGate, 1000);
+    assert.deepEqual(gated.summary.shareCalibration.calibrated, [1], 'a gated calibration is cached apart');
+    assert.ok(gatedEntry.gate && Number.isFinite(gatedEntry.gate.gap) && gatedEntry.gate.standardError >= 0, JSON.stringify(gatedEntry));
+    assert.equal(gatedEntry.gate.moved, Math.abs(gatedEntry.gate.gap) > 1000 * gatedEntry.gate.standardError, JSON.stringify(gatedEntry.gate));
+    if (!gatedEntry.gate.moved) assert.deepEqual([gatedEntry.offset, Object.keys(gatedEntry.accuracy)], [0, ['0']], 'below the gate the offset stays at 0, untried elsewhere');
+    assert.equal(exactEntry.gate, undefined, 'no gate, no reading');
     const fixedThreshold = unlearned(forget, 'mu-share-threshold', 'threshold=0.5');
     assert.equal(fixedThreshold.summary.shareCalibration, undefined, 'a probability threshold has no hard share to calibrate');
-    for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRepeat=twin'], ['hardRateCalibrationSeeds=0'], ['hardRateCalibrationSeeds=1.5']]) {
+    for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRepeat=twin'], ['hardRateCalibrationSeeds=0'], ['hardRateCalibrationSeeds=1.5'], ['hardRateCalibrationGate=-1'], ['hardRateCalibrationGate=2']]) {
       const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...bad.flatMap((param) => ['--param', param]), '--out', join(work, 'mu-bad-share'));
       assert.notEqual(rejected.status, 0, bad.join(' '));
       assert.match(lastLine(rejected.stderr), /hardRate(Calibration|Offsets|CalibrationSeeds)/, bad.join(' '));

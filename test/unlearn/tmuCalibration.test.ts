@@ -154,6 +154,34 @@ describe('TMU twin calibrations (hardRepeat=twin, hardRateCalibration=twin)', { 
     }
   });
 
+  test('with a gate, the offset leaves the start only where the seeds\' mean gap there exceeds that many standard errors of it', () => {
+    const rate = 0.5;
+    const halfHard: TwinProblem = { ...twin, hardRateByClass: twin.hardRateByClass.map((value, label) => (label === hardClass ? rate : value)) };
+    const twinRequest = new TwinClassRequest(fixture.ctx, halfHard, hardClass, request);
+    const gaps = [0, 1, 2].map((seed) => twinRequest.run(rate, 1, seed).accuracy - twinRequest.goldAccuracy);
+    const mean = gaps.reduce((sum, gap) => sum + gap, 0) / 3;
+    const standardError = Math.sqrt(gaps.reduce((sum, gap) => sum + (gap - mean) ** 2, 0) / 2 / 3);
+    assert.ok(mean !== 0 && standardError > 0, `the fixture's gap at 0 has a sign and a spread: ${JSON.stringify(gaps)}`);
+    const ratio = Math.abs(mean) / standardError;
+    const shareRequest: ShareCalibrationRequest = { ...request, offsets: [-0.2, -0.1, 0, 0.1, 0.2], seeds: 3, cachePath: null, cacheKey: 'gate' };
+    const ungated = calibrateHardShare(fixture.ctx, halfHard, shareRequest).byClass.get(hardClass)!;
+    const below = calibrateHardShare(fixture.ctx, halfHard, { ...shareRequest, gate: ratio * 0.99 }).byClass.get(hardClass)!;
+    const above = calibrateHardShare(fixture.ctx, halfHard, { ...shareRequest, gate: ratio * 1.01 }).byClass.get(hardClass)!;
+    assert.ok(Object.keys(ungated.accuracy).length > 1, `the ungated walk leaves 0 here: ${JSON.stringify(ungated.accuracy)}`);
+    const { gate: belowGate, seconds: belowSeconds, ...belowWalk } = below;
+    const { seconds: ungatedSeconds, ...ungatedWalk } = ungated;
+    assert.deepEqual(belowWalk, ungatedWalk, 'a gap over the gate walks as without one');
+    assert.ok(belowSeconds >= 0 && ungatedSeconds >= 0);
+    assert.deepEqual(belowGate, { gap: Number(mean.toFixed(4)), standardError: Number(standardError.toFixed(4)), moved: true });
+    assert.equal(above.gate!.moved, false);
+    assert.deepEqual([above.offset, Object.keys(above.accuracy)], [0, ['0']], 'a gap within the gate keeps the start offset, untried elsewhere');
+    assert.equal(ungated.gate, undefined);
+    assert.equal(calibrateHardShare(fixture.ctx, halfHard, { ...shareRequest, gate: 0 }).byClass.get(hardClass)!.gate, undefined, 'a gate of 0 is no gate');
+    for (const [gate, seeds, message] of [[-1, 3, /gate must be a number of standard errors >= 0/], [Number.NaN, 3, /gate must be/], [2, 1, /needs seeds >= 2/]] as const) {
+      assert.throws(() => calibrateHardShare(fixture.ctx, halfHard, { ...shareRequest, gate, seeds }), message, `${gate}/${seeds}`);
+    }
+  });
+
   test('share calibrations are cached per class and key beside the twin, and a class the twin has no samples of keeps its rate', () => {
     const cachePath = join(work, 'share-calibration.json');
     const shareRequest: ShareCalibrationRequest = { ...request, offsets: [-0.1, 0, 0.1], cachePath, cacheKey: 's2' };

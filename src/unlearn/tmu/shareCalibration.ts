@@ -12,6 +12,18 @@ export interface ClassShareCalibration extends TwinClassMeasurements {
   twinRate?: number;
   /** Per offset tried, the share of the class's twin samples marked hard (percent). */
   hard: Record<string, number>;
+  /** With a gate ({@link ShareCalibrationRequest.gate}): what it measured at the start offset and whether the walk went on. */
+  gate?: ShareCalibrationGate;
+}
+
+/** The gate's reading at the start offset (the one nearest 0), in points of accuracy on the class's twin samples. */
+export interface ShareCalibrationGate {
+  /** Mean over the update seeds of the updated Mt's accuracy minus Mo's. */
+  gap: number;
+  /** Standard error of that mean: the seeds' sample standard deviation over √seeds. */
+  standardError: number;
+  /** Whether |gap| exceeded gate × standardError, so that the offset could move. */
+  moved: boolean;
 }
 
 /** The per-class calibration of the hard share. */
@@ -41,6 +53,13 @@ export interface ShareCalibrationRequest extends TwinUpdateSetup {
    * (default 1). At 300 samples a class one update's accuracy moves by about a point with its seed.
    */
   seeds?: number;
+  /**
+   * Standard errors the gap at the start offset (the one nearest 0) must exceed, over the `seeds`
+   * updates, before the walk may move the offset; below it the class keeps the start offset. 0 (the
+   * default) walks whatever the gap; above 0 it needs two seeds or more. The update's seed alone moves
+   * a class's twin accuracy by about a point, the size of most offsets' effect (docs/tmu.md, session 15).
+   */
+  gate?: number;
   /** JSON file that caches the result per class (written atomically), or null. */
   cachePath: string | null;
   /** What the cached results were computed for: a mismatch discards them. */
@@ -63,7 +82,8 @@ function offsetKey(offset: number): string {
  * offsets while the updated Mt still gets more of Dt_c right than Mo, smaller while fewer), stopping at
  * the first whose gap has the other sign. The offset whose accuracy on Dt_c is nearest Mo's is
  * chosen (ties: higher agreement with Mo, then the smaller offset in size); with `seeds` above 1 each
- * offset's accuracy and agreement are means over that many update seeds. Like the twin it depends
+ * offset's accuracy and agreement are means over that many update seeds, and with a `gate` the walk
+ * starts only where the gap at the start offset exceeds that many standard errors over them. Like the twin it depends
  * on Mo, H and the update options only, so it is cached beside the twin per class, paid once per
  * original model.
  */
@@ -75,6 +95,9 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
   }
   const seeds = request.seeds ?? 1;
   if (!Number.isInteger(seeds) || seeds < 1) throw new RangeError(`calibrateHardShare: seeds must be a positive integer, got ${seeds}`);
+  const gate = request.gate ?? 0;
+  if (!Number.isFinite(gate) || gate < 0) throw new RangeError(`calibrateHardShare: gate must be a number of standard errors >= 0, got ${gate}`);
+  if (gate > 0 && seeds < 2) throw new RangeError(`calibrateHardShare: a gate of ${gate} standard errors needs seeds >= 2 to measure them, got seeds ${seeds}`);
   if (request.twinEasyProbability.length !== twin.ids.length) throw new RangeError(`calibrateHardShare: ${request.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`);
   const cached = readClassCache<ClassShareCalibration>(ctx, request.cachePath, request.cacheKey);
   const byClass = new Map<number, ClassShareCalibration>();
@@ -98,11 +121,13 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
     const accuracy: Record<string, number> = {};
     const agreement: Record<string, number> = {};
     const hard: Record<string, number> = {};
+    const seedAccuracy: Record<string, number[]> = {};
     const gapAt = (index: number): number => {
       const key = offsetKey(offsets[index]!);
       if (!(key in accuracy)) {
         const outcomes = Array.from({ length: seeds }, (_, s) => twinRequest.run(twinRate + offsets[index]!, request.update.hardRepeat, request.update.seed + s));
         const meanOf = (pick: (outcome: (typeof outcomes)[number]) => number): number => Number((outcomes.reduce((sum, outcome) => sum + pick(outcome), 0) / seeds).toFixed(2));
+        seedAccuracy[key] = outcomes.map((outcome) => outcome.accuracy);
         accuracy[key] = meanOf((outcome) => outcome.accuracy);
         agreement[key] = meanOf((outcome) => outcome.agreement);
         hard[key] = outcomes[0]!.hard;
@@ -110,8 +135,9 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
       return accuracy[key]! - twinRequest.goldAccuracy;
     };
     const first = gapAt(start);
+    const gateReading = gate > 0 ? readGate(seedAccuracy[offsetKey(offsets[start]!)]!, twinRequest.goldAccuracy, gate) : undefined;
     // A positive gap keeps too much of Dt_c: more hard samples; a negative one forgets too much: fewer.
-    const direction = Math.sign(first);
+    const direction = gateReading?.moved === false ? 0 : Math.sign(first);
     // At 300 samples a class, one step can leave the accuracy where it was: walk on until the gap changes sign.
     for (let i = start + direction; direction !== 0 && i >= 0 && i < offsets.length; i += direction) {
       if (Math.sign(gapAt(i)) !== direction) break;
@@ -126,7 +152,7 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
       return a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2]))) ? candidate : best;
     });
     const result: ClassShareCalibration = {
-      offset, rate: Number(rate.toFixed(4)), ...(request.from === 'twin-error' ? { twinRate: Number(twinRate.toFixed(4)) } : {}), accuracy, agreement, hard, goldAccuracy: twinRequest.goldAccuracy, twinAccuracy: twinRequest.twinAccuracy,
+      offset, rate: Number(rate.toFixed(4)), ...(request.from === 'twin-error' ? { twinRate: Number(twinRate.toFixed(4)) } : {}), accuracy, agreement, hard, ...(gateReading ? { gate: gateReading } : {}), goldAccuracy: twinRequest.goldAccuracy, twinAccuracy: twinRequest.twinAccuracy,
       samples: twinRequest.ids.length, seconds: Number(((performance.now() - classStarted) / 1000).toFixed(3)),
     };
     ctx.progress.log('tmu share calibration', { class: label, offset, gold: twinRequest.goldAccuracy, accuracy: JSON.stringify(accuracy) });
@@ -137,6 +163,20 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
     writeClassCache(request.cachePath, request.cacheKey, { ...cached, ...Object.fromEntries([...byClass].map(([label, value]) => [String(label), value])) });
   }
   return { byClass, calibrated, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Whether the seeds' gaps (accuracy minus Mo's, in points) at the start offset stand out of their own
+ * noise: |mean| > gate × standard error of the mean. Seeds that all agree on a non-zero gap have no
+ * spread, and pass.
+ */
+function readGate(seedAccuracy: readonly number[], goldAccuracy: number, gate: number): ShareCalibrationGate {
+  const gaps = seedAccuracy.map((value) => value - goldAccuracy);
+  const n = gaps.length;
+  const mean = gaps.reduce((sum, gap) => sum + gap, 0) / n;
+  const variance = gaps.reduce((sum, gap) => sum + (gap - mean) ** 2, 0) / (n - 1);
+  const standardError = Math.sqrt(variance / n);
+  return { gap: Number(mean.toFixed(4)), standardError: Number(standardError.toFixed(4)), moved: Math.abs(mean) > gate * standardError };
 }
 
 /**

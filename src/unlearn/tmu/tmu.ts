@@ -25,6 +25,7 @@ const params = z.object({
   threshold: z.union([z.literal('rate'), z.number().gt(0).lt(1)]).default('rate').describe("easy/hard split: 'rate' (hard share = the twin's measured hard rate) or a probability threshold (the reference: 0.5)"),
   hardRateCalibration: z.enum(['none', 'twin', 'twin-exact']).default('twin').describe("threshold 'rate' (ignored with a probability threshold): 'twin' (per class, the rate moved by the offset (hardRateOffsets) whose update, run on the class's twin request split at the class's rate, leaves the twin original as accurate on it as the twin's gold model; cached beside the twin per class; the default since session 14), 'twin-exact' (the same with the twin request split at the twin gold model's own error on it, so the offset measures the update alone) or 'none' (each class's hard rate as the twin measured it)"),
   hardRateCalibrationSeeds: z.number().int().min(1).max(10).default(1).describe("hardRateCalibration twin and twin-exact: updates run per candidate offset, with Mo's seed, +1, ..., whose mean accuracy the offset is judged by (1: one update, as until session 15); the calibration's cost grows with it"),
+  hardRateCalibrationGate: z.number().min(0).default(0).describe("hardRateCalibration twin and twin-exact: standard errors (over the hardRateCalibrationSeeds updates) the twin's gap at the offset nearest 0 must exceed before a class's offset may move (0: no gate, as until session 16; above 0 needs hardRateCalibrationSeeds >= 2)"),
   hardRateOffsets: z.array(z.number().gt(-1).lt(1)).min(1).default([-0.04, -0.02, 0, 0.02, 0.04]).describe("candidates of hardRateCalibration twin and twin-exact, as shares of the class (walked from the one nearest 0 towards the twin's gold accuracy until it is passed)"),
   hardRateSlope: z.number().min(0).default(0).describe("threshold 'rate': rise of a class's hard rate per unit share of its members forgotten, for the gold model's smaller class (rate_c + hardRateSlope × |Df_c|/|D_c|); 0: the twin's rate as measured"),
   hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
@@ -72,6 +73,9 @@ const params = z.object({
 }).strict().superRefine((p, issues) => {
   if (p.hardRateCalibration !== 'none' && p.hardRepeat === 'twin') {
     issues.addIssue({ code: 'custom', path: ['hardRateCalibration'], message: `'${p.hardRateCalibration}' calibrates the hard share at a fixed hardRepeat: with hardRepeat 'twin' set hardRateCalibration 'none'` });
+  }
+  if (p.hardRateCalibrationGate > 0 && p.hardRateCalibrationSeeds < 2) {
+    issues.addIssue({ code: 'custom', path: ['hardRateCalibrationGate'], message: `a gate of ${p.hardRateCalibrationGate} standard errors needs hardRateCalibrationSeeds >= 2 to measure them` });
   }
   if (p.updateAverage === 'tail' && (p.updateSelect !== 'last' || p.updateStop !== 'epochs')) {
     issues.addIssue({ code: 'custom', path: ['updateAverage'], message: "'tail' averages the whole last epoch: it needs updateSelect 'last' and updateStop 'epochs'" });
@@ -222,11 +226,11 @@ export const tmu = defineMethod({
       if (calibratesShare && twinEasyProbability) {
         // The calibration belongs to Mo like the twin: it runs with Mo's seed, whatever the request's update seed.
         const shareUpdate = alignedUpdateOptions(p, ctx.seed);
-        const cacheKey = createHash('sha256').update(JSON.stringify(['share', twin.originalDigest, twin.twinModelDigest, predictorKey, shareUpdate, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, p.splitWeightPower, [...p.hardRateOffsets].sort((a, b) => a - b), ...(p.hardRateCalibration === 'twin' ? [] : [p.hardRateCalibration]), ...(p.hardRateCalibrationSeeds === 1 ? [] : [p.hardRateCalibrationSeeds])])).digest('hex').slice(0, 16);
+        const cacheKey = createHash('sha256').update(JSON.stringify(['share', twin.originalDigest, twin.twinModelDigest, predictorKey, shareUpdate, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, p.splitWeightPower, [...p.hardRateOffsets].sort((a, b) => a - b), ...(p.hardRateCalibration === 'twin' ? [] : [p.hardRateCalibration]), ...(p.hardRateCalibrationSeeds === 1 ? [] : [p.hardRateCalibrationSeeds]), ...(p.hardRateCalibrationGate === 0 ? [] : [{ gate: p.hardRateCalibrationGate }])])).digest('hex').slice(0, 16);
         const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
         shareCalibration = calibrateHardShare(ctx, twin, {
           classes: [...new Set(Array.from(onForget.labels).filter((_, i) => !bypassed[i]))], twinEasyProbability, update: shareUpdate,
-          easyTemperature: p.easyTemperature, splitWeight: p.splitWeight, splitWeightPower: p.splitWeightPower, offsets: p.hardRateOffsets, seeds: p.hardRateCalibrationSeeds, cacheKey,
+          easyTemperature: p.easyTemperature, splitWeight: p.splitWeight, splitWeightPower: p.splitWeightPower, offsets: p.hardRateOffsets, seeds: p.hardRateCalibrationSeeds, gate: p.hardRateCalibrationGate, cacheKey,
           from: p.hardRateCalibration === 'twin-exact' ? 'twin-error' : 'holdout-rate',
           cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `share-calibration-${cacheKey}.json`) : null,
         });
