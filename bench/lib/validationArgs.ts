@@ -113,7 +113,8 @@ export const VALUES_BEFORE_OPTION: Readonly<Record<string, unknown>> = {
   easyLoss: 'label',
   retainLoss: 'label',
   splitWeight: 'uniform',
-  hardRateCalibration: 'none',
+  // hardRateCalibration was added with the default 'twin' (session 14), which session 16 set back to
+  // 'none', the behaviour before it: today's default reproduces those runs again.
 };
 
 /**

@@ -73,11 +73,13 @@ describe('TMU validation command line', () => {
   });
 
   test('a stored run that predates an option whose default changed matches the value it ran with, not today\'s default', () => {
-    const stored = resolveParams(tmu, { updateSeed: 100, hardRateCalibration: 'none' }) as Record<string, unknown>;
-    const { hardRateCalibration: _added, ...predating } = stored;
-    assert.ok(sameTmuParams(predating, { updateSeed: 100, hardRateCalibration: 'none' }), 'it ran without the calibration');
-    assert.equal(sameTmuParams(predating, { updateSeed: 100 }), false, 'today\'s default calibrates, which that run did not');
-    assert.ok(sameTmuParams(stored, { updateSeed: 100, hardRateCalibration: 'none' }), 'a stored value is taken as stored');
+    const stored = resolveParams(tmu, { updateSeed: 100, scaler: 'tukey' }) as Record<string, unknown>;
+    const { scaler: _added, ...predating } = stored;
+    assert.ok(sameTmuParams(predating, { updateSeed: 100, scaler: 'tukey' }), 'it ran with the Tukey scaler');
+    assert.equal(sameTmuParams(predating, { updateSeed: 100 }), false, 'today\'s default scales by quantile, which that run did not');
+    assert.ok(sameTmuParams(stored, { updateSeed: 100, scaler: 'tukey' }), 'a stored value is taken as stored');
+    const { hardRateCalibration: _calibration, ...beforeCalibration } = resolveParams(tmu, { updateSeed: 100 }) as Record<string, unknown>;
+    assert.ok(sameTmuParams(beforeCalibration, { updateSeed: 100 }), 'hardRateCalibration\'s default is back to what runs did before it (session 16)');
   });
 
   test('the table of values before an option existed names only options today\'s defaults do not reproduce', () => {

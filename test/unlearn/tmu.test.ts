@@ -324,13 +324,13 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(existsSync(join(work, 'mu-bad-slope')), false);
   });
 
-  test('hardRateCalibration=twin, the default, moves each class\'s hard share by the offset its twin request chose, caches it beside the twin for later requests and update seeds, and bad values are rejected by name', () => {
+  test('hardRateCalibration=twin moves each class\'s hard share by the offset its twin request chose, caches it beside the twin for later requests and update seeds, and bad values are rejected by name', () => {
     const classMembers = split.member.filter((id) => labels.has(id));
     const forget = forgetFile('rate-calibration', classMembers.slice(20, 40));
-    const measured = unlearned(forget, 'mu-share-none', 'hardRateCalibration=none');
-    assert.equal(measured.params.hardRateCalibration, 'none');
+    const measured = unlearned(forget, 'mu-share-none');
+    assert.equal(measured.params.hardRateCalibration, 'none', 'the default since session 16');
     assert.equal(measured.summary.shareCalibration, undefined);
-    const calibrated = unlearned(forget, 'mu-share-twin', 'hardRateOffsets=-0.1,0,0.1');
+    const calibrated = unlearned(forget, 'mu-share-twin', 'hardRateCalibration=twin', 'hardRateOffsets=-0.1,0,0.1');
     assert.equal(calibrated.params.hardRateCalibration, 'twin');
     const summary = calibrated.summary;
     assert.deepEqual(Object.keys(summary.hardRateOffsetByClass), ['1']);
@@ -342,7 +342,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.ok(Math.abs(summary.expectedHardRate - expected) < 2e-4, `share ${summary.expectedHardRate}, expected ${expected}`);
     assert.equal(summary.hard, Math.round(summary.expectedHardRate * 20), 'the split follows the calibrated share');
     assert.ok(readdirSync(join(base, 'twin')).some((name) => /^share-calibration-[0-9a-f]+\.json$/.test(name)), 'cached beside the twin');
-    const reseeded = unlearned(forget, 'mu-share-twin-7', 'hardRateOffsets=-0.1,0,0.1', 'updateSeed=7');
+    const reseeded = unlearned(forget, 'mu-share-twin-7', 'hardRateCalibration=twin', 'hardRateOffsets=-0.1,0,0.1', 'updateSeed=7');
     assert.deepEqual(reseeded.summary.shareCalibration.calibrated, [], 'another update seed reuses the calibration of this Mo');
     assert.equal(reseeded.summary.expectedHardRate, summary.expectedHardRate);
     const exact = unlearned(forget, 'mu-share-exact', 'hardRateCalibration=twin-exact', 'hardRateOffsets=-0.1,0,0.1');
@@ -357,9 +357,9 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(gatedEntry.gate.moved, Math.abs(gatedEntry.gate.gap) > 1000 * gatedEntry.gate.standardError, JSON.stringify(gatedEntry.gate));
     if (!gatedEntry.gate.moved) assert.deepEqual([gatedEntry.offset, Object.keys(gatedEntry.accuracy)], [0, ['0']], 'below the gate the offset stays at 0, untried elsewhere');
     assert.equal(exactEntry.gate, undefined, 'no gate, no reading');
-    const fixedThreshold = unlearned(forget, 'mu-share-threshold', 'threshold=0.5');
+    const fixedThreshold = unlearned(forget, 'mu-share-threshold', 'hardRateCalibration=twin', 'threshold=0.5');
     assert.equal(fixedThreshold.summary.shareCalibration, undefined, 'a probability threshold has no hard share to calibrate');
-    for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRepeat=twin'], ['hardRateCalibrationSeeds=0'], ['hardRateCalibrationSeeds=1.5'], ['hardRateCalibrationGate=-1'], ['hardRateCalibrationGate=2']]) {
+    for (const bad of [['hardRateCalibration=often'], ['hardRateOffsets=1'], ['hardRateCalibration=twin', 'hardRepeat=twin'], ['hardRateCalibrationSeeds=0'], ['hardRateCalibrationSeeds=1.5'], ['hardRateCalibrationGate=-1'], ['hardRateCalibrationGate=2']]) {
       const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', ...bad.flatMap((param) => ['--param', param]), '--out', join(work, 'mu-bad-share'));
       assert.notEqual(rejected.status, 0, bad.join(' '));
       assert.match(lastLine(rejected.stderr), /hardRate(Calibration|Offsets|CalibrationSeeds)/, bad.join(' '));

@@ -249,9 +249,9 @@ describe('TMU update parameters', () => {
     assert.throws(() => resolveParams(tmu, { updateAverage: 'mean' }), /updateAverage/);
   });
 
-  test('splitWeight, predictorFolds and hardRateCalibration default to confidence weights, one fold and the twin\'s calibration, and bad values are refused by name', () => {
+  test('splitWeight, predictorFolds and hardRateCalibration default to confidence weights, one fold and the hard rate as the twin measured it, and bad values are refused by name', () => {
     const byDefault = resolveParams(tmu, {});
-    assert.deepEqual([byDefault.splitWeight, byDefault.predictorFolds, byDefault.hardRepeat, byDefault.hardRateCalibration, byDefault.hardRateCalibrationSeeds, byDefault.hardRateCalibrationGate], ['confidence', 1, 1, 'twin', 1, 0]);
+    assert.deepEqual([byDefault.splitWeight, byDefault.predictorFolds, byDefault.hardRepeat, byDefault.hardRateCalibration, byDefault.hardRateCalibrationSeeds, byDefault.hardRateCalibrationGate], ['confidence', 1, 1, 'none', 1, 0]);
     assert.equal(resolveParams(tmu, { predictorFolds: 5 }).predictorFolds, 5);
     for (const bad of [{ splitWeight: 'probability' }, { predictorFolds: 0 }, { predictorFolds: 2.5 }, { predictorFolds: 21 }]) {
       assert.throws(() => resolveParams(tmu, bad), new RegExp(Object.keys(bad)[0]!), JSON.stringify(bad));
