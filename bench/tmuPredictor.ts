@@ -4,6 +4,10 @@
  * wrong, how accurate the easy/hard split at the twin's hard rate is, and the agreement with the gold
  * model a perfect implementation of that split would reach (easy samples keep their label, hard ones take
  * Mo's runner-up), and the default features' predictor trained on the twin samples of Df's classes alone.
+ * Near the threshold (session 17): the share of the gold model's errors among the marked samples closest
+ * to it (`band.inside`, the easier half of the marks) and among the unmarked samples just past it
+ * (`band.outside`, as many as half the marks), and an exact split's agreement when the hard share moves
+ * by `sweep` points around the rate: what moving the share can gain with that ranking.
  * This is how TMU's predictor choices are measured on validation scenarios
  * (docs/tmu.md); the update's own effect is measured by `tmu bench`.
  *
@@ -63,6 +67,12 @@ const agreement = (hard: Uint8Array): number => {
 };
 const accuracy = (hard: Uint8Array): number => round((100 * hard.reduce((sum, h, i) => sum + (h === goldWrong[i] ? 1 : 0), 0)) / n, 2);
 const count = (hard: Uint8Array): number => hard.reduce((sum, h) => sum + h, 0);
+/** Gold-model errors among the ranks [from, to) of Df ordered hardest first (as splitEasyHard orders it). */
+const errorsInRanks = (easy: Float32Array, from: number, to: number): { wrong: number; samples: number } => {
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => easy[a]! - easy[b]! || a - b).slice(Math.max(0, from), Math.min(n, to));
+  return { wrong: order.reduce((sum, i) => sum + goldWrong[i]!, 0), samples: order.length };
+};
+const SWEEP_POINTS = [-4, -2, 2, 4, 6];
 function round(value: number, digits = 3): number {
   return Number(value.toFixed(digits));
 }
@@ -80,10 +90,14 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
     trained.predictor.dispose();
     const atRate = splitEasyHard(easy, { kind: 'rate', hardRate });
     const atHalf = splitEasyHard(easy, { kind: 'probability', threshold: 0.5 });
+    const marked = count(atRate);
+    const half = Math.ceil(marked / 2);
     variants[`${set.join('+')}/${kind}`] = {
       auroc: round(auroc(easy.map((v) => 1 - v), goldWrong)),
       twinHeldOutAuroc: round(trained.heldOutAuroc),
-      rate: { hard: count(atRate), accuracy: accuracy(atRate), agreement: agreement(atRate) },
+      rate: { hard: marked, accuracy: accuracy(atRate), agreement: agreement(atRate) },
+      band: { inside: errorsInRanks(easy, marked - half, marked), outside: errorsInRanks(easy, marked, marked + half) },
+      sweep: Object.fromEntries(SWEEP_POINTS.map((points) => [points, agreement(splitEasyHard(easy, { kind: 'rate', hardRate: Math.max(0, hardRate + points / 100) }))])),
       half: { hard: count(atHalf), accuracy: accuracy(atHalf), agreement: agreement(atHalf) },
     };
   }
