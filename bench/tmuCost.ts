@@ -10,11 +10,13 @@
  *
  * Usage:
  *   node bin/with-runtime-env.mjs node dist/bench/tmuCost.js --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...]
- *     [--twin-builds 2] [--cli] [--json] [--out FILE]
+ *     [--twin-builds 2] [--cli] [--json] [--out FILE] [--param k=v ...]
  *
  * Each GOLD_DIR is a model trained with Mo's recipe without one forget set (its excluded ids are the
  * request), e.g. the `gold-*` folders of `tmu bench --cache DIR`. Prints one JSON object: the timings and
- * the shares (bench/lib/costShares.ts); `--out` also writes it, for `tmuAcceptance --cost`.
+ * the shares (bench/lib/costShares.ts); `--out` also writes it, for `tmuAcceptance --cost`. `--param` sets
+ * TMU's parameters (as `tmu unlearn --param` does; default: TMU's defaults) for the twin builds and every
+ * request, in-process and command-line alike, so a declared variant's cost is measured the same way.
  *
  * @module
  */
@@ -32,7 +34,7 @@ import { loadModel, MODEL_FILES, readExcludedIds } from '../src/train/modelStore
 import { consoleProgress } from '../src/train/progress.js';
 import { initialiseSeed, train } from '../src/train/trainer.js';
 import { buildContext, prepareOriginal, runMethod } from '../src/unlearn/run.js';
-import { resolveParams } from '../src/unlearn/params.js';
+import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
 import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
 import { disposeTwin, loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
 import { costSchedule, costShares, type CostMeasurements, type RequestTiming } from './lib/costShares.js';
@@ -43,9 +45,14 @@ const { values: args } = parseArgs({
   options: {
     model: { type: 'string' }, gold: { type: 'string', multiple: true }, 'twin-builds': { type: 'string', default: '2' },
     cli: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string' },
+    param: { type: 'string', multiple: true },
   },
 });
-if (!args.model || !args.gold?.length) throw new Error('usage: tmuCost --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...] [--twin-builds N] [--cli] [--json] [--out FILE]');
+if (!args.model || !args.gold?.length) throw new Error('usage: tmuCost --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...] [--twin-builds N] [--cli] [--json] [--out FILE] [--param k=v ...]');
+const paramPairs = args.param ?? [];
+const rawParams = parseParamPairs(paramPairs);
+// Resolved once up front, so a bad parameter fails before the gold training starts.
+const tmuParams = resolveParams(tmu, rawParams);
 const twinBuilds = Number(args['twin-builds']);
 if (!Number.isInteger(twinBuilds) || twinBuilds < 1) throw new Error(`--twin-builds must be an integer >= 1, got ${args['twin-builds']}`);
 const progress = consoleProgress({ json: args.json });
@@ -88,7 +95,7 @@ try {
     const { ids, goldDigest, forgetFile } = requests[index]!;
     if (processKind === 'in-process') {
       const ctx = buildContext(original, ids, { seed, progress });
-      const result = runMethod(ctx, tmu, {});
+      const result = runMethod(ctx, tmu, rawParams);
       result.model.dispose();
       const perRequestSeconds = Number(result.summary.perRequestSeconds);
       const calibrationSeconds = calibrationOf(result.summary);
@@ -98,7 +105,7 @@ try {
     }
     const out = join(work, `unlearned-${measured.requests.length}`);
     const started = performance.now();
-    const child = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tmu.mjs'), 'unlearn', '--model', copy, '--forget', forgetFile, '--method', 'tmu', '--seed', String(seed), '--out', out, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const child = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tmu.mjs'), 'unlearn', '--model', copy, '--forget', forgetFile, '--method', 'tmu', '--seed', String(seed), '--out', out, '--json', ...paramPairs.flatMap((pair) => ['--param', pair])], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const wallSeconds = (performance.now() - started) / 1000;
     if (child.status !== 0) throw new Error(`tmu unlearn exited with ${child.status}: ${child.stderr.slice(-2000)}`);
     const printed = JSON.parse(child.stdout) as { summary: { perRequestSeconds: number; seconds?: Record<string, number> } };
@@ -109,7 +116,7 @@ try {
   const buildTwin = (afterEpoch: number): void => {
     const ctx = buildContext(original, requests[0]!.ids, { seed, progress });
     const started = performance.now();
-    const twin = loadOrBuildTwin(ctx, twinOptions(resolveParams(tmu, {}), seed), true);
+    const twin = loadOrBuildTwin(ctx, twinOptions(tmuParams, seed), true);
     const seconds = (performance.now() - started) / 1000;
     disposeTwin(twin);
     measured.twinBuilds.push({ afterEpoch, seconds });
@@ -139,7 +146,7 @@ try {
   original.loaded.model.dispose();
 
   const shares = costShares(measured);
-  const result = { model: args.model, golds: requests.map((r) => ({ dir: r.goldDir, digest: r.goldDigest, forget: r.ids.length })), threads: getNumThreads(), measured, shares };
+  const result = { model: args.model, params: rawParams, golds: requests.map((r) => ({ dir: r.goldDir, digest: r.goldDigest, forget: r.ids.length })), threads: getNumThreads(), measured, shares };
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (args.out) {
     mkdirSync(dirname(args.out), { recursive: true });
