@@ -12,7 +12,8 @@
  * standing rule's verdict (bench/lib/standingRule.ts) and, for comparison with sessions 6-8, the earlier
  * rules (bench/lib/pairedRule.ts). Each run's report goes to OUT/<scenario>/<arm>/u-<update seed>/; a
  * report that already holds the same resolved parameters and seeds is reused (TMU is deterministic), so
- * a second variant against the same base costs only its own runs.
+ * a second variant against the same base costs only its own runs; one that holds them on the first of the
+ * seeds (the scenario gained seeds) is extended by the missing seeds alone, run into `seeds-A-B/` beside it.
  *
  * Usage:
  *   node bin/with-runtime-env.mjs node dist/bench/tmuValidation.js --out DIR --variant k=v [--variant k=v ...]
@@ -29,6 +30,7 @@ import { presetSeeds, runPreset } from '../src/eval/presetRun.js';
 import { PRESETS, type BenchmarkPreset } from '../src/eval/presets.js';
 import type { MethodReport, Report } from '../src/eval/report.js';
 import { consoleProgress } from '../src/train/progress.js';
+import { joinSeeds } from './lib/mergeReports.js';
 import { judge, pairRuns, type PairedRun } from './lib/pairedRule.js';
 import { judgeStanding } from './lib/standingRule.js';
 import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, validationUnit } from './lib/validationArgs.js';
@@ -42,31 +44,56 @@ const presetOf = (scenario: string): BenchmarkPreset => {
 };
 const updateName = (updateSeed: number | null): string => (updateSeed === null ? 'request' : String(updateSeed));
 
-/** TMU's report for one scenario, arm and update seed: reused when the stored one ran with the same parameters and seeds. */
+/** TMU's row and the seeds of the report stored in `dir`, when TMU ran there with `params`. */
+function storedRun(dir: string, params: Record<string, unknown>): { row: MethodReport; seeds: number[] } | null {
+  const path = join(dir, 'report.json');
+  if (!existsSync(path)) return null;
+  const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+  const row = report.methods.find((m) => m.name === 'tmu');
+  return row && sameTmuParams(row.params, params) ? { row, seeds: report.seeds } : null;
+}
+
+const sameSeeds = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Runs TMU on `preset` into `dir` and returns its row, checked to hold `params` on the preset's seeds. */
+function runInto(dir: string, preset: BenchmarkPreset, params: Record<string, unknown>, command: string): MethodReport {
+  mkdirSync(dir, { recursive: true });
+  const { reports } = runPreset(preset, { out: dir, cacheDir: cache, dataDir: null, params: { tmu: params }, progress, command });
+  const report = reports[0]!.report;
+  const method = report.methods.find((m) => m.name === 'tmu');
+  if (!method || !sameTmuParams(method.params, params) || !sameSeeds(report.seeds, presetSeeds(preset))) {
+    throw new Error(`${join(dir, 'report.json')}: the run did not record TMU with the requested parameters and seeds`);
+  }
+  return method;
+}
+
+/**
+ * TMU's report for one scenario, arm and update seed: reused when the stored one ran with the same
+ * parameters and seeds. When the stored one ran with the same parameters on the first of the seeds (the
+ * scenario's seed count grew since), only the seeds after them run, into `seeds-A-B/` beside it, and the
+ * two rows are joined.
+ */
 function armReport(scenario: string, arm: 'base' | 'variant', updateSeed: number | null): MethodReport {
   const dir = join(out, scenario, arm, `u-${updateName(updateSeed)}`);
-  const path = join(dir, 'report.json');
   const preset = presetOf(scenario);
   const params = { ...armParams[arm], updateSeed };
   const seeds = presetSeeds(preset);
-  const sameRun = (report: Report): MethodReport | undefined => {
-    const method = report.methods.find((m) => m.name === 'tmu');
-    return method && sameTmuParams(method.params, params) && JSON.stringify(report.seeds) === JSON.stringify(seeds) ? method : undefined;
-  };
-  if (existsSync(path)) {
-    const reused = sameRun(JSON.parse(readFileSync(path, 'utf8')) as Report);
-    if (reused) {
-      progress.log('tmu validation reuse', { scenario, arm, updateSeed: updateName(updateSeed) });
-      return reused;
-    }
+  const command = `tmuValidation ${scenario} ${arm} update seed ${updateName(updateSeed)}`;
+  const stored = storedRun(dir, params);
+  if (stored && sameSeeds(stored.seeds, seeds)) {
+    progress.log('tmu validation reuse', { scenario, arm, updateSeed: updateName(updateSeed) });
+    return stored.row;
   }
-  mkdirSync(dir, { recursive: true });
-  const { reports } = runPreset(preset, {
-    out: dir, cacheDir: cache, dataDir: null, params: { tmu: params }, progress, command: `tmuValidation ${scenario} ${arm} update seed ${updateName(updateSeed)}`,
-  });
-  const method = sameRun(reports[0]!.report);
-  if (!method) throw new Error(`${path}: the run did not record TMU with the requested parameters and seeds`);
-  return method;
+  const head = stored?.seeds ?? [];
+  const grew = head.length > 0 && head.length < seeds.length && sameSeeds(head, seeds.slice(0, head.length));
+  if (!stored || !grew) return runInto(dir, preset, params, command);
+  const rest = seeds.slice(head.length);
+  const restDir = join(dir, `seeds-${rest[0]}-${rest[rest.length - 1]}`);
+  const storedRest = storedRun(restDir, params);
+  const restReused = storedRest && sameSeeds(storedRest.seeds, rest) ? storedRest.row : null;
+  progress.log('tmu validation reuse', { scenario, arm, updateSeed: updateName(updateSeed), seeds: head.join(','), running: restReused ? 'none' : rest.join(',') });
+  const restRun = restReused ?? runInto(restDir, { ...preset, firstSeed: rest[0]!, seeds: rest.length }, params, `${command} seeds ${rest.join(',')}`);
+  return joinSeeds([stored.row, restRun], sameTmuParams);
 }
 
 const pairs: PairedRun[] = [];

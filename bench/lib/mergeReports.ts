@@ -3,7 +3,9 @@
  * methods' rows of an earlier report (`--baselines`: when only TMU changed, its new runs are judged
  * against baselines that were not re-run), and several runs of one method pooled into one row (`--pool`:
  * TMU with several update seeds). Both are sound only if the reports evaluated the same original and
- * gold models on the same seeds. That is checked, not assumed.
+ * gold models on the same seeds. That is checked, not assumed. And one method's rows of consecutive seed
+ * ranges joined into one (`joinSeeds`: the validation bench adds seeds to a scenario without rerunning
+ * the ones it has).
  *
  * @module
  */
@@ -81,4 +83,32 @@ export function withBaselines(report: Report, baselines: Report, method: string)
   const others = baselines.methods.filter((m) => m.name !== method);
   if (others.length === 0) throw new Error(`--baselines ${where}: the report holds no method other than ${method}`);
   return { ...report, noiseFloor: report.noiseFloor ?? baselines.noiseFloor, methods: [own, ...others] };
+}
+
+/** Every Stat of the rows with its per-seed values concatenated in row order, then summarised again. */
+function joinStats(rows: readonly unknown[]): unknown {
+  const [first] = rows;
+  if (isStat(first)) return summarize((rows as Stat[]).flatMap((stat) => stat.values));
+  if (typeof first !== 'object' || first === null || Array.isArray(first)) return first;
+  return Object.fromEntries(Object.keys(first).map((key) => [key, joinStats(rows.map((row) => (row as Record<string, unknown>)[key]))]));
+}
+
+/**
+ * One method's rows of the same runs on consecutive seed ranges (seeds 3-8, then 9-10) as one row over all
+ * their seeds: every statistic's per-seed values concatenated in the order given and summarised again,
+ * the summaries (one per seed) likewise, and the last row's parameters (the newest run's). Throws unless
+ * every row is the same method with the same parameters by `sameParams` (default: equal as JSON; the
+ * validation bench passes its own test, which reads runs written before an option existed), since only
+ * then are the rows what one run over all the seeds gives.
+ */
+export function joinSeeds(rows: readonly MethodReport[], sameParams: (a: Record<string, unknown>, b: Record<string, unknown>) => boolean = (a, b) => JSON.stringify(a) === JSON.stringify(b)): MethodReport {
+  const [first] = rows;
+  const last = rows[rows.length - 1];
+  if (!first || !last) throw new Error('joinSeeds: no row to join');
+  for (const row of rows) {
+    if (row.name !== first.name) throw new Error(`joinSeeds: rows of ${first.name} and ${row.name}`);
+    if (!sameParams(row.params, last.params)) throw new Error(`joinSeeds ${first.name}: rows with different parameters (${JSON.stringify(row.params)} and ${JSON.stringify(last.params)})`);
+  }
+  const statistics = joinStats(rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest)) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;
+  return { ...statistics, name: first.name, params: last.params, summaries: rows.flatMap((row) => row.summaries) };
 }

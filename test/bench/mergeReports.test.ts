@@ -1,15 +1,17 @@
 /**
  * A TMU-only benchmark report judged against the baselines of an earlier report of the same runs
- * (bench/tmuAcceptance.ts --baselines): merged only when scenario, seeds, original and gold models match.
+ * (bench/tmuAcceptance.ts --baselines): merged only when scenario, seeds, original and gold models match;
+ * runs of one method pooled (--pool); and one method's rows of consecutive seed ranges joined
+ * (bench/tmuValidation.ts, when a scenario gains seeds).
  *
  * @module
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { poolRuns, withBaselines } from '../../bench/lib/mergeReports.js';
+import { joinSeeds, poolRuns, withBaselines } from '../../bench/lib/mergeReports.js';
 import { summarize } from '../../src/eval/statistics.js';
-import type { Report } from '../../src/eval/report.js';
+import type { MethodReport, Report } from '../../src/eval/report.js';
 
 /** Only the fields the merge reads. */
 function report(options: { methods: string[]; original?: string[]; gold?: string[]; seeds?: number[]; cls?: number; floor?: string | null }): Report {
@@ -73,5 +75,35 @@ describe('runs of one method pooled into one report', () => {
     assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9]), run([90, 92], [0.9, 0.9], { gold: ['g0', 'x'] })], 'tmu'), /--pool subclass\/4\/0.1: the gold models differ/);
     assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9]), run([90, 92], [0.9, 0.9], { seeds: [0, 2] })], 'tmu'), /seeds \[0,2\] are not \[0,1\]/);
     assert.throws(() => poolRuns([], 'tmu'), /no report to pool/);
+  });
+});
+
+describe('rows of consecutive seed ranges joined into one', () => {
+  /** A TMU row over some seeds: per-seed agreement, a nested predictor statistic and one summary per seed. */
+  function row(agreement: (number | null)[], params: Record<string, unknown> = { features: ['distance'] }, name = 'tmu'): MethodReport {
+    return { name, params, agreement: summarize(agreement), predictor: { auroc: summarize(agreement.map((v) => (v === null ? null : v / 100))), featureAuroc: {} }, summaries: agreement.map((value) => ({ value })) } as unknown as MethodReport;
+  }
+
+  test('concatenates every statistic per seed in the order given and summarises the whole again', () => {
+    const joined = joinSeeds([row([90, 92, null]), row([94, 88])]);
+    assert.deepEqual(joined.agreement.values, [90, 92, null, 94, 88]);
+    assert.equal(joined.agreement.mean, 91);
+    assert.deepEqual(joined.agreement, summarize([90, 92, null, 94, 88]), 'the same summary one run over all five seeds would have');
+    assert.deepEqual(joined.predictor!.auroc.values, [0.9, 0.92, null, 0.94, 0.88], 'nested statistics too');
+    assert.deepEqual(joined.summaries.map((s) => (s as { value: number }).value), [90, 92, null, 94, 88]);
+  });
+
+  test('refuses rows of another method or other parameters, and nothing to join', () => {
+    assert.throws(() => joinSeeds([row([90]), row([91], { features: ['curriculum'] })]), /joinSeeds tmu: rows with different parameters/);
+    assert.throws(() => joinSeeds([row([90]), row([91], undefined, 'finetune')]), /rows of tmu and finetune/);
+    assert.throws(() => joinSeeds([]), /no row to join/);
+  });
+
+  test('takes the caller\'s test of equal parameters and keeps the newest row\'s', () => {
+    const older = row([90], { features: ['distance'] });
+    const newer = row([92], { features: ['distance'], slope: 0 });
+    const joined = joinSeeds([older, newer], (a, b) => JSON.stringify(a.features) === JSON.stringify(b.features));
+    assert.deepEqual(joined.params, { features: ['distance'], slope: 0 });
+    assert.deepEqual(joined.agreement.values, [90, 92]);
   });
 });
