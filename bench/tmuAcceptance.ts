@@ -18,7 +18,9 @@
  *   time a gold training and TMU's requests and twin builds side by side in one process, instead of on
  *   the report's seconds (its cached gold models were timed in earlier runs, under other loads; those
  *   figures stay in the output as `secondsAcrossRuns`). A cost run counts for a scenario when it timed
- *   requests on one of the scenario's gold models (matched by digest); a scenario no run covers is an error.
+ *   requests on one of the scenario's gold models (matched by digest); a scenario no run covers is an error,
+ *   and so is a covering run that timed other TMU settings than the report ran (runs before session 17
+ *   recorded none: `seconds.settings` says `not recorded`).
  *   With `--pool`, reports of the same scenario (TMU run with several `updateSeed` values, one `tmu bench`
  *   run each) are judged as one: per seed, each TMU statistic is the mean over the runs (bench/lib/mergeReports.ts).
  *   The update's own randomness moves a class's 3-seed means by more than the criteria's margins, so a
@@ -31,6 +33,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Report } from '../src/eval/report.js';
+import { resolveParams } from '../src/unlearn/params.js';
+import { tmu as tmuMethod } from '../src/unlearn/tmu/tmu.js';
 import { costForScenario, type CostRun, type CostShares } from './lib/costShares.js';
 import { poolRuns, scenarioKey, withBaselines } from './lib/mergeReports.js';
 
@@ -97,10 +101,13 @@ if (dirs.length === 0) {
   process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON]... [--pool] DIR [DIR...]\n');
   process.exit(2);
 }
-const costRuns = (flags.cost ?? []).map((file) => {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { shares?: CostShares };
+const costRuns = (flags.cost ?? []).map((file): CostRun => {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { shares?: CostShares; settings?: Record<string, unknown>; params?: Record<string, unknown> };
   if (!parsed.shares?.forgetSets) throw new Error(`--cost ${file}: not the output of bench/tmuCost.ts (no shares.forgetSets)`);
-  return { file, shares: parsed.shares };
+  // Runs of session 17 recorded only their --param overrides: resolved against today's defaults, which are
+  // the ones they ran with as long as the defaults have not changed since. Earlier runs recorded neither.
+  const settings = parsed.settings ?? (parsed.params ? (resolveParams(tmuMethod, parsed.params) as Record<string, unknown>) : null);
+  return { file, shares: parsed.shares, settings };
 });
 const baselineReports = new Map((flags.baselines ? reportsIn(flags.baselines) : []).map(({ report }) => [scenarioKey(report), report]));
 const found = dirs.flatMap(reportsIn);

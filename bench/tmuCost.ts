@@ -146,7 +146,7 @@ try {
   original.loaded.model.dispose();
 
   const shares = costShares(measured);
-  const result = { model: args.model, params: rawParams, golds: requests.map((r) => ({ dir: r.goldDir, digest: r.goldDigest, forget: r.ids.length })), threads: getNumThreads(), measured, shares };
+  const result = { model: args.model, params: rawParams, settings: tmuParams, golds: requests.map((r) => ({ dir: r.goldDir, digest: r.goldDigest, forget: r.ids.length })), threads: getNumThreads(), measured, shares };
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (args.out) {
     mkdirSync(dirname(args.out), { recursive: true });

@@ -8,6 +8,8 @@
  * to it (`band.inside`, the easier half of the marks) and among the unmarked samples just past it
  * (`band.outside`, as many as half the marks), and an exact split's agreement when the hard share moves
  * by `sweep` points around the rate: what moving the share can gain with that ranking.
+ * The predictor's own estimate of the gold model's error on Df (session 18): `massPct`, the mean of
+ * 1 − P(easy) over Df, to set beside `goldWrongPct` and the twin's rate `twinHardRatePct`.
  * This is how TMU's predictor choices are measured on validation scenarios
  * (docs/tmu.md); the update's own effect is measured by `tmu bench`.
  *
@@ -99,6 +101,7 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
       band: { inside: errorsInRanks(easy, marked - half, marked), outside: errorsInRanks(easy, marked, marked + half) },
       sweep: Object.fromEntries(SWEEP_POINTS.map((points) => [points, agreement(splitEasyHard(easy, { kind: 'rate', hardRate: Math.max(0, hardRate + points / 100) }))])),
       half: { hard: count(atHalf), accuracy: accuracy(atHalf), agreement: agreement(atHalf) },
+      massPct: round((100 * easy.reduce((sum, v) => sum + (1 - v), 0)) / n, 2),
     };
   }
 }

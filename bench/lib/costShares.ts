@@ -8,6 +8,7 @@
 
 import type { Report } from '../../src/eval/report.js';
 import { scenarioKey } from './mergeReports.js';
+import { settingsDifferences } from './methodSettings.js';
 
 /** One timed deletion request. */
 export interface RequestTiming {
@@ -136,18 +137,32 @@ const roundTo = (value: number, digits = 3): number => Number(value.toFixed(digi
 export interface CostRun {
   file: string;
   shares: CostShares;
+  /**
+   * TMU's full settings the run timed (bench/tmuCost.ts records them), or null for a run from before it
+   * recorded them, whose settings cannot be checked against the reports it is judged with.
+   */
+  settings: Record<string, unknown> | null;
 }
 
 /**
  * Issue 4's cost criteria for one benchmark scenario, from the cost runs that timed requests on one of its
  * gold models (matched by digest, with the same original model): every forget set's mean request within
- * 5% of its run's gold training, every twin build (with the slowest per-class calibration) within 50%. Throws if no run covers the scenario.
+ * 5% of its run's gold training, every twin build (with the slowest per-class calibration) within 50%.
+ * A run that recorded its settings must have timed TMU as the report ran it (the update's seed aside): a
+ * variant's quality judged with the defaults' cost, or the reverse, is refused. Throws if no run covers the
+ * scenario, or a covering run timed other settings.
  */
-export function costForScenario(report: Pick<Report, 'scenario' | 'models'>, runs: readonly CostRun[]): { holds: { perRequest5pct: boolean; twin50pct: boolean | null }; seconds: Record<string, unknown> } {
+export function costForScenario(report: Pick<Report, 'scenario' | 'models' | 'methods'>, runs: readonly CostRun[]): { holds: { perRequest5pct: boolean; twin50pct: boolean | null }; seconds: Record<string, unknown> } {
   const golds = new Set(report.models.gold.digests);
   const originals = new Set(report.models.original.digests);
   const covering = runs.filter((run) => originals.has(run.shares.originalDigest) && run.shares.forgetSets.some((set) => golds.has(set.goldDigest)));
   if (covering.length === 0) throw new Error(`--cost: no cost run timed requests on a gold model of scenario ${scenarioKey(report)} (gold digests ${[...golds].join(', ')})`);
+  const tmu = report.methods.find((method) => method.name === 'tmu');
+  if (!tmu) throw new Error(`--cost: scenario ${scenarioKey(report)} has no tmu row to judge the cost of`);
+  for (const run of covering) {
+    const differences = run.settings ? settingsDifferences(tmu.params, run.settings) : [];
+    if (differences.length > 0) throw new Error(`--cost ${run.file}: it timed TMU with other settings than scenario ${scenarioKey(report)} ran (${differences.join('; ')})`);
+  }
   const sets = covering.flatMap((run) => run.shares.forgetSets.filter((set) => golds.has(set.goldDigest)).map((set) => ({ set })));
   const twins = covering.filter((run) => run.shares.twin).map((run) => ({ ...run.shares.twin!, withCalibration: run.shares.calibration?.twinWithCalibrationShare ?? run.shares.twin!.share }));
   const perRequestShares = sets.map(({ set }) => set.perRequestShare);
@@ -156,6 +171,7 @@ export function costForScenario(report: Pick<Report, 'scenario' | 'models'>, run
     holds: { perRequest5pct: perRequestShares.every((share) => share <= 0.05), twin50pct: twins.length ? twins.every((twin) => twin.withCalibration <= 0.5) : null },
     seconds: {
       measured: 'side by side (bench/tmuCost.ts)', runs: covering.map((run) => run.file),
+      settings: covering.map((run) => (run.settings ? 'checked' : 'not recorded')),
       goldTraining: covering.map((run) => roundTo(run.shares.goldTrainingSeconds)),
       perRequest: sets.map(({ set }) => roundTo(set.perRequestSeconds)), perRequestShare: perRequestShares.map((share) => roundTo(share, 4)),
       cliPerRequestShare: cliShares.map((share) => roundTo(share, 4)),

@@ -12,6 +12,7 @@
 
 import type { MethodReport, Report } from '../../src/eval/report.js';
 import { type Stat, summarize } from '../../src/eval/statistics.js';
+import { settingsDifferences } from './methodSettings.js';
 
 /** The scenario as a key: name, class and fraction. */
 export function scenarioKey(report: Pick<Report, 'scenario'>): string {
@@ -53,7 +54,8 @@ function poolStats(rows: readonly unknown[]): unknown {
  * values) as one report: every statistic of the method's row is, per seed, the mean over the runs (a seed
  * missing in any run is missing), then summarised over seeds as usual; `summaries` hold every run's, run
  * after run. The other rows are the first report's. Throws, naming the difference, unless every report
- * covers the same scenario and seeds with the same original and gold models.
+ * covers the same scenario and seeds with the same original and gold models, and ran the method with the
+ * same settings but for those that name a run (the update's seed).
  */
 export function poolRuns(reports: readonly Report[], method: string): Report {
   const [first, ...rest] = reports;
@@ -65,6 +67,10 @@ export function poolRuns(reports: readonly Report[], method: string): Report {
     return row;
   });
   const { name, params } = rows[0]!;
+  rows.forEach((row, i) => {
+    const differences = settingsDifferences(params, row.params);
+    if (differences.length > 0) throw new Error(`--pool ${scenarioKey(reports[i]!)}: runs of ${method} with other settings cannot be pooled (${differences.join('; ')})`);
+  });
   const statistics = poolStats(rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest)) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;
   const pooled: MethodReport = { ...statistics, name, params, summaries: rows.flatMap((row) => row.summaries) };
   return { ...first, methods: first.methods.map((m) => (m.name === method ? pooled : m)) };

@@ -83,10 +83,11 @@ describe('cost schedule', () => {
 
 describe('cost criteria of a benchmark scenario', () => {
   /** Only the fields the match reads. */
-  const scenario = (gold: string[], original = ['mo0', 'mo1']): Pick<Report, 'scenario' | 'models'> =>
-    ({ scenario: { name: 'subclass', class: 6, fraction: 0.1 }, models: { original: { digests: original }, gold: { digests: gold } } }) as unknown as Pick<Report, 'scenario' | 'models'>;
-  const run = (file: string, originalDigest: string, requests: RequestTiming[], twinSeconds: number[] = [40]): CostRun =>
-    ({ file, shares: costShares({ originalDigest, goldEpochSeconds: [100], twinBuilds: twinSeconds.map((seconds) => ({ afterEpoch: 1, seconds })), requests }) });
+  const defaults = { features: ['distance', 'adversarial', 'curriculum'], hardRateSlope: 0 };
+  const scenario = (gold: string[], original = ['mo0', 'mo1'], params: Record<string, unknown> = { ...defaults, updateSeed: 100 }): Pick<Report, 'scenario' | 'models' | 'methods'> =>
+    ({ scenario: { name: 'subclass', class: 6, fraction: 0.1 }, models: { original: { digests: original }, gold: { digests: gold } }, methods: [{ name: 'tmu', params }] }) as unknown as Pick<Report, 'scenario' | 'models' | 'methods'>;
+  const run = (file: string, originalDigest: string, requests: RequestTiming[], twinSeconds: number[] = [40], settings: Record<string, unknown> | null = null): CostRun =>
+    ({ file, settings, shares: costShares({ originalDigest, goldEpochSeconds: [100], twinBuilds: twinSeconds.map((seconds) => ({ afterEpoch: 1, seconds })), requests }) });
 
   test('takes only the forget sets of the scenario\'s gold models, from runs on its original models', () => {
     const runs = [
@@ -107,6 +108,16 @@ describe('cost criteria of a benchmark scenario', () => {
     assert.deepEqual(within.seconds.twinWithCalibrationShare, [0.49]);
     const over = costForScenario(scenario(['g6']), [run('seed0.json', 'mo0', [{ ...request('g6', 4), calibrationSeconds: 12 }])]);
     assert.equal(over.holds.twin50pct, false, 'a 40 s twin with a 12 s calibration is 52% of the gold training');
+  });
+
+  test('a run that timed other TMU settings than the scenario ran is refused, naming them; the update seed aside', () => {
+    const variant = { features: [...defaults.features, 'neighbourhood'], hardRateSlope: 0.1 };
+    assert.throws(() => costForScenario(scenario(['g6']), [run('variant.json', 'mo0', [request('g6', 4)], [40], { ...variant, updateSeed: 0 })]),
+      /--cost variant.json: it timed TMU with other settings than scenario subclass\/6\/0.1 ran \(features: .* vs .*neighbourhood.*; hardRateSlope: 0 vs 0.1\)/);
+    const matching = costForScenario(scenario(['g6'], undefined, { ...variant, updateSeed: 101 }), [run('variant.json', 'mo0', [request('g6', 4)], [40], { ...variant, updateSeed: 0 })]);
+    assert.deepEqual(matching.seconds.settings, ['checked']);
+    const unrecorded = costForScenario(scenario(['g6']), [run('old.json', 'mo0', [request('g6', 4)])]);
+    assert.deepEqual(unrecorded.seconds.settings, ['not recorded'], 'a run from before settings were recorded says so');
   });
 
   test('a scenario no cost run covers is an error naming it', () => {

@@ -47,11 +47,11 @@ describe('TMU report merged with earlier baselines', () => {
 
 describe('runs of one method pooled into one report', () => {
   /** A TMU-only report whose row has per-seed agreement values and a nested predictor statistic. */
-  function run(agreement: (number | null)[], auroc: number[], options: { gold?: string[]; seeds?: number[] } = {}): Report {
+  function run(agreement: (number | null)[], auroc: number[], options: { gold?: string[]; seeds?: number[]; params?: Record<string, unknown> } = {}): Report {
     const base = report({ methods: ['tmu'], ...options });
     return {
       ...base,
-      methods: [{ name: 'tmu', params: { updateSeed: agreement[0] }, agreement: summarize(agreement), predictor: { auroc: summarize(auroc), featureAuroc: {} }, summaries: agreement.map((value) => ({ value })) }],
+      methods: [{ name: 'tmu', params: { updateSeed: agreement[0], ...options.params }, agreement: summarize(agreement), predictor: { auroc: summarize(auroc), featureAuroc: {} }, summaries: agreement.map((value) => ({ value })) }],
     } as unknown as Report;
   }
 
@@ -75,6 +75,15 @@ describe('runs of one method pooled into one report', () => {
     assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9]), run([90, 92], [0.9, 0.9], { gold: ['g0', 'x'] })], 'tmu'), /--pool subclass\/4\/0.1: the gold models differ/);
     assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9]), run([90, 92], [0.9, 0.9], { seeds: [0, 2] })], 'tmu'), /seeds \[0,2\] are not \[0,1\]/);
     assert.throws(() => poolRuns([], 'tmu'), /no report to pool/);
+  });
+
+  test('refuses runs of other settings, naming each difference, and pools runs that differ only in the update seed', () => {
+    const pair = { features: ['distance', 'neighbourhood'], hardRateSlope: 0.1 };
+    assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9], { params: pair }), run([91, 92], [0.9, 0.9], { params: { ...pair, hardRateSlope: 0 } })], 'tmu'),
+      /--pool subclass\/4\/0.1: runs of tmu with other settings cannot be pooled \(hardRateSlope: 0.1 vs 0\)/);
+    assert.throws(() => poolRuns([run([90, 92], [0.9, 0.9], { params: pair }), run([91, 92], [0.9, 0.9], { params: { features: pair.features } })], 'tmu'), /hardRateSlope: 0.1 vs absent/);
+    const pooled = poolRuns([run([90, 92], [0.9, 0.9], { params: pair }), run([94, 92], [0.9, 0.9], { params: pair })], 'tmu');
+    assert.deepEqual(pooled.methods[0]!.agreement.values, [92, 92]);
   });
 });
 
