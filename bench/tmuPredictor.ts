@@ -9,7 +9,11 @@
  * (`band.outside`, as many as half the marks), and an exact split's agreement when the hard share moves
  * by `sweep` points around the rate: what moving the share can gain with that ranking.
  * The predictor's own estimate of the gold model's error on Df (session 18): `massPct`, the mean of
- * 1 − P(easy) over Df, to set beside `goldWrongPct` and the twin's rate `twinHardRatePct`.
+ * 1 − P(easy) over Df, to set beside `goldWrongPct` and the twin's rate `twinHardRatePct`; and the same
+ * mean over the twin samples of Df's classes (`twinClassMassPct`, mostly the predictor's own training
+ * rows) beside Mo's error on them (`twinClassWrongPct`), for a mass corrected by the twin's; and per class
+ * of Df the twin's learning curve (`learningCurve`): Mo's and Mt's errors on the holdout samples outside
+ * Dt, and the gold model's extra error a linear extrapolation of that gain predicts.
  * This is how TMU's predictor choices are measured on validation scenarios
  * (docs/tmu.md); the update's own effect is measured by `tmu bench`.
  *
@@ -28,7 +32,7 @@ import { consoleProgress } from '../src/train/progress.js';
 import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from '../src/unlearn/tmu/features.js';
 import { forgetFeatures } from '../src/unlearn/tmu/forgetFeatures.js';
-import { argmaxRow, modelOutputs, runnerUpRow } from '../src/unlearn/tmu/outputs.js';
+import { argmaxRow, correctness, modelOutputs, runnerUpRow } from '../src/unlearn/tmu/outputs.js';
 import { auroc, trainPredictor } from '../src/unlearn/tmu/predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS } from '../src/unlearn/tmu/scaler.js';
 import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
@@ -51,6 +55,24 @@ const onForget = modelOutputs(ctx.original, ctx.train, forgetIds, ctx.normalize)
 const goldOnForget = modelOutputs(gold.model, ctx.train, forgetIds, ctx.normalize);
 const forgetColumns = forgetFeatures(ctx, twin, onForget, FEATURE_NAMES, {
   neighbours: p.neighbours, classNeighbours: p.classNeighbours, pgd: { eps: p.pgdEps, steps: p.pgdSteps, stepSize: p.pgdEps / 3 },
+});
+// The learning curve the twin measures (session 18): Mt saw |Dt_c| more samples of class c than Mo, so
+// on the holdout samples neither trained on, Mo's error minus Mt's is what those extra samples bought.
+// Extrapolated linearly, losing f_c of the class costs gain_c x f_c / (|Dt_c| / |D_c|).
+const twinIdSet = new Set(twin.ids);
+const holdoutRest = ctx.holdoutIds.filter((id) => !twinIdSet.has(id));
+const moOnRest = correctness(modelOutputs(ctx.original, ctx.train, holdoutRest, ctx.normalize));
+const mtOnRestOutputs = modelOutputs(twin.model, ctx.train, holdoutRest, ctx.normalize);
+const mtOnRest = correctness(mtOnRestOutputs);
+const labelOf = (id: string): number => ctx.train.labels[ctx.train.indexOf(id)]!;
+const learningCurve = [...new Set(forgetIds.map(labelOf))].sort((a, b) => a - b).map((label) => {
+  const rows = holdoutRest.map((_, i) => i).filter((i) => mtOnRestOutputs.labels[i] === label);
+  const wrong = (right: Uint8Array): number => rows.reduce((sum, i) => sum + (right[i] ? 0 : 1), 0) / rows.length;
+  const members = ctx.split.member.filter((id) => labelOf(id) === label).length;
+  const added = twin.labels.reduce((sum, l) => sum + (l === label ? 1 : 0), 0) / members;
+  const forgotten = forgetIds.filter((id) => labelOf(id) === label).length / members;
+  const gain = wrong(moOnRest) - wrong(mtOnRest);
+  return { label, samples: rows.length, moWrongPct: round(100 * wrong(moOnRest), 2), mtWrongPct: round(100 * wrong(mtOnRest), 2), addedShare: round(added, 4), forgottenShare: round(forgotten, 4), predictedShiftPct: round((100 * gain * forgotten) / added, 2) };
 });
 disposeTwin(twin);
 const column = (name: FeatureName): Float32Array => forgetColumns[FEATURE_NAMES.indexOf(name)]!;
@@ -80,6 +102,10 @@ function round(value: number, digits = 3): number {
 }
 
 const hardRate = expectedHardRate(twin.hardRateByClass, twinHardRate(twin.generalisation), onForget.labels, new Uint8Array(n));
+/** Twin samples of Df's classes, and the twin gold model's (Mo's) error on them. */
+const dfClasses = new Set(onForget.labels);
+const twinOfClasses = twin.ids.map((_, i) => i).filter((i) => dfClasses.has(twin.labels[i]!));
+const twinClassWrongPct = round((100 * twinOfClasses.reduce((sum, i) => sum + twinWrong[i]!, 0)) / twinOfClasses.length, 2);
 const features = Object.fromEntries(FEATURE_NAMES.map((name) => [name, { forget: round(auroc(column(name), goldWrong)), twin: round(auroc(twin.features[name], twinWrong)) }]));
 const variants: Record<string, unknown> = {};
 for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
@@ -89,6 +115,7 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
       hidden: p.predictorHidden, lr: p.predictorLr, epochs: p.predictorEpochs, batchSize: p.predictorBatchSize, heldOutFraction: 0.2, folds: p.predictorFolds, seed,
     });
     const easy = trained.predictor.predict(applyScaler(scaler, set.map(column)));
+    const twinEasy = trained.predictor.predict(applyScaler(scaler, set.map((name) => twin.features[name])));
     trained.predictor.dispose();
     const atRate = splitEasyHard(easy, { kind: 'rate', hardRate });
     const atHalf = splitEasyHard(easy, { kind: 'probability', threshold: 0.5 });
@@ -102,6 +129,7 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
       sweep: Object.fromEntries(SWEEP_POINTS.map((points) => [points, agreement(splitEasyHard(easy, { kind: 'rate', hardRate: Math.max(0, hardRate + points / 100) }))])),
       half: { hard: count(atHalf), accuracy: accuracy(atHalf), agreement: agreement(atHalf) },
       massPct: round((100 * easy.reduce((sum, v) => sum + (1 - v), 0)) / n, 2),
+      twinClassMassPct: round((100 * twinOfClasses.reduce((sum, i) => sum + (1 - twinEasy[i]!), 0)) / twinOfClasses.length, 2),
     };
   }
 }
@@ -128,6 +156,8 @@ console.log(JSON.stringify({
   model: args.model, gold: args.gold, seed, forget: n,
   goldWrongPct: round((100 * count(goldWrong)) / n, 2),
   twinHardRatePct: round(100 * hardRate, 2),
+  twinClassWrongPct,
+  learningCurve,
   agreement: { oracleSplit: agreement(goldWrong), allEasy: agreement(new Uint8Array(n)) },
   featureAuroc: features,
   predictors: variants,

@@ -324,6 +324,26 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(existsSync(join(work, 'mu-bad-slope')), false);
   });
 
+  test('hardRateShift=predictor-mass moves the hard share by the reported per-class shift, and the split follows it; bad values are rejected by name', () => {
+    const classMembers = split.member.filter((id) => labels.has(id));
+    const forget = forgetFile('rate-shift', classMembers.slice(0, 20));
+    const measured = unlearned(forget, 'mu-slope-0-again');
+    assert.equal(measured.params.hardRateShift, 'none');
+    assert.equal(measured.summary.hardRateShiftByClass, undefined, 'no shift reported when it is off');
+    const shifted = unlearned(forget, 'mu-shift-mass', 'hardRateShift=predictor-mass');
+    const shifts = shifted.summary.hardRateShiftByClass as Record<string, number>;
+    assert.deepEqual(Object.keys(shifts), [...new Set(classMembers.slice(0, 20).map((id) => String(labels.get(id))))], 'one shift for the class Df holds');
+    const [shift] = Object.values(shifts);
+    assert.notEqual(shift, 0, 'Df is not, to four places, exactly as hard as the twin samples of its class');
+    assert.ok(Math.abs(shifted.summary.expectedHardRate - measured.summary.expectedHardRate - shift!) < 2e-4,
+      `share moved by ${shifted.summary.expectedHardRate - measured.summary.expectedHardRate}, reported shift ${shift}`);
+    assert.equal(shifted.summary.hard, Math.round(shifted.summary.expectedHardRate * 20), 'the split follows the shifted share');
+    const rejected = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'hardRateShift=mass', '--out', join(work, 'mu-bad-shift'));
+    assert.notEqual(rejected.status, 0);
+    assert.match(lastLine(rejected.stderr), /hardRateShift/);
+    assert.equal(existsSync(join(work, 'mu-bad-shift')), false);
+  });
+
   test('hardRateCalibration=twin moves each class\'s hard share by the offset its twin request chose, caches it beside the twin for later requests and update seeds, and bad values are rejected by name', () => {
     const classMembers = split.member.filter((id) => labels.has(id));
     const forget = forgetFile('rate-calibration', classMembers.slice(20, 40));

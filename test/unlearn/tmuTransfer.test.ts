@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { confidenceWeights, expectedHardRate, forgottenShares, goldShiftedRates, splitEasyHard, twinHardRate } from '../../src/unlearn/tmu/transfer.js';
+import { confidenceWeights, expectedHardRate, forgottenShares, goldShiftedRates, massShiftedRates, splitEasyHard, twinHardRate } from '../../src/unlearn/tmu/transfer.js';
 
 describe('TMU transfer', () => {
   test('the expected hard rate averages each forget sample\'s class rate, skipping bypassed samples, with the overall rate for classes the twin lacks', () => {
@@ -35,6 +35,27 @@ describe('TMU transfer', () => {
     assert.deepEqual(goldShiftedRates(rates.slice(0, 2), [0.2, 0.2], 0), [0.1, 0.3]);
     assert.throws(() => goldShiftedRates(rates, [0.2], -0.1), /slope must be finite and non-negative, got -0.1/);
     assert.throws(() => goldShiftedRates([0.1], [1.5], 0.1), /forgotten share of class 0 is 1.5/);
+  });
+
+  test('mass-shifted rates move each class of Df by its mean 1 - P(easy) over Df minus that over the twin samples of the class, clamped to [0, 1]', () => {
+    const rates = [0.1, 0.2, 0.3, Number.NaN, 0.05];
+    const twin = { easyProbability: Float32Array.from([0.9, 0.7, 0.8, 0.8, 0.5, 0.5, 0.1, 0.9]), labels: Int32Array.from([0, 0, 1, 1, 2, 2, 3, 4]) };
+    // Class 0: Df mass (0.5 + 0.3) / 2 = 0.4 against the twin's (0.1 + 0.3) / 2 = 0.2: +0.2.
+    // Class 1: Df mass 0.05 against the twin's 0.2: -0.15, so 0.2 - 0.15 = 0.05.
+    // Class 4: Df mass 0.95 against 0.1: 0.05 + 0.85 = 0.9. The bypassed class-2 sample and untouched class 3 change nothing.
+    const forget = { easyProbability: Float32Array.from([0.5, 0.7, 0.95, 0.0, 0.05]), labels: Int32Array.from([0, 0, 1, 2, 4]), bypassed: Uint8Array.from([0, 0, 0, 1, 0]) };
+    const shifted = massShiftedRates(rates, forget, twin);
+    const expected = [0.3, 0.05, 0.3, Number.NaN, 0.9];
+    shifted.forEach((rate, c) => (Number.isNaN(expected[c]!) ? assert.ok(Number.isNaN(rate)) : assert.ok(Math.abs(rate - expected[c]!) < 1e-6, `class ${c}: ${rate} against ${expected[c]}`)));
+    const clamped = massShiftedRates([0.02, 0.98], { easyProbability: Float32Array.from([1, 0]), labels: Int32Array.from([0, 1]), bypassed: new Uint8Array(2) }, { easyProbability: Float32Array.from([0.5, 0.5]), labels: Int32Array.from([0, 1]) });
+    assert.deepEqual(clamped, [0, 1], 'a shift past 0 or 1 stops there');
+  });
+
+  test('mass-shifted rates refuse a probability outside [0, 1], a label without a rate and mismatched lengths, naming them', () => {
+    const twin = { easyProbability: Float32Array.from([0.5]), labels: Int32Array.from([0]) };
+    assert.throws(() => massShiftedRates([0.1], { easyProbability: Float32Array.from([1.5]), labels: Int32Array.from([0]), bypassed: new Uint8Array(1) }, twin), /P\(easy\) of sample 0 is 1.5/);
+    assert.throws(() => massShiftedRates([0.1], { easyProbability: Float32Array.from([0.5]), labels: Int32Array.from([3]), bypassed: new Uint8Array(1) }, twin), /label 3 of sample 0 has no rate/);
+    assert.throws(() => massShiftedRates([0.1], { easyProbability: Float32Array.from([0.5, 0.5]), labels: Int32Array.from([0]), bypassed: new Uint8Array(1) }, twin), /2 probabilities for 1 labels/);
   });
 
   test('the twin hard rate is the share of twin samples its gold model gets wrong', () => {

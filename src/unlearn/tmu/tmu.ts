@@ -17,7 +17,7 @@ import { forgetFeatures } from './forgetFeatures.js';
 import { modelOutputs, runnerUpRow } from './outputs.js';
 import { GeneralisationPredictor, trainPredictor, type TrainedPredictor } from './predictor.js';
 import { applyScaler, fitScaler, SCALER_KINDS, type FeatureScaler } from './scaler.js';
-import { confidenceWeights, expectedHardRate, forgottenShares, goldShiftedRates, splitEasyHard, twinHardRate } from './transfer.js';
+import { confidenceWeights, expectedHardRate, forgottenShares, goldShiftedRates, massShiftedRates, splitEasyHard, twinHardRate } from './transfer.js';
 import { disposeTwin, loadOrBuildTwin, type TwinOptions, type TwinProblem } from './twin.js';
 
 const params = z.object({
@@ -27,6 +27,7 @@ const params = z.object({
   hardRateCalibrationSeeds: z.number().int().min(1).max(10).default(1).describe("hardRateCalibration twin and twin-exact: updates run per candidate offset, with Mo's seed, +1, ..., whose mean accuracy the offset is judged by (1: one update, as until session 15); the calibration's cost grows with it"),
   hardRateCalibrationGate: z.number().min(0).default(0).describe("hardRateCalibration twin and twin-exact: standard errors (over the hardRateCalibrationSeeds updates) the twin's gap at the offset nearest 0 must exceed before a class's offset may move (0: no gate, as until session 16; above 0 needs hardRateCalibrationSeeds >= 2)"),
   hardRateOffsets: z.array(z.number().gt(-1).lt(1)).min(1).default([-0.04, -0.02, 0, 0.02, 0.04]).describe("candidates of hardRateCalibration twin and twin-exact, as shares of the class (walked from the one nearest 0 towards the twin's gold accuracy until it is passed)"),
+  hardRateShift: z.enum(['none', 'predictor-mass']).default('none').describe("threshold 'rate': 'predictor-mass' moves each class's hard rate (after hardRateSlope) by how much harder the predictor finds Df's samples of the class than the twin's, mean(1 − P(easy)) over Df_c minus the same over Dt_c, for a forget set that is a harder or easier draw than the class's holdout (session 18); 'none': the rate as measured"),
   hardRateSlope: z.number().min(0).default(0).describe("threshold 'rate': rise of a class's hard rate per unit share of its members forgotten, for the gold model's smaller class (rate_c + hardRateSlope × |Df_c|/|D_c|); 0: the twin's rate as measured"),
   hardLabel: z.enum(['runner-up', 'random']).default('runner-up').describe("wrong label for predicted-hard samples: Mo's runner-up class, or a random wrong class (the reference)"),
   updateEpochs: z.number().int().min(1).default(3).describe('epochs of the aligned update'),
@@ -214,7 +215,8 @@ export const tmu = defineMethod({
       // Transfer: P(easy) for Df, split by the twin's hard rate for Df's class mix.
       const easyProbability = trained.predictor.predict(rows);
       const calibratesShare = p.hardRateCalibration !== 'none' && p.threshold === 'rate';
-      const twinEasyProbability = p.hardRepeat === 'twin' || calibratesShare ? trained.predictor.predict(applyScaler(scaler, p.features.map((name) => twin.features[name]))) : null;
+      const shiftsShare = p.hardRateShift !== 'none' && p.threshold === 'rate';
+      const twinEasyProbability = p.hardRepeat === 'twin' || calibratesShare || shiftsShare ? trained.predictor.predict(applyScaler(scaler, p.features.map((name) => twin.features[name]))) : null;
       trained.predictor.dispose();
       const shares = forgottenShares(onForget.labels, memberLabels(ctx), onForget.numClasses);
       // Classes whose every member is in the forget set: the gold model cannot know them at all.
@@ -237,7 +239,10 @@ export const tmu = defineMethod({
         measuredRates = offsetRates(twin.hardRateByClass, shareCalibration.byClass);
         lap('shareCalibration');
       }
-      const classRates = p.hardRateSlope > 0 ? goldShiftedRates(measuredRates, shares, p.hardRateSlope) : measuredRates;
+      const slopedRates = p.hardRateSlope > 0 ? goldShiftedRates(measuredRates, shares, p.hardRateSlope) : measuredRates;
+      const classRates = shiftsShare && twinEasyProbability
+        ? massShiftedRates(slopedRates, { easyProbability, labels: onForget.labels, bypassed }, { easyProbability: twinEasyProbability, labels: twin.labels })
+        : slopedRates;
       const hardRate = expectedHardRate(classRates, globalRate, onForget.labels, bypassed);
       const scoredIndices = forget.map((_, i) => i).filter((i) => !bypassed[i]);
       const scoredHard = splitEasyHard(Float32Array.from(scoredIndices, (i) => easyProbability[i]!), p.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: p.threshold });
@@ -329,6 +334,9 @@ export const tmu = defineMethod({
           updateStoppedEarly: update.stoppedEarly,
           ...(weights ? { splitWeightRange: [Number(Math.min(...weights).toFixed(4)), Number(Math.max(...weights).toFixed(4))] } : {}),
           ...(easyDistill ? { easyTemperatureByClass: Object.fromEntries([...easyDistill.temperatureByClass].map(([label, t]) => [String(label), Number(t.toFixed(3))])), easyDistilled: easyDistill.targets.size } : {}),
+          ...(classRates !== slopedRates ? {
+            hardRateShiftByClass: Object.fromEntries([...new Set(Array.from(onForget.labels).filter((_, i) => !bypassed[i]))].sort((a, b) => a - b).map((label) => [String(label), Number((classRates[label]! - slopedRates[label]!).toFixed(4))])),
+          } : {}),
           ...(shareCalibration ? {
             hardRateOffsetByClass: Object.fromEntries([...shareCalibration.byClass].map(([label, value]) => [String(label), value.offset])),
             shareCalibration: { calibrated: shareCalibration.calibrated, seconds: Number(shareCalibration.seconds.toFixed(3)), byClass: Object.fromEntries([...shareCalibration.byClass].map(([label, value]) => [String(label), value])) },

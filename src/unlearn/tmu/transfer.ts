@@ -64,6 +64,49 @@ export function goldShiftedRates(hardRateByClass: readonly number[], forgottenSh
 }
 
 /**
+ * The per-class hard rates moved by how much harder the predictor finds this forget set than the twin's
+ * samples of the same class (session 18): rate_c + mean_{Df_c}(1 − P(easy)) − mean_{Dt_c}(1 − P(easy)),
+ * clamped to [0, 1]. The twin's rate is Mo's error over all of the class's holdout samples; Df is one
+ * draw of a few hundred samples, whose gold error moves by about two points from draw to draw. The
+ * predictor's probabilities are not calibrated across the transfer (their mean over Df alone misses the
+ * gold model's error by 4-5 points), but their difference from the twin's own, for one class under one
+ * Mo, tracks the draw: on the validation instances it cut the spread of the share's error from 2.8 to 2.2
+ * points (docs/tmu.md, session 18). Classes Df does not hold, those the twin has no sample of, and
+ * bypassed samples (classes forgotten whole) leave the rates as they are.
+ *
+ * @param hardRateByClass - the hard rate per class (NaN where the twin has none)
+ * @param forget - P(easy) and labels of Df, with its bypassed samples flagged
+ * @param twin - P(easy) of the same predictor on the twin samples Dt, with their labels
+ */
+export function massShiftedRates(
+  hardRateByClass: readonly number[],
+  forget: { easyProbability: Float32Array; labels: Int32Array; bypassed: Uint8Array },
+  twin: { easyProbability: Float32Array; labels: Int32Array },
+): number[] {
+  const hardMass = (easy: Float32Array, labels: Int32Array, skip?: Uint8Array): { sum: number[]; count: number[] } => {
+    if (easy.length !== labels.length || (skip && skip.length !== labels.length)) throw new RangeError(`massShiftedRates: ${easy.length} probabilities for ${labels.length} labels`);
+    const sum = new Array<number>(hardRateByClass.length).fill(0);
+    const count = new Array<number>(hardRateByClass.length).fill(0);
+    labels.forEach((label, i) => {
+      if (skip?.[i]) return;
+      const p = easy[i]!;
+      if (!(p >= 0 && p <= 1)) throw new RangeError(`massShiftedRates: P(easy) of sample ${i} is ${p}, not in [0, 1]`);
+      if (label < 0 || label >= hardRateByClass.length) throw new RangeError(`massShiftedRates: label ${label} of sample ${i} has no rate`);
+      sum[label]! += 1 - p;
+      count[label]!++;
+    });
+    return { sum, count };
+  };
+  const ofForget = hardMass(forget.easyProbability, forget.labels, forget.bypassed);
+  const ofTwin = hardMass(twin.easyProbability, twin.labels);
+  return hardRateByClass.map((rate, c) => {
+    if (Number.isNaN(rate) || ofForget.count[c] === 0 || ofTwin.count[c] === 0) return rate;
+    const shift = ofForget.sum[c]! / ofForget.count[c]! - ofTwin.sum[c]! / ofTwin.count[c]!;
+    return Math.min(1, Math.max(0, rate + shift));
+  });
+}
+
+/**
  * Per class, the share of its members the forget set holds, |Df_c| / |D_c|.
  *
  * @param forgetLabels - labels of Df
