@@ -39,6 +39,7 @@ import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
 import { expectedHardRate, splitEasyHard, twinHardRate } from '../src/unlearn/tmu/transfer.js';
 import { disposeTwin, loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
 import { loadGoldRequest } from './lib/goldRequest.js';
+import { errorsInRanks, exactSplitAgreement, extrapolatedShiftPct, hardMassPct } from './lib/predictorDiagnostics.js';
 
 const { values: args } = parseArgs({
   options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true } },
@@ -71,8 +72,7 @@ const learningCurve = [...new Set(forgetIds.map(labelOf))].sort((a, b) => a - b)
   const members = ctx.split.member.filter((id) => labelOf(id) === label).length;
   const added = twin.labels.reduce((sum, l) => sum + (l === label ? 1 : 0), 0) / members;
   const forgotten = forgetIds.filter((id) => labelOf(id) === label).length / members;
-  const gain = wrong(moOnRest) - wrong(mtOnRest);
-  return { label, samples: rows.length, moWrongPct: round(100 * wrong(moOnRest), 2), mtWrongPct: round(100 * wrong(mtOnRest), 2), addedShare: round(added, 4), forgottenShare: round(forgotten, 4), predictedShiftPct: round((100 * gain * forgotten) / added, 2) };
+  return { label, samples: rows.length, moWrongPct: round(100 * wrong(moOnRest), 2), mtWrongPct: round(100 * wrong(mtOnRest), 2), addedShare: round(added, 4), forgottenShare: round(forgotten, 4), predictedShiftPct: round(extrapolatedShiftPct(wrong(moOnRest), wrong(mtOnRest), added, forgotten), 2) };
 });
 disposeTwin(twin);
 const column = (name: FeatureName): Float32Array => forgetColumns[FEATURE_NAMES.indexOf(name)]!;
@@ -83,19 +83,9 @@ const goldPrediction = Int32Array.from({ length: n }, (_, i) => argmaxRow(goldOn
 const goldWrong = Uint8Array.from({ length: n }, (_, i) => (goldPrediction[i] === onForget.labels[i] ? 0 : 1));
 const twinWrong = twin.generalisation.map((g) => 1 - g);
 const runnerUp = Int32Array.from({ length: n }, (_, i) => runnerUpRow(onForget.logits, k, i, onForget.labels[i]!));
-/** % of Df where an exact implementation of the split predicts what the gold model predicts. */
-const agreement = (hard: Uint8Array): number => {
-  let same = 0;
-  for (let i = 0; i < n; i++) if ((hard[i] ? runnerUp[i] : onForget.labels[i]) === goldPrediction[i]) same++;
-  return round((100 * same) / n, 2);
-};
+const agreement = (hard: Uint8Array): number => round(exactSplitAgreement(hard, onForget.labels, runnerUp, goldPrediction), 2);
 const accuracy = (hard: Uint8Array): number => round((100 * hard.reduce((sum, h, i) => sum + (h === goldWrong[i] ? 1 : 0), 0)) / n, 2);
 const count = (hard: Uint8Array): number => hard.reduce((sum, h) => sum + h, 0);
-/** Gold-model errors among the ranks [from, to) of Df ordered hardest first (as splitEasyHard orders it). */
-const errorsInRanks = (easy: Float32Array, from: number, to: number): { wrong: number; samples: number } => {
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => easy[a]! - easy[b]! || a - b).slice(Math.max(0, from), Math.min(n, to));
-  return { wrong: order.reduce((sum, i) => sum + goldWrong[i]!, 0), samples: order.length };
-};
 const SWEEP_POINTS = [-4, -2, 2, 4, 6];
 function round(value: number, digits = 3): number {
   return Number(value.toFixed(digits));
@@ -125,11 +115,11 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
       auroc: round(auroc(easy.map((v) => 1 - v), goldWrong)),
       twinHeldOutAuroc: round(trained.heldOutAuroc),
       rate: { hard: marked, accuracy: accuracy(atRate), agreement: agreement(atRate) },
-      band: { inside: errorsInRanks(easy, marked - half, marked), outside: errorsInRanks(easy, marked, marked + half) },
+      band: { inside: errorsInRanks(easy, goldWrong, marked - half, marked), outside: errorsInRanks(easy, goldWrong, marked, marked + half) },
       sweep: Object.fromEntries(SWEEP_POINTS.map((points) => [points, agreement(splitEasyHard(easy, { kind: 'rate', hardRate: Math.max(0, hardRate + points / 100) }))])),
       half: { hard: count(atHalf), accuracy: accuracy(atHalf), agreement: agreement(atHalf) },
-      massPct: round((100 * easy.reduce((sum, v) => sum + (1 - v), 0)) / n, 2),
-      twinClassMassPct: round((100 * twinOfClasses.reduce((sum, i) => sum + (1 - twinEasy[i]!), 0)) / twinOfClasses.length, 2),
+      massPct: round(hardMassPct(easy), 2),
+      twinClassMassPct: round(hardMassPct(twinEasy, twinOfClasses), 2),
     };
   }
 }
