@@ -65,14 +65,17 @@ const holdoutRest = ctx.holdoutIds.filter((id) => !twinIdSet.has(id));
 const moOnRest = correctness(modelOutputs(ctx.original, ctx.train, holdoutRest, ctx.normalize));
 const mtOnRestOutputs = modelOutputs(twin.model, ctx.train, holdoutRest, ctx.normalize);
 const mtOnRest = correctness(mtOnRestOutputs);
-const labelOf = (id: string): number => ctx.train.labels[ctx.train.indexOf(id)]!;
-const learningCurve = [...new Set(forgetIds.map(labelOf))].sort((a, b) => a - b).map((label) => {
+/** Df's classes, shared by the learning curve and the twin's mass. */
+const dfClasses = new Set(onForget.labels);
+const countOf = (labels: Int32Array, label: number): number => labels.reduce((sum, l) => sum + (l === label ? 1 : 0), 0);
+const learningCurve = [...dfClasses].sort((a, b) => a - b).map((label) => {
   const rows = holdoutRest.map((_, i) => i).filter((i) => mtOnRestOutputs.labels[i] === label);
   const wrong = (right: Uint8Array): number => rows.reduce((sum, i) => sum + (right[i] ? 0 : 1), 0) / rows.length;
-  const members = ctx.split.member.filter((id) => labelOf(id) === label).length;
-  const added = twin.labels.reduce((sum, l) => sum + (l === label ? 1 : 0), 0) / members;
-  const forgotten = forgetIds.filter((id) => labelOf(id) === label).length / members;
-  return { label, samples: rows.length, moWrongPct: round(100 * wrong(moOnRest), 2), mtWrongPct: round(100 * wrong(mtOnRest), 2), addedShare: round(added, 4), forgottenShare: round(forgotten, 4), predictedShiftPct: round(extrapolatedShiftPct(wrong(moOnRest), wrong(mtOnRest), added, forgotten), 2) };
+  const [moWrong, mtWrong] = [wrong(moOnRest), wrong(mtOnRest)];
+  const members = ctx.split.member.filter((id) => ctx.train.labels[ctx.train.indexOf(id)] === label).length;
+  const added = countOf(twin.labels, label) / members;
+  const forgotten = countOf(onForget.labels, label) / members;
+  return { label, samples: rows.length, moWrongPct: round(100 * moWrong, 2), mtWrongPct: round(100 * mtWrong, 2), addedShare: round(added, 4), forgottenShare: round(forgotten, 4), predictedShiftPct: round(extrapolatedShiftPct(moWrong, mtWrong, added, forgotten), 2) };
 });
 disposeTwin(twin);
 const column = (name: FeatureName): Float32Array => forgetColumns[FEATURE_NAMES.indexOf(name)]!;
@@ -93,7 +96,6 @@ function round(value: number, digits = 3): number {
 
 const hardRate = expectedHardRate(twin.hardRateByClass, twinHardRate(twin.generalisation), onForget.labels, new Uint8Array(n));
 /** Twin samples of Df's classes, and the twin gold model's (Mo's) error on them. */
-const dfClasses = new Set(onForget.labels);
 const twinOfClasses = twin.ids.map((_, i) => i).filter((i) => dfClasses.has(twin.labels[i]!));
 const twinClassWrongPct = round((100 * twinOfClasses.reduce((sum, i) => sum + twinWrong[i]!, 0)) / twinOfClasses.length, 2);
 const features = Object.fromEntries(FEATURE_NAMES.map((name) => [name, { forget: round(auroc(column(name), goldWrong)), twin: round(auroc(twin.features[name], twinWrong)) }]));
