@@ -3,7 +3,7 @@
  * unless given) on the validation scenarios, which are never the reported ones (docs/tmu.md, "The
  * validation protocol"). The target scenarios are the confusable classes the reported protocol fails on,
  * on held-out seeds (c2x1, c4x1, c6x1: 10% of pullovers, of coats, of shirts, the reported fraction,
- * since session 15, at seeds 3-10 since session 17; c2x2, c4x2, c6x2: 20% at seeds 3-5; pullovers since
+ * since session 15, at seeds 3-10 since session 17, 3-12 since session 19; c2x2, c4x2, c6x2: 20% at seeds 3-5; pullovers since
  * session 13); the guard
  * scenarios are the earlier ones (c3: 10% of class 3, c3x3: 30%, r1 and r5: 1% and 5% of the members at
  * random; seeds 0-1). Small CNN, 10 epochs, each seed with its gold model from `tmu bench`'s cache. Both
