@@ -8,7 +8,7 @@
 
 import type { Report } from '../../src/eval/report.js';
 import { scenarioKey } from './mergeReports.js';
-import { settingsDifferences } from './methodSettings.js';
+import { methodSettingsDifferences } from './methodSettings.js';
 
 /** One timed deletion request. */
 export interface RequestTiming {
@@ -160,7 +160,7 @@ export function costForScenario(report: Pick<Report, 'scenario' | 'models' | 'me
   const tmu = report.methods.find((method) => method.name === 'tmu');
   if (!tmu) throw new Error(`--cost: scenario ${scenarioKey(report)} has no tmu row to judge the cost of`);
   for (const run of covering) {
-    const differences = run.settings ? settingsDifferences(tmu.params, run.settings) : [];
+    const differences = run.settings ? methodSettingsDifferences('tmu', tmu.params, run.settings) : [];
     if (differences.length > 0) throw new Error(`--cost ${run.file}: it timed TMU with other settings than scenario ${scenarioKey(report)} ran (${differences.join('; ')})`);
   }
   const sets = covering.flatMap((run) => run.shares.forgetSets.filter((set) => golds.has(set.goldDigest)).map((set) => ({ set })));

@@ -12,7 +12,7 @@
 
 import type { MethodReport, Report } from '../../src/eval/report.js';
 import { type Stat, summarize } from '../../src/eval/statistics.js';
-import { settingsDifferences } from './methodSettings.js';
+import { methodSettingsDifferences } from './methodSettings.js';
 
 /** The scenario as a key: name, class and fraction. */
 export function scenarioKey(report: Pick<Report, 'scenario'>): string {
@@ -68,7 +68,7 @@ export function poolRuns(reports: readonly Report[], method: string): Report {
   });
   const { name, params } = rows[0]!;
   rows.forEach((row, i) => {
-    const differences = settingsDifferences(params, row.params);
+    const differences = methodSettingsDifferences(method, params, row.params);
     if (differences.length > 0) throw new Error(`--pool ${scenarioKey(reports[i]!)}: runs of ${method} with other settings cannot be pooled (${differences.join('; ')})`);
   });
   const statistics = poolStats(rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest)) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;

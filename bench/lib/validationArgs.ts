@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { BenchmarkPreset } from '../../src/eval/presets.js';
 import { parseParamPairs, resolveParams } from '../../src/unlearn/params.js';
 import { tmu } from '../../src/unlearn/tmu/tmu.js';
+import { restoreTmuParams } from './methodSettings.js';
 
 /** A validation scenario: what `tmu bench` runs for it. */
 export type ValidationScenario = Pick<BenchmarkPreset, 'scenario' | 'classes' | 'fraction' | 'seeds' | 'firstSeed'>;
@@ -104,34 +105,13 @@ export function parseValidationArgs(argv: readonly string[]): ValidationArgs {
 }
 
 /**
- * What a run ran with before an option existed, for the options whose default today is not that
- * behaviour: the ones introduced with another default, or whose default changed since (from the history
- * of src/unlearn/tmu/tmu.ts). Every other option was added with a default that reproduces the update it
- * had before, so today's default stands in for it.
- */
-export const VALUES_BEFORE_OPTION: Readonly<Record<string, unknown>> = {
-  scaler: 'tukey',
-  easyLoss: 'label',
-  retainLoss: 'label',
-  splitWeight: 'uniform',
-  // hardRateCalibration was added with the default 'twin' (session 14), which session 16 set back to
-  // 'none', the behaviour before it: today's default reproduces those runs again.
-};
-
-/**
- * Whether a stored run's TMU parameters are the ones asked for. The stored parameters are resolved again
- * with today's schema first, each option missing from them taken as what runs did before it existed
- * ({@link VALUES_BEFORE_OPTION}, else today's default), so a report written before an option existed
- * matches exactly the requests that reproduce it. A changed default is caught because stored parameters
- * are complete. Stored parameters today's schema refuses (a removed option) never match.
+ * Whether a stored run's TMU parameters are the ones asked for: the stored ones as
+ * {@link restoreTmuParams} restores them (each missing option taken as what runs did before it
+ * existed), so a report written before an option existed matches exactly the requests that reproduce it.
+ * A changed default is caught because stored parameters are complete. Stored parameters today's schema
+ * refuses (a removed option) never match.
  */
 export function sameTmuParams(stored: Record<string, unknown>, requested: Record<string, unknown>): boolean {
-  let restored: Record<string, unknown>;
-  try {
-    const predating = Object.fromEntries(Object.entries(VALUES_BEFORE_OPTION).filter(([key]) => !(key in stored)));
-    restored = resolveParams(tmu, { ...predating, ...stored }) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  return JSON.stringify(restored) === JSON.stringify(resolveParams(tmu, requested));
+  const restored = restoreTmuParams(stored);
+  return restored !== null && JSON.stringify(restored) === JSON.stringify(resolveParams(tmu, requested));
 }

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { RUN_ONLY_PARAMS, settingsDifferences } from '../../bench/lib/methodSettings.js';
+import { methodSettingsDifferences, restoreTmuParams, RUN_ONLY_PARAMS, settingsDifferences } from '../../bench/lib/methodSettings.js';
+import { resolveParams } from '../../src/unlearn/params.js';
+import { tmu } from '../../src/unlearn/tmu/tmu.js';
 
 describe('settings of two runs', () => {
   test('equal settings, in any key order and with other update seeds, have no difference', () => {
@@ -21,5 +23,27 @@ describe('settings of two runs', () => {
     assert.deepEqual([...RUN_ONLY_PARAMS], ['updateSeed', 'rebuildTwin']);
     assert.deepEqual(settingsDifferences({ rebuildTwin: true }, { rebuildTwin: false }), []);
     assert.deepEqual(settingsDifferences({ updateSeed: 1 }, { updateSeed: 2 }, []), ['updateSeed: 1 vs 2']);
+  });
+
+  test('a TMU run recorded before an option existed compares equal to today\'s run at the value that reproduces it', () => {
+    const today = resolveParams(tmu, { updateSeed: 100 }) as Record<string, unknown>;
+    const { hardRateShift: _added, ...older } = today;
+    assert.deepEqual(settingsDifferences(today, older), ['hardRateShift: "none" vs absent'], 'compared as recorded, the missing option shows');
+    assert.deepEqual(methodSettingsDifferences('tmu', today, older), []);
+    assert.deepEqual(methodSettingsDifferences('tmu', { ...today, hardRateShift: 'predictor-mass' }, older), ['hardRateShift: "predictor-mass" vs "none"'], 'an option set away from the old behaviour is still a difference');
+  });
+
+  test('an option whose old behaviour is not today\'s default is restored to the old behaviour, and so differs', () => {
+    const today = resolveParams(tmu, {}) as Record<string, unknown>;
+    const { scaler: _added, ...older } = today;
+    assert.equal(restoreTmuParams(older)?.scaler, 'tukey');
+    assert.deepEqual(methodSettingsDifferences('tmu', today, older), ['scaler: "quantile" vs "tukey"']);
+  });
+
+  test('settings today\'s schema refuses, and other methods\' settings, are compared as recorded', () => {
+    const today = resolveParams(tmu, {}) as Record<string, unknown>;
+    assert.equal(restoreTmuParams({ ...today, removedOption: 1 }), null);
+    assert.deepEqual(methodSettingsDifferences('tmu', today, { ...today, removedOption: 1 }), ['removedOption: absent vs 1']);
+    assert.deepEqual(methodSettingsDifferences('finetune', { epochs: 3 }, {}), ['epochs: 3 vs absent']);
   });
 });

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, validationUnit, VALUES_BEFORE_OPTION } from '../../bench/lib/validationArgs.js';
+import { VALUES_BEFORE_OPTION } from '../../bench/lib/methodSettings.js';
+import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, validationUnit } from '../../bench/lib/validationArgs.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu } from '../../src/unlearn/tmu/tmu.js';
 
