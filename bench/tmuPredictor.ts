@@ -14,11 +14,14 @@
  * rows) beside Mo's error on them (`twinClassWrongPct`), for a mass corrected by the twin's; and per class
  * of Df the twin's learning curve (`learningCurve`): Mo's and Mt's errors on the holdout samples outside
  * Dt, and the gold model's extra error a linear extrapolation of that gain predicts.
+ * With `--dump FILE`, the four-feature predictor's per-sample view is also written to FILE (JSON, for
+ * offline analysis, session 19): on Df, P(easy), the gold model's prediction, the label and Mo's
+ * runner-up; on the twin samples, P(easy), Mo's correctness and the label.
  * This is how TMU's predictor choices are measured on validation scenarios
  * (docs/tmu.md); the update's own effect is measured by `tmu bench`.
  *
  * Usage:
- *   node bin/with-runtime-env.mjs node dist/bench/tmuPredictor.js --model MO_DIR --gold GOLD_DIR [--seed N] [--param k=v ...]
+ *   node bin/with-runtime-env.mjs node dist/bench/tmuPredictor.js --model MO_DIR --gold GOLD_DIR [--seed N] [--param k=v ...] [--dump FILE]
  *
  * GOLD_DIR is a model trained with Mo's recipe without the forget set (its excluded ids are Df), e.g. the
  * `gold-*` folders `tmu bench --cache DIR` keeps beside `original/`. The seed defaults to Mo's training
@@ -27,6 +30,7 @@
  * @module
  */
 
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { consoleProgress } from '../src/train/progress.js';
 import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
@@ -42,9 +46,9 @@ import { loadGoldRequest } from './lib/goldRequest.js';
 import { errorsInRanks, exactSplitAgreement, extrapolatedShiftPct, hardMassPct } from './lib/predictorDiagnostics.js';
 
 const { values: args } = parseArgs({
-  options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true } },
+  options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true }, dump: { type: 'string' } },
 });
-if (!args.model || !args.gold) throw new Error('usage: tmuPredictor --model MO_DIR --gold GOLD_DIR [--seed N] [--param k=v ...]');
+if (!args.model || !args.gold) throw new Error('usage: tmuPredictor --model MO_DIR --gold GOLD_DIR [--seed N] [--param k=v ...] [--dump FILE]');
 const p = resolveParams(tmu, parseParamPairs(args.param ?? []));
 const progress = consoleProgress();
 
@@ -68,6 +72,7 @@ const mtOnRest = correctness(mtOnRestOutputs);
 /** Df's classes, shared by the learning curve and the twin's mass. */
 const dfClasses = new Set(onForget.labels);
 const countOf = (labels: Int32Array, label: number): number => labels.reduce((sum, l) => sum + (l === label ? 1 : 0), 0);
+const memberLabels = Int32Array.from(ctx.split.member, (id) => ctx.train.labels[ctx.train.indexOf(id)]!);
 const learningCurve = [...dfClasses].sort((a, b) => a - b).map((label) => {
   const rows = holdoutRest.map((_, i) => i).filter((i) => mtOnRestOutputs.labels[i] === label);
   const wrong = (right: Uint8Array): number => rows.reduce((sum, i) => sum + (right[i] ? 0 : 1), 0) / rows.length;
@@ -123,6 +128,16 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
       massPct: round(hardMassPct(easy), 2),
       twinClassMassPct: round(hardMassPct(twinEasy, twinOfClasses), 2),
     };
+    if (args.dump && set === FEATURE_NAMES && kind === 'quantile') {
+      const dump = {
+        forget: { easy: [...easy].map((v) => round(v, 5)), goldPrediction: [...goldPrediction], labels: [...onForget.labels], runnerUp: [...runnerUp] },
+        twin: { easy: [...twinEasy].map((v) => round(v, 5)), moRight: [...twin.generalisation], labels: [...twin.labels] },
+        hardRateByClass: twin.hardRateByClass.map((rate) => (Number.isNaN(rate) ? null : round(rate, 5))),
+        membersByClass: Array.from({ length: k }, (_, label) => countOf(memberLabels, label)),
+      };
+      writeFileSync(`${args.dump}.tmp`, `${JSON.stringify(dump)}\n`);
+      renameSync(`${args.dump}.tmp`, args.dump);
+    }
   }
 }
 // Trained on the twin samples of Df's classes alone (DESIGN.md's twin is drawn like Df): the same
