@@ -77,7 +77,7 @@ const learningCurve = [...dfClasses].sort((a, b) => a - b).map((label) => {
   const rows = holdoutRest.map((_, i) => i).filter((i) => mtOnRestOutputs.labels[i] === label);
   const wrong = (right: Uint8Array): number => rows.reduce((sum, i) => sum + (right[i] ? 0 : 1), 0) / rows.length;
   const [moWrong, mtWrong] = [wrong(moOnRest), wrong(mtOnRest)];
-  const members = ctx.split.member.filter((id) => ctx.train.labels[ctx.train.indexOf(id)] === label).length;
+  const members = countOf(memberLabels, label);
   const added = countOf(twin.labels, label) / members;
   const forgotten = countOf(onForget.labels, label) / members;
   return { label, samples: rows.length, moWrongPct: round(100 * moWrong, 2), mtWrongPct: round(100 * mtWrong, 2), addedShare: round(added, 4), forgottenShare: round(forgotten, 4), predictedShiftPct: round(extrapolatedShiftPct(moWrong, mtWrong, added, forgotten), 2) };
