@@ -143,8 +143,7 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
 // Trained on the twin samples of Df's classes alone (DESIGN.md's twin is drawn like Df): the same
 // features, the predictor fitted to those classes' relation between features and generalisation.
 {
-  const classes = new Set(onForget.labels);
-  const rowsOfClasses = Int32Array.from(twin.ids.map((_, i) => i).filter((i) => classes.has(twin.labels[i]!)));
+  const rowsOfClasses = Int32Array.from(twinOfClasses);
   const set = DEFAULT_FEATURES;
   const columns = set.map((name) => Float32Array.from(rowsOfClasses, (i) => twin.features[name][i]!));
   const scaler = fitScaler(set.map((name) => twin.features[name]), p.scaler);
