@@ -71,7 +71,8 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(summary.twin.builtBecause, 'no cached twin');
     for (const step of ['twin', 'features', 'transfer', 'update']) assert.ok(summary.seconds[step] >= 0, `seconds of ${step}`);
     assert.ok(summary.perRequestSeconds > 0);
-    assert.ok(existsSync(join(base, 'twin', 'twin.json')), 'the twin is stored beside the model');
+    assert.match(summary.twin.cacheDir, /^twin\/[0-9a-f]{16}$/, 'one folder per twin option set, named by their key');
+    assert.ok(existsSync(join(base, summary.twin.cacheDir, 'twin.json')), 'the twin is stored beside the model');
     const after = hashFiles(base);
     for (const [file, digest] of Object.entries(before)) assert.equal(after[file], digest, `${file} of Mo changed`);
     assert.ok(existsSync(join(work, 'mu1', 'model.safetensors')));
@@ -89,7 +90,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(rebuilt.json.summary.twin.cached, false);
     assert.equal(rebuilt.json.summary.twin.builtBecause, 'rebuildTwin=true');
     // A stored twin original that no longer matches its digest is not used: the twin is built again.
-    const twinModel = join(base, 'twin', 'twin-model.safetensors');
+    const twinModel = join(base, reused.json.summary.twin.cacheDir, 'twin-model.safetensors');
     const bytes = readFileSync(twinModel);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(twinModel, bytes);
@@ -100,7 +101,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.match(repaired.stderr, /tmu twin build.*twin-model\.safetensors fails its digest/, 'the rebuild is logged with its reason');
   });
 
-  test("a curriculum epoch Mo's run did not keep is replayed and cached with the twin; a cached replay that fails its digest rebuilds the twin", () => {
+  test("a curriculum epoch Mo's run did not keep is replayed and cached with the twin; a cached replay that fails its digest rebuilds the twin; the default options' twin stays cached beside it", () => {
     const forget = forgetFile('replay', split.member.filter((id) => !labels.has(id)).slice(130, 160));
     const run = (out: string) => tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--param', 'curriculumEpoch=1', '--out', join(work, out));
     const replayed = run('mu3c');
@@ -110,7 +111,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.ok(replayed.json.summary.twin.buildSeconds.curriculum > 0, 'the replay is part of the twin build');
     const reused = run('mu3d');
     assert.equal(reused.json.summary.twin.cached, true);
-    const cachedCurriculum = join(base, 'twin', 'curriculum.safetensors');
+    const cachedCurriculum = join(base, reused.json.summary.twin.cacheDir, 'curriculum.safetensors');
     const bytes = readFileSync(cachedCurriculum);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(cachedCurriculum, bytes);
@@ -118,6 +119,11 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(repaired.status, 0, lastLine(repaired.stderr));
     assert.equal(repaired.json.summary.twin.cached, false);
     assert.match(repaired.json.summary.twin.builtBecause, /curriculum\.safetensors fails its digest/);
+    // The twin of the default options was kept beside this one: switching back costs no rebuild.
+    const byDefault = tmu('unlearn', '--model', base, '--forget', forget, '--method', 'tmu', '--out', join(work, 'mu3f'));
+    assert.equal(byDefault.status, 0, lastLine(byDefault.stderr));
+    assert.equal(byDefault.json.summary.twin.cached, true, "the default options' twin is still cached");
+    assert.notEqual(byDefault.json.summary.twin.cacheDir, repaired.json.summary.twin.cacheDir);
   });
 
   test('without --json the summary reads as sentences: the split, the twin, the predictor, the update and the seconds, not raw fields', () => {
@@ -222,7 +228,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
       if (entry.hard > 0) assert.equal(entry.repeat, entry.agreement['3'] > entry.agreement['1'] ? 3 : 1, JSON.stringify(entry));
     }
     assert.ok(summary.seconds.calibration >= 0);
-    assert.ok(readdirSync(join(base, 'twin')).some((name) => /^calibration-[0-9a-f]+\.json$/.test(name)), 'cached beside the twin');
+    assert.ok(readdirSync(join(base, summary.twin.cacheDir)).some((name) => /^calibration-[0-9a-f]+\.json$/.test(name)), 'cached beside the twin');
     const second = tmu(...args, '--out', join(work, 'mu-twin-repeat-2'));
     assert.equal(second.status, 0, lastLine(second.stderr));
     assert.deepEqual(second.json.summary.calibration.calibrated, [], 'the second request reuses the calibration');
@@ -361,7 +367,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const expected = Math.min(1, Math.max(0, measured.summary.expectedHardRate + entry.offset));
     assert.ok(Math.abs(summary.expectedHardRate - expected) < 2e-4, `share ${summary.expectedHardRate}, expected ${expected}`);
     assert.equal(summary.hard, Math.round(summary.expectedHardRate * 20), 'the split follows the calibrated share');
-    assert.ok(readdirSync(join(base, 'twin')).some((name) => /^share-calibration-[0-9a-f]+\.json$/.test(name)), 'cached beside the twin');
+    assert.ok(readdirSync(join(base, summary.twin.cacheDir)).some((name) => /^share-calibration-[0-9a-f]+\.json$/.test(name)), 'cached beside the twin');
     const reseeded = unlearned(forget, 'mu-share-twin-7', 'hardRateCalibration=twin', 'hardRateOffsets=-0.1,0,0.1', 'updateSeed=7');
     assert.deepEqual(reseeded.summary.shareCalibration.calibrated, [], 'another update seed reuses the calibration of this Mo');
     assert.equal(reseeded.summary.expectedHardRate, summary.expectedHardRate);
@@ -464,5 +470,6 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.match(lastLine(run.stderr), /holdout/);
     assert.equal(existsSync(join(work, 'bad3')), false);
     assert.equal(existsSync(join(work, 'no-holdout', 'twin')), false, 'no partial twin cache');
+    assert.deepEqual(readdirSync(join(work, 'no-holdout')).filter((name) => name.includes('.tmp-')), [], 'no staging folder left behind');
   });
 });

@@ -1,12 +1,12 @@
 /**
  * TMU's twin problem on a small CNN trained on a tiny real Fashion-MNIST subset: the twin original's
- * fine-tuning schedule, and which options key the twin cache.
+ * fine-tuning schedule, which options key the twin cache, and how twins of several option sets share it.
  *
  * @module
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createModel } from '../../src/models/architecture.js';
@@ -14,7 +14,7 @@ import type { Classifier } from '../../src/models/classifier.js';
 import { initialiseSeed, train } from '../../src/train/trainer.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu, twinOptions } from '../../src/unlearn/tmu/tmu.js';
-import { buildTwin, disposeTwin, loadOrBuildTwin, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
+import { buildTwin, disposeTwin, loadOrBuildTwin, twinCacheDir, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
 const work = tempDir('tmu-twin-');
@@ -115,11 +115,41 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     assert.equal(because(ctx, OPTIONS), null, 'the second call is served from the cache');
     assert.match(because({ ...ctx, originalDigest: 'digest-b' }, OPTIONS) ?? '', /another original model \(digest digest-a\)/);
     assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /other twin options/);
-    const jsonPath = join(modelDir, 'twin', 'twin.json');
+    const jsonPath = join(twinCacheDir(modelDir, { ...OPTIONS, pgdSteps: 2 }), 'twin.json');
     const stored = JSON.parse(readFileSync(jsonPath, 'utf8')) as { format: string };
     writeFileSync(jsonPath, JSON.stringify({ ...stored, format: 'tmu-twin/0' }));
     assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /format tmu-twin\/0, this tmu writes tmu-twin\/\d+/);
     writeFileSync(jsonPath, '{"format": ');
-    assert.match(because(ctx, OPTIONS) ?? '', /twin\.json is unreadable/);
+    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /twin\.json is unreadable/);
+  });
+
+  test("twins of different options are cached side by side and each is reused; a twin built for a new Mo removes the old Mo's twins and an older tmu's single-twin files", () => {
+    const modelDir = join(work, 'keyed-model');
+    mkdirSync(modelDir, { recursive: true });
+    const ctx = { ...fixture.ctx, modelDir, originalDigest: 'digest-a' };
+    const other = { ...OPTIONS, pgdSteps: 2 };
+    const load = (context: typeof ctx, options: TwinOptions): { builtBecause: string | null; cacheDir: string | null } => {
+      const twin = loadOrBuildTwin(context, options);
+      try {
+        return { builtBecause: twin.builtBecause, cacheDir: twin.cacheDir };
+      } finally {
+        disposeTwin(twin);
+      }
+    };
+    assert.deepEqual(load(ctx, OPTIONS), { builtBecause: 'no cached twin', cacheDir: twinCacheDir(modelDir, OPTIONS) });
+    assert.equal(load(ctx, other).builtBecause, 'no cached twin with these twin options (1 cached with other twin options)');
+    assert.deepEqual(load(ctx, OPTIONS), { builtBecause: null, cacheDir: twinCacheDir(modelDir, OPTIONS) }, 'the first twin survived the second');
+    assert.equal(load(ctx, other).builtBecause, null);
+    const root = join(modelDir, 'twin');
+    assert.deepEqual(readdirSync(root).sort(), [twinCacheDir(modelDir, OPTIONS), twinCacheDir(modelDir, other)].map((dir) => basename(dir)).sort());
+
+    // What an older tmu left: one twin directly in twin/, with its predictor.
+    for (const name of ['twin.json', 'features.safetensors', 'predictor-0123456789abcdef.safetensors']) writeFileSync(join(root, name), '{}');
+    writeFileSync(join(root, 'notes.txt'), 'not the cache\'s');
+    assert.match(load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause ?? '', /another original model \(digest digest-a\)/);
+    assert.deepEqual(readdirSync(root).sort(), [basename(twinCacheDir(modelDir, OPTIONS)), 'notes.txt'].sort(), "digest-a's other twin and the legacy files are gone; a file tmu does not know is kept");
+    rmSync(join(root, basename(twinCacheDir(modelDir, OPTIONS))), { recursive: true });
+    writeFileSync(join(root, 'twin.json'), '{}');
+    assert.equal(load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause, 'the cached twin is in the single-twin layout of an older tmu');
   });
 });

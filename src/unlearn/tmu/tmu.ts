@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import { loadSafetensors, saveSafetensors } from '../../nn/safetensors.js';
 import { dispose } from '../../tensor/index.js';
@@ -107,7 +107,7 @@ export interface TmuDetails {
  */
 function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed: number): { scaler: FeatureScaler; trained: TrainedPredictor; cached: boolean; key: string } {
   const key = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.ids.length, twin.options, p.features, p.scaler, p.predictorEpochs, p.predictorLr, p.predictorBatchSize, p.predictorHidden, ...(p.predictorFolds > 1 ? [p.predictorFolds] : []), seed])).digest('hex').slice(0, 16);
-  const path = ctx.modelDir ? join(ctx.modelDir, 'twin', `predictor-${key}.safetensors`) : null;
+  const path = twin.cacheDir ? join(twin.cacheDir, `predictor-${key}.safetensors`) : null;
   if (path && twin.cached && existsSync(path)) {
     const { tensors, metadata } = loadSafetensors(path);
     const predictor = new GeneralisationPredictor(p.features.length, p.predictorHidden, p.predictorFolds);
@@ -229,12 +229,11 @@ export const tmu = defineMethod({
         // The calibration belongs to Mo like the twin: it runs with Mo's seed, whatever the request's update seed.
         const shareUpdate = alignedUpdateOptions(p, ctx.seed);
         const cacheKey = createHash('sha256').update(JSON.stringify(['share', twin.originalDigest, twin.twinModelDigest, predictorKey, shareUpdate, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, p.splitWeightPower, [...p.hardRateOffsets].sort((a, b) => a - b), ...(p.hardRateCalibration === 'twin' ? [] : [p.hardRateCalibration]), ...(p.hardRateCalibrationSeeds === 1 ? [] : [p.hardRateCalibrationSeeds]), ...(p.hardRateCalibrationGate === 0 ? [] : [{ gate: p.hardRateCalibrationGate }])])).digest('hex').slice(0, 16);
-        const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
         shareCalibration = calibrateHardShare(ctx, twin, {
           classes: [...new Set(Array.from(onForget.labels).filter((_, i) => !bypassed[i]))], twinEasyProbability, update: shareUpdate,
           easyTemperature: p.easyTemperature, splitWeight: p.splitWeight, splitWeightPower: p.splitWeightPower, offsets: p.hardRateOffsets, seeds: p.hardRateCalibrationSeeds, gate: p.hardRateCalibrationGate, cacheKey,
           from: p.hardRateCalibration === 'twin-exact' ? 'twin-error' : 'holdout-rate',
-          cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `share-calibration-${cacheKey}.json`) : null,
+          cachePath: twin.cacheDir ? join(twin.cacheDir, `share-calibration-${cacheKey}.json`) : null,
         });
         measuredRates = offsetRates(twin.hardRateByClass, shareCalibration.byClass);
         lap('shareCalibration');
@@ -284,10 +283,9 @@ export const tmu = defineMethod({
         const hardClasses = new Set(forget.flatMap((_, i) => (predictedHard[i] && !bypassed[i] ? [onForget.labels[i]!] : [])));
         const { hardRepeat: _varied, hardRepeatByClass: _none, easyTargets: _request, forgetWeights: _weights, ...fixed } = updateOptions;
         const cacheKey = createHash('sha256').update(JSON.stringify([twin.originalDigest, twin.twinModelDigest, predictorKey, fixed, p.easyLoss === 'distill' ? p.easyTemperature : null, p.splitWeight, ...(p.splitWeightPower === 1 ? [] : [p.splitWeightPower]), [...p.hardRepeatCandidates].sort((a, b) => a - b)])).digest('hex').slice(0, 16);
-        const twinDir = ctx.modelDir ? join(ctx.modelDir, 'twin') : null;
         calibration = calibrateHardRepeat(ctx, twin, {
           classes: [...hardClasses], twinEasyProbability, update: updateOptions, easyTemperature: p.easyTemperature, splitWeightPower: p.splitWeightPower, candidates: p.hardRepeatCandidates, cacheKey,
-          cachePath: twinDir && existsSync(twinDir) ? join(twinDir, `calibration-${cacheKey}.json`) : null,
+          cachePath: twin.cacheDir ? join(twin.cacheDir, `calibration-${cacheKey}.json`) : null,
         });
         const byClass = new Map([...calibration.byClass].map(([label, value]) => [label, value.repeat]));
         // A class forgotten entirely has no sample the gold model gets right: forget it at full strength.
@@ -324,7 +322,7 @@ export const tmu = defineMethod({
           hard: hardLabels.size,
           ...(bypassedCount > 0 ? { note: `${bypassedCount} samples belong to classes forgotten entirely: the gold model's accuracy on them is ~0, so the predictor is bypassed and they are all hard` } : {}),
           expectedHardRate: Number(hardRate.toFixed(4)),
-          twin: { cached: twin.cached, ...(twin.builtBecause ? { builtBecause: twin.builtBecause } : {}), samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: twin.curriculumEpoch },
+          twin: { cached: twin.cached, ...(twin.builtBecause ? { builtBecause: twin.builtBecause } : {}), ...(twin.cacheDir && ctx.modelDir ? { cacheDir: relative(ctx.modelDir, twin.cacheDir) } : {}), samples: twin.ids.length, hardRate: Number(globalRate.toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: twin.curriculumEpoch },
           predictor: { features: p.features, scaler: p.scaler, folds: p.predictorFolds, cached: predictorCached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
           retainUsed: update.retainUsed,
           retainFraction: Number(update.retainFraction.toFixed(4)),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Random } from '../../data/random.js';
 import { createModel } from '../../models/architecture.js';
@@ -89,6 +89,11 @@ export interface TwinProblem {
   /** Whether this came from the cache. */
   cached: boolean;
   /**
+   * The twin's folder in the cache beside Mo (`<model>/twin/<options key>/`), where what depends on the
+   * twin (the predictor, the calibrations) is cached too; null for a twin that is not cached.
+   */
+  cacheDir: string | null;
+  /**
    * Why `loadOrBuildTwin` built instead of reading the cache (the first failed check: no cache, another
    * Mo, other options, a file that fails its digest, ..., or `rebuildTwin=true`); null for a cached twin and
    * for a direct `buildTwin`, which consults no cache.
@@ -101,9 +106,21 @@ export type CurriculumSource = 'original-run' | 'replayed';
 
 const TWIN_FORMAT = 'tmu-twin/6';
 const TWIN_DIR = 'twin';
+/** Files a tmu older than the keyed layout wrote directly into `twin/`, one twin per model. */
+const LEGACY_FILE = /^(twin\.json|members\.json|features\.safetensors|twin-model\.safetensors|curriculum\.safetensors|predictor-[0-9a-f]+\.safetensors|(share-)?calibration-[0-9a-f]+\.json)$/;
+const STAGING = /\.tmp-/;
 
 function optionsKey(options: TwinOptions): string {
   return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The folder of the twin built with these options beside the model in `modelDir`: one per option set, so
+ * that requests with other twin options (a larger twin, another curriculum epoch) each reuse their own
+ * twin instead of rebuilding one shared slot.
+ */
+export function twinCacheDir(modelDir: string, options: TwinOptions): string {
+  return join(modelDir, TWIN_DIR, optionsKey(options));
 }
 
 /** Draws Dt: up to `perClass` holdout samples of each class, stratified so every class is covered. */
@@ -278,6 +295,7 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     twinModelDigest,
     seconds: { twinModel: twinSeconds, curriculum: curriculum.seconds, features: featureSeconds, total: (performance.now() - started) / 1000 },
     cached: false,
+    cacheDir: null,
     builtBecause: null,
   };
 }
@@ -302,7 +320,11 @@ function float32(value: Tensor): Float32Array {
   return value.toTypedArray() as Float32Array;
 }
 
-/** Writes the twin into `<modelDir>/twin/` atomically (a temporary folder renamed into place). */
+/**
+ * Writes the twin into `<modelDir>/twin/<options key>/` atomically (a temporary folder renamed into
+ * place), then removes what no longer belongs to this model: twins built for another Mo digest and the
+ * single-twin layout of older versions.
+ */
 function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void {
   const tensors = new Map<string, Tensor>([
     ['twin.labels', tensor(twin.labels)],
@@ -336,9 +358,36 @@ function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void
   };
   writeFileSync(join(stagingDir, 'twin.json'), `${JSON.stringify(json)}\n`);
   writeFileSync(join(stagingDir, 'members.json'), `${JSON.stringify(twin.originalFeatures.ids)}\n`);
-  const target = join(modelDir, TWIN_DIR);
+  const target = twinCacheDir(modelDir, twin.options);
+  mkdirSync(join(modelDir, TWIN_DIR), { recursive: true });
   rmSync(target, { recursive: true, force: true });
   renameSync(stagingDir, target);
+  pruneTwinCache(modelDir, twin.originalDigest);
+}
+
+/**
+ * Removes the cache entries of another original model (the model file was replaced, so they can never
+ * be used again), entries that cannot be read, and the legacy single-twin files. Entries of this model
+ * with other options stay; so do other processes' staging folders.
+ */
+function pruneTwinCache(modelDir: string, originalDigest: string | null): void {
+  const root = join(modelDir, TWIN_DIR);
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    const path = join(root, entry.name);
+    if (!entry.isDirectory()) {
+      if (LEGACY_FILE.test(entry.name)) rmSync(path, { force: true });
+      continue;
+    }
+    if (STAGING.test(entry.name)) continue;
+    let digest: unknown;
+    try {
+      digest = (JSON.parse(readFileSync(join(path, 'twin.json'), 'utf8')) as Partial<TwinJson>).originalDigest;
+    } catch {
+      // Unreadable or missing twin.json: the entry cannot serve any request, whatever wrote it.
+      digest = undefined;
+    }
+    if (digest !== originalDigest) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -347,9 +396,13 @@ function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void
  */
 function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem | { miss: string } {
   if (!ctx.modelDir) return { miss: 'the model has no directory to cache a twin in' };
-  const dir = join(ctx.modelDir, TWIN_DIR);
+  const dir = twinCacheDir(ctx.modelDir, options);
   const jsonPath = join(dir, 'twin.json');
-  if (!existsSync(jsonPath)) return { miss: 'no cached twin' };
+  if (!existsSync(jsonPath)) {
+    if (existsSync(join(ctx.modelDir, TWIN_DIR, 'twin.json'))) return { miss: 'the cached twin is in the single-twin layout of an older tmu' };
+    const others = cachedTwinCount(ctx.modelDir);
+    return { miss: others === 0 ? 'no cached twin' : `no cached twin with these twin options (${others} cached with other twin options)` };
+  }
   let json: TwinJson;
   try {
     json = JSON.parse(readFileSync(jsonPath, 'utf8')) as TwinJson;
@@ -405,11 +458,19 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       twinModelDigest: json.twinModelDigest,
       seconds: json.seconds,
       cached: true,
+      cacheDir: dir,
       builtBecause: null,
     };
   } finally {
     dispose([...tensors.values()]);
   }
+}
+
+/** How many twins are cached beside the model (entries with a twin.json, whatever their Mo or options). */
+function cachedTwinCount(modelDir: string): number {
+  const root = join(modelDir, TWIN_DIR);
+  if (!existsSync(root)) return 0;
+  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !STAGING.test(entry.name) && existsSync(join(root, entry.name, 'twin.json'))).length;
 }
 
 /** Releases the twin's models (Mt and the curriculum model). */
@@ -427,13 +488,14 @@ export function loadOrBuildTwin(ctx: UnlearnContext, options: TwinOptions, rebui
   if (!('miss' in cached)) return cached;
   ctx.progress.log('tmu twin build', { because: cached.miss });
   if (!ctx.modelDir) return { ...buildTwin(ctx, options, null), builtBecause: cached.miss };
-  const staging = join(ctx.modelDir, `${TWIN_DIR}.tmp-${process.pid}`);
+  // Staged beside the model, not inside twin/, so that a build that fails leaves no twin/ folder behind.
+  const staging = join(ctx.modelDir, `${TWIN_DIR}-${optionsKey(options)}.tmp-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
     const twin = { ...buildTwin(ctx, options, staging), builtBecause: cached.miss };
     saveTwin(ctx.modelDir, twin, staging);
-    return twin;
+    return { ...twin, cacheDir: twinCacheDir(ctx.modelDir, options) };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
