@@ -30,8 +30,8 @@
  * @module
  */
 
-import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { writeTextAtomic } from '../src/data/files.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
 import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName } from '../src/unlearn/tmu/features.js';
@@ -43,7 +43,7 @@ import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
 import { expectedHardRate, splitEasyHard, twinHardRate } from '../src/unlearn/tmu/transfer.js';
 import { disposeTwin, loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
 import { loadGoldRequest } from './lib/goldRequest.js';
-import { errorsInRanks, exactSplitAgreement, extrapolatedShiftPct, hardMassPct } from './lib/predictorDiagnostics.js';
+import { errorsInRanks, exactSplitAgreement, extrapolatedShiftPct, hardMassPct, predictorDump } from './lib/predictorDiagnostics.js';
 
 const { values: args } = parseArgs({
   options: { model: { type: 'string' }, gold: { type: 'string' }, seed: { type: 'string' }, param: { type: 'string', multiple: true }, dump: { type: 'string' } },
@@ -129,14 +129,13 @@ for (const set of [DEFAULT_FEATURES, FEATURE_NAMES]) {
       twinClassMassPct: round(hardMassPct(twinEasy, twinOfClasses), 2),
     };
     if (args.dump && set === FEATURE_NAMES && kind === 'quantile') {
-      const dump = {
-        forget: { easy: [...easy].map((v) => round(v, 5)), goldPrediction: [...goldPrediction], labels: [...onForget.labels], runnerUp: [...runnerUp] },
-        twin: { easy: [...twinEasy].map((v) => round(v, 5)), moRight: [...twin.generalisation], labels: [...twin.labels] },
-        hardRateByClass: twin.hardRateByClass.map((rate) => (Number.isNaN(rate) ? null : round(rate, 5))),
-        membersByClass: Array.from({ length: k }, (_, label) => countOf(memberLabels, label)),
-      };
-      writeFileSync(`${args.dump}.tmp`, `${JSON.stringify(dump)}\n`);
-      renameSync(`${args.dump}.tmp`, args.dump);
+      const dump = predictorDump(
+        { easy, goldPrediction, labels: onForget.labels, runnerUp },
+        { easy: twinEasy, moRight: twin.generalisation, labels: twin.labels },
+        twin.hardRateByClass,
+        Array.from({ length: k }, (_, label) => countOf(memberLabels, label)),
+      );
+      writeTextAtomic(args.dump, `${JSON.stringify(dump)}\n`);
     }
   }
 }

@@ -2,10 +2,12 @@
  * The figures bench/tmuPredictor.ts reports about TMU's generalisation-label predictor against a gold
  * model, as functions of plain arrays so that each is tested on its own: how many of the gold model's
  * errors sit at given ranks of the predictor's ordering, the agreement an exact implementation of a split
- * would reach, the predictor's probability mass, and the learning curve's extrapolation.
+ * would reach, the predictor's probability mass, the learning curve's extrapolation, and the per-sample
+ * dump (`--dump`).
  *
  * @module
  */
+import { round } from './common.js';
 
 /**
  * The gold model's errors among the ranks [from, to) of the samples ordered hardest first, as
@@ -51,4 +53,36 @@ export function hardMassPct(easyProbability: Float32Array, rows?: readonly numbe
 export function extrapolatedShiftPct(moWrong: number, mtWrong: number, addedShare: number, forgottenShare: number): number {
   if (!(addedShare > 0)) throw new RangeError(`extrapolatedShiftPct: the twin added ${addedShare} of the class, nothing to extrapolate from`);
   return (100 * (moWrong - mtWrong) * forgottenShare) / addedShare;
+}
+
+/** The predictor's per-sample view that `tmuPredictor --dump FILE` writes, for analyses outside the bench. */
+export interface PredictorDump {
+  /** Df: the predictor's P(easy), the gold model's prediction, the label and Mo's runner-up class, per sample. */
+  forget: { easy: number[]; goldPrediction: number[]; labels: number[]; runnerUp: number[] };
+  /** Dt: P(easy), whether Mo (the twin's gold model) is right, the label, per sample. */
+  twin: { easy: number[]; moRight: number[]; labels: number[] };
+  /** Mo's error on the holdout per class (null where it has none). */
+  hardRateByClass: (number | null)[];
+  membersByClass: number[];
+}
+
+/**
+ * Assembles the dump with probabilities and rates rounded to 5 significant digits; refuses columns of different
+ * lengths, which would pair one sample's probability with another's labels.
+ */
+export function predictorDump(forget: { easy: Float32Array; goldPrediction: ArrayLike<number>; labels: ArrayLike<number>; runnerUp: ArrayLike<number> }, twin: { easy: Float32Array; moRight: ArrayLike<number>; labels: ArrayLike<number> }, hardRateByClass: readonly number[], membersByClass: readonly number[]): PredictorDump {
+  const n = forget.easy.length;
+  if (forget.goldPrediction.length !== n || forget.labels.length !== n || forget.runnerUp.length !== n) {
+    throw new RangeError(`predictorDump: Df has ${n} probabilities, ${forget.goldPrediction.length} gold predictions, ${forget.labels.length} labels, ${forget.runnerUp.length} runner-ups`);
+  }
+  const m = twin.easy.length;
+  if (twin.moRight.length !== m || twin.labels.length !== m) throw new RangeError(`predictorDump: the twin has ${m} probabilities, ${twin.moRight.length} correctness flags, ${twin.labels.length} labels`);
+  if (hardRateByClass.length !== membersByClass.length) throw new RangeError(`predictorDump: ${hardRateByClass.length} class rates for ${membersByClass.length} classes`);
+  const round5 = (value: number): number => round(value, 5);
+  return {
+    forget: { easy: Array.from(forget.easy, round5), goldPrediction: Array.from(forget.goldPrediction), labels: Array.from(forget.labels), runnerUp: Array.from(forget.runnerUp) },
+    twin: { easy: Array.from(twin.easy, round5), moRight: Array.from(twin.moRight), labels: Array.from(twin.labels) },
+    hardRateByClass: hardRateByClass.map((rate) => (Number.isNaN(rate) ? null : round5(rate))),
+    membersByClass: [...membersByClass],
+  };
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { errorsInRanks, exactSplitAgreement, extrapolatedShiftPct, hardMassPct } from '../../bench/lib/predictorDiagnostics.js';
+import { errorsInRanks, exactSplitAgreement, extrapolatedShiftPct, hardMassPct, predictorDump } from '../../bench/lib/predictorDiagnostics.js';
 
 describe('predictor diagnostics', () => {
   // Hardest first: index 3 (0.1), 1 (0.2), 4 and 5 tied at 0.5 (index order), 0 (0.9), 2 (0.95).
@@ -42,5 +42,18 @@ describe('predictor diagnostics', () => {
     assert.ok(Math.abs(extrapolatedShiftPct(0.12, 0.11, 0.05, 0.1) - 2) < 1e-12, 'a point bought by 5% more samples costs two points at 10% fewer');
     assert.ok(Math.abs(extrapolatedShiftPct(0.11, 0.13, 0.05, 0.1) + 4) < 1e-12, 'an Mt worse than Mo extrapolates to a negative shift');
     assert.throws(() => extrapolatedShiftPct(0.1, 0.1, 0, 0.1), /the twin added 0 of the class/);
+  });
+
+  test('the dump pairs each sample\'s probability with its labels, rounds probabilities and rates to 5 significant digits, writes a missing rate as null, and refuses misaligned columns', () => {
+    const forget = { easy: Float32Array.from([0.123456, 0.9]), goldPrediction: Int32Array.from([2, 4]), labels: Int32Array.from([2, 2]), runnerUp: Int32Array.from([4, 6]) };
+    const twin = { easy: Float32Array.from([0.5]), moRight: Uint8Array.from([1]), labels: Int32Array.from([2]) };
+    const dump = predictorDump(forget, twin, [0.1234567, Number.NaN], [10, 0]);
+    assert.deepEqual(dump.forget, { easy: [0.12346, 0.9], goldPrediction: [2, 4], labels: [2, 2], runnerUp: [4, 6] });
+    assert.deepEqual(dump.twin, { easy: [0.5], moRight: [1], labels: [2] });
+    assert.deepEqual(dump.hardRateByClass, [0.12346, null]);
+    assert.deepEqual(JSON.parse(JSON.stringify(dump)), dump, 'plain JSON');
+    assert.throws(() => predictorDump({ ...forget, runnerUp: Int32Array.from([4]) }, twin, [0.1, 0.2], [10, 0]), /Df has 2 probabilities, 2 gold predictions, 2 labels, 1 runner-ups/);
+    assert.throws(() => predictorDump(forget, { ...twin, labels: new Int32Array(0) }, [0.1, 0.2], [10, 0]), /the twin has 1 probabilities, 1 correctness flags, 0 labels/);
+    assert.throws(() => predictorDump(forget, twin, [0.1], [10, 0]), /1 class rates for 2 classes/);
   });
 });
