@@ -44,8 +44,16 @@ export function prepareOriginal(modelDir: string, options: { dataDir?: string } 
  * unknown, non-member or duplicate ids, an empty set or one as large as D are errors listing them.
  */
 export function buildContext(original: PreparedOriginal, forgetIds: readonly string[], options: { seed?: number; progress?: ProgressSink } = {}): UnlearnContext {
+  checkForgetIds(original.loaded.split, original.data.train, forgetIds);
+  return { ...modelContext(original, options), forgetIds, retainIds: retainIds(original.loaded.split, forgetIds) };
+}
+
+/**
+ * The context of the model alone, with no forget set (Df empty, Dr = D): for the steps that depend on Mo
+ * and the holdout only, such as building TMU's twin ahead of the first request.
+ */
+export function modelContext(original: PreparedOriginal, options: { seed?: number; progress?: ProgressSink } = {}): UnlearnContext {
   const { loaded, data } = original;
-  checkForgetIds(loaded.split, data.train, forgetIds);
   const sidecar = loaded.sidecar;
   if (!sidecar.recipe) throw new Error(`${loaded.dir}: the model has no training recipe in its sidecar`);
   return {
@@ -56,8 +64,8 @@ export function buildContext(original: PreparedOriginal, forgetIds: readonly str
     test: data.test,
     normalize: sidecar.dataset.normalize,
     split: loaded.split,
-    forgetIds,
-    retainIds: retainIds(loaded.split, forgetIds),
+    forgetIds: [],
+    retainIds: [...loaded.split.member],
     holdoutIds: loaded.split.holdout,
     seed: options.seed ?? 0,
     progress: options.progress ?? silentProgress,

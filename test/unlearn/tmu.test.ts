@@ -1,6 +1,7 @@
 /**
  * TMU end to end through the CLI on a small CNN trained on a tiny real Fashion-MNIST subset: the summary
- * (easy/hard split sizes, seconds per step), the twin amortised across requests and rebuilt when asked,
+ * (easy/hard split sizes, seconds per step), the twin amortised across requests, built ahead with `tmu twin`
+ * and rebuilt when asked,
  * feature selection, the whole-class bypass, the gold-model diagnostics, and the errors that must leave
  * nothing behind (unknown ids, a model without holdout and twin cache, a forget set as large as D).
  *
@@ -124,6 +125,39 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(byDefault.status, 0, lastLine(byDefault.stderr));
     assert.equal(byDefault.json.summary.twin.cached, true, "the default options' twin is still cached");
     assert.notEqual(byDefault.json.summary.twin.cacheDir, repaired.json.summary.twin.cacheDir);
+  });
+
+  test('tmu twin builds ahead of the first request the twin and predictor that request reuses, lists the cached twins, and rejects bad input by name', () => {
+    const built = tmu('twin', '--model', base, '--param', 'curriculumEpoch=3');
+    assert.equal(built.status, 0, lastLine(built.stderr));
+    assert.equal(built.json.twin.cached, false);
+    assert.match(built.json.twin.builtBecause, /no cached twin with these twin options/);
+    assert.equal(built.json.predictor.cached, false);
+    assert.match(built.json.cacheDir, /^twin\/[0-9a-f]{16}$/);
+    const again = tmu('twin', '--model', base, '--param', 'curriculumEpoch=3');
+    assert.deepEqual([again.json.twin.cached, again.json.predictor.cached], [true, true], 'a second call finds both');
+    const request = unlearned(forgetFile('prebuilt', split.member.filter((id) => !labels.has(id)).slice(230, 260)), 'mu-prebuilt', 'curriculumEpoch=3');
+    assert.deepEqual([request.summary.twin.cached, request.summary.predictor.cached], [true, true], 'the first request pays only its own features and update');
+    assert.equal(request.summary.twin.cacheDir, built.json.cacheDir);
+
+    const listed = tmu('twin', '--model', base, '--list');
+    assert.equal(listed.status, 0, lastLine(listed.stderr));
+    const entry = listed.json.twins.find((twin: { key: string }) => `twin/${twin.key}` === built.json.cacheDir);
+    assert.ok(entry, JSON.stringify(listed.json.twins));
+    assert.equal(entry.usable, true);
+    assert.equal(entry.options.curriculumEpoch, 3);
+    assert.ok(entry.predictors >= 1 && entry.bytes > 0 && entry.buildSeconds > 0, JSON.stringify(entry));
+    assert.ok(listed.json.twins.length >= 2, 'the default options\' twin is listed beside it');
+
+    const missing = tmu('twin', '--model', join(work, 'no-such-model'));
+    assert.notEqual(missing.status, 0);
+    assert.match(lastLine(missing.stderr), /no-such-model does not exist/);
+    const badParam = tmu('twin', '--model', base, '--param', 'twinPerClass=0');
+    assert.notEqual(badParam.status, 0);
+    assert.match(lastLine(badParam.stderr), /twinPerClass/);
+    const listWithParams = tmu('twin', '--model', base, '--list', '--features', 'distance');
+    assert.notEqual(listWithParams.status, 0);
+    assert.match(listWithParams.stderr, /--list takes no --param or --features/);
   });
 
   test('without --json the summary reads as sentences: the split, the twin, the predictor, the update and the seconds, not raw fields', () => {
@@ -469,6 +503,9 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.notEqual(run.status, 0);
     assert.match(lastLine(run.stderr), /holdout/);
     assert.equal(existsSync(join(work, 'bad3')), false);
+    const prebuild = tmu('twin', '--model', join(work, 'no-holdout'));
+    assert.notEqual(prebuild.status, 0);
+    assert.match(lastLine(prebuild.stderr), /holdout/, 'tmu twin names the missing holdout too');
     assert.equal(existsSync(join(work, 'no-holdout', 'twin')), false, 'no partial twin cache');
     assert.deepEqual(readdirSync(join(work, 'no-holdout')).filter((name) => name.includes('.tmp-')), [], 'no staging folder left behind');
   });

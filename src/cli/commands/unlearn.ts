@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadForget } from '../../data/forget.js';
 import { consoleProgress } from '../../train/progress.js';
-import { parseParamPairs, resolveParams } from '../../unlearn/params.js';
+import { resolveParams } from '../../unlearn/params.js';
 import type { TmuDetails } from '../../unlearn/tmu/tmu.js';
 import type { Command } from '../command.js';
 import { intFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
+import { METHOD_PARAM_FLAGS, methodParamsFromFlags } from '../methodFlags.js';
 
 /** `tmu unlearn`: removes a forget set from a model with a method, writing a new model version. */
 export const unlearnCommand: Command = {
@@ -21,8 +22,7 @@ export const unlearnCommand: Command = {
     model: { type: 'string', description: 'the trained (original) model directory', value: 'DIR' },
     forget: { type: 'string', description: 'forget-set file ({"ids": [...]} or a JSON array of member ids)', value: 'FILE' },
     method: { type: 'string', description: 'unlearning method (see tmu methods)', default: 'tmu', value: 'NAME' },
-    param: { type: 'string', multiple: true, description: 'method parameter key=value', value: 'K=V' },
-    features: { type: 'string', description: 'TMU: features of the predictor, comma-separated (distance, adversarial, curriculum; default all three); same as --param features=...', value: 'LIST' },
+    ...METHOD_PARAM_FLAGS,
     out: { type: 'string', description: 'directory for the unlearned model', value: 'DIR' },
     seed: { type: 'string', description: "seed of the method's randomness", default: '0', value: 'N' },
     'data-dir': { type: 'string', description: 'dataset folder, if not where the model was trained from', value: 'DIR' },
@@ -42,12 +42,7 @@ export const unlearnCommand: Command = {
     const { predictorQuality } = await import('../../eval/predictorQuality.js');
     if (isModelDir(out) && !flags.force) throw new UsageError(`${out} already holds a model; use --force to overwrite it`);
     const method = getMethod(optionalString(flags, 'method') ?? 'tmu');
-    const rawParams = parseParamPairs((flags.param as string[] | undefined) ?? []);
-    const features = optionalString(flags, 'features');
-    if (features !== undefined) {
-      if ('features' in rawParams) throw new UsageError('give the features once: --features or --param features=..., not both');
-      rawParams.features = features.split(',').map((name) => name.trim()).filter(Boolean);
-    }
+    const rawParams = methodParamsFromFlags(flags);
     resolveParams(method, rawParams);
     const seed = intFlag(flags, 'seed', 0, 0);
     const forget = loadForget(forgetFile);

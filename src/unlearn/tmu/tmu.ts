@@ -135,6 +135,40 @@ function predictorFor(ctx: UnlearnContext, twin: TwinProblem, p: TmuParams, seed
   return { scaler, trained, cached: false, key };
 }
 
+/** The twin and the predictor {@link prepareTwin} built or found. */
+export interface TwinPreparation {
+  /** The twin's folder relative to the model's (`twin/<key>`). */
+  cacheDir: string;
+  twin: { cached: boolean; builtBecause: string | null; samples: number; hardRate: number; buildSeconds: TwinProblem['seconds']; curriculum: TwinProblem['curriculumSource']; curriculumEpoch: number };
+  predictor: { features: FeatureName[]; scaler: TmuParams['scaler']; folds: number; cached: boolean; heldOutAccuracy: number; heldOutAuroc: number };
+  /** Seconds this call took (about 0 when both were cached). */
+  seconds: number;
+}
+
+/**
+ * Builds, or finds in the cache beside Mo, the twin and the predictor that a TMU request with these
+ * parameters and the same seed will reuse, so that the first deletion request costs only its own
+ * features and update. What is calibrated per class (`hardRateCalibration`, `hardRepeat=twin`) is left
+ * to the first request that touches the class.
+ */
+export function prepareTwin(ctx: UnlearnContext, p: TmuParams): TwinPreparation {
+  if (!ctx.modelDir) throw new Error('prepareTwin: the model has no directory to cache its twin in');
+  const started = performance.now();
+  const twin = loadOrBuildTwin(ctx, twinOptions(p, ctx.seed), p.rebuildTwin);
+  try {
+    const { trained, cached } = predictorFor(ctx, twin, p, ctx.seed);
+    trained.predictor.dispose();
+    return {
+      cacheDir: relative(ctx.modelDir, twin.cacheDir ?? ctx.modelDir),
+      twin: { cached: twin.cached, builtBecause: twin.builtBecause, samples: twin.ids.length, hardRate: Number(twinHardRate(twin.generalisation).toFixed(4)), buildSeconds: twin.seconds, curriculum: twin.curriculumSource, curriculumEpoch: twin.curriculumEpoch },
+      predictor: { features: p.features, scaler: p.scaler, folds: p.predictorFolds, cached, heldOutAccuracy: trained.heldOutAccuracy, heldOutAuroc: trained.heldOutAuroc },
+      seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+    };
+  } finally {
+    disposeTwin(twin);
+  }
+}
+
 /** The twin-building options within TMU's parameters. */
 export function twinOptions(p: TmuParams, seed: number): TwinOptions {
   return {

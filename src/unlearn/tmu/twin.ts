@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Random } from '../../data/random.js';
 import { createModel } from '../../models/architecture.js';
@@ -471,6 +471,54 @@ function cachedTwinCount(modelDir: string): number {
   const root = join(modelDir, TWIN_DIR);
   if (!existsSync(root)) return 0;
   return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !STAGING.test(entry.name) && existsSync(join(root, entry.name, 'twin.json'))).length;
+}
+
+/** A twin cached beside a model, as `tmu twin --list` shows it. */
+export interface CachedTwinEntry {
+  /** The folder, `<model>/twin/<key>`. */
+  dir: string;
+  key: string;
+  /** Whether a request on this model can use it: built for the model's digest, in this tmu's format. */
+  usable: boolean;
+  /** Why not, when it is not usable. */
+  reason: string | null;
+  options: TwinOptions | null;
+  /** Seconds its build took. */
+  buildSeconds: number | null;
+  /** Predictors cached with it (one per feature set and predictor options). */
+  predictors: number;
+  bytes: number;
+}
+
+/**
+ * The twins cached beside the model in `modelDir`, read from their `twin.json` without loading any
+ * weights; `originalDigest` is the model's, to tell which a request could use.
+ */
+export function listCachedTwins(modelDir: string, originalDigest: string | null): CachedTwinEntry[] {
+  const root = join(modelDir, TWIN_DIR);
+  if (!existsSync(root)) return [];
+  const entries: CachedTwinEntry[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory() || STAGING.test(entry.name)) continue;
+    const dir = join(root, entry.name);
+    const files = readdirSync(dir, { withFileTypes: true }).filter((file) => file.isFile());
+    const bytes = files.reduce((sum, file) => sum + statSync(join(dir, file.name)).size, 0);
+    const predictors = files.filter((file) => /^predictor-[0-9a-f]+\.safetensors$/.test(file.name)).length;
+    let json: Partial<TwinJson> | null = null;
+    let reason: string | null = null;
+    try {
+      json = JSON.parse(readFileSync(join(dir, 'twin.json'), 'utf8')) as Partial<TwinJson>;
+    } catch (error) {
+      reason = `twin.json is unreadable (${(error as Error).message})`;
+    }
+    if (json && !reason) {
+      if (json.format !== TWIN_FORMAT) reason = `format ${String(json.format)}, this tmu reads ${TWIN_FORMAT}`;
+      else if (json.originalDigest !== originalDigest) reason = `built for another original model (digest ${String(json.originalDigest)})`;
+      else if (!json.options || optionsKey(json.options) !== entry.name) reason = 'its options do not match its folder';
+    }
+    entries.push({ dir, key: entry.name, usable: reason === null, reason, options: json?.options ?? null, buildSeconds: json?.seconds?.total ?? null, predictors, bytes });
+  }
+  return entries.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /** Releases the twin's models (Mt and the curriculum model). */
