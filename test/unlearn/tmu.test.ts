@@ -131,7 +131,7 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const built = tmu('twin', '--model', base, '--param', 'curriculumEpoch=3');
     assert.equal(built.status, 0, lastLine(built.stderr));
     assert.equal(built.json.twin.cached, false);
-    assert.match(built.json.twin.builtBecause, /no cached twin with these twin options/);
+    assert.match(built.json.twin.builtBecause, /^no cached twin/);
     assert.equal(built.json.predictor.cached, false);
     assert.match(built.json.cacheDir, /^twin\/[0-9a-f]{16}$/);
     const again = tmu('twin', '--model', base, '--param', 'curriculumEpoch=3');
@@ -147,7 +147,12 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     assert.equal(entry.usable, true);
     assert.equal(entry.options.curriculumEpoch, 3);
     assert.ok(entry.predictors >= 1 && entry.bytes > 0 && entry.buildSeconds > 0, JSON.stringify(entry));
-    assert.ok(listed.json.twins.length >= 2, 'the default options\' twin is listed beside it');
+    assert.ok(listed.json.twins.every((twin: { usable: boolean }) => twin.usable), JSON.stringify(listed.json.twins));
+
+    const human = spawnSync(process.execPath, [TMU_BIN, 'twin', '--model', base, '--param', 'curriculumEpoch=3'], { encoding: 'utf8' });
+    assert.equal(human.status, 0, lastLine(human.stderr));
+    assert.match(human.stdout, new RegExp(`^twin: already cached in .*${built.json.cacheDir}$`, 'm'), 'without --json: where the twin is and that it was reused');
+    assert.match(human.stdout, /^predictor: distance, adversarial, curriculum \(quantile scaling\), already cached;/m);
 
     const missing = tmu('twin', '--model', join(work, 'no-such-model'));
     assert.notEqual(missing.status, 0);
@@ -506,6 +511,9 @@ describe('TMU (tmu unlearn --method tmu)', { timeout: 900_000 }, () => {
     const prebuild = tmu('twin', '--model', join(work, 'no-holdout'));
     assert.notEqual(prebuild.status, 0);
     assert.match(lastLine(prebuild.stderr), /holdout/, 'tmu twin names the missing holdout too');
+    const none = tmu('twin', '--model', join(work, 'no-holdout'), '--list');
+    assert.equal(none.status, 0, lastLine(none.stderr));
+    assert.deepEqual(none.json.twins, [], 'a model without a twin lists none');
     assert.equal(existsSync(join(work, 'no-holdout', 'twin')), false, 'no partial twin cache');
     assert.deepEqual(readdirSync(join(work, 'no-holdout')).filter((name) => name.includes('.tmp-')), [], 'no staging folder left behind');
   });
