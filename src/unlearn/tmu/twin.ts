@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Random } from '../../data/random.js';
 import { createModel } from '../../models/architecture.js';
 import type { Classifier } from '../../models/classifier.js';
@@ -466,11 +466,16 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
   }
 }
 
-/** How many twins are cached beside the model (entries with a twin.json, whatever their Mo or options). */
-function cachedTwinCount(modelDir: string): number {
+/** The twin folders beside the model, whatever their Mo or options (staging folders excluded). */
+function twinFolders(modelDir: string): string[] {
   const root = join(modelDir, TWIN_DIR);
-  if (!existsSync(root)) return 0;
-  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !STAGING.test(entry.name) && existsSync(join(root, entry.name, 'twin.json'))).length;
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !STAGING.test(entry.name)).map((entry) => join(root, entry.name));
+}
+
+/** How many twins are cached beside the model (folders with a twin.json, whatever their Mo or options). */
+function cachedTwinCount(modelDir: string): number {
+  return twinFolders(modelDir).filter((dir) => existsSync(join(dir, 'twin.json'))).length;
 }
 
 /** A twin cached beside a model, as `tmu twin --list` shows it. */
@@ -495,12 +500,9 @@ export interface CachedTwinEntry {
  * weights; `originalDigest` is the model's, to tell which a request could use.
  */
 export function listCachedTwins(modelDir: string, originalDigest: string | null): CachedTwinEntry[] {
-  const root = join(modelDir, TWIN_DIR);
-  if (!existsSync(root)) return [];
   const entries: CachedTwinEntry[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (!entry.isDirectory() || STAGING.test(entry.name)) continue;
-    const dir = join(root, entry.name);
+  for (const dir of twinFolders(modelDir)) {
+    const key = basename(dir);
     const files = readdirSync(dir, { withFileTypes: true }).filter((file) => file.isFile());
     const bytes = files.reduce((sum, file) => sum + statSync(join(dir, file.name)).size, 0);
     const predictors = files.filter((file) => /^predictor-[0-9a-f]+\.safetensors$/.test(file.name)).length;
@@ -514,9 +516,9 @@ export function listCachedTwins(modelDir: string, originalDigest: string | null)
     if (json && !reason) {
       if (json.format !== TWIN_FORMAT) reason = `format ${String(json.format)}, this tmu reads ${TWIN_FORMAT}`;
       else if (json.originalDigest !== originalDigest) reason = `built for another original model (digest ${String(json.originalDigest)})`;
-      else if (!json.options || optionsKey(json.options) !== entry.name) reason = 'its options do not match its folder';
+      else if (!json.options || optionsKey(json.options) !== key) reason = 'its options do not match its folder';
     }
-    entries.push({ dir, key: entry.name, usable: reason === null, reason, options: json?.options ?? null, buildSeconds: json?.seconds?.total ?? null, predictors, bytes });
+    entries.push({ dir, key, usable: reason === null, reason, options: json?.options ?? null, buildSeconds: json?.seconds?.total ?? null, predictors, bytes });
   }
   return entries.sort((a, b) => a.key.localeCompare(b.key));
 }
