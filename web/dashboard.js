@@ -230,6 +230,15 @@
 
   // ---------------------------------------------------------------- sections
 
+  function preparationLine(preparation) {
+    if (!preparation || preparation.status === 'not-needed' || preparation.status === 'disabled') return null;
+    let detail = '';
+    if (preparation.status === 'ready') detail = ` in ${fmt(preparation.seconds, 1)} s${preparation.reused ? ' (found cached)' : ''}`;
+    else if (preparation.status === 'running' && preparation.progress && preparation.progress.task) detail = `: ${preparation.progress.task}`;
+    else if (preparation.status === 'failed') detail = `: ${preparation.error}`;
+    return h('p', { class: 'meta', 'data-preparation': preparation.status }, `Preparation for ${fmt(preparation.method)} `, pill(preparation.status), detail);
+  }
+
   function renderModels(data) {
     const models = (data && data.models) || [];
     if (models.length === 0) return h('p', { class: 'muted' }, 'No models registered.');
@@ -245,6 +254,7 @@
       return h('div', { class: 'card', 'data-model': model.id },
         h('h3', null, model.id),
         h('p', { class: 'meta' }, `${fmt(model.dataset)} · ${fmt(model.memberCount)} members · digest `, short(model.digest, 12), ' · production ', short(model.productionVersion, 20), ' · registered ', time(model.createdAt)),
+        preparationLine(model.preparation),
         model.pilot ? pilotLine(model.pilot) : null,
         table(['version', 'status', 'parent', 'method', 'forgotten', 'digest', 'created'], rows, { numeric: [4], empty: 'no versions' }));
     });

@@ -35,6 +35,12 @@ export const ServiceConfigSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
   seed: z.number().int().min(0).default(0),
   gates: GatesSchema.default(GatesSchema.parse({})),
+  /**
+   * Run the method's prepare step (TMU: build its twin and predictor) for each registered model in the
+   * background, at registration and at each start, so that no deletion job pays for it; a model's jobs
+   * wait while it runs. False leaves it to the model's first job.
+   */
+  prepareModels: z.boolean().default(true),
   /** Exact audit: also retrain the gold model for each job and report the gap to it (costs a training). */
   audit: z.boolean().default(false),
   /** Predictions (inputs of predict calls) the candidate answers in shadow before the pilot is judged; 0 skips the pilot. */

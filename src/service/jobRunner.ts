@@ -1,18 +1,20 @@
 /**
  * The job runner: every `pollMs` it merges each model's queued requests into one job once the oldest has
  * waited a batching window, and runs the job in a worker process (one at a time per model, none while
- * the model has a candidate awaiting its pilot or promotion). On start it re-queues the requests of jobs
- * a previous process left running.
+ * the model has a candidate awaiting its pilot or promotion or while its preparation runs: see
+ * {@link ModelPreparer}). On start it re-queues the requests of jobs a previous process left running.
  *
  * @module
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DeletionService, ServiceLog } from './deletionService.js';
 import type { JobResult, JobSpec } from './jobSpec.js';
+import { type ModelPreparation, ModelPreparer } from './modelPreparer.js';
+import { spawnWorker } from './workerProcess.js';
 
 const WORKER = fileURLToPath(new URL('./jobWorker.js', import.meta.url));
 
@@ -30,8 +32,11 @@ export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private readonly running = new Map<string, RunningJob & { child: ChildProcess }>();
   private stopping = false;
+  private readonly preparer: ModelPreparer;
 
-  constructor(private readonly service: DeletionService, private readonly log: ServiceLog) {}
+  constructor(private readonly service: DeletionService, private readonly log: ServiceLog) {
+    this.preparer = new ModelPreparer(service, log, () => this.tick());
+  }
 
   /** Recovers interrupted jobs and starts polling. */
   start(): void {
@@ -45,11 +50,17 @@ export class JobRunner {
     return [...this.running.values()].map(({ child: _child, ...job }) => job);
   }
 
-  /** Starts the jobs that are due. */
+  /** A model's preparation (what its jobs reuse, e.g. TMU's twin). */
+  preparation(modelId: string): ModelPreparation {
+    return this.preparer.view(modelId);
+  }
+
+  /** Starts the preparations and the jobs that are due. */
   tick(): void {
     if (this.stopping) return;
+    this.preparer.tick();
     for (const { modelId, oldestAgeMs } of this.service.queuedModels()) {
-      if (this.running.has(modelId) || oldestAgeMs < this.service.config.batchWindowMs || this.service.hasCandidateInFlight(modelId)) continue;
+      if (this.running.has(modelId) || oldestAgeMs < this.service.config.batchWindowMs || this.service.hasCandidateInFlight(modelId) || this.preparer.holds(modelId)) continue;
       let spec: JobSpec | null;
       try {
         spec = this.service.startJob(modelId);
@@ -64,7 +75,7 @@ export class JobRunner {
   private launch(modelId: string, spec: JobSpec): void {
     const started = performance.now();
     rmSync(spec.resultPath, { force: true });
-    const child = spawn(process.execPath, [WORKER, this.service.specPath(spec.jobId)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMU_JOB_PARENT_PID: String(process.pid) } });
+    const child = spawnWorker(WORKER, [this.service.specPath(spec.jobId)], { stdout: 'ignore' });
     const job = { jobId: spec.jobId, modelId, startedAt: Date.now(), progress: null as Record<string, unknown> | null, child };
     this.running.set(modelId, job);
     let lastError = '';
@@ -106,10 +117,11 @@ export class JobRunner {
 
   /**
    * Stops polling and kills running workers. Their jobs stay `running` in the ledger and are re-queued on
-   * the next start, exactly as after a crash.
+   * the next start, exactly as after a crash; interrupted preparations run again then.
    */
   stop(): void {
     this.stopping = true;
+    this.preparer.stop();
     if (this.timer) clearInterval(this.timer);
     for (const job of this.running.values()) job.child.kill('SIGKILL');
     this.running.clear();

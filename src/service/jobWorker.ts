@@ -14,7 +14,6 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { writeTextAtomic } from '../data/files.js';
 import { retainIds } from '../data/forget.js';
 import { idsDigest, loadModel } from '../train/modelStore.js';
@@ -23,22 +22,10 @@ import { getMethod } from '../unlearn/methods.js';
 import { buildContext, prepareOriginal, runMethod, saveUnlearned } from '../unlearn/run.js';
 import { evaluateCandidate } from './evaluateCandidate.js';
 import type { JobResult, JobSpec } from './jobSpec.js';
+import { dieWithParent } from './workerProcess.js';
 
 function writeResult(path: string, result: JobResult): void {
   writeTextAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
-}
-
-/**
- * A `kill -9` of the service cannot be forwarded; an orphaned worker would keep computing a job the
- * restarted service re-runs anyway. A thread (the main one is busy in synchronous libtorch calls) kills
- * the process as soon as its parent is gone. The service passes its pid in TMU_JOB_PARENT_PID: the
- * service may already be gone by the time this process has loaded libtorch.
- */
-function dieWithParent(): void {
-  const parent = Number(process.env.TMU_JOB_PARENT_PID ?? process.ppid);
-  if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL');
-  const watch = `setInterval(() => { if (process.ppid !== ${parent}) process.kill(process.pid, 'SIGKILL'); }, 100);`;
-  new Worker(watch, { eval: true }).unref();
 }
 
 /** Runs a job spec to its result. */

@@ -11,9 +11,10 @@ import { renderComplianceHtml } from '../ledger/complianceHtml.js';
 import { listJobs } from '../ledger/jobs.js';
 import type { Role, TokenInfo } from '../ledger/tokens.js';
 import { verifyLedger } from '../ledger/verify.js';
-import type { DeletionService } from './deletionService.js';
+import type { DeletionService, ModelView } from './deletionService.js';
 import { notFound, unprocessable } from './errors.js';
 import type { JobRunner } from './jobRunner.js';
+import type { ModelPreparation } from './modelPreparer.js';
 import { ComplianceQuery, DeletionRequestBody, EventsQuery, ListRequestsQuery, PredictBody, PromoteBody, RegisterModelBody, RejectBody, RollbackBody } from './schemas.js';
 import type { ModelServing, PredictInput } from './serving.js';
 
@@ -56,13 +57,14 @@ const ALL: readonly Role[] = ['requester', 'operator', 'auditor'];
 
 /** The routes of the v1 API. */
 export function apiRoutes(service: DeletionService, serving: ModelServing, runner: JobRunner): RouteSpec[] {
+  const withPreparation = (model: ModelView): ModelView & { preparation: ModelPreparation } => ({ ...model, preparation: runner.preparation(model.id) });
   return [
     route({
       method: 'POST', path: '/v1/models', summary: 'Register a trained model (its split\'s members are the ids that can be forgotten)', roles: ['operator'], body: RegisterModelBody, status: 201,
-      handler: ({ body, token }) => ({ status: 201, body: service.registerModel(body, token) }),
+      handler: ({ body, token }) => ({ status: 201, body: withPreparation(service.registerModel(body, token)) }),
     }),
-    route({ method: 'GET', path: '/v1/models', summary: 'List models with their versions', roles: ALL, handler: () => ({ body: { models: service.listModelViews() } }) }),
-    route({ method: 'GET', path: '/v1/models/:id', summary: 'A model with its versions and running pilot', roles: ALL, handler: ({ params }) => ({ body: service.modelView(params.id!) }) }),
+    route({ method: 'GET', path: '/v1/models', summary: 'List models with their versions and preparations', roles: ALL, handler: () => ({ body: { models: service.listModelViews().map(withPreparation) } }) }),
+    route({ method: 'GET', path: '/v1/models/:id', summary: 'A model with its versions, running pilot and preparation (TMU: its twin)', roles: ALL, handler: ({ params }) => ({ body: withPreparation(service.modelView(params.id!)) }) }),
     route({
       method: 'POST', path: '/v1/models/:id/promote', summary: 'Put a candidate version into production', roles: ['operator'], body: PromoteBody,
       handler: ({ params, body, token }) => ({ body: service.promote(params.id!, body.version, token, { force: body.force }) }),

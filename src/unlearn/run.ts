@@ -5,7 +5,7 @@ import type { Split } from '../data/split.js';
 import { idsDigest, loadModel, type LoadedModel, MODEL_FILES, type ModelSidecar, readExcludedIds, saveModel } from '../train/modelStore.js';
 import { type ProgressSink, silentProgress } from '../train/progress.js';
 import type { UnlearnContext, UnlearnResult } from './context.js';
-import type { UnlearningMethod } from './method.js';
+import type { MethodPreparation, UnlearningMethod } from './method.js';
 import { resolveParams } from './params.js';
 
 /** An original model loaded with its data, ready for deletion requests. */
@@ -89,6 +89,16 @@ export function runMethod(ctx: UnlearnContext, method: UnlearningMethod, rawPara
   const result = method.unlearn(ctx, params);
   const seconds = (performance.now() - started) / 1000;
   return { ...result, seconds, params };
+}
+
+/**
+ * Runs a method's prepare step (what it amortises across a model's requests, e.g. TMU's twin) on the
+ * model's own context with validated parameters; null for a method with nothing to prepare.
+ */
+export function prepareMethod(ctx: UnlearnContext, method: UnlearningMethod, rawParams: Record<string, unknown> = {}): MethodPreparation | null {
+  if (!method.prepare) return null;
+  const params = resolveParams(method, rawParams) as Record<string, unknown>;
+  return method.prepare(ctx, params);
 }
 
 /** Writes the unlearned model as a child version of Mo (parent digest, method, forgotten ids). */

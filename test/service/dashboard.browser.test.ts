@@ -59,6 +59,9 @@ test('the dashboard shows models, requests, a request\'s evaluation charts and t
 
     assert.ok(await page.locator(`#models [data-model="${service.modelId}"]`).count() === 1, 'the test model is listed');
     assert.ok(await page.locator('#models tr.production').count() >= 1, 'the production version is highlighted');
+    const prepared = page.locator(`#models [data-model="${service.modelId}"] [data-preparation="ready"]`);
+    assert.equal(await prepared.count(), 1, 'the model\'s preparation (TMU\'s twin) is shown as ready');
+    assert.match(await prepared.innerText(), /Preparation for tmu ready in \d+\.\d s/);
     const ledgerText = await page.locator('#ledger').innerText();
     assert.match(ledgerText, /Ledger verifies/, `the ledger verifies (${ledgerText})`);
 

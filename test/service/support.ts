@@ -36,6 +36,8 @@ export interface TestService {
   stop(): Promise<void>;
   /** Starts the server again on the same ledger and models (after a crash or stop). */
   restart(): Promise<void>;
+  /** The body of the model's registration (201). */
+  registration: Record<string, unknown>;
 }
 
 /** Options of {@link startTestService}. */
@@ -51,12 +53,14 @@ export interface TestServiceOptions {
   audit?: boolean;
   /** Reuse this directory's trained model (from an earlier service) instead of training one. */
   modelFrom?: string;
+  /** Prepare registered models in the background (the service's default: true). */
+  prepareModels?: boolean;
 }
 
 let trainedModel: string | null = null;
 
-/** Trains (once per test process) the small CNN the services register. */
-function trainModel(): string {
+/** Trains (once per test process) the small CNN the services register, and returns its directory. */
+export function trainModel(): string {
   if (trainedModel) return trainedModel;
   const dir = mkdtempSync(join(tmpdir(), 'tmu-service-model-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -113,13 +117,14 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     params: options.params ?? {},
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.audit ? { audit: true } : {}),
+    ...(options.prepareModels !== undefined ? { prepareModels: options.prepareModels } : {}),
     ...(options.maxPilotDisagreement !== undefined ? { maxPilotDisagreement: options.maxPilotDisagreement } : {}),
   }));
   const log: string[] = [];
   let { child, url } = await launch({ dbPath, modelsDir, configPath, log });
   const split = JSON.parse(readFileSync(join(modelsDir, 'base', 'split.json'), 'utf8')) as { member: string[]; holdout: string[]; test: string[] };
   const service: TestService = {
-    url, tokens, modelId: 'fmnist-cnn', dir, dbPath, modelsDir, members: split.member, nonMembers: [...split.holdout, ...split.test], process: child, log,
+    url, tokens, modelId: 'fmnist-cnn', registration: {}, dir, dbPath, modelsDir, members: split.member, nonMembers: [...split.holdout, ...split.test], process: child, log,
     async stop() {
       if (service.process.exitCode === null && service.process.signalCode === null) {
         const exited = new Promise((resolve) => service.process.once('exit', resolve));
@@ -136,6 +141,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
   const registered = await api(service, 'POST', '/v1/models', { token: tokens.operator, body: { id: service.modelId, path: 'base' } });
   assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  service.registration = registered.body as Record<string, unknown>;
   return service;
 }
 

@@ -209,6 +209,10 @@ export const tmu = defineMethod({
   description: 'Twin Machine Unlearning: learns on a twin problem with a known answer which forget samples a retrained model would still classify correctly, keeps those right and forgets the rest, aligning the unlearned model with the gold model.',
   reference: 'Jiang et al., "Machine Unlearning via Twin Machine Unlearning" (TMU), 2024; see docs/tmu.md for tmu\'s measured choices',
   params,
+  prepare(ctx, p) {
+    const prepared = prepareTwin(ctx, p);
+    return { seconds: prepared.seconds, reused: prepared.twin.cached && prepared.predictor.cached, summary: { ...prepared } };
+  },
   unlearn(ctx, p) {
     const seconds: Record<string, number> = {};
     let mark = performance.now();

@@ -470,6 +470,7 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
 function twinFolders(modelDir: string): string[] {
   const root = join(modelDir, TWIN_DIR);
   if (!existsSync(root)) return [];
+  if (!statSync(root).isDirectory()) throw new Error(`${root}: TMU caches its twins in this folder, but it is a file; move it away`);
   return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !STAGING.test(entry.name)).map((entry) => join(root, entry.name));
 }
 
