@@ -10,6 +10,12 @@
  * tell that apart from the draw of Df, whose few hundred samples move the gold model's error on Df by a
  * few points on their own.
  *
+ * Since session 21 each class also gets `priorShift`: the gold model's error on the class's holdout as
+ * Mo's, with the class's logit lowered by log(1 − f) for the share f of its members forgotten, on Mo's
+ * temperature-calibrated logits (`calibrated`, the temperature fitted on all of H) and on its raw ones
+ * (`raw`): the label-shift estimate of the gold model's weakness (`lib/priorShift.ts`), to set against
+ * the measured one (`errorPct.gold.holdout − errorPct.original.holdout`).
+ *
  * Usage:
  *   node bin/with-runtime-env.mjs node dist/bench/tmuHardRate.js --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...]
  *
@@ -26,6 +32,7 @@ import { loadModel, MODEL_FILES, readExcludedIds } from '../src/train/modelStore
 import { consoleProgress } from '../src/train/progress.js';
 import { buildContext, prepareOriginal } from '../src/unlearn/run.js';
 import { argmaxRow, modelOutputs } from '../src/unlearn/tmu/outputs.js';
+import { fitTemperature, priorShiftedErrors } from './lib/priorShift.js';
 
 const { values: args } = parseArgs({ options: { model: { type: 'string' }, gold: { type: 'string', multiple: true } } });
 if (!args.model || !args.gold?.length) throw new Error('usage: tmuHardRate --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...]');
@@ -39,6 +46,15 @@ function errorPct(model: Classifier, dataset: Parameters<typeof modelOutputs>[1]
   let wrong = 0;
   for (let i = 0; i < ids.length; i++) if (argmaxRow(outputs.logits, outputs.numClasses, i) !== outputs.labels[i]) wrong++;
   return Number(((100 * wrong) / ids.length).toFixed(2));
+}
+
+// Mo's logits on the whole holdout, for the prior-shift estimate of the gold model's error (session 21).
+const holdoutOutputs = modelOutputs(original.loaded.model, original.data.train, original.loaded.split.holdout, original.loaded.sidecar.dataset.normalize);
+const temperature = fitTemperature(holdoutOutputs.logits, holdoutOutputs.numClasses, holdoutOutputs.labels);
+const memberCounts = new Array<number>(holdoutOutputs.numClasses).fill(0);
+{
+  const labels = new Map(original.data.train.ids.map((id, i) => [id, original.data.train.labels[i]!]));
+  for (const id of original.loaded.split.member) memberCounts[labels.get(id)!]!++;
 }
 
 const requests = args.gold.map((goldDir) => {
@@ -61,9 +77,16 @@ const requests = args.gold.map((goldDir) => {
       holdout: errorPct(model, ctx.train, holdout, ctx.normalize),
       test: errorPct(model, ctx.test, test, ctx.normalize),
     });
+    const shares = memberCounts.map((count, k) => (k === c ? forget.length / count : 0));
+    const prior = (t: number) => {
+      const { shifted, original: unshifted } = priorShiftedErrors(holdoutOutputs.logits, holdoutOutputs.numClasses, holdoutOutputs.labels, t, shares);
+      return { temperature: Number(t.toFixed(4)), originalPct: Number((100 * unshifted[c]!).toFixed(2)), predictedGoldPct: Number((100 * shifted[c]!).toFixed(2)), predictedShiftPct: Number((100 * (shifted[c]! - unshifted[c]!)).toFixed(2)) };
+    };
     return {
       class: c, className: ctx.train.classNames[c], sizes: { forget: forget.length, holdout: holdout.length, test: test.length },
       errorPct: { original: measure(original.loaded.model), gold: measure(gold.model), ...(floor ? { floor: measure(floor.model) } : {}) },
+      forgottenShare: Number(shares[c]!.toFixed(4)),
+      priorShift: { calibrated: prior(temperature), raw: prior(1) },
     };
   });
   gold.model.dispose();
