@@ -14,7 +14,7 @@ import type { Classifier } from '../../src/models/classifier.js';
 import { initialiseSeed, train } from '../../src/train/trainer.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu, twinOptions } from '../../src/unlearn/tmu/tmu.js';
-import { buildTwin, disposeTwin, loadOrBuildTwin, twinCacheDir, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
+import { buildTwin, disposeTwin, listCachedTwins, loadOrBuildTwin, twinCacheDir, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
 import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
 
 const work = tempDir('tmu-twin-');
@@ -146,6 +146,9 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     // What an older tmu left: one twin directly in twin/, with its predictor.
     for (const name of ['twin.json', 'features.safetensors', 'predictor-0123456789abcdef.safetensors']) writeFileSync(join(root, name), '{}');
     writeFileSync(join(root, 'notes.txt'), 'not the cache\'s');
+    const legacy = listCachedTwins(modelDir, 'digest-a').find((entry) => entry.dir === root);
+    assert.deepEqual(legacy && { usable: legacy.usable, predictors: legacy.predictors, bytes: legacy.bytes }, { usable: false, predictors: 1, bytes: 6 }, '--list shows the older layout, with its size');
+    assert.match(legacy!.reason ?? '', /single-twin layout of an older tmu/);
     assert.match(load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause ?? '', /another original model \(digest digest-a\)/);
     assert.deepEqual(readdirSync(root).sort(), [basename(twinCacheDir(modelDir, OPTIONS)), 'notes.txt'].sort(), "digest-a's other twin and the legacy files are gone; a file tmu does not know is kept");
     rmSync(join(root, basename(twinCacheDir(modelDir, OPTIONS))), { recursive: true });

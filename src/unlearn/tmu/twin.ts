@@ -521,7 +521,18 @@ export function listCachedTwins(modelDir: string, originalDigest: string | null)
     }
     entries.push({ dir, key, usable: reason === null, reason, options: json?.options ?? null, buildSeconds: json?.seconds?.total ?? null, predictors, bytes });
   }
-  return entries.sort((a, b) => a.key.localeCompare(b.key));
+  entries.sort((a, b) => a.key.localeCompare(b.key));
+  // An older tmu kept one twin directly in twin/: shown so that its disk use is not a surprise.
+  const root = join(modelDir, TWIN_DIR);
+  const legacy = existsSync(root) ? readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isFile() && LEGACY_FILE.test(entry.name)) : [];
+  if (legacy.length > 0) {
+    entries.push({
+      dir: root, key: '(single-twin layout)', usable: false, reason: 'the single-twin layout of an older tmu; the next twin built for this model removes it',
+      options: null, buildSeconds: null, predictors: legacy.filter((file) => /^predictor-/.test(file.name)).length,
+      bytes: legacy.reduce((sum, file) => sum + statSync(join(root, file.name)).size, 0),
+    });
+  }
+  return entries;
 }
 
 /** Releases the twin's models (Mt and the curriculum model). */
