@@ -1,6 +1,7 @@
 /**
  * The model preparer: runs the configured method's prepare step (TMU: its twin and predictor) for every
- * registered model in a worker process, as soon as the model is registered and again at each start
+ * registered model in a worker process, one model at a time, as soon as the model is registered and
+ * again at each start
  * (where it finds the cache and returns in seconds), so that no deletion job pays for it. A model's
  * jobs wait while its preparation runs, since they would otherwise build the same cache beside it; a
  * failed preparation is reported and does not hold them back (each job then prepares for itself, and
@@ -44,7 +45,7 @@ export interface ModelPreparation {
   summary: Record<string, unknown> | null;
 }
 
-/** Prepares the service's registered models in worker processes, one at a time per model. */
+/** Prepares the service's registered models in worker processes, one model at a time. */
 export class ModelPreparer {
   private readonly states = new Map<string, ModelPreparation>();
   private readonly children = new Map<string, ChildProcess>();
@@ -58,12 +59,15 @@ export class ModelPreparer {
     else this.standing = getMethod(service.config.method).prepare ? null : 'not-needed';
   }
 
-  /** Starts the preparation of every registered model that has not had one since this process started. */
+  /**
+   * Starts the preparation of the next registered model that has not had one since this process
+   * started, unless one runs: one at a time, since each loads the dataset and builds a twin beside a
+   * training's worth of memory, and at a start every registered model is due at once.
+   */
   tick(): void {
-    if (this.stopping || this.standing !== null) return;
-    for (const model of listModels(this.service.ledger)) {
-      if (!this.states.has(model.id)) this.start(model);
-    }
+    if (this.stopping || this.standing !== null || this.children.size > 0) return;
+    const next = listModels(this.service.ledger).find((model) => !this.states.has(model.id));
+    if (next) this.start(next);
   }
 
   /** Whether a model's jobs must wait for its preparation (queued or running). */

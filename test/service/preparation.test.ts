@@ -87,6 +87,23 @@ test('a registered model is prepared in the background: a request filed meanwhil
   assert.equal(again.reused, true, 'after a restart the preparation finds the twin and predictor cached');
 });
 
+test('models are prepared one at a time, in the order they were registered', { timeout: 600_000 }, async () => {
+  const service = await startTestService({ batchWindowMs: 3_600_000 });
+  after(() => service.stop());
+  // A second model from the pristine training run, so that it has no twin to find.
+  cpSync(trainModel(), join(service.modelsDir, 'second'), { recursive: true });
+  const second = await api(service, 'POST', '/v1/models', { token: service.tokens.operator, body: { id: 'second', path: 'second' } });
+  assert.equal(second.status, 201, JSON.stringify(second.body));
+  assert.equal(second.body.preparation.status, 'queued');
+  assert.equal((await waitForPreparation(service, ['ready', 'failed'])).status, 'ready');
+  assert.equal((await waitForPreparation({ ...service, modelId: 'second' }, ['ready', 'failed'])).status, 'ready');
+  const sequence = service.log
+    .map((line) => { try { return JSON.parse(line) as { event?: string; model?: string }; } catch { return {}; } })
+    .filter((record) => record.event === 'model preparation started' || record.event === 'model prepared')
+    .map((record) => `${record.event === 'model prepared' ? 'prepared' : 'started'} ${record.model}`);
+  assert.deepEqual(sequence, ['started fmnist-cnn', 'prepared fmnist-cnn', 'started second', 'prepared second']);
+});
+
 test('with prepareModels false the model is not prepared and its first job builds the twin', { timeout: 600_000 }, async () => {
   const service = await startTestService({ batchWindowMs: 0, prepareModels: false });
   after(() => service.stop());
