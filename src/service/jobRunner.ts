@@ -9,12 +9,11 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DeletionService, ServiceLog } from './deletionService.js';
 import type { JobResult, JobSpec } from './jobSpec.js';
 import { type ModelPreparation, ModelPreparer } from './modelPreparer.js';
-import { spawnWorker } from './workerProcess.js';
+import { followWorker, spawnWorker } from './workerProcess.js';
 
 const WORKER = fileURLToPath(new URL('./jobWorker.js', import.meta.url));
 
@@ -78,17 +77,7 @@ export class JobRunner {
     const child = spawnWorker(WORKER, [this.service.specPath(spec.jobId)], { stdout: 'ignore' });
     const job = { jobId: spec.jobId, modelId, startedAt: Date.now(), progress: null as Record<string, unknown> | null, child };
     this.running.set(modelId, job);
-    let lastError = '';
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      try {
-        const record = JSON.parse(line) as Record<string, unknown>;
-        job.progress = record;
-        if (record.event === 'error') lastError = String(record.message);
-      } catch {
-        lastError = line;
-        this.log('job output', { job: spec.jobId, line });
-      }
-    });
+    const lastError = followWorker(child, (record) => { job.progress = record; }, (line) => this.log('job output', { job: spec.jobId, line }));
     child.on('exit', (code, signal) => {
       this.running.delete(modelId);
       if (this.stopping) return;
@@ -101,7 +90,7 @@ export class JobRunner {
           result = { ok: false, error: `unreadable job result: ${(error as Error).message}` };
         }
       } else {
-        result = { ok: false, error: `the job worker exited with ${signal ? `signal ${signal}` : `status ${code}`}${lastError ? `: ${lastError}` : ''}` };
+        result = { ok: false, error: `the job worker exited with ${signal ? `signal ${signal}` : `status ${code}`}${lastError() ? `: ${lastError()}` : ''}` };
       }
       try {
         this.service.completeJob(spec, result, seconds);

@@ -11,13 +11,12 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { listModels, type ModelRecord } from '../ledger/models.js';
 import { getMethod } from '../unlearn/methods.js';
 import type { DeletionService, ServiceLog } from './deletionService.js';
 import type { PreparationOutcome, PreparationSpec } from './preparationSpec.js';
-import { spawnWorker } from './workerProcess.js';
+import { followWorker, spawnWorker } from './workerProcess.js';
 
 const WORKER = fileURLToPath(new URL('./preparationWorker.js', import.meta.url));
 
@@ -100,18 +99,8 @@ export class ModelPreparer {
     const child = spawnWorker(WORKER, [JSON.stringify(spec)], { stdout: 'pipe' });
     this.children.set(model.id, child);
     let answer = '';
-    let lastError = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk; });
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      try {
-        const record = JSON.parse(line) as Record<string, unknown>;
-        state.progress = record;
-        if (record.event === 'error') lastError = String(record.message);
-      } catch {
-        lastError = line;
-        this.log('model preparation output', { model: model.id, line });
-      }
-    });
+    const lastError = followWorker(child, (record) => { state.progress = record; }, (line) => this.log('model preparation output', { model: model.id, line }));
     let settled = false;
     const settle = (outcome: PreparationOutcome): void => {
       if (settled) return;
@@ -135,7 +124,7 @@ export class ModelPreparer {
       try {
         outcome = JSON.parse(line) as PreparationOutcome;
       } catch {
-        outcome = { ok: false, error: `the preparation worker exited with ${signal ? `signal ${signal}` : `status ${code}`} without an answer${lastError ? `: ${lastError}` : ''}` };
+        outcome = { ok: false, error: `the preparation worker exited with ${signal ? `signal ${signal}` : `status ${code}`} without an answer${lastError() ? `: ${lastError()}` : ''}` };
       }
       settle(outcome);
     });

@@ -6,6 +6,7 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 
 /** The environment variable carrying the service's pid to its workers. */
@@ -30,4 +31,26 @@ export function dieWithParent(): void {
  */
 export function spawnWorker(script: string, args: readonly string[], options: { stdout: 'pipe' | 'ignore' }): ChildProcess {
   return spawn(process.execPath, [script, ...args], { stdio: ['ignore', options.stdout, 'pipe'], env: { ...process.env, [PARENT_PID]: String(process.pid) } });
+}
+
+/**
+ * Follows a worker's stderr: each JSON line is a progress record for `onRecord`, any other line raw
+ * output for `onText`. Returns the worker's last error so far: the message of its last `error` record,
+ * or its last raw line (a crash's stack trace ends there).
+ */
+export function followWorker(child: ChildProcess, onRecord: (record: Record<string, unknown>) => void, onText: (line: string) => void): () => string {
+  let lastError = '';
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      lastError = line;
+      onText(line);
+      return;
+    }
+    onRecord(record);
+    if (record.event === 'error') lastError = String(record.message);
+  });
+  return () => lastError;
 }
