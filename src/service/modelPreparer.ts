@@ -1,11 +1,10 @@
 /**
  * The model preparer: runs the configured method's prepare step (TMU: its twin and predictor) for every
  * registered model in a worker process, one model at a time, as soon as the model is registered and
- * again at each start
- * (where it finds the cache and returns in seconds), so that no deletion job pays for it. A model's
- * jobs wait while its preparation runs, since they would otherwise build the same cache beside it; a
- * failed preparation is reported and does not hold them back (each job then prepares for itself, and
- * fails with its own error if it cannot).
+ * again at each start (where it finds the cache and returns in seconds), so that no deletion job pays
+ * for it. A model's jobs wait while its preparation runs, since they would otherwise build the same
+ * cache beside it; a failed preparation is reported and does not hold them back (each job then prepares
+ * for itself, and fails with its own error if it cannot).
  *
  * @module
  */
@@ -47,7 +46,8 @@ export interface ModelPreparation {
 /** Prepares the service's registered models in worker processes, one model at a time. */
 export class ModelPreparer {
   private readonly states = new Map<string, ModelPreparation>();
-  private readonly children = new Map<string, ChildProcess>();
+  /** The running preparation's worker (one at a time). */
+  private child: ChildProcess | null = null;
   private stopping = false;
   /** The status of a model with no preparation of its own, or null when preparations run. */
   private readonly standing: PreparationStatus | null;
@@ -64,7 +64,7 @@ export class ModelPreparer {
    * training's worth of memory, and at a start every registered model is due at once.
    */
   tick(): void {
-    if (this.stopping || this.standing !== null || this.children.size > 0) return;
+    if (this.stopping || this.standing !== null || this.child) return;
     const next = listModels(this.service.ledger).find((model) => !this.states.has(model.id));
     if (next) this.start(next);
   }
@@ -85,8 +85,8 @@ export class ModelPreparer {
   /** Kills running preparations; the next start prepares those models again. */
   stop(): void {
     this.stopping = true;
-    for (const child of this.children.values()) child.kill('SIGKILL');
-    this.children.clear();
+    this.child?.kill('SIGKILL');
+    this.child = null;
   }
 
   private start(model: ModelRecord): void {
@@ -97,7 +97,7 @@ export class ModelPreparer {
     this.states.set(model.id, state);
     this.log('model preparation started', { model: model.id, method: config.method });
     const child = spawnWorker(WORKER, [JSON.stringify(spec)], { stdout: 'pipe' });
-    this.children.set(model.id, child);
+    this.child = child;
     let answer = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk; });
     const lastError = followWorker(child, (record) => { state.progress = record; }, (line) => this.log('model preparation output', { model: model.id, line }));
@@ -105,7 +105,7 @@ export class ModelPreparer {
     const settle = (outcome: PreparationOutcome): void => {
       if (settled) return;
       settled = true;
-      this.children.delete(model.id);
+      this.child = null;
       if (this.stopping) return;
       const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
       if (outcome.ok) {
