@@ -19,12 +19,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
-import { type ProgressSink, consoleProgress } from '../src/train/progress.js';
 import { liveTensors } from '../src/tensor/index.js';
+import { consoleProgress, type ProgressSink } from '../src/train/progress.js';
 import { type Chunk, type EngineRunner, MODEL_NAMES, type ModelName, median, round } from './lib/common.js';
 import { PyTorchWorker } from './lib/pytorchWorker.js';
 import type { RssResult } from './lib/rssRun.js';
-import { MODEL_PAD, type Preloaded, TmuRunner, preload } from './lib/tmuRunner.js';
+import { MODEL_PAD, type Preloaded, preload, TmuRunner } from './lib/tmuRunner.js';
 
 const USAGE = `usage: npm run bench:engine -- [options]
 
@@ -98,11 +98,13 @@ function parseOptions(argv: string[]): Options | null {
   const quick = values.quick;
   const models = values.models === undefined ? [...MODEL_NAMES] : values.models.split(',').map((name) => name.trim());
   for (const name of models) {
-    if (!(MODEL_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown model '${name}' (valid: ${MODEL_NAMES.join(', ')})`);
+    if (!(MODEL_NAMES as readonly string[]).includes(name))
+      throw new UsageError(`unknown model '${name}' (valid: ${MODEL_NAMES.join(', ')})`);
   }
   let rssSteps: [number, number] | null = quick ? [100, 1000] : [1000, 10000];
   const chunkSeconds = Number(values['chunk-seconds'] ?? (quick ? 1 : 2));
-  if (!(chunkSeconds > 0 && chunkSeconds <= 600)) throw new UsageError(`--chunk-seconds must be a number in (0, 600], got '${values['chunk-seconds']}'`);
+  if (!(chunkSeconds > 0 && chunkSeconds <= 600))
+    throw new UsageError(`--chunk-seconds must be a number in (0, 600], got '${values['chunk-seconds']}'`);
   if (values['rss-steps'] !== undefined) {
     const parts = values['rss-steps'].split(',');
     if (parts.length !== 2) throw new UsageError(`--rss-steps takes FROM,TO, got '${values['rss-steps']}'`);
@@ -111,7 +113,8 @@ function parseOptions(argv: string[]): Options | null {
   }
   if (values['no-rss']) rssSteps = null;
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
   return {
     json: values.json,
     quick,
@@ -130,7 +133,10 @@ function parseOptions(argv: string[]): Options | null {
 /** bench/lib/pytorch_worker.py, found from this file (dist/bench/engine.js) or the source tree. */
 function workerScript(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, 'lib', 'pytorch_worker.py'), resolve(here, '..', '..', 'bench', 'lib', 'pytorch_worker.py')]) {
+  for (const candidate of [
+    join(here, 'lib', 'pytorch_worker.py'),
+    resolve(here, '..', '..', 'bench', 'lib', 'pytorch_worker.py'),
+  ]) {
     if (existsSync(candidate)) return candidate;
   }
   throw new Error(`cannot find bench/lib/pytorch_worker.py from ${here}`);
@@ -140,7 +146,15 @@ function workerScript(): string {
 function rssRun(options: Options): Promise<RssResult> {
   const [from, to] = options.rssSteps!;
   const script = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'rssRun.js');
-  const args = [script, String(from), String(to), String(options.threads), String(options.seed), options.dataDir, String(options.rssYield)];
+  const args = [
+    script,
+    String(from),
+    String(to),
+    String(options.threads),
+    String(options.seed),
+    options.dataDir,
+    String(options.rssYield),
+  ];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -218,11 +232,24 @@ function summarise(train: Chunk[], infer: Chunk[]): EngineSummary {
  * Alternates the two engines in short chunks, ABBA-style (the order flips every round, so a load trend
  * favours neither), and pairs each tmu chunk with the adjacent PyTorch chunk of the same kind.
  */
-async function compareModel(name: ModelName, data: Preloaded, worker: PyTorchWorker, options: Options, progress: ProgressSink): Promise<ModelResult> {
+async function compareModel(
+  name: ModelName,
+  data: Preloaded,
+  worker: PyTorchWorker,
+  options: Options,
+  progress: ProgressSink,
+): Promise<ModelResult> {
   const tmu = new TmuRunner(name, data, { threads: options.threads, seed: options.seed, batch: BATCH });
   try {
-    const info = await worker.setup({ model: name, threads: options.threads, seed: options.seed, batch: BATCH, dataDir: options.dataDir });
-    if (info.samples !== data.x.size(0)) throw new Error(`PyTorch loaded ${info.samples} samples, tmu ${data.x.size(0)}`);
+    const info = await worker.setup({
+      model: name,
+      threads: options.threads,
+      seed: options.seed,
+      batch: BATCH,
+      dataDir: options.dataDir,
+    });
+    if (info.samples !== data.x.size(0))
+      throw new Error(`PyTorch loaded ${info.samples} samples, tmu ${data.x.size(0)}`);
     const seconds = options.chunkSeconds;
     // Warm-up: first steps allocate and fill caches in both engines. Both have trained the same
     // batches from the same initialisation now, so their losses must agree (a check on the setup).
@@ -230,7 +257,10 @@ async function compareModel(name: ModelName, data: Preloaded, worker: PyTorchWor
     const pytorchCheck = await worker.train(0, INITIAL_WARMUP);
     await tmu.infer(0, INITIAL_WARMUP);
     await worker.infer(0, INITIAL_WARMUP);
-    const chunks = { tmu: { train: [] as Chunk[], infer: [] as Chunk[] }, pytorch: { train: [] as Chunk[], infer: [] as Chunk[] } };
+    const chunks = {
+      tmu: { train: [] as Chunk[], infer: [] as Chunk[] },
+      pytorch: { train: [] as Chunk[], infer: [] as Chunk[] },
+    };
     const rounds: Round[] = [];
     const task = progress.task(`compare ${name}`, options.rounds, { threads: options.threads });
     const liveBefore = liveTensors();
@@ -240,10 +270,14 @@ async function compareModel(name: ModelName, data: Preloaded, worker: PyTorchWor
       const train = new Map<string, Chunk>();
       for (const engine of engines) train.set(engine.name, await engine.train(seconds, CHUNK_WARMUP));
       // The second engine of the training pair goes first in the inference pair (A B | B A).
-      for (const engine of [...engines].reverse()) got.set(engine.name, { train: train.get(engine.name)!, infer: await engine.infer(seconds, CHUNK_WARMUP) });
+      for (const engine of [...engines].reverse())
+        got.set(engine.name, { train: train.get(engine.name)!, infer: await engine.infer(seconds, CHUNK_WARMUP) });
       const t = got.get('tmu')!;
       const p = got.get('pytorch')!;
-      for (const [side, result] of [['tmu', t], ['pytorch', p]] as const) {
+      for (const [side, result] of [
+        ['tmu', t],
+        ['pytorch', p],
+      ] as const) {
         chunks[side].train.push(result.train);
         chunks[side].infer.push(result.infer);
       }
@@ -259,7 +293,12 @@ async function compareModel(name: ModelName, data: Preloaded, worker: PyTorchWor
         inferRatioCpu: round(cpuRate(t.infer) / cpuRate(p.infer)),
       };
       rounds.push(round_);
-      task.tick(1, { trainRatio: round_.trainRatio, inferRatio: round_.inferRatio, tmuTrain: Math.round(round_.tmuTrain), ptTrain: Math.round(round_.pytorchTrain) });
+      task.tick(1, {
+        trainRatio: round_.trainRatio,
+        inferRatio: round_.inferRatio,
+        tmuTrain: Math.round(round_.tmuTrain),
+        ptTrain: Math.round(round_.pytorchTrain),
+      });
     }
     const leaked = liveTensors() - liveBefore;
     if (leaked !== 0) throw new Error(`tmu: ${leaked} tensors leaked during the ${name} rounds`);
@@ -290,16 +329,22 @@ async function compareModel(name: ModelName, data: Preloaded, worker: PyTorchWor
 }
 
 function table(result: Record<string, unknown> & { models: ModelResult[]; rssGrowthPct: number | null }): string {
-  const lines = [
-    'model                 engine    train img/s  infer img/s',
-  ];
+  const lines = ['model                 engine    train img/s  infer img/s'];
   for (const model of result.models) {
-    lines.push(`${model.name.padEnd(22)}tmu      ${String(model.tmu.trainImgPerS).padStart(12)} ${String(model.tmu.inferImgPerS).padStart(12)}`);
-    lines.push(`${''.padEnd(22)}pytorch  ${String(model.pytorch.trainImgPerS).padStart(12)} ${String(model.pytorch.inferImgPerS).padStart(12)}`);
-    lines.push(`${''.padEnd(22)}ratio    ${String(model.trainRatio).padStart(12)} ${String(model.inferRatio).padStart(12)}`);
+    lines.push(
+      `${model.name.padEnd(22)}tmu      ${String(model.tmu.trainImgPerS).padStart(12)} ${String(model.tmu.inferImgPerS).padStart(12)}`,
+    );
+    lines.push(
+      `${''.padEnd(22)}pytorch  ${String(model.pytorch.trainImgPerS).padStart(12)} ${String(model.pytorch.inferImgPerS).padStart(12)}`,
+    );
+    lines.push(
+      `${''.padEnd(22)}ratio    ${String(model.trainRatio).padStart(12)} ${String(model.inferRatio).padStart(12)}`,
+    );
   }
   lines.push(`rssGrowthPct ${result.rssGrowthPct ?? 'n/a'} (${JSON.stringify(result.rss)})`);
-  lines.push(`threads ${String(result.threads)}, quick ${String(result.quick)}, rounds ${String(result.rounds)}; ratios are medians of paired per-round ratios`);
+  lines.push(
+    `threads ${String(result.threads)}, quick ${String(result.quick)}, rounds ${String(result.rounds)}; ratios are medians of paired per-round ratios`,
+  );
   return lines.join('\n');
 }
 
@@ -322,7 +367,14 @@ async function main(): Promise<number> {
   const worker = options.models.length > 0 ? new PyTorchWorker(options.python, workerScript()) : null;
   try {
     const dataset = loadDataset('fashion-mnist', { dataDir: options.dataDir }).train;
-    progress.log('start', { threads: options.threads, quick: String(options.quick), rounds: options.rounds, models: options.models.join(','), cpus: cpus().length, loadavg1: round(loadStart, 3) });
+    progress.log('start', {
+      threads: options.threads,
+      quick: String(options.quick),
+      rounds: options.rounds,
+      models: options.models.join(','),
+      cpus: cpus().length,
+      loadavg1: round(loadStart, 3),
+    });
     const models: ModelResult[] = [];
     for (const name of options.models) {
       const data = preload(dataset, MODEL_PAD[name]);
@@ -343,8 +395,15 @@ async function main(): Promise<number> {
       rounds: options.rounds,
       chunkSeconds: options.chunkSeconds,
       batch: BATCH,
-      ratioMethod: 'trainRatio/inferRatio: median over rounds of tmu/pytorch, each round pairing adjacent chunks (ABBA order); engine img/s: median over chunks',
-      rss: rss === null ? null : { ...rss, note: `RSS growth of tmu small-cnn training between step ${rss.fromStep} and step ${rss.toStep}${options.quick ? ' (quick: shorter than the full 1000 -> 10000)' : ''}` },
+      ratioMethod:
+        'trainRatio/inferRatio: median over rounds of tmu/pytorch, each round pairing adjacent chunks (ABBA order); engine img/s: median over chunks',
+      rss:
+        rss === null
+          ? null
+          : {
+              ...rss,
+              note: `RSS growth of tmu small-cnn training between step ${rss.fromStep} and step ${rss.toStep}${options.quick ? ' (quick: shorter than the full 1000 -> 10000)' : ''}`,
+            },
       torchVersion: worker?.torchVersion ?? null,
       machine: { cpus: cpus().length, loadavg1Start: round(loadStart, 3), loadavg1End: round(loadavg()[0]!, 3) },
       seconds: round((performance.now() - started) / 1000),

@@ -35,13 +35,17 @@ import { parseArgs } from 'node:util';
 import type { Report } from '../src/eval/report.js';
 import { resolveParams } from '../src/unlearn/params.js';
 import { tmu as tmuMethod } from '../src/unlearn/tmu/tmu.js';
-import { costForScenario, type CostRun, type CostShares } from './lib/costShares.js';
+import { type CostRun, type CostShares, costForScenario } from './lib/costShares.js';
 import { poolRuns, scenarioKey, withBaselines } from './lib/mergeReports.js';
 
 function reportsIn(dir: string): { dir: string; report: Report }[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory of tmu bench reports (give each --cost file its own --cost)`);
-  if (existsSync(join(dir, 'report.json'))) return [{ dir, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report }];
-  return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) => reportsIn(join(dir, entry.name)));
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(`${dir}: not a directory of tmu bench reports (give each --cost file its own --cost)`);
+  if (existsSync(join(dir, 'report.json')))
+    return [{ dir, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report }];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => reportsIn(join(dir, entry.name)));
 }
 
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
@@ -60,7 +64,10 @@ function check(report: Report, costRuns: readonly CostRun[]): Checked {
   if (!tmu) throw new Error(`${report.scenario.name} class ${report.scenario.class}: no tmu in the report`);
   const floor = report.noiseFloor;
   const goldSeconds = m(report.models.gold.seconds);
-  const summaries = (tmu.summaries ?? []) as { perRequestSeconds?: number; twin?: { cached: boolean; buildSeconds?: { total: number } } }[];
+  const summaries = (tmu.summaries ?? []) as {
+    perRequestSeconds?: number;
+    twin?: { cached: boolean; buildSeconds?: { total: number } };
+  }[];
   const perRequest = mean(summaries.map((s) => s.perRequestSeconds ?? Number.NaN));
   // A cached twin carries the seconds measured when it was built (by an earlier run on the same Mo).
   const builds = summaries.filter((s) => s.twin?.buildSeconds).map((s) => s.twin!.buildSeconds!.total);
@@ -68,14 +75,30 @@ function check(report: Report, costRuns: readonly CostRun[]): Checked {
   const ft = method('finetune');
   const result: Checked = {
     holds: {},
-    scenario: report.scenario, seeds: report.seeds,
+    scenario: report.scenario,
+    seeds: report.seeds,
     predictorAuroc: round(m(tmu.predictor?.auroc)),
-    predictorFeatureAuroc: Object.fromEntries(Object.entries(tmu.predictor?.featureAuroc ?? {}).map(([name, value]) => [name, round(m(value))])),
-    deltaForget: { tmu: round(m(tmu.gap.forget)), finetune: ft ? round(m(ft.gap.forget)) : null, floor: floor ? round(m(floor.gap.forget)) : null },
+    predictorFeatureAuroc: Object.fromEntries(
+      Object.entries(tmu.predictor?.featureAuroc ?? {}).map(([name, value]) => [name, round(m(value))]),
+    ),
+    deltaForget: {
+      tmu: round(m(tmu.gap.forget)),
+      finetune: ft ? round(m(ft.gap.forget)) : null,
+      floor: floor ? round(m(floor.gap.forget)) : null,
+    },
     agreement: { tmu: round(m(tmu.agreement)), floor: floor ? round(m(floor.agreement)) : null },
     deltaTest: round(m(tmu.gap.test)),
-    avgGap: Object.fromEntries([['tmu', round(m(tmu.avgGap))], ...baselines.map((name) => [name, round(m(method(name)!.avgGap))])]),
-    seconds: { goldTraining: round(goldSeconds), perRequest: round(perRequest), perRequestShare: round(perRequest / goldSeconds, 4), twinBuilds: builds.map((s) => round(s)), twinShare: builds.length ? round(Math.max(...builds) / goldSeconds, 4) : null },
+    avgGap: Object.fromEntries([
+      ['tmu', round(m(tmu.avgGap))],
+      ...baselines.map((name) => [name, round(m(method(name)!.avgGap))]),
+    ]),
+    seconds: {
+      goldTraining: round(goldSeconds),
+      perRequest: round(perRequest),
+      perRequestShare: round(perRequest / goldSeconds, 4),
+      twinBuilds: builds.map((s) => round(s)),
+      twinShare: builds.length ? round(Math.max(...builds) / goldSeconds, 4) : null,
+    },
   };
   result.holds = {
     auroc: m(tmu.predictor?.auroc) >= 0.9,
@@ -96,31 +119,56 @@ function check(report: Report, costRuns: readonly CostRun[]): Checked {
   return result;
 }
 
-const { values: flags, positionals: dirs } = parseArgs({ options: { baselines: { type: 'string' }, cost: { type: 'string', multiple: true }, pool: { type: 'boolean', default: false } }, allowPositionals: true });
+const { values: flags, positionals: dirs } = parseArgs({
+  options: {
+    baselines: { type: 'string' },
+    cost: { type: 'string', multiple: true },
+    pool: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
 if (dirs.length === 0) {
-  process.stderr.write('usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON]... [--pool] DIR [DIR...]\n');
+  process.stderr.write(
+    'usage: node dist/bench/tmuAcceptance.js [--baselines BASE_DIR] [--cost COST_JSON]... [--pool] DIR [DIR...]\n',
+  );
   process.exit(2);
 }
 const costRuns = (flags.cost ?? []).map((file): CostRun => {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { shares?: CostShares; settings?: Record<string, unknown>; params?: Record<string, unknown> };
-  if (!parsed.shares?.forgetSets) throw new Error(`--cost ${file}: not the output of bench/tmuCost.ts (no shares.forgetSets)`);
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    shares?: CostShares;
+    settings?: Record<string, unknown>;
+    params?: Record<string, unknown>;
+  };
+  if (!parsed.shares?.forgetSets)
+    throw new Error(`--cost ${file}: not the output of bench/tmuCost.ts (no shares.forgetSets)`);
   // Runs of session 17 recorded only their --param overrides: resolved against today's defaults, which are
   // the ones they ran with as long as the defaults have not changed since. Earlier runs recorded neither.
-  const settings = parsed.settings ?? (parsed.params ? (resolveParams(tmuMethod, parsed.params) as Record<string, unknown>) : null);
+  const settings =
+    parsed.settings ?? (parsed.params ? (resolveParams(tmuMethod, parsed.params) as Record<string, unknown>) : null);
   return { file, shares: parsed.shares, settings };
 });
-const baselineReports = new Map((flags.baselines ? reportsIn(flags.baselines) : []).map(({ report }) => [scenarioKey(report), report]));
+const baselineReports = new Map(
+  (flags.baselines ? reportsIn(flags.baselines) : []).map(({ report }) => [scenarioKey(report), report]),
+);
 const found = dirs.flatMap(reportsIn);
 // With --pool, the reports of one scenario are runs of TMU to average (e.g. several update seeds).
 const byScenario = new Map<string, typeof found>();
-for (const entry of found) byScenario.set(scenarioKey(entry.report), [...(byScenario.get(scenarioKey(entry.report)) ?? []), entry]);
+for (const entry of found)
+  byScenario.set(scenarioKey(entry.report), [...(byScenario.get(scenarioKey(entry.report)) ?? []), entry]);
 const runs = flags.pool
-  ? [...byScenario.values()].map((group) => ({ dir: group.map((g) => g.dir).join(' + '), report: poolRuns(group.map((g) => g.report), 'tmu') }))
+  ? [...byScenario.values()].map((group) => ({
+      dir: group.map((g) => g.dir).join(' + '),
+      report: poolRuns(
+        group.map((g) => g.report),
+        'tmu',
+      ),
+    }))
   : found;
 const judged = runs.map(({ dir, report }) => {
   if (!flags.baselines) return { dir, report };
   const base = baselineReports.get(scenarioKey(report));
-  if (!base) throw new Error(`--baselines ${flags.baselines}: no report of scenario ${scenarioKey(report)} (needed by ${dir})`);
+  if (!base)
+    throw new Error(`--baselines ${flags.baselines}: no report of scenario ${scenarioKey(report)} (needed by ${dir})`);
   return { dir, report: withBaselines(report, base, 'tmu') };
 });
 const scenarios = judged.map(({ dir, report }) => ({ dir, ...check(report, costRuns) }));
@@ -129,4 +177,6 @@ const all = (key: string): boolean | null => {
   return values.length ? values.every(Boolean) : null;
 };
 const keys = Object.keys(scenarios[0]?.holds ?? {});
-process.stdout.write(`${JSON.stringify({ scenarios, holds: Object.fromEntries(keys.map((key) => [key, all(key)])) }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ scenarios, holds: Object.fromEntries(keys.map((key) => [key, all(key)])) }, null, 2)}\n`,
+);

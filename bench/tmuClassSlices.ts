@@ -24,17 +24,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Classifier } from '../src/models/classifier.js';
-import { MODEL_FILES, loadModel } from '../src/train/modelStore.js';
+import { loadModel, MODEL_FILES } from '../src/train/modelStore.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { parseParamPairs } from '../src/unlearn/params.js';
 import { runMethod } from '../src/unlearn/run.js';
 import { argmaxRow, modelOutputs } from '../src/unlearn/tmu/outputs.js';
 import { tmu } from '../src/unlearn/tmu/tmu.js';
-import { parseArm, sliceByClass, type ClassSlice } from './lib/classSlices.js';
+import { type ClassSlice, parseArm, sliceByClass } from './lib/classSlices.js';
 import { loadGoldRequest } from './lib/goldRequest.js';
 
 const { values: args } = parseArgs({
-  options: { model: { type: 'string' }, gold: { type: 'string' }, arm: { type: 'string', multiple: true }, seed: { type: 'string' } },
+  options: {
+    model: { type: 'string' },
+    gold: { type: 'string' },
+    arm: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+  },
 });
 const usage = 'usage: tmuClassSlices --model MO_DIR --gold GOLD_DIR --arm NAME[:k=v k=v ...] [--arm ...] [--seed N]';
 if (!args.model || !args.gold || !args.arm?.length) throw new Error(usage);
@@ -67,5 +72,7 @@ for (const arm of arms) {
   seconds[arm.name] = Number(result.seconds.toFixed(2));
   result.model.dispose();
 }
-console.log(JSON.stringify({ model: args.model, gold: args.gold, seed, forget: forgetIds.length, arms, seconds, slices }));
+console.log(
+  JSON.stringify({ model: args.model, gold: args.gold, seed, forget: forgetIds.length, arms, seconds, slices }),
+);
 ctx.original.dispose();

@@ -33,28 +33,36 @@ import { getNumThreads } from '../src/tensor/index.js';
 import { loadModel, MODEL_FILES, readExcludedIds } from '../src/train/modelStore.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { initialiseSeed, train } from '../src/train/trainer.js';
-import { buildContext, prepareOriginal, runMethod } from '../src/unlearn/run.js';
 import { parseParamPairs, resolveParams } from '../src/unlearn/params.js';
+import { buildContext, prepareOriginal, runMethod } from '../src/unlearn/run.js';
 import { tmu, twinOptions } from '../src/unlearn/tmu/tmu.js';
 import { disposeTwin, loadOrBuildTwin } from '../src/unlearn/tmu/twin.js';
-import { costSchedule, costShares, type CostMeasurements, type RequestTiming } from './lib/costShares.js';
+import { type CostMeasurements, costSchedule, costShares, type RequestTiming } from './lib/costShares.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
-    model: { type: 'string' }, gold: { type: 'string', multiple: true }, 'twin-builds': { type: 'string', default: '2' },
-    cli: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string' },
+    model: { type: 'string' },
+    gold: { type: 'string', multiple: true },
+    'twin-builds': { type: 'string', default: '2' },
+    cli: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
     param: { type: 'string', multiple: true },
   },
 });
-if (!args.model || !args.gold?.length) throw new Error('usage: tmuCost --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...] [--twin-builds N] [--cli] [--json] [--out FILE] [--param k=v ...]');
+if (!args.model || !args.gold?.length)
+  throw new Error(
+    'usage: tmuCost --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...] [--twin-builds N] [--cli] [--json] [--out FILE] [--param k=v ...]',
+  );
 const paramPairs = args.param ?? [];
 const rawParams = parseParamPairs(paramPairs);
 // Resolved once up front, so a bad parameter fails before the gold training starts.
 const tmuParams = resolveParams(tmu, rawParams);
 const twinBuilds = Number(args['twin-builds']);
-if (!Number.isInteger(twinBuilds) || twinBuilds < 1) throw new Error(`--twin-builds must be an integer >= 1, got ${args['twin-builds']}`);
+if (!Number.isInteger(twinBuilds) || twinBuilds < 1)
+  throw new Error(`--twin-builds must be an integer >= 1, got ${args['twin-builds']}`);
 const progress = consoleProgress({ json: args.json });
 
 // Mo's weights, sidecar, split and curriculum checkpoint, copied: the twin builds write beside the copy.
@@ -73,8 +81,10 @@ try {
     const gold = loadModel(goldDir);
     gold.model.dispose();
     if (!gold.sidecar.excluded) throw new Error(`${goldDir}: not a gold model (it excludes no samples)`);
-    if (gold.sidecar.split.digest !== sidecar.split.digest) throw new Error(`${goldDir}: trained on another split than ${args.model}`);
-    if (JSON.stringify(gold.sidecar.recipe) !== JSON.stringify(sidecar.recipe)) throw new Error(`${goldDir}: trained with another recipe than ${args.model}`);
+    if (gold.sidecar.split.digest !== sidecar.split.digest)
+      throw new Error(`${goldDir}: trained on another split than ${args.model}`);
+    if (JSON.stringify(gold.sidecar.recipe) !== JSON.stringify(sidecar.recipe))
+      throw new Error(`${goldDir}: trained with another recipe than ${args.model}`);
     const ids = readExcludedIds(goldDir, gold.sidecar);
     const forgetFile = join(work, `forget-${index}.json`);
     writeFileSync(forgetFile, JSON.stringify({ ids }));
@@ -82,9 +92,20 @@ try {
   });
   const seed = sidecar.recipe.seed;
   const recipe = sidecar.recipe;
-  const measured: CostMeasurements = { originalDigest: sidecar.digest, goldEpochSeconds: [], twinBuilds: [], requests: [] };
+  const measured: CostMeasurements = {
+    originalDigest: sidecar.digest,
+    goldEpochSeconds: [],
+    twinBuilds: [],
+    requests: [],
+  };
   const schedule = costSchedule(recipe.epochs, requests.length, { twinBuilds, cli: args.cli });
-  progress.log('tmu cost', { model: args.model, forgetSets: requests.length, epochs: recipe.epochs, threads: getNumThreads(), work: schedule.length });
+  progress.log('tmu cost', {
+    model: args.model,
+    forgetSets: requests.length,
+    epochs: recipe.epochs,
+    threads: getNumThreads(),
+    work: schedule.length,
+  });
 
   // TMU's per-class calibrations (paid by a class's first request, then cached), timed apart from the request.
   const calibrationOf = (summary: Record<string, unknown>): number => {
@@ -99,19 +120,69 @@ try {
       result.model.dispose();
       const perRequestSeconds = Number(result.summary.perRequestSeconds);
       const calibrationSeconds = calibrationOf(result.summary);
-      measured.requests.push({ process: 'in-process', afterEpoch, goldDigest, forget: ids.length, perRequestSeconds, wallSeconds: result.seconds, calibrationSeconds });
-      progress.log('tmu cost request', { afterEpoch, process: 'in-process', forget: ids.length, perRequestSeconds, calibrationSeconds, wallSeconds: Number(result.seconds.toFixed(3)) });
+      measured.requests.push({
+        process: 'in-process',
+        afterEpoch,
+        goldDigest,
+        forget: ids.length,
+        perRequestSeconds,
+        wallSeconds: result.seconds,
+        calibrationSeconds,
+      });
+      progress.log('tmu cost request', {
+        afterEpoch,
+        process: 'in-process',
+        forget: ids.length,
+        perRequestSeconds,
+        calibrationSeconds,
+        wallSeconds: Number(result.seconds.toFixed(3)),
+      });
       return;
     }
     const out = join(work, `unlearned-${measured.requests.length}`);
     const started = performance.now();
-    const child = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tmu.mjs'), 'unlearn', '--model', copy, '--forget', forgetFile, '--method', 'tmu', '--seed', String(seed), '--out', out, '--json', ...paramPairs.flatMap((pair) => ['--param', pair])], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const child = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'tmu.mjs'),
+        'unlearn',
+        '--model',
+        copy,
+        '--forget',
+        forgetFile,
+        '--method',
+        'tmu',
+        '--seed',
+        String(seed),
+        '--out',
+        out,
+        '--json',
+        ...paramPairs.flatMap((pair) => ['--param', pair]),
+      ],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     const wallSeconds = (performance.now() - started) / 1000;
     if (child.status !== 0) throw new Error(`tmu unlearn exited with ${child.status}: ${child.stderr.slice(-2000)}`);
-    const printed = JSON.parse(child.stdout) as { summary: { perRequestSeconds: number; seconds?: Record<string, number> } };
+    const printed = JSON.parse(child.stdout) as {
+      summary: { perRequestSeconds: number; seconds?: Record<string, number> };
+    };
     rmSync(out, { recursive: true, force: true });
-    measured.requests.push({ process: 'cli', afterEpoch, goldDigest, forget: ids.length, perRequestSeconds: printed.summary.perRequestSeconds, wallSeconds, calibrationSeconds: calibrationOf(printed.summary) });
-    progress.log('tmu cost request', { afterEpoch, process: 'cli', forget: ids.length, perRequestSeconds: printed.summary.perRequestSeconds, wallSeconds: Number(wallSeconds.toFixed(3)) });
+    measured.requests.push({
+      process: 'cli',
+      afterEpoch,
+      goldDigest,
+      forget: ids.length,
+      perRequestSeconds: printed.summary.perRequestSeconds,
+      wallSeconds,
+      calibrationSeconds: calibrationOf(printed.summary),
+    });
+    progress.log('tmu cost request', {
+      afterEpoch,
+      process: 'cli',
+      forget: ids.length,
+      perRequestSeconds: printed.summary.perRequestSeconds,
+      wallSeconds: Number(wallSeconds.toFixed(3)),
+    });
   };
   const buildTwin = (afterEpoch: number): void => {
     const ctx = buildContext(original, requests[0]!.ids, { seed, progress });
@@ -129,8 +200,12 @@ try {
   const goldModel = createModel(sidecar.architecture);
   try {
     train({
-      model: goldModel, dataset: original.data.train, ids: original.loaded.split.member.filter((id) => !excluded.has(id)), recipe,
-      normalize: sidecar.dataset.normalize, progress,
+      model: goldModel,
+      dataset: original.data.train,
+      ids: original.loaded.split.member.filter((id) => !excluded.has(id)),
+      recipe,
+      normalize: sidecar.dataset.normalize,
+      progress,
       onEpochEnd: (epoch, log) => {
         measured.goldEpochSeconds.push(log.seconds!);
         for (const { afterEpoch, work: item } of schedule) {
@@ -146,7 +221,15 @@ try {
   original.loaded.model.dispose();
 
   const shares = costShares(measured);
-  const result = { model: args.model, params: rawParams, settings: tmuParams, golds: requests.map((r) => ({ dir: r.goldDir, digest: r.goldDigest, forget: r.ids.length })), threads: getNumThreads(), measured, shares };
+  const result = {
+    model: args.model,
+    params: rawParams,
+    settings: tmuParams,
+    golds: requests.map((r) => ({ dir: r.goldDir, digest: r.goldDigest, forget: r.ids.length })),
+    threads: getNumThreads(),
+    measured,
+    shares,
+  };
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (args.out) {
     mkdirSync(dirname(args.out), { recursive: true });

@@ -34,22 +34,36 @@ import { buildContext, prepareOriginal } from '../src/unlearn/run.js';
 import { argmaxRow, modelOutputs } from '../src/unlearn/tmu/outputs.js';
 import { fitTemperature, priorShiftedErrors } from './lib/priorShift.js';
 
-const { values: args } = parseArgs({ options: { model: { type: 'string' }, gold: { type: 'string', multiple: true } } });
-if (!args.model || !args.gold?.length) throw new Error('usage: tmuHardRate --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...]');
+const { values: args } = parseArgs({
+  options: { model: { type: 'string' }, gold: { type: 'string', multiple: true } },
+});
+if (!args.model || !args.gold?.length)
+  throw new Error('usage: tmuHardRate --model MO_DIR --gold GOLD_DIR [--gold GOLD_DIR ...]');
 const progress = consoleProgress();
 const original = prepareOriginal(args.model);
 
 /** Error (%) of a model on the given samples of a dataset. */
-function errorPct(model: Classifier, dataset: Parameters<typeof modelOutputs>[1], ids: readonly string[], normalize: Parameters<typeof modelOutputs>[3]): number {
+function errorPct(
+  model: Classifier,
+  dataset: Parameters<typeof modelOutputs>[1],
+  ids: readonly string[],
+  normalize: Parameters<typeof modelOutputs>[3],
+): number {
   if (ids.length === 0) throw new Error('no samples to measure an error on');
   const outputs = modelOutputs(model, dataset, ids, normalize);
   let wrong = 0;
-  for (let i = 0; i < ids.length; i++) if (argmaxRow(outputs.logits, outputs.numClasses, i) !== outputs.labels[i]) wrong++;
+  for (let i = 0; i < ids.length; i++)
+    if (argmaxRow(outputs.logits, outputs.numClasses, i) !== outputs.labels[i]) wrong++;
   return Number(((100 * wrong) / ids.length).toFixed(2));
 }
 
 // Mo's logits on the whole holdout, for the prior-shift estimate of the gold model's error (session 21).
-const holdoutOutputs = modelOutputs(original.loaded.model, original.data.train, original.loaded.split.holdout, original.loaded.sidecar.dataset.normalize);
+const holdoutOutputs = modelOutputs(
+  original.loaded.model,
+  original.data.train,
+  original.loaded.split.holdout,
+  original.loaded.sidecar.dataset.normalize,
+);
 const temperature = fitTemperature(holdoutOutputs.logits, holdoutOutputs.numClasses, holdoutOutputs.labels);
 const memberCounts = new Array<number>(holdoutOutputs.numClasses).fill(0);
 {
@@ -64,7 +78,8 @@ const requests = args.gold.map((goldDir) => {
   const ctx = buildContext(original, forgetIds, { seed: 0, progress });
   const floorDir = `${goldDir.replace(/\/$/, '')}-floor`;
   const floor = existsSync(`${floorDir}/${MODEL_FILES.weights}`) ? loadModel(floorDir) : null;
-  const labelOf = (dataset: typeof ctx.train): Map<string, number> => new Map(dataset.ids.map((id, i) => [id, dataset.labels[i]!]));
+  const labelOf = (dataset: typeof ctx.train): Map<string, number> =>
+    new Map(dataset.ids.map((id, i) => [id, dataset.labels[i]!]));
   const trainLabels = labelOf(ctx.train);
   const testLabels = labelOf(ctx.test);
   const classes = [...new Set(forgetIds.map((id) => trainLabels.get(id)!))].sort((a, b) => a - b);
@@ -79,12 +94,29 @@ const requests = args.gold.map((goldDir) => {
     });
     const shares = memberCounts.map((count, k) => (k === c ? forget.length / count : 0));
     const prior = (t: number) => {
-      const { shifted, original: unshifted } = priorShiftedErrors(holdoutOutputs.logits, holdoutOutputs.numClasses, holdoutOutputs.labels, t, shares);
-      return { temperature: Number(t.toFixed(4)), originalPct: Number((100 * unshifted[c]!).toFixed(2)), predictedGoldPct: Number((100 * shifted[c]!).toFixed(2)), predictedShiftPct: Number((100 * (shifted[c]! - unshifted[c]!)).toFixed(2)) };
+      const { shifted, original: unshifted } = priorShiftedErrors(
+        holdoutOutputs.logits,
+        holdoutOutputs.numClasses,
+        holdoutOutputs.labels,
+        t,
+        shares,
+      );
+      return {
+        temperature: Number(t.toFixed(4)),
+        originalPct: Number((100 * unshifted[c]!).toFixed(2)),
+        predictedGoldPct: Number((100 * shifted[c]!).toFixed(2)),
+        predictedShiftPct: Number((100 * (shifted[c]! - unshifted[c]!)).toFixed(2)),
+      };
     };
     return {
-      class: c, className: ctx.train.classNames[c], sizes: { forget: forget.length, holdout: holdout.length, test: test.length },
-      errorPct: { original: measure(original.loaded.model), gold: measure(gold.model), ...(floor ? { floor: measure(floor.model) } : {}) },
+      class: c,
+      className: ctx.train.classNames[c],
+      sizes: { forget: forget.length, holdout: holdout.length, test: test.length },
+      errorPct: {
+        original: measure(original.loaded.model),
+        gold: measure(gold.model),
+        ...(floor ? { floor: measure(floor.model) } : {}),
+      },
       forgottenShare: Number(shares[c]!.toFixed(4)),
       priorShift: { calibrated: prior(temperature), raw: prior(1) },
     };

@@ -27,15 +27,17 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTextAtomic } from '../src/data/files.js';
 import { presetSeeds, runPreset } from '../src/eval/presetRun.js';
-import { PRESETS, type BenchmarkPreset } from '../src/eval/presets.js';
+import { type BenchmarkPreset, PRESETS } from '../src/eval/presets.js';
 import type { MethodReport, Report } from '../src/eval/report.js';
 import { consoleProgress } from '../src/train/progress.js';
 import { joinSeeds } from './lib/mergeReports.js';
-import { judge, pairRuns, type PairedRun } from './lib/pairedRule.js';
+import { judge, type PairedRun, pairRuns } from './lib/pairedRule.js';
 import { judgeStanding } from './lib/standingRule.js';
 import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, validationUnit } from './lib/validationArgs.js';
 
-const { out, cache, scenarios, target, seedsOverride, updateSeeds, armParams } = parseValidationArgs(process.argv.slice(2));
+const { out, cache, scenarios, target, seedsOverride, updateSeeds, armParams } = parseValidationArgs(
+  process.argv.slice(2),
+);
 const progress = consoleProgress();
 const presetOf = (scenario: string): BenchmarkPreset => {
   const chosen = VALIDATION_SCENARIOS[scenario]!;
@@ -58,7 +60,14 @@ const sameSeeds = (a: readonly number[], b: readonly number[]): boolean => JSON.
 /** Runs TMU on `preset` into `dir` and returns its row, checked to hold `params` on the preset's seeds. */
 function runInto(dir: string, preset: BenchmarkPreset, params: Record<string, unknown>, command: string): MethodReport {
   mkdirSync(dir, { recursive: true });
-  const { reports } = runPreset(preset, { out: dir, cacheDir: cache, dataDir: null, params: { tmu: params }, progress, command });
+  const { reports } = runPreset(preset, {
+    out: dir,
+    cacheDir: cache,
+    dataDir: null,
+    params: { tmu: params },
+    progress,
+    command,
+  });
   const report = reports[0]!.report;
   const method = report.methods.find((m) => m.name === 'tmu');
   if (!method || !sameTmuParams(method.params, params) || !sameSeeds(report.seeds, presetSeeds(preset))) {
@@ -91,19 +100,42 @@ function armReport(scenario: string, arm: 'base' | 'variant', updateSeed: number
   const restDir = join(dir, `seeds-${rest[0]}-${rest[rest.length - 1]}`);
   const storedRest = storedRun(restDir, params);
   const restReused = storedRest && sameSeeds(storedRest.seeds, rest) ? storedRest.row : null;
-  progress.log('tmu validation reuse', { scenario, arm, updateSeed: updateName(updateSeed), seeds: head.join(','), running: restReused ? 'none' : rest.join(',') });
-  const restRun = restReused ?? runInto(restDir, { ...preset, firstSeed: rest[0]!, seeds: rest.length }, params, `${command} seeds ${rest.join(',')}`);
+  progress.log('tmu validation reuse', {
+    scenario,
+    arm,
+    updateSeed: updateName(updateSeed),
+    seeds: head.join(','),
+    running: restReused ? 'none' : rest.join(','),
+  });
+  const restRun =
+    restReused ??
+    runInto(
+      restDir,
+      { ...preset, firstSeed: rest[0]!, seeds: rest.length },
+      params,
+      `${command} seeds ${rest.join(',')}`,
+    );
   return joinSeeds([stored.row, restRun], sameTmuParams);
 }
 
 const pairs: PairedRun[] = [];
 type ArmMeans = { agreement: number | null; avgGap: number | null; predictorAuroc: number | null };
 const perScenario: Record<string, Record<string, { base: ArmMeans; variant: ArmMeans }>> = {};
-const means = (method: MethodReport): ArmMeans => ({ agreement: method.agreement.mean, avgGap: method.avgGap.mean, predictorAuroc: method.predictor?.auroc.mean ?? null });
+const means = (method: MethodReport): ArmMeans => ({
+  agreement: method.agreement.mean,
+  avgGap: method.avgGap.mean,
+  predictorAuroc: method.predictor?.auroc.mean ?? null,
+});
 // Every base run first, then every variant run: the arms may differ in the twin's options, and a model's
 // cache holds one twin, so interleaving them would rebuild it at every step.
 const runsOf = (arm: 'base' | 'variant'): Map<string, MethodReport> =>
-  new Map(scenarios.flatMap((scenario) => updateSeeds.map((updateSeed) => [`${scenario}/${updateName(updateSeed)}`, armReport(scenario, arm, updateSeed)] as const)));
+  new Map(
+    scenarios.flatMap((scenario) =>
+      updateSeeds.map(
+        (updateSeed) => [`${scenario}/${updateName(updateSeed)}`, armReport(scenario, arm, updateSeed)] as const,
+      ),
+    ),
+  );
 const baseRuns = runsOf('base');
 const variantRuns = runsOf('variant');
 for (const scenario of scenarios) {
@@ -117,7 +149,13 @@ for (const scenario of scenarios) {
   }
 }
 const result = {
-  base: armParams.base, variant: armParams.variant, scenarios, target, updateSeeds, perScenario, pairs,
+  base: armParams.base,
+  variant: armParams.variant,
+  scenarios,
+  target,
+  updateSeeds,
+  perScenario,
+  pairs,
   verdict: judgeStanding(pairs, target, validationUnit),
   earlierRules: judge(pairs),
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates the N-API glue and the TypeScript surface from the op table (ops.mjs).
 // Run by the build (scripts/build.sh); the outputs are build artefacts, not committed.
-import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ops } from './ops.mjs';
@@ -22,80 +22,127 @@ function parseSignature(op) {
 }
 
 const cppArg = {
-  'Tensor': (n, i) => `at::Tensor& ${n} = ArgTensor(ctx, ${i}, "${n}");`,
+  Tensor: (n, i) => `at::Tensor& ${n} = ArgTensor(ctx, ${i}, "${n}");`,
   'Tensor?': (n, i) => `auto ${n} = ArgOptionalTensor(ctx, ${i}, "${n}");`,
   'Tensor|Scalar': (n, i) => `at::Tensor ${n} = ArgTensorOrScalar(ctx, ${i}, "${n}");`,
   'Tensor[]': (n, i) => `auto ${n} = ArgTensorList(ctx, ${i}, "${n}");`,
-  'Scalar': (n, i) => `auto ${n} = ArgScalar(ctx, ${i}, "${n}");`,
+  Scalar: (n, i) => `auto ${n} = ArgScalar(ctx, ${i}, "${n}");`,
   'Scalar?': (n, i) => `auto ${n} = ArgOptionalScalar(ctx, ${i}, "${n}");`,
-  'int': (n, i) => `int64_t ${n} = ArgInt(ctx, ${i}, "${n}");`,
+  int: (n, i) => `int64_t ${n} = ArgInt(ctx, ${i}, "${n}");`,
   'int?': (n, i) => `auto ${n} = ArgOptionalInt(ctx, ${i}, "${n}");`,
   'int[]': (n, i) => `auto ${n} = ArgIntList(ctx, ${i}, "${n}");`,
   'int[]?': (n, i) => `auto ${n} = ArgOptionalIntList(ctx, ${i}, "${n}");`,
-  'float': (n, i) => `double ${n} = ArgFloat(ctx, ${i}, "${n}");`,
+  float: (n, i) => `double ${n} = ArgFloat(ctx, ${i}, "${n}");`,
   'float?': (n, i) => `auto ${n} = ArgOptionalFloat(ctx, ${i}, "${n}");`,
-  'bool': (n, i) => `bool ${n} = ArgBool(ctx, ${i}, "${n}");`,
-  'Dtype': (n, i) => `auto ${n} = ArgDtype(ctx, ${i}, "${n}");`,
+  bool: (n, i) => `bool ${n} = ArgBool(ctx, ${i}, "${n}");`,
+  Dtype: (n, i) => `auto ${n} = ArgDtype(ctx, ${i}, "${n}");`,
   'Dtype?': (n, i) => `auto ${n} = ArgOptionalDtype(ctx, ${i}, "${n}");`,
-  'Device': (n, i) => `auto ${n} = ArgDevice(ctx, ${i}, "${n}");`,
-  'Reduction': (n, i) => `int64_t ${n} = ArgReduction(ctx, ${i}, "${n}");`,
-  'string': (n, i) => `auto ${n} = ArgString(ctx, ${i}, "${n}");`,
-  'TypedArray': (n, i) => `auto ${n} = ArgTypedArray(ctx, ${i}, "${n}");`,
-  'Value': (n, i) => `Napi::Value ${n} = info[${i}];`,
+  Device: (n, i) => `auto ${n} = ArgDevice(ctx, ${i}, "${n}");`,
+  Reduction: (n, i) => `int64_t ${n} = ArgReduction(ctx, ${i}, "${n}");`,
+  string: (n, i) => `auto ${n} = ArgString(ctx, ${i}, "${n}");`,
+  TypedArray: (n, i) => `auto ${n} = ArgTypedArray(ctx, ${i}, "${n}");`,
+  Value: (n, i) => `Napi::Value ${n} = info[${i}];`,
 };
 
 const cppReturn = {
-  'Tensor': (e) => `return Wrap(env, ${e});`,
+  Tensor: (e) => `return Wrap(env, ${e});`,
   'Tensor?': (e) => `return WrapOptional(env, ${e});`,
   'Tensor[]': (e) => `return WrapList(env, ${e});`,
   'Tensor,Tensor': (e) => `return WrapPair(env, ${e});`,
-  'self': (e) => `${e};\n    return env.Undefined();`,
-  'void': (e) => `${e};\n    return env.Undefined();`,
-  'float': (e) => `return Napi::Number::New(env, static_cast<double>(${e}));`,
-  'int': (e) => `return Napi::Number::New(env, static_cast<double>(${e}));`,
-  'bool': (e) => `return Napi::Boolean::New(env, ${e});`,
+  self: (e) => `${e};\n    return env.Undefined();`,
+  void: (e) => `${e};\n    return env.Undefined();`,
+  float: (e) => `return Napi::Number::New(env, static_cast<double>(${e}));`,
+  int: (e) => `return Napi::Number::New(env, static_cast<double>(${e}));`,
+  bool: (e) => `return Napi::Boolean::New(env, ${e});`,
   'int[]': (e) => `return IntListToJs(env, ${e});`,
-  'string': (e) => `return Napi::String::New(env, ${e});`,
-  'ArrayBuffer': (e) => `return ${e};`,
+  string: (e) => `return Napi::String::New(env, ${e});`,
+  ArrayBuffer: (e) => `return ${e};`,
 };
 
 // Types as the addon sees them, and as the public TypeScript functions take them.
 const nativeTs = {
-  'Tensor': 'NativeTensor', 'Tensor?': 'NativeTensor | null', 'Tensor|Scalar': 'NativeTensor | number | boolean',
-  'Tensor[]': 'NativeTensor[]', 'Scalar': 'number | boolean', 'Scalar?': 'number | boolean | null', 'int': 'number',
-  'int?': 'number | null', 'int[]': 'number | readonly number[]', 'int[]?': 'number | readonly number[] | null',
-  'float': 'number', 'float?': 'number | null', 'bool': 'boolean', 'Dtype': 'DType', 'Dtype?': 'DType | null',
-  'Device': 'Device', 'Reduction': 'Reduction', 'string': 'string', 'TypedArray': 'TensorData', 'Value': 'NativeTensor',
+  Tensor: 'NativeTensor',
+  'Tensor?': 'NativeTensor | null',
+  'Tensor|Scalar': 'NativeTensor | number | boolean',
+  'Tensor[]': 'NativeTensor[]',
+  Scalar: 'number | boolean',
+  'Scalar?': 'number | boolean | null',
+  int: 'number',
+  'int?': 'number | null',
+  'int[]': 'number | readonly number[]',
+  'int[]?': 'number | readonly number[] | null',
+  float: 'number',
+  'float?': 'number | null',
+  bool: 'boolean',
+  Dtype: 'DType',
+  'Dtype?': 'DType | null',
+  Device: 'Device',
+  Reduction: 'Reduction',
+  string: 'string',
+  TypedArray: 'TensorData',
+  Value: 'NativeTensor',
 };
 const publicTs = {
-  ...nativeTs, 'Tensor': 'Tensor', 'Tensor?': 'Tensor | null', 'Tensor|Scalar': 'Tensor | number | boolean', 'Tensor[]': 'readonly Tensor[]',
+  ...nativeTs,
+  Tensor: 'Tensor',
+  'Tensor?': 'Tensor | null',
+  'Tensor|Scalar': 'Tensor | number | boolean',
+  'Tensor[]': 'readonly Tensor[]',
 };
 const nativeReturnTs = {
-  'Tensor': 'NativeTensor', 'Tensor?': 'NativeTensor | null', 'Tensor[]': 'NativeTensor[]', 'Tensor,Tensor': '[NativeTensor, NativeTensor]',
-  'self': 'void', 'void': 'void', 'float': 'number', 'int': 'number', 'bool': 'boolean', 'int[]': 'number[]', 'string': 'string',
-  'ArrayBuffer': 'ArrayBuffer',
+  Tensor: 'NativeTensor',
+  'Tensor?': 'NativeTensor | null',
+  'Tensor[]': 'NativeTensor[]',
+  'Tensor,Tensor': '[NativeTensor, NativeTensor]',
+  self: 'void',
+  void: 'void',
+  float: 'number',
+  int: 'number',
+  bool: 'boolean',
+  'int[]': 'number[]',
+  string: 'string',
+  ArrayBuffer: 'ArrayBuffer',
 };
-const publicReturnTs = { ...nativeReturnTs, 'Tensor': 'Tensor', 'Tensor?': 'Tensor | null', 'Tensor[]': 'Tensor[]', 'Tensor,Tensor': '[Tensor, Tensor]', 'self': 'Tensor' };
+const publicReturnTs = {
+  ...nativeReturnTs,
+  Tensor: 'Tensor',
+  'Tensor?': 'Tensor | null',
+  'Tensor[]': 'Tensor[]',
+  'Tensor,Tensor': '[Tensor, Tensor]',
+  self: 'Tensor',
+};
 
 function toNativeExpression(arg) {
   switch (arg.type) {
-    case 'Tensor': return `${arg.name}.handle`;
-    case 'Tensor?': return `${arg.name} === null ? null : ${arg.name}.handle`;
-    case 'Tensor|Scalar': return `operand(${arg.name})`;
-    case 'Tensor[]': return `${arg.name}.map((tensor) => tensor.handle)`;
-    default: return arg.name;
+    case 'Tensor':
+      return `${arg.name}.handle`;
+    case 'Tensor?':
+      return `${arg.name} === null ? null : ${arg.name}.handle`;
+    case 'Tensor|Scalar':
+      return `operand(${arg.name})`;
+    case 'Tensor[]':
+      return `${arg.name}.map((tensor) => tensor.handle)`;
+    default:
+      return arg.name;
   }
 }
 
 function wrapResult(op, call, selfName) {
   switch (op.ret) {
-    case 'Tensor': return `return Tensor.fromHandle(${call});`;
-    case 'Tensor?': return `const handle = ${call};\n  return handle === null ? null : Tensor.fromHandle(handle);`;
-    case 'Tensor[]': return `return ${call}.map((handle) => Tensor.fromHandle(handle));`;
-    case 'Tensor,Tensor': return `const [first, second] = ${call};\n  return [Tensor.fromHandle(first), Tensor.fromHandle(second)];`;
-    case 'self': return `${call};\n  return ${selfName};`;
-    case 'void': return `${call};`;
-    default: return `return ${call};`;
+    case 'Tensor':
+      return `return Tensor.fromHandle(${call});`;
+    case 'Tensor?':
+      return `const handle = ${call};\n  return handle === null ? null : Tensor.fromHandle(handle);`;
+    case 'Tensor[]':
+      return `return ${call}.map((handle) => Tensor.fromHandle(handle));`;
+    case 'Tensor,Tensor':
+      return `const [first, second] = ${call};\n  return [Tensor.fromHandle(first), Tensor.fromHandle(second)];`;
+    case 'self':
+      return `${call};\n  return ${selfName};`;
+    case 'void':
+      return `${call};`;
+    default:
+      return `return ${call};`;
   }
 }
 
@@ -116,20 +163,23 @@ function generateCpp() {
     lines.push('  Napi::Env env = info.Env();');
     if (args.length > 0) {
       lines.push(`  if (info.Length() < ${args.length}) {`);
-      lines.push(`    throw Napi::TypeError::New(env, "${op.name}: expected ${args.length} arguments, got " + std::to_string(info.Length()));`);
+      lines.push(
+        `    throw Napi::TypeError::New(env, "${op.name}: expected ${args.length} arguments, got " + std::to_string(info.Length()));`,
+      );
       lines.push('  }');
     }
     lines.push(`  const ArgContext ctx{info, "${op.name}"};`);
     lines.push('  (void)ctx;');
     lines.push('  TMU_OP_BEGIN');
-    args.forEach((arg, i) => lines.push(`    ${cppArg[arg.type](arg.name, i)}`));
+    for (const [i, arg] of args.entries()) lines.push(`    ${cppArg[arg.type](arg.name, i)}`);
     lines.push(`    ${cppReturn[op.ret](op.cpp)}`);
     lines.push(`  TMU_OP_END("${op.name}")`);
     lines.push('}');
     lines.push('');
   }
   lines.push('}  // namespace', '', 'void RegisterOps(Napi::Env env, Napi::Object exports) {');
-  for (const op of ops) lines.push(`  exports.Set("${op.name}", Napi::Function::New(env, Op_${op.name}, "${op.name}"));`);
+  for (const op of ops)
+    lines.push(`  exports.Set("${op.name}", Napi::Function::New(env, Op_${op.name}, "${op.name}"));`);
   lines.push('}', '', '}  // namespace tmu', '');
   return lines.join('\n');
 }
@@ -147,7 +197,9 @@ function generateNativeTs() {
     'export interface NativeOps {',
   ];
   for (const op of ops) {
-    const params = parseSignature(op).map((a) => `${a.name}: ${nativeTs[a.type]}`).join(', ');
+    const params = parseSignature(op)
+      .map((a) => `${a.name}: ${nativeTs[a.type]}`)
+      .join(', ');
     lines.push(`  ${op.name}(${params}): ${nativeReturnTs[op.ret]};`);
   }
   lines.push('}', '');
@@ -170,7 +222,9 @@ function generatePublicTs() {
     const fnName = typeof op.fn === 'string' ? op.fn : op.name;
     const exported = op.fn !== false;
     const localName = exported ? fnName : `${op.name}Op`;
-    const params = args.map((a) => `${a.name}: ${publicTs[a.type]}${a.defaultValue !== undefined ? ` = ${a.defaultValue}` : ''}`).join(', ');
+    const params = args
+      .map((a) => `${a.name}: ${publicTs[a.type]}${a.defaultValue !== undefined ? ` = ${a.defaultValue}` : ''}`)
+      .join(', ');
     const call = `native.${op.name}(${args.map(toNativeExpression).join(', ')})`;
     const doc = op.doc ?? `libtorch \`${op.cpp.replace(/`/g, '')}\`.`;
     lines.push(`/** ${doc} */`);
@@ -181,16 +235,31 @@ function generatePublicTs() {
       if (args[0]?.type !== 'Tensor') throw new Error(`op ${op.name}: a method needs a first Tensor argument`);
       const methodName = typeof op.method === 'string' ? op.method : op.name;
       const rest = args.slice(1);
-      const optionalParams = rest.map((a) => `${a.name}${a.defaultValue !== undefined ? '?' : ''}: ${publicTs[a.type]}`).join(', ');
+      const optionalParams = rest
+        .map((a) => `${a.name}${a.defaultValue !== undefined ? '?' : ''}: ${publicTs[a.type]}`)
+        .join(', ');
       methodDeclarations.push(`    /** ${doc} */`);
       methodDeclarations.push(`    ${methodName}(${optionalParams}): ${publicReturnTs[op.ret]};`);
-      const restParams = rest.map((a) => `${a.name}: ${publicTs[a.type]}${a.defaultValue !== undefined ? ` = ${a.defaultValue}` : ''}`);
-      methodDefinitions.push(`Tensor.prototype.${methodName} = function (${['this: Tensor', ...restParams].join(', ')}): ${publicReturnTs[op.ret]} {`);
+      const restParams = rest.map(
+        (a) => `${a.name}: ${publicTs[a.type]}${a.defaultValue !== undefined ? ` = ${a.defaultValue}` : ''}`,
+      );
+      methodDefinitions.push(
+        `Tensor.prototype.${methodName} = function (${['this: Tensor', ...restParams].join(', ')}): ${publicReturnTs[op.ret]} {`,
+      );
       methodDefinitions.push(`  return ${localName}(${['this', ...rest.map((a) => a.name)].join(', ')});`);
       methodDefinitions.push('};');
     }
   }
-  lines.push("declare module '../tensor.js' {", '  interface Tensor {', ...methodDeclarations, '  }', '}', '', ...methodDefinitions, '');
+  lines.push(
+    "declare module '../tensor.js' {",
+    '  interface Tensor {',
+    ...methodDeclarations,
+    '  }',
+    '}',
+    '',
+    ...methodDefinitions,
+    '',
+  );
   return lines.join('\n');
 }
 

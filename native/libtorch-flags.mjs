@@ -31,7 +31,9 @@ if (root) {
   }
 } else {
   if (!existsSync('/usr/include/ATen/ATen.h')) {
-    fail('libtorch headers not found in /usr/include: run `apt-get install libtorch-dev` or set LIBTORCH=/path/to/libtorch');
+    fail(
+      'libtorch headers not found in /usr/include: run `apt-get install libtorch-dev` or set LIBTORCH=/path/to/libtorch',
+    );
   }
   if (what === 'include') console.log(['/usr/include', '/usr/include/torch/csrc/api/include'].join(' '));
   else console.log(['-ltorch', '-ltorch_cpu', '-lc10'].join(' '));

@@ -5,8 +5,6 @@
 // Auth: the API token comes from the URL fragment `#token=...` (moved to sessionStorage and removed from
 // the address bar) or from the sign-in form; a 401 brings the form back with the server's message.
 (() => {
-  'use strict';
-
   const TOKEN_KEY = 'tmu.dashboard.token';
   const REFRESH_MS = 3000;
   const STAGES = ['queued', 'running', 'evaluated', 'piloting', 'promoted'];
@@ -104,44 +102,94 @@
   function stagePill(status) {
     const index = STAGES.indexOf(status);
     if (index < 0) return pill(status);
-    const track = h('span', { class: 'stages', title: STAGES.join(' → '), 'aria-hidden': 'true' },
-      STAGES.map((_, i) => h('i', { class: i < index ? 'done' : i === index ? (index === STAGES.length - 1 ? 'final' : 'done') : null })));
+    const track = h(
+      'span',
+      { class: 'stages', title: STAGES.join(' → '), 'aria-hidden': 'true' },
+      STAGES.map((_, i) =>
+        h('i', { class: i < index ? 'done' : i === index ? (index === STAGES.length - 1 ? 'final' : 'done') : null }),
+      ),
+    );
     return h('span', { class: 'stage' }, pill(status), track);
   }
 
   function table(headers, rows, options = {}) {
     const numeric = options.numeric || [];
-    return h('div', { class: 'table-wrap' },
-      h('table', { class: options.class },
-        h('thead', null, h('tr', null, headers.map((header, i) => h('th', { class: numeric.includes(i) ? 'num' : null, scope: 'col' }, header)))),
-        h('tbody', null, rows.length === 0
-          ? h('tr', null, h('td', { colspan: headers.length, class: 'muted' }, options.empty || 'none'))
-          : rows)));
+    return h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: options.class },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            headers.map((header, i) => h('th', { class: numeric.includes(i) ? 'num' : null, scope: 'col' }, header)),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          rows.length === 0
+            ? h('tr', null, h('td', { colspan: headers.length, class: 'muted' }, options.empty || 'none'))
+            : rows,
+        ),
+      ),
+    );
   }
 
   function cells(values, numeric = []) {
-    return values.map((value, i) => h('td', { class: numeric.includes(i) ? 'num' : null }, value instanceof Node ? value : fmt(value)));
+    return values.map((value, i) =>
+      h('td', { class: numeric.includes(i) ? 'num' : null }, value instanceof Node ? value : fmt(value)),
+    );
   }
 
   function facts(pairs) {
-    return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([key, value]) => [h('dt', null, key), h('dd', null, value instanceof Node ? value : fmt(value))]));
+    return h(
+      'dl',
+      { class: 'facts' },
+      pairs
+        .filter(Boolean)
+        .map(([key, value]) => [h('dt', null, key), h('dd', null, value instanceof Node ? value : fmt(value))]),
+    );
   }
 
   function progress(seen, target, status) {
     const pct = isNum(seen) && isNum(target) && target > 0 ? Math.min(100, (100 * seen) / target) : 0;
     const fill = h('div', { class: 'fill' });
     fill.style.width = `${pct.toFixed(1)}%`;
-    return h('div', {
-      class: `progress ${status || ''}`, role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': isNum(target) ? target : 0, 'aria-valuenow': isNum(seen) ? seen : 0,
-      title: `${fmt(seen)} / ${fmt(target)}`,
-    }, fill);
+    return h(
+      'div',
+      {
+        class: `progress ${status || ''}`,
+        role: 'progressbar',
+        'aria-valuemin': 0,
+        'aria-valuemax': isNum(target) ? target : 0,
+        'aria-valuenow': isNum(seen) ? seen : 0,
+        title: `${fmt(seen)} / ${fmt(target)}`,
+      },
+      fill,
+    );
   }
 
   function pilotLine(pilot) {
     const rate = isNum(pilot.seen) && pilot.seen > 0 ? ` (${fmt((100 * pilot.disagreements) / pilot.seen, 1)}%)` : '';
-    return h('div', { class: 'pilot' },
-      h('p', null, 'Pilot of ', short(pilot.versionId, 16), ' ', pill(pilot.status), ` ${fmt(pilot.seen)} / ${fmt(pilot.target)} predictions compared, ${fmt(pilot.disagreements)} disagreements${rate}`),
-      progress(pilot.seen, pilot.target, pilot.status));
+    return h(
+      'div',
+      { class: 'pilot' },
+      h(
+        'p',
+        null,
+        'Pilot of ',
+        short(pilot.versionId, 16),
+        ' ',
+        pill(pilot.status),
+        ` ${fmt(pilot.seen)} / ${fmt(pilot.target)} predictions compared, ${fmt(pilot.disagreements)} disagreements${rate}`,
+      ),
+      progress(pilot.seen, pilot.target, pilot.status),
+    );
   }
 
   // ---------------------------------------------------------------- charts
@@ -152,7 +200,11 @@
     const raw = target / 4;
     const p = 10 ** Math.floor(Math.log10(raw));
     let step = 10 * p;
-    for (const m of [1, 2, 5]) if (m * p >= raw) { step = m * p; break; }
+    for (const m of [1, 2, 5])
+      if (m * p >= raw) {
+        step = m * p;
+        break;
+      }
     if (integer) step = Math.max(1, Math.round(step));
     return { top: Math.ceil(target / step) * step, step };
   }
@@ -169,17 +221,33 @@
     const ih = H - m.top - m.bottom;
     const values = bars.map((b) => b.value).filter(isNum);
     if (reference && isNum(reference.value)) values.push(reference.value);
-    const axis = isNum(max) ? { top: max, step: max / 4 } : niceAxis(Math.max(0, ...values), values.every(Number.isInteger));
+    const axis = isNum(max)
+      ? { top: max, step: max / 4 }
+      : niceAxis(Math.max(0, ...values), values.every(Number.isInteger));
     const top = axis.top;
     const y = (v) => m.top + ih - (Math.max(0, Math.min(v, top)) / top) * ih;
-    const svg = s('svg', { class: 'chart', 'data-chart': name, viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': title });
+    const svg = s('svg', {
+      class: 'chart',
+      'data-chart': name,
+      viewBox: `0 0 ${W} ${H}`,
+      width: W,
+      height: H,
+      role: 'img',
+      'aria-label': title,
+    });
     svg.append(s('title', null, title));
     svg.append(s('text', { class: 'title', x: m.left - 30, y: 17 }, title));
     for (let i = 0; i * axis.step <= top + 1e-9; i++) {
       const v = i * axis.step;
       const yy = y(v);
       svg.append(s('line', { class: 'grid', x1: m.left, x2: m.left + iw, y1: yy, y2: yy }));
-      svg.append(s('text', { class: 'tick', x: m.left - 5, y: yy + 3, 'text-anchor': 'end' }, `${fmt(Number(v.toFixed(2)))}${unit}`));
+      svg.append(
+        s(
+          'text',
+          { class: 'tick', x: m.left - 5, y: yy + 3, 'text-anchor': 'end' },
+          `${fmt(Number(v.toFixed(2)))}${unit}`,
+        ),
+      );
     }
     const band = iw / bars.length;
     const bw = Math.min(56, band * 0.6);
@@ -188,9 +256,20 @@
       const cx = x + bw / 2;
       if (isNum(bar.value)) {
         const yy = y(bar.value);
-        svg.append(s('rect', { class: `bar ${bar.cls || ''}`, x, y: yy, width: bw, height: Math.max(0, m.top + ih - yy) },
-          s('title', null, `${bar.label}: ${fmt(bar.value)}${unit}`)));
-        svg.append(s('text', { class: 'value', x: cx, y: yy - 4, 'text-anchor': 'middle' }, `${fmt(bar.value, Number.isInteger(bar.value) ? 0 : 1)}${unit}`));
+        svg.append(
+          s(
+            'rect',
+            { class: `bar ${bar.cls || ''}`, x, y: yy, width: bw, height: Math.max(0, m.top + ih - yy) },
+            s('title', null, `${bar.label}: ${fmt(bar.value)}${unit}`),
+          ),
+        );
+        svg.append(
+          s(
+            'text',
+            { class: 'value', x: cx, y: yy - 4, 'text-anchor': 'middle' },
+            `${fmt(bar.value, Number.isInteger(bar.value) ? 0 : 1)}${unit}`,
+          ),
+        );
       } else {
         svg.append(s('text', { class: 'tick', x: cx, y: m.top + ih - 4, 'text-anchor': 'middle' }, 'n/a'));
       }
@@ -198,7 +277,13 @@
     });
     if (reference && isNum(reference.value)) {
       const yy = y(reference.value);
-      svg.append(s('line', { class: 'refline', x1: m.left, x2: m.left + iw, y1: yy, y2: yy }, s('title', null, `${reference.label}: ${fmt(reference.value)}${unit}`)));
+      svg.append(
+        s(
+          'line',
+          { class: 'refline', x1: m.left, x2: m.left + iw, y1: yy, y2: yy },
+          s('title', null, `${reference.label}: ${fmt(reference.value)}${unit}`),
+        ),
+      );
     }
     svg.append(s('line', { class: 'axis', x1: m.left, x2: m.left + iw, y1: m.top + ih, y2: m.top + ih }));
     svg.append(s('line', { class: 'axis', x1: m.left, x2: m.left, y1: m.top, y2: m.top + ih }));
@@ -209,21 +294,57 @@
     const charts = [];
     const pair = (a, b) => isNum(a) || isNum(b);
     if (pair(metrics.parentTestAcc, metrics.candidateTestAcc)) {
-      charts.push(barChart({ name: 'test-accuracy', title: 'Test accuracy (%)', max: 100, unit: '',
-        bars: [{ label: 'parent', value: metrics.parentTestAcc, cls: 'parent' }, { label: 'candidate', value: metrics.candidateTestAcc, cls: 'candidate' }] }));
+      charts.push(
+        barChart({
+          name: 'test-accuracy',
+          title: 'Test accuracy (%)',
+          max: 100,
+          unit: '',
+          bars: [
+            { label: 'parent', value: metrics.parentTestAcc, cls: 'parent' },
+            { label: 'candidate', value: metrics.candidateTestAcc, cls: 'candidate' },
+          ],
+        }),
+      );
     }
     if (pair(metrics.parentForgetAcc, metrics.candidateForgetAcc)) {
-      charts.push(barChart({ name: 'forget-accuracy', title: 'Forget-set accuracy (%)', max: 100,
-        bars: [{ label: 'parent', value: metrics.parentForgetAcc, cls: 'parent' }, { label: 'candidate', value: metrics.candidateForgetAcc, cls: 'candidate' }] }));
+      charts.push(
+        barChart({
+          name: 'forget-accuracy',
+          title: 'Forget-set accuracy (%)',
+          max: 100,
+          bars: [
+            { label: 'parent', value: metrics.parentForgetAcc, cls: 'parent' },
+            { label: 'candidate', value: metrics.candidateForgetAcc, cls: 'candidate' },
+          ],
+        }),
+      );
     }
     if (pair(metrics.miaEfficacy, metrics.miaReference)) {
-      charts.push(barChart({ name: 'mia', title: 'MIA efficacy (%) vs reference', max: 100,
-        bars: [{ label: 'candidate', value: metrics.miaEfficacy, cls: 'candidate' }, { label: 'reference', value: metrics.miaReference, cls: 'reference' }],
-        reference: { value: metrics.miaReference, label: 'reference' } }));
+      charts.push(
+        barChart({
+          name: 'mia',
+          title: 'MIA efficacy (%) vs reference',
+          max: 100,
+          bars: [
+            { label: 'candidate', value: metrics.miaEfficacy, cls: 'candidate' },
+            { label: 'reference', value: metrics.miaReference, cls: 'reference' },
+          ],
+          reference: { value: metrics.miaReference, label: 'reference' },
+        }),
+      );
     }
     if (isNum(metrics.easy) || isNum(metrics.hard)) {
-      charts.push(barChart({ name: 'easy-hard', title: 'TMU split of the forget set',
-        bars: [{ label: 'easy', value: metrics.easy, cls: 'easy' }, { label: 'hard', value: metrics.hard, cls: 'hard' }] }));
+      charts.push(
+        barChart({
+          name: 'easy-hard',
+          title: 'TMU split of the forget set',
+          bars: [
+            { label: 'easy', value: metrics.easy, cls: 'easy' },
+            { label: 'hard', value: metrics.hard, cls: 'hard' },
+          ],
+        }),
+      );
     }
     return charts;
   }
@@ -233,70 +354,170 @@
   function preparationLine(preparation) {
     if (!preparation || preparation.status === 'not-needed' || preparation.status === 'disabled') return null;
     let detail = '';
-    if (preparation.status === 'ready') detail = ` in ${fmt(preparation.seconds, 1)} s${preparation.reused ? ' (found cached)' : ''}`;
-    else if (preparation.status === 'running' && preparation.progress && preparation.progress.task) detail = `: ${preparation.progress.task}`;
+    if (preparation.status === 'ready')
+      detail = ` in ${fmt(preparation.seconds, 1)} s${preparation.reused ? ' (found cached)' : ''}`;
+    else if (preparation.status === 'running' && preparation.progress && preparation.progress.task)
+      detail = `: ${preparation.progress.task}`;
     else if (preparation.status === 'failed') detail = `: ${preparation.error}`;
-    return h('p', { class: 'meta', 'data-preparation': preparation.status }, `Preparation for ${fmt(preparation.method)} `, pill(preparation.status), detail);
+    return h(
+      'p',
+      { class: 'meta', 'data-preparation': preparation.status },
+      `Preparation for ${fmt(preparation.method)} `,
+      pill(preparation.status),
+      detail,
+    );
   }
 
   function renderModels(data) {
-    const models = (data && data.models) || [];
+    const models = data?.models || [];
     if (models.length === 0) return h('p', { class: 'muted' }, 'No models registered.');
     return models.map((model) => {
       const versions = model.versions || [];
       const rows = versions.map((v) => {
         const production = v.id === model.productionVersion;
         const idCell = h('td', null, short(v.id, 20), production ? h('span', { class: 'badge' }, 'production') : null);
-        return h('tr', { class: production ? 'production' : null, 'data-version': v.id },
-          idCell, h('td', null, pill(v.status)), h('td', null, short(v.parentId, 16)), h('td', null, fmt(v.method)),
-          h('td', { class: 'num' }, fmt(v.forgottenCount)), h('td', null, short(v.digest, 12)), h('td', null, time(v.createdAt)));
+        return h(
+          'tr',
+          { class: production ? 'production' : null, 'data-version': v.id },
+          idCell,
+          h('td', null, pill(v.status)),
+          h('td', null, short(v.parentId, 16)),
+          h('td', null, fmt(v.method)),
+          h('td', { class: 'num' }, fmt(v.forgottenCount)),
+          h('td', null, short(v.digest, 12)),
+          h('td', null, time(v.createdAt)),
+        );
       });
-      return h('div', { class: 'card', 'data-model': model.id },
+      return h(
+        'div',
+        { class: 'card', 'data-model': model.id },
         h('h3', null, model.id),
-        h('p', { class: 'meta' }, `${fmt(model.dataset)} · ${fmt(model.memberCount)} members · digest `, short(model.digest, 12), ' · production ', short(model.productionVersion, 20), ' · registered ', time(model.createdAt)),
+        h(
+          'p',
+          { class: 'meta' },
+          `${fmt(model.dataset)} · ${fmt(model.memberCount)} members · digest `,
+          short(model.digest, 12),
+          ' · production ',
+          short(model.productionVersion, 20),
+          ' · registered ',
+          time(model.createdAt),
+        ),
         preparationLine(model.preparation),
         model.pilot ? pilotLine(model.pilot) : null,
-        table(['version', 'status', 'parent', 'method', 'forgotten', 'digest', 'created'], rows, { numeric: [4], empty: 'no versions' }));
+        table(['version', 'status', 'parent', 'method', 'forgotten', 'digest', 'created'], rows, {
+          numeric: [4],
+          empty: 'no versions',
+        }),
+      );
     });
   }
 
   function renderRequests(data) {
-    const requests = (data && data.requests) || [];
+    const requests = data?.requests || [];
     if (requests.length === 0) return h('p', { class: 'muted' }, 'No deletion requests yet.');
-    const rows = requests.map((r) => h('tr', {
-      class: r.id === state.selected ? 'selected' : null, tabindex: 0, 'data-id': r.id, 'aria-selected': r.id === state.selected ? 'true' : 'false',
-      onclick: () => select(r.id),
-      onkeydown: (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); select(r.id); } },
-    }, h('td', null, short(r.id, 16)), h('td', null, fmt(r.modelId)), h('td', null, stagePill(r.status)), h('td', null, fmt(r.statusReason)),
-    h('td', { class: 'num' }, fmt(r.idsCount)), h('td', null, time(r.createdAt, true))));
-    return [h('p', { class: 'meta' }, `${requests.length} most recent; click a row for its evaluation.`),
-      table(['request', 'model', 'status', 'reason', 'ids', 'created'], rows, { numeric: [4], class: 'requests' })];
+    const rows = requests.map((r) =>
+      h(
+        'tr',
+        {
+          class: r.id === state.selected ? 'selected' : null,
+          tabindex: 0,
+          'data-id': r.id,
+          'aria-selected': r.id === state.selected ? 'true' : 'false',
+          onclick: () => select(r.id),
+          onkeydown: (event) => {
+            if (event.key === 'Enter' || event.key === ' ') {
+              event.preventDefault();
+              select(r.id);
+            }
+          },
+        },
+        h('td', null, short(r.id, 16)),
+        h('td', null, fmt(r.modelId)),
+        h('td', null, stagePill(r.status)),
+        h('td', null, fmt(r.statusReason)),
+        h('td', { class: 'num' }, fmt(r.idsCount)),
+        h('td', null, time(r.createdAt, true)),
+      ),
+    );
+    return [
+      h('p', { class: 'meta' }, `${requests.length} most recent; click a row for its evaluation.`),
+      table(['request', 'model', 'status', 'reason', 'ids', 'created'], rows, { numeric: [4], class: 'requests' }),
+    ];
   }
 
   function renderEvaluation(report) {
     const body = report.body || {};
     const metrics = body.metrics || {};
     const gates = Array.isArray(body.gates) ? body.gates : [];
-    const parts = [h('h4', null, 'Evaluation ', body.passed === true ? h('span', { class: 'ok' }, '✓ passed') : body.passed === false ? h('span', { class: 'bad' }, '✗ failed') : '',
-      h('span', { class: 'meta' }, ` · method ${fmt(body.method)} · `, time(report.createdAt)))];
+    const parts = [
+      h(
+        'h4',
+        null,
+        'Evaluation ',
+        body.passed === true
+          ? h('span', { class: 'ok' }, '✓ passed')
+          : body.passed === false
+            ? h('span', { class: 'bad' }, '✗ failed')
+            : '',
+        h('span', { class: 'meta' }, ` · method ${fmt(body.method)} · `, time(report.createdAt)),
+      ),
+    ];
     const charts = evaluationCharts(metrics);
-    parts.push(charts.length ? h('div', { class: 'charts' }, charts) : h('p', { class: 'muted' }, 'The report has no metrics to plot.'));
-    parts.push(table(['gate', 'value', 'threshold', 'result', 'description'], gates.map((g) => h('tr', { 'data-gate': g.name },
-      cells([g.name, g.value, g.threshold, g.passed ? h('span', { class: 'ok' }, '✓ passed') : h('span', { class: 'bad' }, '✗ failed'), g.description], [1, 2]))),
-    { numeric: [1, 2], class: 'gates', empty: 'no gates' }));
+    parts.push(
+      charts.length
+        ? h('div', { class: 'charts' }, charts)
+        : h('p', { class: 'muted' }, 'The report has no metrics to plot.'),
+    );
+    parts.push(
+      table(
+        ['gate', 'value', 'threshold', 'result', 'description'],
+        gates.map((g) =>
+          h(
+            'tr',
+            { 'data-gate': g.name },
+            cells(
+              [
+                g.name,
+                g.value,
+                g.threshold,
+                g.passed ? h('span', { class: 'ok' }, '✓ passed') : h('span', { class: 'bad' }, '✗ failed'),
+                g.description,
+              ],
+              [1, 2],
+            ),
+          ),
+        ),
+        { numeric: [1, 2], class: 'gates', empty: 'no gates' },
+      ),
+    );
     const facts2 = [];
     for (const key of ['testAccDrop', 'forgetCount', 'newIds']) if (key in metrics) facts2.push([key, metrics[key]]);
     if (body.seconds && typeof body.seconds === 'object') {
-      facts2.push(['seconds', Object.entries(body.seconds).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')]);
+      facts2.push([
+        'seconds',
+        Object.entries(body.seconds)
+          .map(([k, v]) => `${k} ${fmt(v)}`)
+          .join(' · '),
+      ]);
     }
     if (body.params !== undefined) facts2.push(['params', h('span', { class: 'mono' }, JSON.stringify(body.params))]);
     if (facts2.length) parts.push(facts(facts2));
     if (body.audit && typeof body.audit === 'object') {
       const a = body.audit;
-      parts.push(h('div', { class: 'audit' }, h('h4', null, 'Audit against a retrained (gold) model'), facts([
-        ['gold test accuracy', `${fmt(a.goldTestAcc)}%`], ['gold forget accuracy', `${fmt(a.goldForgetAcc)}%`], ['forget gap', fmt(a.forgetGap)],
-        ['agreement with gold', `${fmt(a.agreement)}%`], ['seconds', fmt(a.seconds)],
-      ])));
+      parts.push(
+        h(
+          'div',
+          { class: 'audit' },
+          h('h4', null, 'Audit against a retrained (gold) model'),
+          facts([
+            ['gold test accuracy', `${fmt(a.goldTestAcc)}%`],
+            ['gold forget accuracy', `${fmt(a.goldForgetAcc)}%`],
+            ['forget gap', fmt(a.forgetGap)],
+            ['agreement with gold', `${fmt(a.agreement)}%`],
+            ['seconds', fmt(a.seconds)],
+          ]),
+        ),
+      );
     }
     return parts;
   }
@@ -316,35 +537,109 @@
         ['sample ids', h('span', null, `${fmt(request.idsCount)} · digest `, short(request.idsDigest, 16))],
         ['created', time(request.createdAt)],
         ['updated', time(request.updatedAt)],
-        ['version', data.version ? h('span', null, short(data.version.id, 24), ' ', pill(data.version.status), ' digest ', short(data.version.digest, 12)) : '—'],
+        [
+          'version',
+          data.version
+            ? h(
+                'span',
+                null,
+                short(data.version.id, 24),
+                ' ',
+                pill(data.version.status),
+                ' digest ',
+                short(data.version.digest, 12),
+              )
+            : '—',
+        ],
       ]),
-      Array.isArray(request.ids) ? h('details', null, h('summary', null, `${request.ids.length} sample ids`), h('ul', null, request.ids.map((id) => h('li', null, id)))) : null,
+      Array.isArray(request.ids)
+        ? h(
+            'details',
+            null,
+            h('summary', null, `${request.ids.length} sample ids`),
+            h(
+              'ul',
+              null,
+              request.ids.map((id) => h('li', null, id)),
+            ),
+          )
+        : null,
     ];
     if (evaluations.length === 0) parts.push(h('p', { class: 'muted' }, 'No evaluation report yet.'));
     else parts.push(renderEvaluation(evaluations[evaluations.length - 1]));
-    if (evaluations.length > 1) parts.push(h('p', { class: 'meta' }, `${evaluations.length} evaluation reports (a re-run job); the latest is shown.`));
+    if (evaluations.length > 1)
+      parts.push(
+        h('p', { class: 'meta' }, `${evaluations.length} evaluation reports (a re-run job); the latest is shown.`),
+      );
     const pilotReport = pilots.length ? pilots[pilots.length - 1].body || {} : null;
     if (data.pilot || pilotReport) {
-      const p = data.pilot || { versionId: data.version ? data.version.id : null, status: pilotReport.passed ? 'passed' : 'failed', seen: pilotReport.seen, target: pilotReport.target, disagreements: pilotReport.disagreements };
+      const p = data.pilot || {
+        versionId: data.version ? data.version.id : null,
+        status: pilotReport.passed ? 'passed' : 'failed',
+        seen: pilotReport.seen,
+        target: pilotReport.target,
+        disagreements: pilotReport.disagreements,
+      };
       parts.push(h('h4', null, 'Pilot'), pilotLine(p));
-      if (pilotReport) parts.push(h('p', { class: 'meta' }, `verdict: ${pilotReport.passed ? 'passed' : 'failed'} · disagreement rate ${fmt(pilotReport.disagreementRate)} (threshold ${fmt(pilotReport.threshold)})`));
+      if (pilotReport)
+        parts.push(
+          h(
+            'p',
+            { class: 'meta' },
+            `verdict: ${pilotReport.passed ? 'passed' : 'failed'} · disagreement rate ${fmt(pilotReport.disagreementRate)} (threshold ${fmt(pilotReport.threshold)})`,
+          ),
+        );
     }
     const jobs = data.jobs || [];
-    parts.push(h('h4', null, 'Jobs'), table(['job', 'status', 'method', 'started', 'finished', 'error'],
-      jobs.map((j) => h('tr', null, h('td', null, short(j.id, 16)), h('td', null, pill(j.status)), h('td', null, fmt(j.method)), h('td', null, time(j.startedAt, true)), h('td', null, time(j.finishedAt, true)), h('td', { class: j.error ? 'error' : null }, fmt(j.error)))),
-      { empty: 'not started yet' }));
+    parts.push(
+      h('h4', null, 'Jobs'),
+      table(
+        ['job', 'status', 'method', 'started', 'finished', 'error'],
+        jobs.map((j) =>
+          h(
+            'tr',
+            null,
+            h('td', null, short(j.id, 16)),
+            h('td', null, pill(j.status)),
+            h('td', null, fmt(j.method)),
+            h('td', null, time(j.startedAt, true)),
+            h('td', null, time(j.finishedAt, true)),
+            h('td', { class: j.error ? 'error' : null }, fmt(j.error)),
+          ),
+        ),
+        { empty: 'not started yet' },
+      ),
+    );
     return parts;
   }
 
   function renderLedger(result) {
     if (result.ok) {
-      return h('div', { class: 'verify ok-box' }, h('span', { class: 'ok' }, '✓ Ledger verifies'),
-        `: ${fmt(result.events)} events chained, head hash `, short(result.head, 16),
-        result.checked ? h('span', { class: 'meta' }, ` · rows checked: ${Object.entries(result.checked).map(([k, v]) => `${k} ${v}`).join(', ')}`) : null);
+      return h(
+        'div',
+        { class: 'verify ok-box' },
+        h('span', { class: 'ok' }, '✓ Ledger verifies'),
+        `: ${fmt(result.events)} events chained, head hash `,
+        short(result.head, 16),
+        result.checked
+          ? h(
+              'span',
+              { class: 'meta' },
+              ` · rows checked: ${Object.entries(result.checked)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`,
+            )
+          : null,
+      );
     }
     const bad = result.firstBad || {};
-    return h('div', { class: 'verify bad-box' }, h('span', { class: 'bad' }, '✗ Ledger does not verify'),
-      h('span', { class: 'bad' }, `: first bad row ${fmt(bad.table)} ${fmt(bad.row)}: ${fmt(bad.problem)}`), ` (${fmt(result.events)} events read)`);
+    return h(
+      'div',
+      { class: 'verify bad-box' },
+      h('span', { class: 'bad' }, '✗ Ledger does not verify'),
+      h('span', { class: 'bad' }, `: first bad row ${fmt(bad.table)} ${fmt(bad.row)}: ${fmt(bad.problem)}`),
+      ` (${fmt(result.events)} events read)`,
+    );
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -375,15 +670,27 @@
   }
 
   async function api(path) {
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}`, Accept: 'application/json' }, cache: 'no-store' });
+    const response = await fetch(path, {
+      headers: { Authorization: `Bearer ${state.token}`, Accept: 'application/json' },
+      cache: 'no-store',
+    });
     const text = await response.text();
     let body = null;
     if (text) {
-      try { body = JSON.parse(text); } catch { body = null; }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = null;
+      }
     }
     if (!response.ok) {
-      const error = body && body.error ? body.error : {};
-      throw new ApiError(response.status, error.code || `http_${response.status}`, error.message || `${response.status} ${response.statusText}`, error.details);
+      const error = body?.error ? body.error : {};
+      throw new ApiError(
+        response.status,
+        error.code || `http_${response.status}`,
+        error.message || `${response.status} ${response.statusText}`,
+        error.details,
+      );
     }
     return body;
   }
@@ -416,7 +723,15 @@
     if (!state.verifyForbidden) tasks.push(load('ledger', 'v1/ledger/verify', renderLedger));
     if (state.selected) {
       const selected = state.selected;
-      tasks.push(load('request-detail', `v1/deletion-requests/${encodeURIComponent(selected)}`, renderDetail, '', () => state.selected === selected));
+      tasks.push(
+        load(
+          'request-detail',
+          `v1/deletion-requests/${encodeURIComponent(selected)}`,
+          renderDetail,
+          '',
+          () => state.selected === selected,
+        ),
+      );
     }
     const results = await Promise.allSettled(tasks);
     const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
@@ -425,7 +740,11 @@
       signOut(auth.message || 'the token was not accepted');
       return;
     }
-    if (failures.length) setStatus(`cannot reach the service (${failures[0] && failures[0].message ? failures[0].message : failures[0]}); retrying`, true);
+    if (failures.length)
+      setStatus(
+        `cannot reach the service (${failures[0]?.message ? failures[0].message : failures[0]}); retrying`,
+        true,
+      );
     else setStatus(`updated ${new Date().toLocaleTimeString()}`, false);
   }
 
@@ -438,7 +757,7 @@
     }
     clearTimeout(state.timer);
     state.timer = null;
-    state.inFlight = loadAll().catch((error) => setStatus(`error: ${error && error.message ? error.message : error}`, true));
+    state.inFlight = loadAll().catch((error) => setStatus(`error: ${error?.message ? error.message : error}`, true));
     try {
       await state.inFlight;
     } finally {
@@ -470,7 +789,11 @@
     state.token = token;
     state.verifyForbidden = false;
     state.rendered = {};
-    try { sessionStorage.setItem(TOKEN_KEY, token); } catch { /* storage disabled: keep it in memory */ }
+    try {
+      sessionStorage.setItem(TOKEN_KEY, token);
+    } catch {
+      /* storage disabled: keep it in memory */
+    }
     $('#signin').hidden = true;
     $('#app').hidden = false;
     $('#signout').hidden = false;
@@ -484,7 +807,11 @@
     state.rendered = {};
     clearTimeout(state.timer);
     state.timer = null;
-    try { sessionStorage.removeItem(TOKEN_KEY); } catch { /* ignore */ }
+    try {
+      sessionStorage.removeItem(TOKEN_KEY);
+    } catch {
+      /* ignore */
+    }
     $('#app').hidden = true;
     $('#signout').hidden = true;
     $('#signin').hidden = false;
@@ -522,7 +849,11 @@
     });
     let token = tokenFromFragment();
     if (!token) {
-      try { token = sessionStorage.getItem(TOKEN_KEY); } catch { token = null; }
+      try {
+        token = sessionStorage.getItem(TOKEN_KEY);
+      } catch {
+        token = null;
+      }
     }
     if (token) signIn(token);
     else signOut('');

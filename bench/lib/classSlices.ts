@@ -34,9 +34,19 @@ export interface Arm {
 export function parseArm(text: string): Arm {
   const colon = text.indexOf(':');
   const name = (colon < 0 ? text : text.slice(0, colon)).trim();
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`--arm '${text}': the name must be letters, digits, '_', '.' or '-', before an optional ':k=v ...'`);
-  if (name === 'original' || name === 'floor') throw new Error(`--arm '${text}': '${name}' is reserved for the reference slices`);
-  const params = colon < 0 ? [] : text.slice(colon + 1).split(/\s+/).filter(Boolean);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new Error(
+      `--arm '${text}': the name must be letters, digits, '_', '.' or '-', before an optional ':k=v ...'`,
+    );
+  if (name === 'original' || name === 'floor')
+    throw new Error(`--arm '${text}': '${name}' is reserved for the reference slices`);
+  const params =
+    colon < 0
+      ? []
+      : text
+          .slice(colon + 1)
+          .split(/\s+/)
+          .filter(Boolean);
   for (const pair of params) if (!pair.includes('=')) throw new Error(`--arm '${text}': '${pair}' is not k=v`);
   return { name, params };
 }
@@ -51,11 +61,18 @@ function percent(part: number, whole: number): number {
  */
 export function sliceByClass(labels: Int32Array, gold: Int32Array, model: Int32Array): ClassSlice[] {
   if (gold.length !== labels.length || model.length !== labels.length) {
-    throw new Error(`sliceByClass: ${labels.length} labels but ${gold.length} gold and ${model.length} model predictions`);
+    throw new Error(
+      `sliceByClass: ${labels.length} labels but ${gold.length} gold and ${model.length} model predictions`,
+    );
   }
   const classes = [...new Set(labels)].sort((a, b) => a - b);
   return classes.map((label) => {
-    let count = 0, goldRight = 0, right = 0, same = 0, keptRight = 0, forgotWrong = 0;
+    let count = 0,
+      goldRight = 0,
+      right = 0,
+      same = 0,
+      keptRight = 0,
+      forgotWrong = 0;
     for (let i = 0; i < labels.length; i++) {
       if (labels[i] !== label) continue;
       count++;
@@ -70,8 +87,15 @@ export function sliceByClass(labels: Int32Array, gold: Int32Array, model: Int32A
     const goldAcc = percent(goldRight, count);
     const acc = percent(right, count);
     return {
-      label, count, goldWrong: count - goldRight, goldAcc, acc, gap: Number(Math.abs(acc - goldAcc).toFixed(2)),
-      agreement: percent(same, count), easyRecall: percent(keptRight, goldRight), hardForget: percent(forgotWrong, count - goldRight),
+      label,
+      count,
+      goldWrong: count - goldRight,
+      goldAcc,
+      acc,
+      gap: Number(Math.abs(acc - goldAcc).toFixed(2)),
+      agreement: percent(same, count),
+      easyRecall: percent(keptRight, goldRight),
+      hardForget: percent(forgotWrong, count - goldRight),
     };
   });
 }

@@ -48,7 +48,13 @@ export interface ForgetSetCost {
   perRequestSeconds: number;
   perRequestShare: number;
   /** The same for fresh `tmu unlearn` processes, when the run made any. */
-  cli: { requests: number; perRequestSeconds: number; perRequestShare: number; wallSeconds: number; wallShare: number } | null;
+  cli: {
+    requests: number;
+    perRequestSeconds: number;
+    perRequestShare: number;
+    wallSeconds: number;
+    wallShare: number;
+  } | null;
 }
 
 /** The cost criteria of issue 4 over one run. */
@@ -78,13 +84,26 @@ export function costShares(measured: CostMeasurements): CostShares {
   const forgetSets = digests.map((goldDigest): ForgetSetCost => {
     const own = inProcess.filter((r) => r.goldDigest === goldDigest);
     const cli = measured.requests.filter((r) => r.goldDigest === goldDigest && r.process === 'cli');
-    if (own.length === 0) throw new Error(`cost: the forget set of gold model ${goldDigest} has only fresh-process requests`);
+    if (own.length === 0)
+      throw new Error(`cost: the forget set of gold model ${goldDigest} has only fresh-process requests`);
     const perRequest = mean(own.map((r) => r.perRequestSeconds));
     const cliPerRequest = cli.length ? mean(cli.map((r) => r.perRequestSeconds)) : Number.NaN;
     const cliWall = cli.length ? mean(cli.map((r) => r.wallSeconds)) : Number.NaN;
     return {
-      goldDigest, forget: own[0]!.forget, requests: own.length, perRequestSeconds: perRequest, perRequestShare: perRequest / gold,
-      cli: cli.length ? { requests: cli.length, perRequestSeconds: cliPerRequest, perRequestShare: cliPerRequest / gold, wallSeconds: cliWall, wallShare: cliWall / gold } : null,
+      goldDigest,
+      forget: own[0]!.forget,
+      requests: own.length,
+      perRequestSeconds: perRequest,
+      perRequestShare: perRequest / gold,
+      cli: cli.length
+        ? {
+            requests: cli.length,
+            perRequestSeconds: cliPerRequest,
+            perRequestShare: cliPerRequest / gold,
+            wallSeconds: cliWall,
+            wallShare: cliWall / gold,
+          }
+        : null,
     };
   });
   const twinMax = measured.twinBuilds.length ? Math.max(...measured.twinBuilds.map((b) => b.seconds)) : Number.NaN;
@@ -95,8 +114,16 @@ export function costShares(measured: CostMeasurements): CostShares {
     originalDigest: measured.originalDigest,
     goldTrainingSeconds: gold,
     forgetSets,
-    twin: measured.twinBuilds.length ? { builds: measured.twinBuilds.length, maxSeconds: twinMax, share: twinMax / gold } : null,
-    calibration: calibrations.length ? { maxSeconds: calibrationMax, share: calibrationMax / gold, twinWithCalibrationShare: measured.twinBuilds.length ? (twinMax + calibrationMax) / gold : null } : null,
+    twin: measured.twinBuilds.length
+      ? { builds: measured.twinBuilds.length, maxSeconds: twinMax, share: twinMax / gold }
+      : null,
+    calibration: calibrations.length
+      ? {
+          maxSeconds: calibrationMax,
+          share: calibrationMax / gold,
+          twinWithCalibrationShare: measured.twinBuilds.length ? (twinMax + calibrationMax) / gold : null,
+        }
+      : null,
     holds: {
       perRequest5pct: forgetSets.every((f) => f.perRequestShare <= 0.05),
       cliPerRequest5pct: withCli.length ? withCli.every((f) => f.cli!.perRequestShare <= 0.05) : null,
@@ -110,13 +137,24 @@ export function costShares(measured: CostMeasurements): CostShares {
  * load: twin builds after the epochs in `twinAfter`, requests (cycling through the forget sets, each taken
  * in-process, then in a fresh process where `cli` asks for it) after every other epoch but the last.
  */
-export function costSchedule(epochs: number, forgetSets: number, options: { twinBuilds: number; cli: boolean }): { afterEpoch: number; work: { kind: 'twin' } | { kind: 'request'; forgetSet: number; process: RequestTiming['process'] } }[] {
-  if (!Number.isInteger(epochs) || epochs < 2) throw new RangeError(`cost: the gold training needs at least 2 epochs to interleave work, got ${epochs}`);
+export function costSchedule(
+  epochs: number,
+  forgetSets: number,
+  options: { twinBuilds: number; cli: boolean },
+): {
+  afterEpoch: number;
+  work: { kind: 'twin' } | { kind: 'request'; forgetSet: number; process: RequestTiming['process'] };
+}[] {
+  if (!Number.isInteger(epochs) || epochs < 2)
+    throw new RangeError(`cost: the gold training needs at least 2 epochs to interleave work, got ${epochs}`);
   if (forgetSets < 1) throw new RangeError('cost: no forget set to time');
   const slots = epochs - 1;
-  if (options.twinBuilds < 0 || options.twinBuilds >= slots) throw new RangeError(`cost: ${options.twinBuilds} twin builds leave no epoch of ${epochs} for requests`);
+  if (options.twinBuilds < 0 || options.twinBuilds >= slots)
+    throw new RangeError(`cost: ${options.twinBuilds} twin builds leave no epoch of ${epochs} for requests`);
   // Twin builds spread over the run, the first one first (requests need a twin).
-  const twinAfter = new Set(Array.from({ length: options.twinBuilds }, (_, i) => 1 + Math.floor((i * slots) / options.twinBuilds)));
+  const twinAfter = new Set(
+    Array.from({ length: options.twinBuilds }, (_, i) => 1 + Math.floor((i * slots) / options.twinBuilds)),
+  );
   const schedule: ReturnType<typeof costSchedule> = [];
   let next = 0;
   for (let epoch = 1; epoch < epochs; epoch++) {
@@ -152,30 +190,54 @@ export interface CostRun {
  * variant's quality judged with the defaults' cost, or the reverse, is refused. Throws if no run covers the
  * scenario, or a covering run timed other settings.
  */
-export function costForScenario(report: Pick<Report, 'scenario' | 'models' | 'methods'>, runs: readonly CostRun[]): { holds: { perRequest5pct: boolean; twin50pct: boolean | null }; seconds: Record<string, unknown> } {
+export function costForScenario(
+  report: Pick<Report, 'scenario' | 'models' | 'methods'>,
+  runs: readonly CostRun[],
+): { holds: { perRequest5pct: boolean; twin50pct: boolean | null }; seconds: Record<string, unknown> } {
   const golds = new Set(report.models.gold.digests);
   const originals = new Set(report.models.original.digests);
-  const covering = runs.filter((run) => originals.has(run.shares.originalDigest) && run.shares.forgetSets.some((set) => golds.has(set.goldDigest)));
-  if (covering.length === 0) throw new Error(`--cost: no cost run timed requests on a gold model of scenario ${scenarioKey(report)} (gold digests ${[...golds].join(', ')})`);
+  const covering = runs.filter(
+    (run) => originals.has(run.shares.originalDigest) && run.shares.forgetSets.some((set) => golds.has(set.goldDigest)),
+  );
+  if (covering.length === 0)
+    throw new Error(
+      `--cost: no cost run timed requests on a gold model of scenario ${scenarioKey(report)} (gold digests ${[...golds].join(', ')})`,
+    );
   const tmu = report.methods.find((method) => method.name === 'tmu');
   if (!tmu) throw new Error(`--cost: scenario ${scenarioKey(report)} has no tmu row to judge the cost of`);
   for (const run of covering) {
     const differences = run.settings ? methodSettingsDifferences('tmu', tmu.params, run.settings) : [];
-    if (differences.length > 0) throw new Error(`--cost ${run.file}: it timed TMU with other settings than scenario ${scenarioKey(report)} ran (${differences.join('; ')})`);
+    if (differences.length > 0)
+      throw new Error(
+        `--cost ${run.file}: it timed TMU with other settings than scenario ${scenarioKey(report)} ran (${differences.join('; ')})`,
+      );
   }
-  const sets = covering.flatMap((run) => run.shares.forgetSets.filter((set) => golds.has(set.goldDigest)).map((set) => ({ set })));
-  const twins = covering.filter((run) => run.shares.twin).map((run) => ({ ...run.shares.twin!, withCalibration: run.shares.calibration?.twinWithCalibrationShare ?? run.shares.twin!.share }));
+  const sets = covering.flatMap((run) =>
+    run.shares.forgetSets.filter((set) => golds.has(set.goldDigest)).map((set) => ({ set })),
+  );
+  const twins = covering
+    .filter((run) => run.shares.twin)
+    .map((run) => ({
+      ...run.shares.twin!,
+      withCalibration: run.shares.calibration?.twinWithCalibrationShare ?? run.shares.twin!.share,
+    }));
   const perRequestShares = sets.map(({ set }) => set.perRequestShare);
   const cliShares = sets.filter(({ set }) => set.cli).map(({ set }) => set.cli!.perRequestShare);
   return {
-    holds: { perRequest5pct: perRequestShares.every((share) => share <= 0.05), twin50pct: twins.length ? twins.every((twin) => twin.withCalibration <= 0.5) : null },
+    holds: {
+      perRequest5pct: perRequestShares.every((share) => share <= 0.05),
+      twin50pct: twins.length ? twins.every((twin) => twin.withCalibration <= 0.5) : null,
+    },
     seconds: {
-      measured: 'side by side (bench/tmuCost.ts)', runs: covering.map((run) => run.file),
+      measured: 'side by side (bench/tmuCost.ts)',
+      runs: covering.map((run) => run.file),
       settings: covering.map((run) => (run.settings ? 'checked' : 'not recorded')),
       goldTraining: covering.map((run) => roundTo(run.shares.goldTrainingSeconds)),
-      perRequest: sets.map(({ set }) => roundTo(set.perRequestSeconds)), perRequestShare: perRequestShares.map((share) => roundTo(share, 4)),
+      perRequest: sets.map(({ set }) => roundTo(set.perRequestSeconds)),
+      perRequestShare: perRequestShares.map((share) => roundTo(share, 4)),
       cliPerRequestShare: cliShares.map((share) => roundTo(share, 4)),
-      twinBuilds: twins.map((twin) => roundTo(twin.maxSeconds)), twinShare: twins.map((twin) => roundTo(twin.share, 4)),
+      twinBuilds: twins.map((twin) => roundTo(twin.maxSeconds)),
+      twinShare: twins.map((twin) => roundTo(twin.share, 4)),
       twinWithCalibrationShare: twins.map((twin) => roundTo(twin.withCalibration, 4)),
     },
   };

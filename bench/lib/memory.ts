@@ -30,7 +30,14 @@ export function rssBreakdown(): RssBreakdown | null {
   for (const line of text.split('\n')) {
     if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) {
       const path = line.split(/\s+/).slice(5).join(' ');
-      kind = path === '[heap]' ? 'heapMiB' : path === '' || path.startsWith('[anon') ? 'anonMiB' : path.startsWith('/') ? 'fileMiB' : 'anonMiB';
+      kind =
+        path === '[heap]'
+          ? 'heapMiB'
+          : path === '' || path.startsWith('[anon')
+            ? 'anonMiB'
+            : path.startsWith('/')
+              ? 'fileMiB'
+              : 'anonMiB';
     } else if (line.startsWith('Rss:')) {
       kb[kind] += Number(line.split(/\s+/)[1]);
     }

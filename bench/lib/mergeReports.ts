@@ -22,17 +22,30 @@ export function scenarioKey(report: Pick<Report, 'scenario'>): string {
 
 /** Throws, naming the difference, unless both reports ran the same scenario and seeds on the same models. */
 function checkSameRuns(ours: Report, theirs: Report, where: string): void {
-  if (scenarioKey(ours) !== scenarioKey(theirs)) throw new Error(`${where}: scenario ${scenarioKey(theirs)} is not ${scenarioKey(ours)}`);
-  if (JSON.stringify(ours.seeds) !== JSON.stringify(theirs.seeds)) throw new Error(`${where} ${scenarioKey(ours)}: seeds ${JSON.stringify(theirs.seeds)} are not ${JSON.stringify(ours.seeds)}`);
+  if (scenarioKey(ours) !== scenarioKey(theirs))
+    throw new Error(`${where}: scenario ${scenarioKey(theirs)} is not ${scenarioKey(ours)}`);
+  if (JSON.stringify(ours.seeds) !== JSON.stringify(theirs.seeds))
+    throw new Error(
+      `${where} ${scenarioKey(ours)}: seeds ${JSON.stringify(theirs.seeds)} are not ${JSON.stringify(ours.seeds)}`,
+    );
   for (const model of ['original', 'gold'] as const) {
     const a = ours.models[model].digests;
     const b = theirs.models[model].digests;
-    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${where} ${scenarioKey(ours)}: the ${model} models differ (digests ${JSON.stringify(b)} against ${JSON.stringify(a)})`);
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      throw new Error(
+        `${where} ${scenarioKey(ours)}: the ${model} models differ (digests ${JSON.stringify(b)} against ${JSON.stringify(a)})`,
+      );
   }
 }
 
 function isStat(value: unknown): value is Stat {
-  return typeof value === 'object' && value !== null && Array.isArray((value as Stat).values) && 'mean' in value && 'ci95' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as Stat).values) &&
+    'mean' in value &&
+    'ci95' in value
+  );
 }
 
 /** Every Stat of the rows, per seed averaged over the rows (nested objects walked alike). */
@@ -40,13 +53,17 @@ function poolStats(rows: readonly unknown[]): unknown {
   const [first] = rows;
   if (isStat(first)) {
     const stats = rows as Stat[];
-    return summarize(first.values.map((_, seed) => {
-      const values = stats.map((stat) => stat.values[seed]).filter((v): v is number => typeof v === 'number');
-      return values.length === stats.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-    }));
+    return summarize(
+      first.values.map((_, seed) => {
+        const values = stats.map((stat) => stat.values[seed]).filter((v): v is number => typeof v === 'number');
+        return values.length === stats.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+      }),
+    );
   }
   if (typeof first !== 'object' || first === null || Array.isArray(first)) return first;
-  return Object.fromEntries(Object.keys(first).map((key) => [key, poolStats(rows.map((row) => (row as Record<string, unknown>)[key]))]));
+  return Object.fromEntries(
+    Object.keys(first).map((key) => [key, poolStats(rows.map((row) => (row as Record<string, unknown>)[key]))]),
+  );
 }
 
 /**
@@ -69,9 +86,14 @@ export function poolRuns(reports: readonly Report[], method: string): Report {
   const { name, params } = rows[0]!;
   rows.forEach((row, i) => {
     const differences = methodSettingsDifferences(method, params, row.params);
-    if (differences.length > 0) throw new Error(`--pool ${scenarioKey(reports[i]!)}: runs of ${method} with other settings cannot be pooled (${differences.join('; ')})`);
+    if (differences.length > 0)
+      throw new Error(
+        `--pool ${scenarioKey(reports[i]!)}: runs of ${method} with other settings cannot be pooled (${differences.join('; ')})`,
+      );
   });
-  const statistics = poolStats(rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest)) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;
+  const statistics = poolStats(
+    rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest),
+  ) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;
   const pooled: MethodReport = { ...statistics, name, params, summaries: rows.flatMap((row) => row.summaries) };
   return { ...first, methods: first.methods.map((m) => (m.name === method ? pooled : m)) };
 }
@@ -96,7 +118,9 @@ function joinStats(rows: readonly unknown[]): unknown {
   const [first] = rows;
   if (isStat(first)) return summarize((rows as Stat[]).flatMap((stat) => stat.values));
   if (typeof first !== 'object' || first === null || Array.isArray(first)) return first;
-  return Object.fromEntries(Object.keys(first).map((key) => [key, joinStats(rows.map((row) => (row as Record<string, unknown>)[key]))]));
+  return Object.fromEntries(
+    Object.keys(first).map((key) => [key, joinStats(rows.map((row) => (row as Record<string, unknown>)[key]))]),
+  );
 }
 
 /**
@@ -107,14 +131,23 @@ function joinStats(rows: readonly unknown[]): unknown {
  * validation bench passes its own test, which reads runs written before an option existed), since only
  * then are the rows what one run over all the seeds gives.
  */
-export function joinSeeds(rows: readonly MethodReport[], sameParams: (a: Record<string, unknown>, b: Record<string, unknown>) => boolean = (a, b) => JSON.stringify(a) === JSON.stringify(b)): MethodReport {
+export function joinSeeds(
+  rows: readonly MethodReport[],
+  sameParams: (a: Record<string, unknown>, b: Record<string, unknown>) => boolean = (a, b) =>
+    JSON.stringify(a) === JSON.stringify(b),
+): MethodReport {
   const [first] = rows;
   const last = rows[rows.length - 1];
   if (!first || !last) throw new Error('joinSeeds: no row to join');
   for (const row of rows) {
     if (row.name !== first.name) throw new Error(`joinSeeds: rows of ${first.name} and ${row.name}`);
-    if (!sameParams(row.params, last.params)) throw new Error(`joinSeeds ${first.name}: rows with different parameters (${JSON.stringify(row.params)} and ${JSON.stringify(last.params)})`);
+    if (!sameParams(row.params, last.params))
+      throw new Error(
+        `joinSeeds ${first.name}: rows with different parameters (${JSON.stringify(row.params)} and ${JSON.stringify(last.params)})`,
+      );
   }
-  const statistics = joinStats(rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest)) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;
+  const statistics = joinStats(
+    rows.map(({ summaries: _summaries, name: _name, params: _params, ...rest }) => rest),
+  ) as Omit<MethodReport, 'summaries' | 'name' | 'params'>;
   return { ...statistics, name: first.name, params: last.params, summaries: rows.flatMap((row) => row.summaries) };
 }

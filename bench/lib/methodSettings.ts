@@ -16,8 +16,13 @@ export const RUN_ONLY_PARAMS: readonly string[] = ['updateSeed', 'rebuildTwin'];
  * The settings on which `a` and `b` differ, each as `key: A vs B` (JSON values; `absent` for a key only
  * one records), keys in sorted order, `ignore`d keys left out. Empty when they ran the same method.
  */
-export function settingsDifferences(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>, ignore: readonly string[] = RUN_ONLY_PARAMS): string[] {
-  const show = (settings: Readonly<Record<string, unknown>>, key: string): string => (key in settings ? JSON.stringify(settings[key]) : 'absent');
+export function settingsDifferences(
+  a: Readonly<Record<string, unknown>>,
+  b: Readonly<Record<string, unknown>>,
+  ignore: readonly string[] = RUN_ONLY_PARAMS,
+): string[] {
+  const show = (settings: Readonly<Record<string, unknown>>, key: string): string =>
+    key in settings ? JSON.stringify(settings[key]) : 'absent';
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !ignore.includes(key)).sort();
   return keys.filter((key) => show(a, key) !== show(b, key)).map((key) => `${key}: ${show(a, key)} vs ${show(b, key)}`);
 }
@@ -58,7 +63,11 @@ export function restoreTmuParams(stored: Readonly<Record<string, unknown>>): Rec
  * reproduces it, is no difference; where either side does not restore, or for another method, they are
  * compared as recorded.
  */
-export function methodSettingsDifferences(method: string, a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): string[] {
+export function methodSettingsDifferences(
+  method: string,
+  a: Readonly<Record<string, unknown>>,
+  b: Readonly<Record<string, unknown>>,
+): string[] {
   if (method === 'tmu') {
     const restoredA = restoreTmuParams(a);
     const restoredB = restoreTmuParams(b);

@@ -51,9 +51,17 @@ export interface PairedVerdict {
  * Pairs the per-seed values of one scenario's two reports of TMU, run on `seeds` (the reports' `seeds`,
  * in the order of their values) with the same update seed; seeds where either arm is missing are left out.
  */
-export function pairRuns(scenario: string, seeds: readonly number[], base: MethodReport, variant: MethodReport, updateSeed: number | null = null): PairedRun[] {
+export function pairRuns(
+  scenario: string,
+  seeds: readonly number[],
+  base: MethodReport,
+  variant: MethodReport,
+  updateSeed: number | null = null,
+): PairedRun[] {
   if (base.agreement.values.length !== seeds.length || variant.agreement.values.length !== seeds.length) {
-    throw new Error(`pairRuns ${scenario}: ${seeds.length} seeds but ${base.agreement.values.length} base and ${variant.agreement.values.length} variant values`);
+    throw new Error(
+      `pairRuns ${scenario}: ${seeds.length} seeds but ${base.agreement.values.length} base and ${variant.agreement.values.length} variant values`,
+    );
   }
   const runs: PairedRun[] = [];
   seeds.forEach((seed, index) => {
@@ -63,9 +71,15 @@ export function pairRuns(scenario: string, seeds: readonly number[], base: Metho
     const otherAvgGap = variant.avgGap.values[index];
     if (agreement == null || avgGap == null || otherAgreement == null || otherAvgGap == null) return;
     runs.push({
-      scenario, seed, updateSeed,
+      scenario,
+      seed,
+      updateSeed,
       base: { agreement, avgGap, predictorAuroc: base.predictor?.auroc.values[index] ?? null },
-      variant: { agreement: otherAgreement, avgGap: otherAvgGap, predictorAuroc: variant.predictor?.auroc.values[index] ?? null },
+      variant: {
+        agreement: otherAgreement,
+        avgGap: otherAvgGap,
+        predictorAuroc: variant.predictor?.auroc.values[index] ?? null,
+      },
     });
   });
   return runs;
@@ -78,16 +92,33 @@ export function judge(runs: readonly PairedRun[]): PairedVerdict {
   if (runs.length === 0) throw new RangeError('judge: no paired runs');
   const agreementAtLeastAsHigh = runs.filter((run) => run.variant.agreement >= run.base.agreement).length;
   const avgGapLower = runs.filter((run) => run.variant.avgGap < run.base.avgGap).length;
-  const meanAgreement = { base: mean(runs.map((run) => run.base.agreement)), variant: mean(runs.map((run) => run.variant.agreement)) };
-  const meanAvgGap = { base: mean(runs.map((run) => run.base.avgGap)), variant: mean(runs.map((run) => run.variant.avgGap)) };
-  const withAuroc = runs.filter((run) => run.base.predictorAuroc !== null && run.variant.predictorAuroc !== null);
-  const predictorAuroc = withAuroc.length === 0 ? null : {
-    runs: withAuroc.length,
-    higher: withAuroc.filter((run) => run.variant.predictorAuroc! > run.base.predictorAuroc!).length,
-    mean: { base: mean(withAuroc.map((run) => run.base.predictorAuroc!)), variant: mean(withAuroc.map((run) => run.variant.predictorAuroc!)) },
+  const meanAgreement = {
+    base: mean(runs.map((run) => run.base.agreement)),
+    variant: mean(runs.map((run) => run.variant.agreement)),
   };
+  const meanAvgGap = {
+    base: mean(runs.map((run) => run.base.avgGap)),
+    variant: mean(runs.map((run) => run.variant.avgGap)),
+  };
+  const withAuroc = runs.filter((run) => run.base.predictorAuroc !== null && run.variant.predictorAuroc !== null);
+  const predictorAuroc =
+    withAuroc.length === 0
+      ? null
+      : {
+          runs: withAuroc.length,
+          higher: withAuroc.filter((run) => run.variant.predictorAuroc! > run.base.predictorAuroc!).length,
+          mean: {
+            base: mean(withAuroc.map((run) => run.base.predictorAuroc!)),
+            variant: mean(withAuroc.map((run) => run.variant.predictorAuroc!)),
+          },
+        };
   return {
-    runs: runs.length, agreementAtLeastAsHigh, avgGapLower, meanAgreement, meanAvgGap, predictorAuroc,
+    runs: runs.length,
+    agreementAtLeastAsHigh,
+    avgGapLower,
+    meanAgreement,
+    meanAvgGap,
+    predictorAuroc,
     rules: {
       paired: agreementAtLeastAsHigh >= 0.75 * runs.length && meanAvgGap.variant < meanAvgGap.base,
       nonInferior: meanAgreement.variant >= meanAgreement.base - 0.1 && meanAvgGap.variant <= meanAvgGap.base + 0.1,

@@ -31,7 +31,8 @@ export function meanNll(logits: Float32Array, k: number, labels: Int32Array, tem
  */
 export function fitTemperature(logits: Float32Array, k: number, labels: Int32Array): number {
   if (labels.length === 0) throw new RangeError('fitTemperature: no samples');
-  if (logits.length !== labels.length * k) throw new RangeError(`fitTemperature: ${logits.length} logits for ${labels.length} samples of ${k} classes`);
+  if (logits.length !== labels.length * k)
+    throw new RangeError(`fitTemperature: ${logits.length} logits for ${labels.length} samples of ${k} classes`);
   const ratio = (Math.sqrt(5) - 1) / 2;
   let low = Math.log(1 / 20);
   let high = Math.log(20);
@@ -62,11 +63,19 @@ export function fitTemperature(logits: Float32Array, k: number, labels: Int32Arr
  * f[c] the share of class c's members forgotten, against the same share with no shift: the gold model's
  * estimated error and Mo's, for the classes that have rows.
  */
-export function priorShiftedErrors(logits: Float32Array, k: number, labels: Int32Array, temperature: number, forgottenShare: ArrayLike<number>): { shifted: Float64Array; original: Float64Array; counts: Int32Array } {
-  if (forgottenShare.length !== k) throw new RangeError(`priorShiftedErrors: ${forgottenShare.length} shares for ${k} classes`);
+export function priorShiftedErrors(
+  logits: Float32Array,
+  k: number,
+  labels: Int32Array,
+  temperature: number,
+  forgottenShare: ArrayLike<number>,
+): { shifted: Float64Array; original: Float64Array; counts: Int32Array } {
+  if (forgottenShare.length !== k)
+    throw new RangeError(`priorShiftedErrors: ${forgottenShare.length} shares for ${k} classes`);
   const shift = Float64Array.from({ length: k }, (_, c) => {
     const f = forgottenShare[c]!;
-    if (!(f >= 0 && f < 1)) throw new RangeError(`priorShiftedErrors: the forgotten share of class ${c} must be in [0, 1), got ${f}`);
+    if (!(f >= 0 && f < 1))
+      throw new RangeError(`priorShiftedErrors: the forgotten share of class ${c} must be in [0, 1), got ${f}`);
     return Math.log(1 - f);
   });
   const shiftedWrong = new Float64Array(k);
@@ -78,12 +87,17 @@ export function priorShiftedErrors(logits: Float32Array, k: number, labels: Int3
     let bestShifted = 0;
     for (let j = 1; j < k; j++) {
       if (logits[i * k + j]! > logits[i * k + best]!) best = j;
-      if (logits[i * k + j]! / temperature + shift[j]! > logits[i * k + bestShifted]! / temperature + shift[bestShifted]!) bestShifted = j;
+      if (
+        logits[i * k + j]! / temperature + shift[j]! >
+        logits[i * k + bestShifted]! / temperature + shift[bestShifted]!
+      )
+        bestShifted = j;
     }
     counts[y]!++;
     if (best !== y) originalWrong[y]!++;
     if (bestShifted !== y) shiftedWrong[y]!++;
   }
-  const share = (wrong: Float64Array): Float64Array => Float64Array.from(wrong, (w, c) => (counts[c]! > 0 ? w / counts[c]! : 0));
+  const share = (wrong: Float64Array): Float64Array =>
+    Float64Array.from(wrong, (w, c) => (counts[c]! > 0 ? w / counts[c]! : 0));
   return { shifted: share(shiftedWrong), original: share(originalWrong), counts };
 }

@@ -50,7 +50,9 @@ export class PyTorchWorker implements EngineRunner {
     this.#child.on('error', (error) => fail(new Error(`cannot start ${python}: ${error.message}`)));
     this.#child.on('exit', (code, signal) => {
       const tail = this.#stderr.trim().split('\n').slice(-3).join(' | ');
-      const hint = /No module named '(torch|numpy)'/.test(this.#stderr) ? ` (install Debian's python3-torch and python3-numpy: bash scripts/setup.sh --test; --python names another interpreter)` : '';
+      const hint = /No module named '(torch|numpy)'/.test(this.#stderr)
+        ? ` (install Debian's python3-torch and python3-numpy: bash scripts/setup.sh --test; --python names another interpreter)`
+        : '';
       fail(new Error(`the PyTorch worker exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}${hint}`));
     });
     // A closed pipe surfaces through 'exit' with the worker's own message.
@@ -78,8 +80,21 @@ export class PyTorchWorker implements EngineRunner {
   }
 
   /** Loads the data and builds the model and optimizer (replacing any previous ones). */
-  async setup(options: { model: ModelName; threads: number; seed: number; batch: number; dataDir: string }): Promise<PyTorchInfo> {
-    const reply = await this.#request({ cmd: 'setup', model: options.model, threads: options.threads, seed: options.seed, batch: options.batch, data: options.dataDir });
+  async setup(options: {
+    model: ModelName;
+    threads: number;
+    seed: number;
+    batch: number;
+    dataDir: string;
+  }): Promise<PyTorchInfo> {
+    const reply = await this.#request({
+      cmd: 'setup',
+      model: options.model,
+      threads: options.threads,
+      seed: options.seed,
+      batch: options.batch,
+      data: options.dataDir,
+    });
     this.torchVersion = String(reply.torchVersion);
     return { torchVersion: this.torchVersion, threads: Number(reply.threads), samples: Number(reply.samples) };
   }
@@ -104,7 +119,12 @@ export class PyTorchWorker implements EngineRunner {
 }
 
 function toChunk(reply: Reply): Chunk {
-  const chunk: Chunk = { steps: Number(reply.steps), images: Number(reply.images), seconds: Number(reply.seconds), cpuSeconds: Number(reply.cpuSeconds) };
+  const chunk: Chunk = {
+    steps: Number(reply.steps),
+    images: Number(reply.images),
+    seconds: Number(reply.seconds),
+    cpuSeconds: Number(reply.cpuSeconds),
+  };
   if (typeof reply.loss === 'number') chunk.loss = reply.loss;
   return chunk;
 }

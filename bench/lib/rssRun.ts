@@ -15,11 +15,11 @@
  */
 
 import { loadDataset } from '../../src/data/index.js';
+import { type CpuMemoryStats, cpuMemoryStats, liveTensors } from '../../src/tensor/index.js';
 import { consoleProgress } from '../../src/train/progress.js';
-import { cpuMemoryStats, type CpuMemoryStats, liveTensors } from '../../src/tensor/index.js';
 import { round } from './common.js';
 import { rssBreakdown } from './memory.js';
-import { TmuRunner, preload } from './tmuRunner.js';
+import { preload, TmuRunner } from './tmuRunner.js';
 
 /** What the RSS run reports. */
 export interface RssResult {
@@ -50,7 +50,14 @@ async function main(): Promise<void> {
   const [from, to, threads, seed] = process.argv.slice(2, 6).map(Number) as [number, number, number, number];
   const dataDir = process.argv[6]!;
   const yieldEvery = Number(process.argv[7] ?? 0);
-  if (![from, to, threads, seed, yieldEvery].every(Number.isInteger) || from < 1 || to <= from || threads < 1 || yieldEvery < 0 || dataDir === undefined) {
+  if (
+    ![from, to, threads, seed, yieldEvery].every(Number.isInteger) ||
+    from < 1 ||
+    to <= from ||
+    threads < 1 ||
+    yieldEvery < 0 ||
+    dataDir === undefined
+  ) {
     throw new Error('usage: rssRun.js FROM TO THREADS SEED DATA_DIR [YIELD_EVERY] (integers, 1 <= FROM < TO)');
   }
   const progress = consoleProgress();
@@ -79,7 +86,14 @@ async function main(): Promise<void> {
       const usage = process.memoryUsage();
       const parts = rssBreakdown();
       peak = Math.max(peak, usage.rss);
-      samples.push([step, mib(usage.rss), mib(usage.heapUsed), mib(usage.heapTotal), parts?.heapMiB ?? -1, parts?.anonMiB ?? -1]);
+      samples.push([
+        step,
+        mib(usage.rss),
+        mib(usage.heapUsed),
+        mib(usage.heapTotal),
+        parts?.heapMiB ?? -1,
+        parts?.anonMiB ?? -1,
+      ]);
     }
     task.tick(1);
   }

@@ -68,7 +68,9 @@ export function instanceDifferences(runs: readonly PairedRun[]): InstanceDiffere
     const key = `${run.scenario}\u0000${run.seed}`;
     const group = groups.get(key) ?? [];
     if (group.some((other) => other.updateSeed === run.updateSeed)) {
-      throw new Error(`instanceDifferences: ${run.scenario} seed ${run.seed} has update seed ${run.updateSeed ?? 'request'} twice`);
+      throw new Error(
+        `instanceDifferences: ${run.scenario} seed ${run.seed} has update seed ${run.updateSeed ?? 'request'} twice`,
+      );
     }
     group.push(run);
     groups.set(key, group);
@@ -87,19 +89,27 @@ function meanDifference(values: number[]): MeanDifference {
 }
 
 /** Averages the instance differences that share a unit (`unitOf(scenario)` at one seed). */
-export function unitDifferences(differences: readonly InstanceDifference[], unitOf: (scenario: string) => string): { agreement: number; avgGap: number }[] {
+export function unitDifferences(
+  differences: readonly InstanceDifference[],
+  unitOf: (scenario: string) => string,
+): { agreement: number; avgGap: number }[] {
   const units = new Map<string, InstanceDifference[]>();
   for (const difference of differences) {
     const key = `${unitOf(difference.scenario)}\u0000${difference.seed}`;
     units.set(key, [...(units.get(key) ?? []), difference]);
   }
-  return [...units.values()].map((members) => ({ agreement: mean(members.map((d) => d.agreement)), avgGap: mean(members.map((d) => d.avgGap)) }));
+  return [...units.values()].map((members) => ({
+    agreement: mean(members.map((d) => d.agreement)),
+    avgGap: mean(members.map((d) => d.avgGap)),
+  }));
 }
 
 function group(differences: InstanceDifference[], unitOf: (scenario: string) => string): GroupDifference {
   const units = unitDifferences(differences, unitOf);
   return {
-    scenarios: [...new Set(differences.map((d) => d.scenario))], instances: differences.length, units: units.length,
+    scenarios: [...new Set(differences.map((d) => d.scenario))],
+    instances: differences.length,
+    units: units.length,
     agreement: meanDifference(units.map((d) => d.agreement)),
     avgGap: meanDifference(units.map((d) => d.avgGap)),
   };
@@ -112,17 +122,28 @@ function group(differences: InstanceDifference[], unitOf: (scenario: string) => 
  *
  * @throws RangeError when the target has fewer than two units (no standard error to judge by)
  */
-export function judgeStanding(runs: readonly PairedRun[], targetScenarios: readonly string[], targetUnit: (scenario: string) => string = (scenario) => scenario): StandingVerdict {
+export function judgeStanding(
+  runs: readonly PairedRun[],
+  targetScenarios: readonly string[],
+  targetUnit: (scenario: string) => string = (scenario) => scenario,
+): StandingVerdict {
   const differences = instanceDifferences(runs);
   const isTarget = (d: InstanceDifference): boolean => targetScenarios.includes(d.scenario);
   const targetDifferences = differences.filter(isTarget);
   const guardDifferences = differences.filter((d) => !isTarget(d));
   const target = group(targetDifferences, targetUnit);
-  if (target.units < 2) throw new RangeError(`judgeStanding: the target scenarios (${targetScenarios.join(', ')}) need at least two units, got ${target.units}`);
+  if (target.units < 2)
+    throw new RangeError(
+      `judgeStanding: the target scenarios (${targetScenarios.join(', ')}) need at least two units, got ${target.units}`,
+    );
   const guard = guardDifferences.length > 0 ? group(guardDifferences, (scenario) => scenario) : null;
   const twoErrors = (difference: MeanDifference): number => 2 * (difference.standardError ?? 0);
-  const improvesTarget = target.agreement.mean > 0 && target.avgGap.mean < 0
-    && (target.agreement.mean >= twoErrors(target.agreement) || -target.avgGap.mean >= twoErrors(target.avgGap));
-  const harmlessOnGuard = guard === null || (guard.agreement.mean >= -twoErrors(guard.agreement) && guard.avgGap.mean <= twoErrors(guard.avgGap));
+  const improvesTarget =
+    target.agreement.mean > 0 &&
+    target.avgGap.mean < 0 &&
+    (target.agreement.mean >= twoErrors(target.agreement) || -target.avgGap.mean >= twoErrors(target.avgGap));
+  const harmlessOnGuard =
+    guard === null ||
+    (guard.agreement.mean >= -twoErrors(guard.agreement) && guard.avgGap.mean <= twoErrors(guard.avgGap));
   return { target, guard, improvesTarget, harmlessOnGuard, adopt: improvesTarget && harmlessOnGuard };
 }

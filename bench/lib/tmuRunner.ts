@@ -9,7 +9,16 @@ import type { ImageDataset } from '../../src/data/dataset.js';
 import type { Classifier } from '../../src/models/classifier.js';
 import { createModel } from '../../src/models/index.js';
 import { SGD } from '../../src/optim/index.js';
-import { type Tensor, crossEntropy, inferenceMode, manualSeed, setNumThreads, tensor, tidy, zeros } from '../../src/tensor/index.js';
+import {
+  crossEntropy,
+  inferenceMode,
+  manualSeed,
+  setNumThreads,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '../../src/tensor/index.js';
 import type { Chunk, EngineRunner, ModelName } from './common.js';
 
 /** Fashion-MNIST normalisation, as bench/engine_pytorch.py. */
@@ -52,13 +61,23 @@ export function preload(dataset: ImageDataset, pad: number): Preloaded {
     const labels = tensor(dataset.labels, { shape: [n] }).toDtype('int64');
     return [inputs, labels] as const;
   });
-  return { x, y, dispose: () => { x.dispose(); y.dispose(); } };
+  return {
+    x,
+    y,
+    dispose: () => {
+      x.dispose();
+      y.dispose();
+    },
+  };
 }
 
 /** Sequential batch positions over n samples, wrapping around when a full batch no longer fits. */
 export class Cursor {
   #next = 0;
-  constructor(private readonly n: number, private readonly batch: number) {
+  constructor(
+    private readonly n: number,
+    private readonly batch: number,
+  ) {
     if (batch > n) throw new RangeError(`batch ${batch} is larger than the ${n} samples`);
   }
 

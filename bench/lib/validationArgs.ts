@@ -63,34 +63,51 @@ export interface ValidationArgs {
   armParams: { base: Record<string, unknown>; variant: Record<string, unknown> };
 }
 
-export const VALIDATION_USAGE = 'usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c2x1,c4x1,c6x1,c2x2,c4x2,c6x2,c3,r1] [--target c2x1,c4x1,c6x1,c2x2,c4x2,c6x2] [--update-seeds request,100,101] [--seeds N] [--cache DIR]';
+export const VALIDATION_USAGE =
+  'usage: tmuValidation --out DIR --variant k=v [--variant k=v ...] [--base k=v ...] [--scenarios c2x1,c4x1,c6x1,c2x2,c4x2,c6x2,c3,r1] [--target c2x1,c4x1,c6x1,c2x2,c4x2,c6x2] [--update-seeds request,100,101] [--seeds N] [--cache DIR]';
 
-const names = (value: string): string[] => value.split(',').map((name) => name.trim()).filter(Boolean);
+const names = (value: string): string[] =>
+  value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
 
 /** Parses and checks `tmuValidation`'s arguments; throws an error naming the flag at fault. */
 export function parseValidationArgs(argv: readonly string[]): ValidationArgs {
   const { values: args } = parseArgs({
     args: [...argv],
     options: {
-      out: { type: 'string' }, variant: { type: 'string', multiple: true }, base: { type: 'string', multiple: true },
-      scenarios: { type: 'string', default: DEFAULT_SCENARIOS.join(',') }, target: { type: 'string', default: DEFAULT_TARGET.join(',') },
-      'update-seeds': { type: 'string', default: 'request,100,101' }, seeds: { type: 'string' }, cache: { type: 'string', default: 'runs/cache' },
+      out: { type: 'string' },
+      variant: { type: 'string', multiple: true },
+      base: { type: 'string', multiple: true },
+      scenarios: { type: 'string', default: DEFAULT_SCENARIOS.join(',') },
+      target: { type: 'string', default: DEFAULT_TARGET.join(',') },
+      'update-seeds': { type: 'string', default: 'request,100,101' },
+      seeds: { type: 'string' },
+      cache: { type: 'string', default: 'runs/cache' },
     },
   });
   if (!args.out || !args.variant?.length) throw new Error(VALIDATION_USAGE);
   const scenarios = names(args.scenarios);
   if (scenarios.length === 0) throw new Error('--scenarios must name at least one scenario');
-  for (const name of scenarios) if (!VALIDATION_SCENARIOS[name]) throw new Error(`--scenarios: unknown '${name}' (known: ${Object.keys(VALIDATION_SCENARIOS).join(', ')})`);
+  for (const name of scenarios)
+    if (!VALIDATION_SCENARIOS[name])
+      throw new Error(`--scenarios: unknown '${name}' (known: ${Object.keys(VALIDATION_SCENARIOS).join(', ')})`);
   const target = names(args.target);
-  for (const name of target) if (!scenarios.includes(name)) throw new Error(`--target: '${name}' is not among --scenarios (${scenarios.join(', ')})`);
+  for (const name of target)
+    if (!scenarios.includes(name))
+      throw new Error(`--target: '${name}' is not among --scenarios (${scenarios.join(', ')})`);
   const seedsOverride = args.seeds === undefined ? undefined : Number(args.seeds);
-  if (seedsOverride !== undefined && (!Number.isInteger(seedsOverride) || seedsOverride < 1)) throw new Error(`--seeds must be a positive integer, got ${args.seeds}`);
+  if (seedsOverride !== undefined && (!Number.isInteger(seedsOverride) || seedsOverride < 1))
+    throw new Error(`--seeds must be a positive integer, got ${args.seeds}`);
   const updateSeeds = names(args['update-seeds']).map((value): number | null => {
     if (value === 'request') return null;
-    if (!/^\d+$/.test(value)) throw new Error(`--update-seeds: '${value}' is neither 'request' nor a non-negative integer`);
+    if (!/^\d+$/.test(value))
+      throw new Error(`--update-seeds: '${value}' is neither 'request' nor a non-negative integer`);
     return Number(value);
   });
-  if (updateSeeds.length === 0 || new Set(updateSeeds).size !== updateSeeds.length) throw new Error(`--update-seeds must list distinct seeds, got '${args['update-seeds']}'`);
+  if (updateSeeds.length === 0 || new Set(updateSeeds).size !== updateSeeds.length)
+    throw new Error(`--update-seeds must list distinct seeds, got '${args['update-seeds']}'`);
   const baseRaw = parseParamPairs(args.base ?? []);
   const armParams = { base: baseRaw, variant: { ...baseRaw, ...parseParamPairs(args.variant) } };
   // Resolved here so that a typo in either arm fails before the base arm's runs.

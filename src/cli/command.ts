@@ -33,7 +33,10 @@ export class UsageError extends Error {
 
 /** Flags every command takes. */
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
-  json: { type: 'boolean', description: 'print machine-readable JSON on stdout (progress becomes JSON lines on stderr)' },
+  json: {
+    type: 'boolean',
+    description: 'print machine-readable JSON on stdout (progress becomes JSON lines on stderr)',
+  },
   help: { type: 'boolean', description: 'show this help' },
 };
 
@@ -41,7 +44,8 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
 export function parseFlags(command: Command, argv: string[]): { flags: FlagValues; positionals: string[] } {
   const specs = { ...command.flags, ...COMMON_FLAGS };
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
-  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) };
+  for (const [name, spec] of Object.entries(specs))
+    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) };
   try {
     // parseArgs refuses a value that starts with a dash ("argument is ambiguous"), so `--lr -1` would be
     // reported as a parsing problem instead of a bad value: negative numbers are attached as `--lr=-1`.
@@ -49,7 +53,12 @@ export function parseFlags(command: Command, argv: string[]): { flags: FlagValue
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i]!;
       const next = argv[i + 1];
-      if (arg.startsWith('--') && specs[arg.slice(2)]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      if (
+        arg.startsWith('--') &&
+        specs[arg.slice(2)]?.type === 'string' &&
+        next !== undefined &&
+        /^-(\d|\.\d)/.test(next)
+      ) {
         args.push(`${arg}=${next}`);
         i++;
       } else {
@@ -58,11 +67,19 @@ export function parseFlags(command: Command, argv: string[]): { flags: FlagValue
     }
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     const flags: FlagValues = { ...values };
-    for (const [name, spec] of Object.entries(specs)) if (flags[name] === undefined && spec.default !== undefined) flags[name] = spec.default;
+    for (const [name, spec] of Object.entries(specs))
+      if (flags[name] === undefined && spec.default !== undefined) flags[name] = spec.default;
     return { flags, positionals };
   } catch (error) {
-    const message = (error instanceof Error ? error.message.split('\n')[0]! : String(error)).replace(/\. To specify a positional.*/, '');
-    throw new UsageError(`${message} (valid flags: ${Object.keys(specs).map((f) => `--${f}`).join(', ')})`);
+    const message = (error instanceof Error ? error.message.split('\n')[0]! : String(error)).replace(
+      /\. To specify a positional.*/,
+      '',
+    );
+    throw new UsageError(
+      `${message} (valid flags: ${Object.keys(specs)
+        .map((f) => `--${f}`)
+        .join(', ')})`,
+    );
   }
 }
 
@@ -74,7 +91,13 @@ export function helpText(command: Command): string {
     const def = spec.default !== undefined ? ` (default: ${spec.default})` : '';
     return `${left.padEnd(30)} ${spec.description}${def}${spec.multiple ? ' (repeatable)' : ''}`;
   });
-  return [`tmu ${command.name}: ${command.summary}`, '', 'Flags:', ...rows, ...(command.details ? ['', command.details] : [])].join('\n');
+  return [
+    `tmu ${command.name}: ${command.summary}`,
+    '',
+    'Flags:',
+    ...rows,
+    ...(command.details ? ['', command.details] : []),
+  ].join('\n');
 }
 
 /** A required string flag. */
@@ -100,12 +123,20 @@ function rangeText(min: number, max: number): string {
 }
 
 /** An integer flag within [min, max]. */
-export function intFlag(flags: FlagValues, name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  flags: FlagValues,
+  name: string,
+  fallback: number,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = flags[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || !/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new UsageError(`--${name} must be an integer ${rangeText(min, max).replace(/^(?=[[(])/, 'in ')}, got '${String(raw)}'`);
+    throw new UsageError(
+      `--${name} must be an integer ${rangeText(min, max).replace(/^(?=[[(])/, 'in ')}, got '${String(raw)}'`,
+    );
   }
   return value;
 }
@@ -116,7 +147,9 @@ export function numberFlag(flags: FlagValues, name: string, fallback: number, mi
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a number ${rangeText(min, max).replace(/^(?=[[(])/, 'in ')}, got '${String(raw)}'`);
+    throw new UsageError(
+      `--${name} must be a number ${rangeText(min, max).replace(/^(?=[[(])/, 'in ')}, got '${String(raw)}'`,
+    );
   }
   return value;
 }

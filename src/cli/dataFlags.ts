@@ -1,12 +1,21 @@
 import { resolve } from 'node:path';
-import { loadDataset, type LoadedDataset } from '../data/registry.js';
+import { type LoadedDataset, loadDataset } from '../data/registry.js';
 import type { FlagSpec, FlagValues } from './command.js';
 import { optionalString } from './command.js';
 
 /** --dataset and --data-dir, shared by the commands that read data. */
 export const DATA_FLAGS: Record<string, FlagSpec> = {
-  dataset: { type: 'string', description: 'dataset: fashion-mnist, mnist, cifar10, cifar100, cifar10-jpeg, image-folder', default: 'fashion-mnist', value: 'NAME' },
-  'data-dir': { type: 'string', description: "dataset folder (default: the dataset's standard location, e.g. /usr/share/datasets/fashion-mnist)", value: 'DIR' },
+  dataset: {
+    type: 'string',
+    description: 'dataset: fashion-mnist, mnist, cifar10, cifar100, cifar10-jpeg, image-folder',
+    default: 'fashion-mnist',
+    value: 'NAME',
+  },
+  'data-dir': {
+    type: 'string',
+    description: "dataset folder (default: the dataset's standard location, e.g. /usr/share/datasets/fashion-mnist)",
+    value: 'DIR',
+  },
 };
 
 /**

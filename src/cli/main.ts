@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { UsageError, helpText, parseFlags } from './command.js';
+import { helpText, parseFlags, UsageError } from './command.js';
 
 /** Subcommands, loaded on demand so that `tmu --help` does not load libtorch. */
 export const COMMANDS: Record<string, () => Promise<Command>> = {

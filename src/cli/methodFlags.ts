@@ -5,7 +5,12 @@ import { UsageError } from './command.js';
 /** --param and TMU's --features shortcut, shared by the commands that configure a method. */
 export const METHOD_PARAM_FLAGS: Record<string, FlagSpec> = {
   param: { type: 'string', multiple: true, description: 'method parameter key=value', value: 'K=V' },
-  features: { type: 'string', description: 'TMU: features of the predictor, comma-separated (distance, adversarial, curriculum; default all three); same as --param features=...', value: 'LIST' },
+  features: {
+    type: 'string',
+    description:
+      'TMU: features of the predictor, comma-separated (distance, adversarial, curriculum; default all three); same as --param features=...',
+    value: 'LIST',
+  },
 };
 
 /** The raw method parameters the flags give (validated later against the method's schema). */
@@ -13,8 +18,12 @@ export function methodParamsFromFlags(flags: FlagValues): Record<string, unknown
   const rawParams = parseParamPairs((flags.param as string[] | undefined) ?? []);
   const features = flags.features;
   if (typeof features === 'string') {
-    if ('features' in rawParams) throw new UsageError('give the features once: --features or --param features=..., not both');
-    rawParams.features = features.split(',').map((name) => name.trim()).filter(Boolean);
+    if ('features' in rawParams)
+      throw new UsageError('give the features once: --features or --param features=..., not both');
+    rawParams.features = features
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
   }
   return rawParams;
 }

@@ -43,7 +43,8 @@ export interface AugmentDraw {
  */
 export function resolveAugment(options: AugmentOptions): Required<AugmentOptions> {
   const padding = options.padding ?? 4;
-  if (!Number.isInteger(padding) || padding < 0) throw new RangeError(`augment padding must be a non-negative integer, got ${padding}`);
+  if (!Number.isInteger(padding) || padding < 0)
+    throw new RangeError(`augment padding must be a non-negative integer, got ${padding}`);
   return { padding, horizontalFlip: options.horizontalFlip ?? true };
 }
 
@@ -75,7 +76,14 @@ export function drawAugment(random: Random, options: Required<AugmentOptions>): 
  * @param draw - the geometry
  * @returns `dst`
  */
-export function applyAugment(src: Uint8Array, dst: Uint8Array, channels: number, height: number, width: number, draw: AugmentDraw): Uint8Array {
+export function applyAugment(
+  src: Uint8Array,
+  dst: Uint8Array,
+  channels: number,
+  height: number,
+  width: number,
+  draw: AugmentDraw,
+): Uint8Array {
   const { offsetY, offsetX, flip } = draw;
   const plane = height * width;
   // Columns x in [x0, x1) read inside the source; the rest are padding.

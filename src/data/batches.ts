@@ -87,7 +87,11 @@ export class Batches implements Iterable<Batch> {
    * @param options - batch size, order, augmentation, normalisation
    * @throws RangeError for a bad option or index; SelectionError for ids not in the dataset
    */
-  constructor(dataset: ImageDataset, selection: readonly string[] | ArrayLike<number> | undefined, options: BatchOptions) {
+  constructor(
+    dataset: ImageDataset,
+    selection: readonly string[] | ArrayLike<number> | undefined,
+    options: BatchOptions,
+  ) {
     this.dataset = dataset;
     this.indices = resolveSelection(dataset, selection);
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
@@ -128,7 +132,8 @@ export class Batches implements Iterable<Batch> {
    * @param epoch - epoch number (a non-negative integer)
    */
   *epoch(epoch: number): Generator<Batch, void, undefined> {
-    if (!Number.isInteger(epoch) || epoch < 0) throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
+    if (!Number.isInteger(epoch) || epoch < 0)
+      throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
     const { dataset, batchSize } = this;
     const random = this.#random;
     const augment = this.#augment;
@@ -137,7 +142,11 @@ export class Batches implements Iterable<Batch> {
     const augmentRandom = augment && random ? random.fork(`epoch/${epoch}/augment`) : undefined;
     const imageSize = dataset.imageSize;
     const shared = this.#reuse
-      ? { inputs: new Float32Array(batchSize * imageSize), labels: new Int32Array(batchSize), indices: new Int32Array(batchSize) }
+      ? {
+          inputs: new Float32Array(batchSize * imageSize),
+          labels: new Int32Array(batchSize),
+          indices: new Int32Array(batchSize),
+        }
       : undefined;
     const batches = this.length;
     for (let b = 0; b < batches; b++) {
@@ -152,7 +161,8 @@ export class Batches implements Iterable<Batch> {
         indices[k] = i;
         labels[k] = dataset.labels[i];
         ids[k] = dataset.ids[i];
-        if (augment && augmentRandom) writeAugmented(dataset, i, inputs, k * imageSize, this.#lut, drawAugment(augmentRandom, augment));
+        if (augment && augmentRandom)
+          writeAugmented(dataset, i, inputs, k * imageSize, this.#lut, drawAugment(augmentRandom, augment));
         else writePlain(dataset, i, inputs, k * imageSize, this.#lut);
       }
       yield { ids, indices, inputs, labels, shape: [n, dataset.channels, dataset.height, dataset.width] };
@@ -185,19 +195,25 @@ export function normalizationTable(channels: number, normalize?: NormalizeOption
 }
 
 /** Turns a selection (ids, indices or nothing) into validated dataset indices. */
-function resolveSelection(dataset: ImageDataset, selection: readonly string[] | ArrayLike<number> | undefined): Int32Array {
+function resolveSelection(
+  dataset: ImageDataset,
+  selection: readonly string[] | ArrayLike<number> | undefined,
+): Int32Array {
   if (selection === undefined) {
     const all = new Int32Array(dataset.size);
     for (let i = 0; i < all.length; i++) all[i] = i;
     return all;
   }
-  if (selection.length > 0 && typeof selection[0] === 'string') return dataset.indicesOf(selection as readonly string[]);
+  if (selection.length > 0 && typeof selection[0] === 'string')
+    return dataset.indicesOf(selection as readonly string[]);
   const numbers = selection as ArrayLike<number>;
   const out = new Int32Array(numbers.length);
   for (let k = 0; k < numbers.length; k++) {
     const i = numbers[k];
     if (!Number.isInteger(i) || i < 0 || i >= dataset.size) {
-      throw new RangeError(`selection[${k}] = ${String(i)} is not a sample index of ${dataset.name}/${dataset.partition} (0..${dataset.size - 1})`);
+      throw new RangeError(
+        `selection[${k}] = ${String(i)} is not a sample index of ${dataset.name}/${dataset.partition} (0..${dataset.size - 1})`,
+      );
     }
     out[k] = i;
   }
@@ -218,7 +234,14 @@ function writePlain(dataset: ImageDataset, i: number, out: Float32Array, at: num
 }
 
 /** Crops, flips and normalises sample i into `out` at `at`; the same geometry as `applyAugment`. */
-function writeAugmented(dataset: ImageDataset, i: number, out: Float32Array, at: number, lut: Float32Array, draw: AugmentDraw): void {
+function writeAugmented(
+  dataset: ImageDataset,
+  i: number,
+  out: Float32Array,
+  at: number,
+  lut: Float32Array,
+  draw: AugmentDraw,
+): void {
   const { images, channels, height, width } = dataset;
   const { offsetY, offsetX, flip } = draw;
   const plane = height * width;

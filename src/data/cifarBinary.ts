@@ -26,34 +26,151 @@ const PIXELS = 3 * SIDE * SIDE;
 
 /** CIFAR-10 class names in label order (as in `batches.meta.txt`). */
 export const CIFAR10_CLASSES: readonly string[] = [
-  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
 ];
 
 /** CIFAR-100 coarse (superclass) names in label order (as in `coarse_label_names.txt`). */
 export const CIFAR100_COARSE_CLASSES: readonly string[] = [
-  'aquatic_mammals', 'fish', 'flowers', 'food_containers', 'fruit_and_vegetables',
-  'household_electrical_devices', 'household_furniture', 'insects', 'large_carnivores',
-  'large_man-made_outdoor_things', 'large_natural_outdoor_scenes', 'large_omnivores_and_herbivores',
-  'medium_mammals', 'non-insect_invertebrates', 'people', 'reptiles', 'small_mammals', 'trees',
-  'vehicles_1', 'vehicles_2',
+  'aquatic_mammals',
+  'fish',
+  'flowers',
+  'food_containers',
+  'fruit_and_vegetables',
+  'household_electrical_devices',
+  'household_furniture',
+  'insects',
+  'large_carnivores',
+  'large_man-made_outdoor_things',
+  'large_natural_outdoor_scenes',
+  'large_omnivores_and_herbivores',
+  'medium_mammals',
+  'non-insect_invertebrates',
+  'people',
+  'reptiles',
+  'small_mammals',
+  'trees',
+  'vehicles_1',
+  'vehicles_2',
 ];
 
 /** CIFAR-100 fine class names in label order (as in `fine_label_names.txt`). */
 export const CIFAR100_CLASSES: readonly string[] = [
-  'apple', 'aquarium_fish', 'baby', 'bear', 'beaver', 'bed', 'bee', 'beetle', 'bicycle', 'bottle',
-  'bowl', 'boy', 'bridge', 'bus', 'butterfly', 'camel', 'can', 'castle', 'caterpillar', 'cattle',
-  'chair', 'chimpanzee', 'clock', 'cloud', 'cockroach', 'couch', 'crab', 'crocodile', 'cup', 'dinosaur',
-  'dolphin', 'elephant', 'flatfish', 'forest', 'fox', 'girl', 'hamster', 'house', 'kangaroo', 'keyboard',
-  'lamp', 'lawn_mower', 'leopard', 'lion', 'lizard', 'lobster', 'man', 'maple_tree', 'motorcycle', 'mountain',
-  'mouse', 'mushroom', 'oak_tree', 'orange', 'orchid', 'otter', 'palm_tree', 'pear', 'pickup_truck', 'pine_tree',
-  'plain', 'plate', 'poppy', 'porcupine', 'possum', 'rabbit', 'raccoon', 'ray', 'road', 'rocket',
-  'rose', 'sea', 'seal', 'shark', 'shrew', 'skunk', 'skyscraper', 'snail', 'snake', 'spider',
-  'squirrel', 'streetcar', 'sunflower', 'sweet_pepper', 'table', 'tank', 'telephone', 'television', 'tiger', 'tractor',
-  'train', 'trout', 'tulip', 'turtle', 'wardrobe', 'whale', 'willow_tree', 'wolf', 'woman', 'worm',
+  'apple',
+  'aquarium_fish',
+  'baby',
+  'bear',
+  'beaver',
+  'bed',
+  'bee',
+  'beetle',
+  'bicycle',
+  'bottle',
+  'bowl',
+  'boy',
+  'bridge',
+  'bus',
+  'butterfly',
+  'camel',
+  'can',
+  'castle',
+  'caterpillar',
+  'cattle',
+  'chair',
+  'chimpanzee',
+  'clock',
+  'cloud',
+  'cockroach',
+  'couch',
+  'crab',
+  'crocodile',
+  'cup',
+  'dinosaur',
+  'dolphin',
+  'elephant',
+  'flatfish',
+  'forest',
+  'fox',
+  'girl',
+  'hamster',
+  'house',
+  'kangaroo',
+  'keyboard',
+  'lamp',
+  'lawn_mower',
+  'leopard',
+  'lion',
+  'lizard',
+  'lobster',
+  'man',
+  'maple_tree',
+  'motorcycle',
+  'mountain',
+  'mouse',
+  'mushroom',
+  'oak_tree',
+  'orange',
+  'orchid',
+  'otter',
+  'palm_tree',
+  'pear',
+  'pickup_truck',
+  'pine_tree',
+  'plain',
+  'plate',
+  'poppy',
+  'porcupine',
+  'possum',
+  'rabbit',
+  'raccoon',
+  'ray',
+  'road',
+  'rocket',
+  'rose',
+  'sea',
+  'seal',
+  'shark',
+  'shrew',
+  'skunk',
+  'skyscraper',
+  'snail',
+  'snake',
+  'spider',
+  'squirrel',
+  'streetcar',
+  'sunflower',
+  'sweet_pepper',
+  'table',
+  'tank',
+  'telephone',
+  'television',
+  'tiger',
+  'tractor',
+  'train',
+  'trout',
+  'tulip',
+  'turtle',
+  'wardrobe',
+  'whale',
+  'willow_tree',
+  'wolf',
+  'woman',
+  'worm',
 ];
 
 /** Record geometry of each variant. */
-const LAYOUT: Record<CifarVariant, { labelBytes: number; classes: readonly string[]; subdir: string; train: string[]; test: string[] }> = {
+const LAYOUT: Record<
+  CifarVariant,
+  { labelBytes: number; classes: readonly string[]; subdir: string; train: string[]; test: string[] }
+> = {
   cifar10: {
     labelBytes: 1,
     classes: CIFAR10_CLASSES,
@@ -115,7 +232,10 @@ export function readCifarBatches(paths: readonly string[], variant: CifarVariant
     // The file may have changed between stat and read; the record count must come from what was read.
     checkLength(path, bytes.length, recordSize);
     if (bytes.length / recordSize !== counts[f]) {
-      throw new DataFormatError(path, `file changed while being read (${counts[f]} records, then ${bytes.length / recordSize})`);
+      throw new DataFormatError(
+        path,
+        `file changed while being read (${counts[f]} records, then ${bytes.length / recordSize})`,
+      );
     }
     at = parseRecords(bytes, path, variant, images, labels, at);
   });
@@ -146,7 +266,11 @@ export function readCifarBatch(path: string, variant: CifarVariant): CifarRecord
  * @returns the train and test partitions
  * @throws DataFormatError when files are missing (naming the expected files) or invalid
  */
-export function loadCifarDir(dir: string, variant: CifarVariant, name: string = variant): { train: ImageDataset; test: ImageDataset } {
+export function loadCifarDir(
+  dir: string,
+  variant: CifarVariant,
+  name: string = variant,
+): { train: ImageDataset; test: ImageDataset } {
   const layout = LAYOUT[variant];
   const nested = join(dir, layout.subdir);
   const root = existsSync(join(nested, layout.train[0])) ? nested : dir;
@@ -159,8 +283,20 @@ export function loadCifarDir(dir: string, variant: CifarVariant, name: string = 
     );
   }
   const make = (partition: 'train' | 'test', files: string[]): ImageDataset => {
-    const { images, labels } = readCifarBatches(files.map((file) => join(root, file)), variant);
-    return new ImageDataset({ name, partition, images, labels, channels: 3, height: SIDE, width: SIDE, classNames: layout.classes });
+    const { images, labels } = readCifarBatches(
+      files.map((file) => join(root, file)),
+      variant,
+    );
+    return new ImageDataset({
+      name,
+      partition,
+      images,
+      labels,
+      channels: 3,
+      height: SIDE,
+      width: SIDE,
+      classNames: layout.classes,
+    });
   };
   return { train: make('train', layout.train), test: make('test', layout.test) };
 }
@@ -174,7 +310,12 @@ function fileLength(path: string): number {
   } catch (err) {
     if (err instanceof DataFormatError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataFormatError(path, `cannot read: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, undefined, { cause: err });
+    throw new DataFormatError(
+      path,
+      `cannot read: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      undefined,
+      { cause: err },
+    );
   }
 }
 
@@ -192,7 +333,14 @@ function checkLength(path: string, length: number, recordSize: number): void {
 }
 
 /** Copies the records of one file into the output arrays from record `at`; returns the next free record. */
-function parseRecords(bytes: Uint8Array, path: string, variant: CifarVariant, images: Uint8Array, labels: Int32Array, at: number): number {
+function parseRecords(
+  bytes: Uint8Array,
+  path: string,
+  variant: CifarVariant,
+  images: Uint8Array,
+  labels: Int32Array,
+  at: number,
+): number {
   const { labelBytes, classes } = LAYOUT[variant];
   const recordSize = labelBytes + PIXELS;
   const count = bytes.length / recordSize;
@@ -201,12 +349,20 @@ function parseRecords(bytes: Uint8Array, path: string, variant: CifarVariant, im
     if (labelBytes === 2) {
       const coarse = bytes[offset];
       if (coarse >= CIFAR100_COARSE_CLASSES.length) {
-        throw new DataFormatError(path, `record ${r}: coarse label ${coarse} is outside 0..${CIFAR100_COARSE_CLASSES.length - 1}`, offset);
+        throw new DataFormatError(
+          path,
+          `record ${r}: coarse label ${coarse} is outside 0..${CIFAR100_COARSE_CLASSES.length - 1}`,
+          offset,
+        );
       }
     }
     const label = bytes[offset + labelBytes - 1];
     if (label >= classes.length) {
-      throw new DataFormatError(path, `record ${r}: label ${label} is outside 0..${classes.length - 1}`, offset + labelBytes - 1);
+      throw new DataFormatError(
+        path,
+        `record ${r}: label ${label} is outside 0..${classes.length - 1}`,
+        offset + labelBytes - 1,
+      );
     }
     labels[at + r] = label;
     images.set(bytes.subarray(offset + labelBytes, offset + recordSize), (at + r) * PIXELS);

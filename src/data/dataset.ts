@@ -8,7 +8,7 @@
  * @module
  */
 
-import { SelectionError, listIds } from './errors.js';
+import { listIds, SelectionError } from './errors.js';
 
 /** Which part of a dataset's official train/test split the samples come from. */
 export type Partition = 'train' | 'test';
@@ -72,8 +72,13 @@ export class ImageDataset {
     if (!/^[^/\s]+$/.test(name)) {
       throw new RangeError(`dataset name ${JSON.stringify(name)} must be non-empty without '/' or whitespace`);
     }
-    for (const [key, value] of [['channels', channels], ['height', height], ['width', width]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name}: ${key} must be a positive integer, got ${value}`);
+    for (const [key, value] of [
+      ['channels', channels],
+      ['height', height],
+      ['width', width],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`${name}: ${key} must be a positive integer, got ${value}`);
     }
     if (classNames.length < 1) throw new RangeError(`${name}: at least one class name is required`);
     const n = labels.length;
@@ -86,7 +91,9 @@ export class ImageDataset {
     for (let i = 0; i < n; i++) {
       const label = labels[i];
       if (label < 0 || label >= classNames.length) {
-        throw new RangeError(`${name}/${partition}: label ${label} of sample ${i} is outside 0..${classNames.length - 1}`);
+        throw new RangeError(
+          `${name}/${partition}: label ${label} of sample ${i} is outside 0..${classNames.length - 1}`,
+        );
       }
     }
     const ids = init.ids ?? Array.from({ length: n }, (_, i) => `${name}/${partition}/${i}`);

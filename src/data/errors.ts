@@ -50,13 +50,7 @@ export class DataNotFoundError extends DataFormatError {
 }
 
 /** Why a sample selection (a forget set, a subset by ids) was rejected. */
-export type SelectionProblem =
-  | 'unknown-ids'
-  | 'not-members'
-  | 'duplicates'
-  | 'empty'
-  | 'too-large'
-  | 'bad-parameter';
+export type SelectionProblem = 'unknown-ids' | 'not-members' | 'duplicates' | 'empty' | 'too-large' | 'bad-parameter';
 
 /**
  * A selection of samples (for example the forget set of a deletion request) is invalid.

@@ -26,7 +26,8 @@ export function readBytes(path: string): Uint8Array {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String((err as Error).message);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String((err as Error).message);
     throw new DataFormatError(path, `cannot read: ${why}`, undefined, { cause: err });
   }
 }

@@ -12,7 +12,7 @@
  */
 
 import type { ImageDataset } from './dataset.js';
-import { DataFormatError, SelectionError, listIds } from './errors.js';
+import { DataFormatError, listIds, SelectionError } from './errors.js';
 import { isJsonObject, readJson, writeTextAtomic } from './files.js';
 import { Random } from './random.js';
 import type { Split } from './split.js';
@@ -90,22 +90,41 @@ export function selectForget(split: Split, train: ImageDataset, spec: ForgetSpec
       const { index, name } = resolveClass(train, spec.class);
       const positions = memberPositionsOfClass(split, train, index, name);
       const count = Math.max(1, Math.round(fraction * positions.length));
-      const chosen = new Random(drawSeed).fork('forget/subclass').sample(positions, count).sort((a, b) => a - b);
-      forget = { scenario: 'subclass', params: { class: index, className: name, fraction, seed: drawSeed }, ids: chosen.map((p) => split.member[p]) };
+      const chosen = new Random(drawSeed)
+        .fork('forget/subclass')
+        .sample(positions, count)
+        .sort((a, b) => a - b);
+      forget = {
+        scenario: 'subclass',
+        params: { class: index, className: name, fraction, seed: drawSeed },
+        ids: chosen.map((p) => split.member[p]),
+      };
       break;
     }
     case 'random': {
       const fraction = checkFraction(spec.fraction, false);
       const drawSeed = checkSeed(seed);
       const count = Math.max(1, Math.round(fraction * split.member.length));
-      const chosen = new Random(drawSeed).fork('forget/random').permutation(split.member.length).subarray(0, count).sort();
-      forget = { scenario: 'random', params: { fraction, seed: drawSeed }, ids: Array.from(chosen, (p) => split.member[p]) };
+      const chosen = new Random(drawSeed)
+        .fork('forget/random')
+        .permutation(split.member.length)
+        .subarray(0, count)
+        .sort();
+      forget = {
+        scenario: 'random',
+        params: { fraction, seed: drawSeed },
+        ids: Array.from(chosen, (p) => split.member[p]),
+      };
       break;
     }
     case 'class': {
       const { index, name } = resolveClass(train, spec.class);
       const positions = memberPositionsOfClass(split, train, index, name);
-      forget = { scenario: 'class', params: { class: index, className: name }, ids: positions.map((p) => split.member[p]) };
+      forget = {
+        scenario: 'class',
+        params: { class: index, className: name },
+        ids: positions.map((p) => split.member[p]),
+      };
       break;
     }
     case 'ids': {
@@ -115,7 +134,10 @@ export function selectForget(split: Split, train: ImageDataset, spec: ForgetSpec
     }
     default: {
       const unknown: { scenario: unknown } = spec;
-      throw new SelectionError('bad-parameter', `unknown forget scenario ${JSON.stringify(unknown.scenario)}: expected one of ${FORGET_SCENARIOS.join(', ')}`);
+      throw new SelectionError(
+        'bad-parameter',
+        `unknown forget scenario ${JSON.stringify(unknown.scenario)}: expected one of ${FORGET_SCENARIOS.join(', ')}`,
+      );
     }
   }
   checkForgetIds(split, train, forget.ids);
@@ -141,7 +163,11 @@ export function checkForgetIds(split: Split, train: ImageDataset, ids: readonly 
   }
   if (repeated.size > 0) {
     const list = [...repeated];
-    throw new SelectionError('duplicates', `${list.length} id(s) appear more than once in the forget set: ${listIds(list)}`, list);
+    throw new SelectionError(
+      'duplicates',
+      `${list.length} id(s) appear more than once in the forget set: ${listIds(list)}`,
+      list,
+    );
   }
   const member = new Set(split.member);
   const holdout = new Set(split.holdout);
@@ -165,10 +191,18 @@ export function checkForgetIds(split: Split, train: ImageDataset, ids: readonly 
     }
   }
   if (unknown.length > 0) {
-    throw new SelectionError('unknown-ids', `${unknown.length} id(s) are not samples of ${split.dataset}: ${listIds(unknown)}`, unknown);
+    throw new SelectionError(
+      'unknown-ids',
+      `${unknown.length} id(s) are not samples of ${split.dataset}: ${listIds(unknown)}`,
+      unknown,
+    );
   }
   if (outside.length > 0) {
-    const where = [inHoldout > 0 ? `${inHoldout} holdout` : '', inTest > 0 ? `${inTest} test` : '', outside.length - inHoldout - inTest > 0 ? `${outside.length - inHoldout - inTest} outside the split` : '']
+    const where = [
+      inHoldout > 0 ? `${inHoldout} holdout` : '',
+      inTest > 0 ? `${inTest} test` : '',
+      outside.length - inHoldout - inTest > 0 ? `${outside.length - inHoldout - inTest} outside the split` : '',
+    ]
       .filter((part) => part !== '')
       .join(', ');
     throw new SelectionError(
@@ -203,7 +237,14 @@ export function retainIds(split: Split, forget: ForgetSet | readonly string[]): 
  * @param forget - the forget set
  */
 export function saveForget(path: string, forget: ForgetSet): void {
-  const file = { format: FORMAT, version: VERSION, scenario: forget.scenario, params: forget.params, count: forget.ids.length, ids: forget.ids };
+  const file = {
+    format: FORMAT,
+    version: VERSION,
+    scenario: forget.scenario,
+    params: forget.params,
+    count: forget.ids.length,
+    ids: forget.ids,
+  };
   writeTextAtomic(path, `${JSON.stringify(file, null, 1)}\n`);
 }
 
@@ -218,29 +259,48 @@ export function saveForget(path: string, forget: ForgetSet): void {
 export function loadForget(path: string): ForgetSet {
   const value = readJson(path);
   if (Array.isArray(value)) return { scenario: 'ids', params: {}, ids: idStrings(path, value, '') };
-  if (!isJsonObject(value)) throw new DataFormatError(path, 'a forget set must be a JSON array of ids or an object with an "ids" array');
+  if (!isJsonObject(value))
+    throw new DataFormatError(path, 'a forget set must be a JSON array of ids or an object with an "ids" array');
   if (value.format !== undefined && value.format !== FORMAT) {
     throw new DataFormatError(path, `field "format" is ${JSON.stringify(value.format)}, expected "${FORMAT}"`);
   }
   if (value.version !== undefined && value.version !== VERSION) {
-    throw new DataFormatError(path, `field "version" is ${JSON.stringify(value.version)}, this tmu reads version ${VERSION}`);
+    throw new DataFormatError(
+      path,
+      `field "version" is ${JSON.stringify(value.version)}, this tmu reads version ${VERSION}`,
+    );
   }
   if (!Array.isArray(value.ids)) throw new DataFormatError(path, 'field "ids" must be an array of id strings');
   const ids = idStrings(path, value.ids, 'ids');
   const scenario = value.scenario ?? 'ids';
   if (typeof scenario !== 'string' || !(FORGET_SCENARIOS as readonly string[]).includes(scenario)) {
-    throw new DataFormatError(path, `field "scenario" is ${JSON.stringify(scenario)}, expected one of ${FORGET_SCENARIOS.join(', ')}`);
+    throw new DataFormatError(
+      path,
+      `field "scenario" is ${JSON.stringify(scenario)}, expected one of ${FORGET_SCENARIOS.join(', ')}`,
+    );
   }
   const rawParams = value.params ?? {};
   if (!isJsonObject(rawParams)) throw new DataFormatError(path, 'field "params" must be an object');
   const params: ForgetParams = {};
   for (const [key, param] of Object.entries(rawParams)) {
     if (!Object.hasOwn(PARAM_TYPES, key)) {
-      throw new DataFormatError(path, `field "params.${key}" is not a forget parameter (expected ${Object.keys(PARAM_TYPES).join(', ')})`);
+      throw new DataFormatError(
+        path,
+        `field "params.${key}" is not a forget parameter (expected ${Object.keys(PARAM_TYPES).join(', ')})`,
+      );
     }
     const type = PARAM_TYPES[key as keyof ForgetParams];
-    const ok = type === 'string' ? typeof param === 'string' : type === 'integer' ? Number.isSafeInteger(param) : typeof param === 'number' && Number.isFinite(param);
-    if (!ok) throw new DataFormatError(path, `field "params.${key}" must be a${type === 'integer' ? 'n' : ''} ${type}, got ${JSON.stringify(param)}`);
+    const ok =
+      type === 'string'
+        ? typeof param === 'string'
+        : type === 'integer'
+          ? Number.isSafeInteger(param)
+          : typeof param === 'number' && Number.isFinite(param);
+    if (!ok)
+      throw new DataFormatError(
+        path,
+        `field "params.${key}" must be a${type === 'integer' ? 'n' : ''} ${type}, got ${JSON.stringify(param)}`,
+      );
     Object.assign(params, { [key]: param });
   }
   if (value.count !== undefined && value.count !== ids.length) {
@@ -269,14 +329,21 @@ function isForgetSet(value: ForgetSet | readonly string[]): value is ForgetSet {
 /** Validates a fraction: in (0, 1], or (0, 1) when the whole population is not allowed. */
 function checkFraction(fraction: number, allowOne: boolean): number {
   const ok = typeof fraction === 'number' && fraction > 0 && (allowOne ? fraction <= 1 : fraction < 1);
-  if (!ok) throw new SelectionError('bad-parameter', `fraction must be in (0, ${allowOne ? '1]' : '1)'}, got ${String(fraction)}`);
+  if (!ok)
+    throw new SelectionError(
+      'bad-parameter',
+      `fraction must be in (0, ${allowOne ? '1]' : '1)'}, got ${String(fraction)}`,
+    );
   return fraction;
 }
 
 /** Validates the seed of a drawn scenario. */
 function checkSeed(seed: number | undefined): number {
   if (seed === undefined || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new SelectionError('bad-parameter', `a drawn forget set needs a non-negative integer seed, got ${String(seed)}`);
+    throw new SelectionError(
+      'bad-parameter',
+      `a drawn forget set needs a non-negative integer seed, got ${String(seed)}`,
+    );
   }
   return seed;
 }
@@ -286,12 +353,18 @@ function resolveClass(train: ImageDataset, cls: number | string): { index: numbe
   if (typeof cls === 'string') {
     const index = train.classNames.indexOf(cls);
     if (index < 0) {
-      throw new SelectionError('bad-parameter', `unknown class ${JSON.stringify(cls)}: ${train.name} has ${train.classNames.join(', ')}`);
+      throw new SelectionError(
+        'bad-parameter',
+        `unknown class ${JSON.stringify(cls)}: ${train.name} has ${train.classNames.join(', ')}`,
+      );
     }
     return { index, name: cls };
   }
   if (!Number.isInteger(cls) || cls < 0 || cls >= train.numClasses) {
-    throw new SelectionError('bad-parameter', `class must be an integer in 0..${train.numClasses - 1} or a class name, got ${String(cls)}`);
+    throw new SelectionError(
+      'bad-parameter',
+      `class must be an integer in 0..${train.numClasses - 1} or a class name, got ${String(cls)}`,
+    );
   }
   return { index: cls, name: train.classNames[cls] };
 }
@@ -306,8 +379,13 @@ function memberPositionsOfClass(split: Split, train: ImageDataset, cls: number, 
     else if (train.labels[i] === cls) positions.push(p);
   });
   if (missing.length > 0) {
-    throw new SelectionError('unknown-ids', `${missing.length} member id(s) of the split are not in ${train.name}/${train.partition}: ${listIds(missing)}`, missing);
+    throw new SelectionError(
+      'unknown-ids',
+      `${missing.length} member id(s) of the split are not in ${train.name}/${train.partition}: ${listIds(missing)}`,
+      missing,
+    );
   }
-  if (positions.length === 0) throw new SelectionError('empty', `class ${cls} (${name}) has no samples in the member set`);
+  if (positions.length === 0)
+    throw new SelectionError('empty', `class ${cls} (${name}) has no samples in the member set`);
   return positions;
 }

@@ -78,7 +78,8 @@ export function listImageFolder(dir: string): ImageFolderListing {
   const classNames = entries(dir)
     .filter((entry) => !entry.startsWith('.') && isDirectory(join(dir, entry)))
     .sort();
-  if (classNames.length === 0) throw new DataFormatError(dir, 'no class folders: expected one sub-folder of images per class');
+  if (classNames.length === 0)
+    throw new DataFormatError(dir, 'no class folders: expected one sub-folder of images per class');
   const files: string[] = [];
   const labels: number[] = [];
   classNames.forEach((className, label) => {
@@ -86,7 +87,8 @@ export function listImageFolder(dir: string): ImageFolderListing {
     const images = entries(classDir)
       .filter((entry) => !entry.startsWith('.') && IMAGE_EXTENSIONS.some((ext) => entry.toLowerCase().endsWith(ext)))
       .sort();
-    if (images.length === 0) throw new DataFormatError(classDir, `class folder has no ${IMAGE_EXTENSIONS.join('/')} file`);
+    if (images.length === 0)
+      throw new DataFormatError(classDir, `class folder has no ${IMAGE_EXTENSIONS.join('/')} file`);
     for (const image of images) {
       files.push(join(classDir, image));
       labels.push(label);
@@ -120,10 +122,16 @@ export function readImageFolder(dir: string, partition: Partition, options: Imag
  * @returns the train and test datasets
  * @throws DataFormatError when a folder is missing, the class lists differ, or an image is invalid
  */
-export function readImageFolderRoot(root: string, options: ImageFolderOptions = {}): { train: ImageDataset; test: ImageDataset } {
+export function readImageFolderRoot(
+  root: string,
+  options: ImageFolderOptions = {},
+): { train: ImageDataset; test: ImageDataset } {
   const missing = ['train', 'test'].filter((part) => !isDirectory(join(root, part)));
   if (missing.length > 0) {
-    throw new DataFormatError(root, `missing ${missing.map((part) => `${part}/`).join(' and ')}: expected a train/ and a test/ image folder`);
+    throw new DataFormatError(
+      root,
+      `missing ${missing.map((part) => `${part}/`).join(' and ')}: expected a train/ and a test/ image folder`,
+    );
   }
   const trainListing = listImageFolder(join(root, 'train'));
   const testListing = listImageFolder(join(root, 'test'));
@@ -165,7 +173,12 @@ function decodeImage(path: string, bytes: Uint8Array): DecodedImage {
       return { width: image.width, height: image.height, stride: 3, grey: components === 1, data: image.data };
     }
   } catch (err) {
-    throw new DataFormatError(path, `cannot decode ${isPng ? 'PNG' : 'JPEG'} image: ${(err as Error).message}`, undefined, { cause: err });
+    throw new DataFormatError(
+      path,
+      `cannot decode ${isPng ? 'PNG' : 'JPEG'} image: ${(err as Error).message}`,
+      undefined,
+      { cause: err },
+    );
   }
   throw new DataFormatError(path, 'not a PNG or JPEG image (unrecognised signature)', 0);
 }
@@ -235,7 +248,16 @@ function decodeListing(
     toPlanar(image, c, images, i * imageSize);
     progress();
   }
-  return new ImageDataset({ name, partition, images, labels, channels: c, height, width, classNames: listing.classNames });
+  return new ImageDataset({
+    name,
+    partition,
+    images,
+    labels,
+    channels: c,
+    height,
+    width,
+    classNames: listing.classNames,
+  });
 }
 
 /**

@@ -14,7 +14,16 @@ import { readIdxFile } from './idx.js';
 
 /** Fashion-MNIST class names in label order. */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 /** MNIST class names (the digits) in label order. */
@@ -47,10 +56,20 @@ export function mnistFileNames(partition: Partition, kind: 'images' | 'labels'):
  * @throws DataFormatError naming the file for an invalid file, a wrong number of dimensions, counts
  *   that differ between the two files, or a label out of range (with its offset)
  */
-export function readIdxPair(imagesPath: string, labelsPath: string, name: string, partition: Partition, classNames: readonly string[]): ImageDataset {
+export function readIdxPair(
+  imagesPath: string,
+  labelsPath: string,
+  name: string,
+  partition: Partition,
+  classNames: readonly string[],
+): ImageDataset {
   const images = readIdxFile(imagesPath, 3);
   if (images.dims.length !== 3) {
-    throw new DataFormatError(imagesPath, `an images file has 3 dimensions (count, height, width), this one has ${images.dims.length}`, 3);
+    throw new DataFormatError(
+      imagesPath,
+      `an images file has 3 dimensions (count, height, width), this one has ${images.dims.length}`,
+      3,
+    );
   }
   const labels = readIdxFile(labelsPath, 1);
   if (labels.dims.length !== 1) {
@@ -65,11 +84,24 @@ export function readIdxPair(imagesPath: string, labelsPath: string, name: string
   for (let i = 0; i < count; i++) {
     const label = labels.data[i];
     if (label >= classNames.length) {
-      throw new DataFormatError(labelsPath, `label ${label} of entry ${i} is outside 0..${classNames.length - 1}`, headerLength + i);
+      throw new DataFormatError(
+        labelsPath,
+        `label ${label} of entry ${i} is outside 0..${classNames.length - 1}`,
+        headerLength + i,
+      );
     }
     labelArray[i] = label;
   }
-  return new ImageDataset({ name, partition, images: images.data, labels: labelArray, channels: 1, height, width, classNames });
+  return new ImageDataset({
+    name,
+    partition,
+    images: images.data,
+    labels: labelArray,
+    channels: 1,
+    height,
+    width,
+    classNames,
+  });
 }
 
 /**
@@ -81,12 +113,21 @@ export function readIdxPair(imagesPath: string, labelsPath: string, name: string
  * @param howToGet - what to tell the user when files are missing
  * @throws DataNotFoundError naming the missing files; DataFormatError for invalid ones
  */
-export function loadMnistDir(dir: string, name: string, classNames: readonly string[], howToGet: string): { train: ImageDataset; test: ImageDataset } {
+export function loadMnistDir(
+  dir: string,
+  name: string,
+  classNames: readonly string[],
+  howToGet: string,
+): { train: ImageDataset; test: ImageDataset } {
   if (!existsSync(dir)) throw new DataNotFoundError(dir, `no such folder: ${howToGet}`);
   const find = (partition: Partition, kind: 'images' | 'labels'): string => {
     const names = mnistFileNames(partition, kind);
     const found = names.map((file) => join(dir, file)).find((path) => existsSync(path));
-    if (found === undefined) throw new DataNotFoundError(join(dir, names[0]), `missing (also looked for ${names.slice(1).join(', ')}): ${howToGet}`);
+    if (found === undefined)
+      throw new DataNotFoundError(
+        join(dir, names[0]),
+        `missing (also looked for ${names.slice(1).join(', ')}): ${howToGet}`,
+      );
     return found;
   };
   // Every file is located before any is read, so a missing one is reported before seconds of gunzip.

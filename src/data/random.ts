@@ -80,7 +80,8 @@ export class Random {
    * @throws RangeError when n is out of range
    */
   nextInt(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > TWO_32) throw new RangeError(`nextInt bound must be an integer in 1..2^32, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > TWO_32)
+      throw new RangeError(`nextInt bound must be an integer in 1..2^32, got ${n}`);
     // Values at or above the largest multiple of n below 2^32 would favour small results.
     const limit = TWO_32 - (TWO_32 % n);
     let u = this.nextUint32();
@@ -124,7 +125,8 @@ export class Random {
    */
   sample<T>(array: ArrayLike<T>, k: number): T[] {
     const n = array.length;
-    if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`sample size must be an integer in 0..${n}, got ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k > n)
+      throw new RangeError(`sample size must be an integer in 0..${n}, got ${k}`);
     // A partial Fisher-Yates over positions: the first k slots end up a uniform k-subset, in draw order.
     const positions = new Int32Array(n);
     for (let i = 0; i < n; i++) positions[i] = i;

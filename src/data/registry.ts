@@ -11,7 +11,7 @@ import { loadCifarDir } from './cifarBinary.js';
 import type { ImageDataset } from './dataset.js';
 import { DataNotFoundError } from './errors.js';
 import { type ProgressCallback, readImageFolderRoot } from './imageFolder.js';
-import { FASHION_MNIST_CLASSES, MNIST_CLASSES, loadMnistDir } from './mnistFormat.js';
+import { FASHION_MNIST_CLASSES, loadMnistDir, MNIST_CLASSES } from './mnistFormat.js';
 import { type ChannelStats, computeChannelStats } from './stats.js';
 
 /** Names accepted by {@link loadDataset}. */
@@ -42,37 +42,43 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetInfo>> = {
   'fashion-mnist': {
     description: 'Fashion-MNIST: 28x28 greyscale garments, 10 classes, 60,000 train / 10,000 test (IDX files)',
     defaultDir: '/usr/share/datasets/fashion-mnist',
-    howToGet: 'install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir pointing at a folder holding train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz',
+    howToGet:
+      'install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir pointing at a folder holding train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz',
     stats: { mean: [0.286], std: [0.353] },
     augmentDefault: false,
   },
   mnist: {
     description: 'MNIST: 28x28 greyscale digits, 10 classes, 60,000 train / 10,000 test (IDX files)',
     defaultDir: '/usr/share/datasets/mnist',
-    howToGet: 'pass --data-dir pointing at a folder holding the four MNIST IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; gzip or raw)',
+    howToGet:
+      'pass --data-dir pointing at a folder holding the four MNIST IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; gzip or raw)',
     stats: { mean: [0.1307], std: [0.3081] },
     augmentDefault: false,
   },
   cifar10: {
     description: 'CIFAR-10, binary version: 32x32 colour, 10 classes, 50,000 train / 10,000 test',
-    howToGet: 'extract the binary version of CIFAR-10 (cifar-10-binary.tar.gz) and pass --data-dir pointing at the folder holding cifar-10-batches-bin/ (or its files)',
+    howToGet:
+      'extract the binary version of CIFAR-10 (cifar-10-binary.tar.gz) and pass --data-dir pointing at the folder holding cifar-10-batches-bin/ (or its files)',
     stats: { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] },
     augmentDefault: true,
   },
   cifar100: {
     description: 'CIFAR-100, binary version: 32x32 colour, 100 fine classes, 50,000 train / 10,000 test',
-    howToGet: 'extract the binary version of CIFAR-100 (cifar-100-binary.tar.gz) and pass --data-dir pointing at the folder holding cifar-100-binary/ (or train.bin and test.bin)',
+    howToGet:
+      'extract the binary version of CIFAR-100 (cifar-100-binary.tar.gz) and pass --data-dir pointing at the folder holding cifar-100-binary/ (or train.bin and test.bin)',
     stats: { mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] },
     augmentDefault: true,
   },
   'cifar10-jpeg': {
     description: 'CIFAR-10 as a JPEG image folder (quality 75: pixels differ from the original CIFAR-10)',
-    howToGet: 'extract the archive (e.g. `mkdir -p data/cifar10-jpeg && tar xzf ../shared/datasets/cifar10-jpeg.tar.gz -C data/cifar10-jpeg`) and pass --data-dir pointing at the folder holding train/ and test/',
+    howToGet:
+      'extract the archive (e.g. `mkdir -p data/cifar10-jpeg && tar xzf ../shared/datasets/cifar10-jpeg.tar.gz -C data/cifar10-jpeg`) and pass --data-dir pointing at the folder holding train/ and test/',
     augmentDefault: true,
   },
   'image-folder': {
     description: 'any folder holding train/<class>/*.png|jpg and test/<class>/*.png|jpg',
-    howToGet: 'pass --data-dir pointing at a folder holding train/ and test/, each with one sub-folder of PNG or JPEG images per class',
+    howToGet:
+      'pass --data-dir pointing at a folder holding train/ and test/, each with one sub-folder of PNG or JPEG images per class',
     augmentDefault: true,
   },
 };
@@ -122,7 +128,10 @@ export function loadDataset(name: string, options: LoadDatasetOptions = {}): Loa
   const dir = options.dataDir ?? info.defaultDir;
   if (dir === undefined) throw new DataNotFoundError(name, `no data folder given: ${info.howToGet}`);
   if (!existsSync(dir)) {
-    throw new DataNotFoundError(dir, `${options.dataDir === undefined ? `no such folder (the default for ${name})` : 'no such folder'}: ${info.howToGet}`);
+    throw new DataNotFoundError(
+      dir,
+      `${options.dataDir === undefined ? `no such folder (the default for ${name})` : 'no such folder'}: ${info.howToGet}`,
+    );
   }
   let parts: { train: ImageDataset; test: ImageDataset };
   switch (datasetName) {

@@ -55,7 +55,8 @@ const VERSION = 1;
 export function makeSplit(train: ImageDataset, test: ImageDataset, options: SplitOptions): Split {
   const fraction = options.holdoutFraction ?? 0.25;
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`holdoutFraction must be in (0, 1), got ${fraction}`);
-  if (train.name !== test.name) throw new RangeError(`train (${train.name}) and test (${test.name}) are different datasets`);
+  if (train.name !== test.name)
+    throw new RangeError(`train (${train.name}) and test (${test.name}) are different datasets`);
   const n = train.size;
   const holdoutCount = Math.round(n * fraction);
   if (holdoutCount < 1 || holdoutCount > n - 1) {
@@ -80,7 +81,12 @@ export function makeSplit(train: ImageDataset, test: ImageDataset, options: Spli
  */
 export function splitDigest(split: Split): string {
   // JSON of a fixed key order over strings is canonical: same lists, same bytes.
-  const canonical = JSON.stringify({ dataset: split.dataset, member: split.member, holdout: split.holdout, test: split.test });
+  const canonical = JSON.stringify({
+    dataset: split.dataset,
+    member: split.member,
+    holdout: split.holdout,
+    test: split.test,
+  });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -123,7 +129,10 @@ export function loadSplit(path: string): Split {
     throw new DataFormatError(path, `field "format" is ${JSON.stringify(value.format)}, expected "${FORMAT}"`);
   }
   if (value.version !== undefined && value.version !== VERSION) {
-    throw new DataFormatError(path, `field "version" is ${JSON.stringify(value.version)}, this tmu reads version ${VERSION}`);
+    throw new DataFormatError(
+      path,
+      `field "version" is ${JSON.stringify(value.version)}, this tmu reads version ${VERSION}`,
+    );
   }
   if (typeof value.dataset !== 'string' || value.dataset === '') {
     throw new DataFormatError(path, 'field "dataset" must be a non-empty string');
@@ -136,7 +145,11 @@ export function loadSplit(path: string): Split {
   const test = idList(path, value, 'test');
   if (member.length === 0) throw new DataFormatError(path, 'field "member" is empty');
   const seen = new Map<string, string>();
-  for (const [field, ids] of [['member', member], ['holdout', holdout], ['test', test]] as const) {
+  for (const [field, ids] of [
+    ['member', member],
+    ['holdout', holdout],
+    ['test', test],
+  ] as const) {
     const overlap: string[] = [];
     for (const id of ids) {
       const other = seen.get(id);
@@ -145,14 +158,20 @@ export function loadSplit(path: string): Split {
     }
     if (overlap.length > 0) {
       const others = [...new Set(overlap.map((id) => `"${seen.get(id)}"`))].join(' and ');
-      throw new DataFormatError(path, `field "${field}" shares ${overlap.length} id(s) with ${others}: ${listIds(overlap)}`);
+      throw new DataFormatError(
+        path,
+        `field "${field}" shares ${overlap.length} id(s) with ${others}: ${listIds(overlap)}`,
+      );
     }
   }
   const split: Split = { dataset: value.dataset, seed: value.seed as number, member, holdout, test };
   if (value.digest !== undefined) {
     const digest = splitDigest(split);
     if (value.digest !== digest) {
-      throw new DataFormatError(path, `field "digest" does not match the id lists (file says ${String(value.digest)}, lists give ${digest}): the file was edited or damaged`);
+      throw new DataFormatError(
+        path,
+        `field "digest" does not match the id lists (file says ${String(value.digest)}, lists give ${digest}): the file was edited or damaged`,
+      );
     }
   }
   return split;
@@ -167,7 +186,10 @@ function idList(path: string, value: Record<string, unknown>, field: string): st
   for (let i = 0; i < list.length; i++) {
     const id: unknown = list[i];
     if (typeof id !== 'string' || id === '') {
-      throw new DataFormatError(path, `field "${field}"[${i}] must be a non-empty id string, got ${JSON.stringify(id)}`);
+      throw new DataFormatError(
+        path,
+        `field "${field}"[${i}] must be a non-empty id string, got ${JSON.stringify(id)}`,
+      );
     }
     if (seen.has(id)) repeated.push(id);
     seen.add(id);

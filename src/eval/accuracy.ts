@@ -10,7 +10,8 @@ import { argmaxRows } from './probabilities.js';
 
 /** Percentage of rows whose `predicted` class equals the label (NaN for no rows). */
 export function accuracyPercent(labels: Int32Array, predicted: Int32Array): number {
-  if (labels.length !== predicted.length) throw new RangeError(`accuracy: ${labels.length} labels for ${predicted.length} predictions`);
+  if (labels.length !== predicted.length)
+    throw new RangeError(`accuracy: ${labels.length} labels for ${predicted.length} predictions`);
   return predictionAccuracy({ labels, predicted });
 }
 

@@ -8,7 +8,8 @@
 
 function checkLengths(...arrays: ArrayLike<number>[]): number {
   const n = arrays[0]!.length;
-  for (const array of arrays) if (array.length !== n) throw new RangeError(`agreement: arrays of ${n} and ${array.length} rows`);
+  for (const array of arrays)
+    if (array.length !== n) throw new RangeError(`agreement: arrays of ${n} and ${array.length} rows`);
   return n;
 }
 

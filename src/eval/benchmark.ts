@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { ImageDataset } from '../data/dataset.js';
 import { type ForgetSpec, retainIds, selectForget } from '../data/forget.js';
 import { Random } from '../data/random.js';
-import { loadDataset, type LoadedDataset } from '../data/registry.js';
-import { makeSplit, splitDigest, type Split } from '../data/split.js';
+import { type LoadedDataset, loadDataset } from '../data/registry.js';
+import { makeSplit, type Split, splitDigest } from '../data/split.js';
 import type { ArchitectureName, ArchitectureSpec } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
 import { idsDigest, isModelDir, loadModel, type ModelSidecar, readSidecar } from '../train/modelStore.js';
@@ -53,26 +53,49 @@ function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset
   return dataset.subset(Int32Array.from({ length: limit }, (_, i) => i));
 }
 
-function outputsOn(model: Classifier, dataset: ImageDataset, ids: readonly string[], normalize: LoadedDataset['stats']): SetOutputs {
-  const predictions = predict(model, dataset, ids, { normalize: { mean: normalize.mean, std: normalize.std }, logits: true });
+function outputsOn(
+  model: Classifier,
+  dataset: ImageDataset,
+  ids: readonly string[],
+  normalize: LoadedDataset['stats'],
+): SetOutputs {
+  const predictions = predict(model, dataset, ids, {
+    normalize: { mean: normalize.mean, std: normalize.std },
+    logits: true,
+  });
   return { ids, labels: predictions.labels, logits: predictions.logits!, numClasses: predictions.numClasses };
 }
 
 /** Trains a model into `dir` unless a model with this recipe, split and exclusion is already there. */
-function ensureModel(dir: string, expected: { recipe: TrainRecipe; split: Split; excluded: readonly string[] }, train: () => ModelSidecar): ModelSidecar {
+function ensureModel(
+  dir: string,
+  expected: { recipe: TrainRecipe; split: Split; excluded: readonly string[] },
+  train: () => ModelSidecar,
+): ModelSidecar {
   if (isModelDir(dir)) {
     const sidecar = readSidecar(dir);
-    const sameExcluded = expected.excluded.length === 0 ? sidecar.excluded === null : sidecar.excluded?.digest === idsDigest(expected.excluded);
-    if (JSON.stringify(sidecar.recipe) === JSON.stringify(expected.recipe) && sidecar.split.digest === splitDigest(expected.split) && sameExcluded) return sidecar;
+    const sameExcluded =
+      expected.excluded.length === 0
+        ? sidecar.excluded === null
+        : sidecar.excluded?.digest === idsDigest(expected.excluded);
+    if (
+      JSON.stringify(sidecar.recipe) === JSON.stringify(expected.recipe) &&
+      sidecar.split.digest === splitDigest(expected.split) &&
+      sameExcluded
+    )
+      return sidecar;
   }
   return train();
 }
 
 function scenarioKey(scenario: BenchmarkOptions['scenario']): string {
   switch (scenario.scenario) {
-    case 'subclass': return `subclass-${scenario.class}-${scenario.fraction}`;
-    case 'class': return `class-${scenario.class}`;
-    case 'random': return `random-${scenario.fraction}`;
+    case 'subclass':
+      return `subclass-${scenario.class}-${scenario.fraction}`;
+    case 'class':
+      return `class-${scenario.class}`;
+    case 'random':
+      return `random-${scenario.fraction}`;
   }
 }
 
@@ -81,28 +104,46 @@ function scenarioKey(scenario: BenchmarkOptions['scenario']): string {
  * Mg on Dr (and a second gold model for the noise floor), run every method from Mo, and collect each
  * model's outputs on Df, a Dr sample and T, handed to `onSeed` (then dropped, so memory stays flat).
  */
-export function runBenchmark(options: BenchmarkOptions, onSeed: (seed: BenchmarkSeed) => void): { data: LoadedDataset; architecture: ArchitectureSpec } {
+export function runBenchmark(
+  options: BenchmarkOptions,
+  onSeed: (seed: BenchmarkSeed) => void,
+): { data: LoadedDataset; architecture: ArchitectureSpec } {
   const progress = options.progress ?? silentProgress;
   const data = loadDataset(options.dataset, options.dataDir ? { dataDir: options.dataDir } : {});
   const train = limited(data.train, options.trainLimit);
   const test = limited(data.test, options.testLimit);
   const normalize = { mean: data.stats.mean, std: data.stats.std };
   const architecture: ArchitectureSpec = {
-    name: options.arch, inChannels: data.train.channels, numClasses: data.train.numClasses, imageSize: data.train.height,
+    name: options.arch,
+    inChannels: data.train.channels,
+    numClasses: data.train.numClasses,
+    imageSize: data.train.height,
     ...(options.arch === 'resnet18' ? { width: options.width ?? 1 } : {}),
   };
   const datasetRef = { name: options.dataset, dataDir: options.dataDir, train: data.train, test: data.test, normalize };
-  const base = join(options.cacheDir, `${options.dataset}-${options.arch}${options.width ? `-w${options.width}` : ''}-e${options.epochs}-n${options.trainLimit ?? 'all'}`);
+  const base = join(
+    options.cacheDir,
+    `${options.dataset}-${options.arch}${options.width ? `-w${options.width}` : ''}-e${options.epochs}-n${options.trainLimit ?? 'all'}`,
+  );
   for (const seed of options.seeds) {
     const recipe: TrainRecipe = { ...defaultRecipe(options.arch, data.augmentDefault), epochs: options.epochs, seed };
     const split = makeSplit(train, test, { seed });
     const seedDir = join(base, `seed-${seed}`);
-    progress.log('bench seed', { seed, member: split.member.length, holdout: split.holdout.length, test: split.test.length });
+    progress.log('bench seed', {
+      seed,
+      member: split.member.length,
+      holdout: split.holdout.length,
+      test: split.test.length,
+    });
     const originalDir = join(seedDir, 'original');
-    const originalSidecar = ensureModel(originalDir, { recipe, split, excluded: [] }, () => trainToDir({ out: originalDir, dataset: datasetRef, architecture, recipe, split, progress }));
+    const originalSidecar = ensureModel(originalDir, { recipe, split, excluded: [] }, () =>
+      trainToDir({ out: originalDir, dataset: datasetRef, architecture, recipe, split, progress }),
+    );
     const forget = selectForget(split, data.train, options.scenario, seed);
     const retain = retainIds(split, forget.ids);
-    const retainSample = new Random(seed).fork('bench/retain-sample').sample(retain, Math.min(retain.length, options.retainEvalSize));
+    const retainSample = new Random(seed)
+      .fork('bench/retain-sample')
+      .sample(retain, Math.min(retain.length, options.retainEvalSize));
     const evaluate = (model: Classifier): SplitOutputs => ({
       forget: outputsOn(model, data.train, forget.ids, data.stats),
       retain: outputsOn(model, data.train, retainSample, data.stats),
@@ -110,10 +151,25 @@ export function runBenchmark(options: BenchmarkOptions, onSeed: (seed: Benchmark
     });
     const goldOf = (name: string, goldRecipe: TrainRecipe): ModelRun & { seconds: number } => {
       const dir = join(seedDir, name);
-      const sidecar = ensureModel(dir, { recipe: goldRecipe, split, excluded: forget.ids }, () => trainToDir({ out: dir, dataset: datasetRef, architecture, recipe: goldRecipe, split, excludedIds: forget.ids, curriculumEpoch: 0, progress }));
+      const sidecar = ensureModel(dir, { recipe: goldRecipe, split, excluded: forget.ids }, () =>
+        trainToDir({
+          out: dir,
+          dataset: datasetRef,
+          architecture,
+          recipe: goldRecipe,
+          split,
+          excludedIds: forget.ids,
+          curriculumEpoch: 0,
+          progress,
+        }),
+      );
       const loaded = loadModel(dir);
       try {
-        return { digest: sidecar.digest, seconds: sidecar.training?.seconds ?? Number.NaN, outputs: evaluate(loaded.model) };
+        return {
+          digest: sidecar.digest,
+          seconds: sidecar.training?.seconds ?? Number.NaN,
+          outputs: evaluate(loaded.model),
+        };
       } finally {
         loaded.model.dispose();
       }
@@ -123,26 +179,47 @@ export function runBenchmark(options: BenchmarkOptions, onSeed: (seed: Benchmark
     const floor = options.noiseFloor ? goldOf(`gold-${key}-floor`, { ...recipe, seed: seed + 1000 }) : null;
     const loaded = loadModel(originalDir);
     const prepared: PreparedOriginal = { loaded, data, forgotten: [], fullSplit: loaded.split };
-    const original = { digest: originalSidecar.digest, seconds: originalSidecar.training?.seconds ?? Number.NaN, outputs: evaluate(loaded.model) };
+    const original = {
+      digest: originalSidecar.digest,
+      seconds: originalSidecar.training?.seconds ?? Number.NaN,
+      outputs: evaluate(loaded.model),
+    };
     const methods: MethodRun[] = [];
     for (const name of options.methods) {
       const method = getMethod(name);
       if (name === 'retrain') {
         // Retraining with Mo's recipe and seed on Dr is, by definition, the gold model: reuse it.
-        methods.push({ name, params: { recipe }, seconds: gold.seconds, outputs: gold.outputs, summary: { reused: 'gold model' } });
+        methods.push({
+          name,
+          params: { recipe },
+          seconds: gold.seconds,
+          outputs: gold.outputs,
+          summary: { reused: 'gold model' },
+        });
         continue;
       }
       progress.log('bench method', { seed, method: name });
       const ctx = buildContext(prepared, forget.ids, { seed, progress });
       const result = runMethod(ctx, method, options.methodParams?.[name] ?? {});
       try {
-        methods.push({ name, params: result.params, seconds: result.seconds, outputs: evaluate(result.model), summary: result.summary, predictor: name === 'tmu' ? (result.details as TmuDetails) : null });
+        methods.push({
+          name,
+          params: result.params,
+          seconds: result.seconds,
+          outputs: evaluate(result.model),
+          summary: result.summary,
+          predictor: name === 'tmu' ? (result.details as TmuDetails) : null,
+        });
       } finally {
         result.model.dispose();
       }
     }
     loaded.model.dispose();
-    onSeed({ input: { seed, original, gold, goldReplica: floor, methods }, forgetIds: forget.ids, retainSampleIds: retainSample });
+    onSeed({
+      input: { seed, original, gold, goldReplica: floor, methods },
+      forgetIds: forget.ids,
+      retainSampleIds: retainSample,
+    });
   }
   return { data, architecture };
 }

@@ -7,7 +7,7 @@
 import type { NormalizeOptions } from '../data/batches.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
-import { predict, type Predictions } from '../train/predict.js';
+import { type Predictions, predict } from '../train/predict.js';
 import type { SetOutputs, SplitOutputs } from './outputs.js';
 
 /**
@@ -16,8 +16,14 @@ import type { SetOutputs, SplitOutputs } from './outputs.js';
  * @throws Error when the predictions hold no logits
  */
 export function toSetOutputs(predictions: Predictions): SetOutputs {
-  if (!predictions.logits) throw new Error('toSetOutputs: predictions without logits (call predict with { logits: true })');
-  return { ids: predictions.ids, labels: predictions.labels, logits: predictions.logits, numClasses: predictions.numClasses };
+  if (!predictions.logits)
+    throw new Error('toSetOutputs: predictions without logits (call predict with { logits: true })');
+  return {
+    ids: predictions.ids,
+    labels: predictions.labels,
+    logits: predictions.logits,
+    numClasses: predictions.numClasses,
+  };
 }
 
 /** Ids of the three sets: Df and Dr are in the train partition, T in the test partition. */
@@ -39,4 +45,3 @@ export function collectOutputs(
     toSetOutputs(predict(model, dataset, which, { normalize, logits: true, ...(batchSize ? { batchSize } : {}) }));
   return { forget: run(data.train, ids.forget), retain: run(data.train, ids.retain), test: run(data.test, ids.test) };
 }
-

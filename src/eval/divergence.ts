@@ -7,7 +7,8 @@
 
 function rows(p: Float64Array, q: Float64Array, numClasses: number): number {
   if (p.length !== q.length) throw new RangeError(`divergence: ${p.length} against ${q.length} probabilities`);
-  if (p.length % numClasses !== 0) throw new RangeError(`divergence: length ${p.length} is not a multiple of ${numClasses}`);
+  if (p.length % numClasses !== 0)
+    throw new RangeError(`divergence: length ${p.length} is not a multiple of ${numClasses}`);
   return p.length / numClasses;
 }
 

@@ -9,17 +9,17 @@
  */
 
 import { Random } from '../data/random.js';
+import { auroc } from '../unlearn/tmu/auroc.js';
 import type { TmuDetails } from '../unlearn/tmu/tmu.js';
 import { correctness, setAccuracy } from './accuracy.js';
 import { agreement, easyRecall, hardForget } from './agreement.js';
 import { relativeTime } from './cost.js';
 import { activationDistance, jsDivergence } from './divergence.js';
-import { averageGap, gap, type Gaps, tugOfWar } from './gaps.js';
+import { averageGap, type Gaps, gap, tugOfWar } from './gaps.js';
 import { miaEfficacy } from './mia.js';
 import { checkSameRows, SPLIT_NAMES, type SplitOutputs } from './outputs.js';
 import { populationAttack } from './populationAttack.js';
 import { predictorQuality } from './predictorQuality.js';
-import { auroc } from '../unlearn/tmu/auroc.js';
 import { argmaxRows, softmaxRows } from './probabilities.js';
 
 /** Options of an evaluation. */
@@ -63,7 +63,10 @@ export interface AlignmentMetrics {
 }
 
 /** TMU's per-sample predictor output, as in {@link TmuDetails}. */
-export type PredictorDetails = Pick<TmuDetails, 'ids' | 'features' | 'featureNames' | 'easyProbability' | 'predictedHard'> & { bypassed?: Uint8Array };
+export type PredictorDetails = Pick<
+  TmuDetails,
+  'ids' | 'features' | 'featureNames' | 'easyProbability' | 'predictedHard'
+> & { bypassed?: Uint8Array };
 
 /** One Df sample of the predictor scatter plot. */
 export interface ScatterPoint {
@@ -193,7 +196,10 @@ export function evaluateModel(outputs: SplitOutputs, seed: number, options: Eval
 }
 
 /** Compares a model with the gold model: gaps from their metrics, per-sample alignment on Df. */
-export function compareToGold(model: { outputs: SplitOutputs; metrics: ModelMetrics }, gold: { outputs: SplitOutputs; metrics: ModelMetrics }): AlignmentMetrics {
+export function compareToGold(
+  model: { outputs: SplitOutputs; metrics: ModelMetrics },
+  gold: { outputs: SplitOutputs; metrics: ModelMetrics },
+): AlignmentMetrics {
   const gaps: Gaps = {
     forget: gap(model.metrics.acc.forget, gold.metrics.acc.forget),
     retain: gap(model.metrics.acc.retain, gold.metrics.acc.retain),
@@ -224,7 +230,8 @@ function predictorRows(details: PredictorDetails, outputs: SplitOutputs, method:
   const n = details.ids.length;
   const forgetIds = outputs.forget.ids;
   if (!forgetIds) {
-    if (n !== outputs.forget.labels.length) throw new Error(`${method}: predictor details for ${n} samples, Df has ${outputs.forget.labels.length}`);
+    if (n !== outputs.forget.labels.length)
+      throw new Error(`${method}: predictor details for ${n} samples, Df has ${outputs.forget.labels.length}`);
     return Array.from({ length: n }, (_, i) => i);
   }
   const rowOf = new Map(forgetIds.map((id, i) => [id, i]));
@@ -242,14 +249,23 @@ function subsample(n: number, count: number, seed: number): number[] {
 }
 
 /** Predictor quality and scatter plot of a method with predictor details. */
-function predictorResult(run: MethodRun, details: PredictorDetails, gold: SplitOutputs, seed: number, maxPoints: number): { quality: PredictorSeedQuality; scatter: PredictorScatter } {
+function predictorResult(
+  run: MethodRun,
+  details: PredictorDetails,
+  gold: SplitOutputs,
+  seed: number,
+  maxPoints: number,
+): { quality: PredictorSeedQuality; scatter: PredictorScatter } {
   const rows = predictorRows(details, gold, run.name);
   const goldRight = correctness(gold.forget);
   const goldCorrect = rows.map((row) => goldRight[row]!);
   const include = details.bypassed ? Uint8Array.from(details.bypassed, (b) => (b ? 0 : 1)) : undefined;
   const quality = predictorQuality(details.easyProbability, details.predictedHard, goldCorrect, include);
   const width = details.featureNames.length;
-  if (details.features.length !== rows.length * width) throw new Error(`${run.name}: predictor features hold ${details.features.length} values for ${rows.length} samples of ${width}`);
+  if (details.features.length !== rows.length * width)
+    throw new Error(
+      `${run.name}: predictor features hold ${details.features.length} values for ${rows.length} samples of ${width}`,
+    );
   const featureAuroc: Record<string, number> = {};
   details.featureNames.forEach((name, column) => {
     const values: number[] = [];
@@ -262,14 +278,16 @@ function predictorResult(run: MethodRun, details: PredictorDetails, gold: SplitO
     featureAuroc[name] = auroc(values, wrong);
   });
   const twoFeatures = width >= 2;
-  const points = subsample(rows.length, maxPoints, seed).map((i): ScatterPoint => ({
-    id: details.ids[i]!,
-    x: details.features[i * width]!,
-    y: twoFeatures ? details.features[i * width + 1]! : details.easyProbability[i]!,
-    pEasy: details.easyProbability[i]!,
-    predictedHard: details.predictedHard[i]! !== 0,
-    goldCorrect: goldCorrect[i]! !== 0,
-  }));
+  const points = subsample(rows.length, maxPoints, seed).map(
+    (i): ScatterPoint => ({
+      id: details.ids[i]!,
+      x: details.features[i * width]!,
+      y: twoFeatures ? details.features[i * width + 1]! : details.easyProbability[i]!,
+      pEasy: details.easyProbability[i]!,
+      predictedHard: details.predictedHard[i]! !== 0,
+      goldCorrect: goldCorrect[i]! !== 0,
+    }),
+  );
   return {
     quality: { accuracy: quality.accuracy, auroc: quality.auroc, featureAuroc },
     scatter: {
@@ -286,9 +304,14 @@ function predictorResult(run: MethodRun, details: PredictorDetails, gold: SplitO
 
 /** Checks every model of a seed was evaluated on the same rows as the gold model. */
 function checkRows(input: SeedInput): void {
-  const models: [string, SplitOutputs][] = [['original', input.original.outputs], ...(input.goldReplica ? [['gold replica', input.goldReplica.outputs] as [string, SplitOutputs]] : []), ...input.methods.map((m) => [m.name, m.outputs] as [string, SplitOutputs])];
+  const models: [string, SplitOutputs][] = [
+    ['original', input.original.outputs],
+    ...(input.goldReplica ? [['gold replica', input.goldReplica.outputs] as [string, SplitOutputs]] : []),
+    ...input.methods.map((m) => [m.name, m.outputs] as [string, SplitOutputs]),
+  ];
   for (const [name, outputs] of models) {
-    for (const split of SPLIT_NAMES) checkSameRows(outputs[split], input.gold.outputs[split], `seed ${input.seed}, ${name} vs gold on ${split}`);
+    for (const split of SPLIT_NAMES)
+      checkSameRows(outputs[split], input.gold.outputs[split], `seed ${input.seed}, ${name} vs gold on ${split}`);
   }
   const names = new Set<string>();
   for (const method of input.methods) {
@@ -310,7 +333,12 @@ export function evaluateSeed(input: SeedInput, options: EvaluateOptions = {}): S
   const gold = { outputs: input.gold.outputs, metrics: goldMetrics };
   const compared = (run: ModelRun): ComparedSeedResult => {
     const metrics = evaluateModel(run.outputs, seed, options);
-    return { metrics, seconds: run.seconds ?? null, digest: run.digest ?? null, alignment: compareToGold({ outputs: run.outputs, metrics }, gold) };
+    return {
+      metrics,
+      seconds: run.seconds ?? null,
+      digest: run.digest ?? null,
+      alignment: compareToGold({ outputs: run.outputs, metrics }, gold),
+    };
   };
   const methods = input.methods.map((run): MethodSeedResult => {
     const base = compared(run);
@@ -328,7 +356,11 @@ export function evaluateSeed(input: SeedInput, options: EvaluateOptions = {}): S
   });
   return {
     seed,
-    sizes: { forget: input.gold.outputs.forget.labels.length, retain: input.gold.outputs.retain.labels.length, test: input.gold.outputs.test.labels.length },
+    sizes: {
+      forget: input.gold.outputs.forget.labels.length,
+      retain: input.gold.outputs.retain.labels.length,
+      test: input.gold.outputs.test.labels.length,
+    },
     populationAlpha: options.populationAlpha ?? 0.05,
     original: compared(input.original),
     gold: { metrics: goldMetrics, seconds: input.gold.seconds, digest: input.gold.digest ?? null },

@@ -26,7 +26,9 @@ export function halfWidth(stat: Stat): number | null {
 export function formatStat(stat: Stat | undefined, digits: number): string {
   if (!stat || stat.mean === null) return MISSING;
   const half = halfWidth(stat);
-  return half === null ? formatNumber(stat.mean, digits) : `${formatNumber(stat.mean, digits)} ± ${formatNumber(half, digits)}`;
+  return half === null
+    ? formatNumber(stat.mean, digits)
+    : `${formatNumber(stat.mean, digits)} ± ${formatNumber(half, digits)}`;
 }
 
 /** Seconds with a precision that suits their size. */
@@ -44,7 +46,5 @@ export function escapeHtml(text: string): string {
 
 /** Escapes text for a Markdown table cell: pipes, backslashes, emphasis and code marks, HTML, line breaks. */
 export function escapeMarkdownCell(text: string): string {
-  return text
-    .replace(/[\\`*_[\]|<>#]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, ' ');
+  return text.replace(/[\\`*_[\]|<>#]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }

@@ -62,10 +62,14 @@ function cellHtml(cell: string): string {
 
 function tableHtml(table: Table): string {
   const head = `<tr>${table.header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr>`;
-  const body = table.rows.map((row) => {
-    const cells = row.cells.map((cell, i) => `<td${row.best[i] ? ' class="best"' : ''}>${cellHtml(cell)}</td>`).join('');
-    return `<tr${row.kind === 'method' ? '' : ' class="ref"'}><th scope="row">${escapeHtml(row.label)}</th>${cells}</tr>`;
-  }).join('\n');
+  const body = table.rows
+    .map((row) => {
+      const cells = row.cells
+        .map((cell, i) => `<td${row.best[i] ? ' class="best"' : ''}>${cellHtml(cell)}</td>`)
+        .join('');
+      return `<tr${row.kind === 'method' ? '' : ' class="ref"'}><th scope="row">${escapeHtml(row.label)}</th>${cells}</tr>`;
+    })
+    .join('\n');
   return `<h2>${escapeHtml(table.title)}</h2>\n<div class="table-wrap"><table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }
 
@@ -75,26 +79,33 @@ function figure(svg: string, caption: string): string {
 
 function featureAurocText(featureAuroc: Record<string, Stat> | undefined): string {
   const entries = Object.entries(featureAuroc ?? {});
-  return entries.length === 0 ? '' : `; each feature alone: ${entries.map(([name, value]) => `${name} ${formatStat(value, 3)}`).join(', ')}`;
+  return entries.length === 0
+    ? ''
+    : `; each feature alone: ${entries.map(([name, value]) => `${name} ${formatStat(value, 3)}`).join(', ')}`;
 }
 
 function predictorSection(report: Report): string {
   if (report.plots.predictorScatter.length === 0) {
     return '<p class="note">No method reported predictor details (TMU does), so there is no feature scatter.</p>';
   }
-  return report.plots.predictorScatter.map((scatter) => {
-    const method = report.methods.find((m) => m.name === scatter.method);
-    const quality = method?.predictor
-      ? ` Predictor accuracy ${formatStat(method.predictor.accuracy, 2)}%, AUROC ${formatStat(method.predictor.auroc, 3)} against the gold model's correctness (over seeds)${featureAurocText(method.predictor.featureAuroc)}.`
-      : '';
-    const [left, right] = predictorScatterSvgs(scatter);
-    const caption = `${scatter.method}, seed ${scatter.seed}: ${scatter.shown} of ${scatter.total} Df samples at ${scatter.xFeature} and ${scatter.yFeature}; left: the predictor's easy/hard call; right: whether the gold model classifies the sample correctly.${quality}`;
-    return `<figure><div class="panels">${left}${right}</div><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
-  }).join('\n');
+  return report.plots.predictorScatter
+    .map((scatter) => {
+      const method = report.methods.find((m) => m.name === scatter.method);
+      const quality = method?.predictor
+        ? ` Predictor accuracy ${formatStat(method.predictor.accuracy, 2)}%, AUROC ${formatStat(method.predictor.auroc, 3)} against the gold model's correctness (over seeds)${featureAurocText(method.predictor.featureAuroc)}.`
+        : '';
+      const [left, right] = predictorScatterSvgs(scatter);
+      const caption = `${scatter.method}, seed ${scatter.seed}: ${scatter.shown} of ${scatter.total} Df samples at ${scatter.xFeature} and ${scatter.yFeature}; left: the predictor's easy/hard call; right: whether the gold model classifies the sample correctly.${quality}`;
+      return `<figure><div class="panels">${left}${right}</div><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+    })
+    .join('\n');
 }
 
 function paramsSection(report: Report): string {
-  const items = report.methods.map((m) => `<details><summary>${escapeHtml(m.name)}</summary><pre>${escapeHtml(JSON.stringify({ params: m.params, summaries: m.summaries }, null, 2))}</pre></details>`);
+  const items = report.methods.map(
+    (m) =>
+      `<details><summary>${escapeHtml(m.name)}</summary><pre>${escapeHtml(JSON.stringify({ params: m.params, summaries: m.summaries }, null, 2))}</pre></details>`,
+  );
   return items.length > 0 ? `<h2>Method parameters and summaries</h2>\n${items.join('\n')}` : '';
 }
 
@@ -109,16 +120,27 @@ export function renderHtml(report: Report): string {
     tableHtml(extraTable(report)),
     `<p class="note">Bold: the best method in its column. ${escapeHtml(UNITS_NOTE)}</p>`,
     '<h2>Gaps to the gold model</h2>',
-    figure(gapBarsSvg(report), 'Per method, the accuracy gaps to the retrained (gold) model on Df, Dr and T, the MIA-efficacy gap and their mean (Avg.Gap), with 95% intervals over seeds. Lower is better; the noise floor is what a second retrain scores.'),
+    figure(
+      gapBarsSvg(report),
+      'Per method, the accuracy gaps to the retrained (gold) model on Df, Dr and T, the MIA-efficacy gap and their mean (Avg.Gap), with 95% intervals over seeds. Lower is better; the noise floor is what a second retrain scores.',
+    ),
     '<h2>Cost against alignment</h2>',
-    figure(costScatterSvg(report), 'Each method at its cost relative to a retrain (RTE) and its Avg.Gap: lower left is best. Dashed: the Avg.Gap of the original model (no unlearning) and of the noise floor.'),
+    figure(
+      costScatterSvg(report),
+      'Each method at its cost relative to a retrain (RTE) and its Avg.Gap: lower left is best. Dashed: the Avg.Gap of the original model (no unlearning) and of the noise floor.',
+    ),
     '<h2>Membership inference</h2>',
-    figure(rocCurvesSvg(report), `ROC of the population attack (Ye et al. 2022): a loss threshold calibrated on the test set flags Df samples as members; TPR on Df against FPR on T, averaged over seeds. The tables report the success rate at FPR ≤ ${alpha}%. On the diagonal, Df looks unseen.`),
+    figure(
+      rocCurvesSvg(report),
+      `ROC of the population attack (Ye et al. 2022): a loss threshold calibrated on the test set flags Df samples as members; TPR on Df against FPR on T, averaged over seeds. The tables report the success rate at FPR ≤ ${alpha}%. On the diagonal, Df looks unseen.`,
+    ),
     '<h2>TMU: which forget samples are easy</h2>',
     predictorSection(report),
     paramsSection(report),
     report.command ? `<h2>Command</h2><pre>${escapeHtml(report.command)}</pre>` : '',
-  ].filter((part) => part !== '').join('\n');
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -62,7 +62,12 @@ function solve(a: number[][], b: number[]): number[] {
  * @param labels - 0/1 per row
  * @param d - features per row
  */
-export function fitLogisticRegression(rows: Float64Array, labels: ArrayLike<number>, d: number, options: LogisticRegressionOptions = {}): LogisticRegression {
+export function fitLogisticRegression(
+  rows: Float64Array,
+  labels: ArrayLike<number>,
+  d: number,
+  options: LogisticRegressionOptions = {},
+): LogisticRegression {
   const n = labels.length;
   if (rows.length !== n * d) throw new RangeError(`logistic regression: ${rows.length} values for ${n} rows of ${d}`);
   if (n === 0) throw new RangeError('logistic regression: no training rows');
@@ -114,10 +119,13 @@ export function fitLogisticRegression(rows: Float64Array, labels: ArrayLike<numb
     const step = solve(hessian, gradient);
     let largest = 0;
     for (let a = 0; a < p; a++) {
-      beta[a]! -= step[a]!;
+      beta[a]! -= step[a];
       largest = Math.max(largest, Math.abs(step[a]!));
     }
-    if (largest < tolerance) { iterations++; break; }
+    if (largest < tolerance) {
+      iterations++;
+      break;
+    }
   }
   return { mean, scale, weights: beta.slice(1), bias: beta[0]!, iterations };
 }

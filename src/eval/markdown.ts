@@ -19,7 +19,12 @@ function renderTable(table: Table): string {
   ];
   for (const row of table.rows) {
     const label = row.kind === 'method' ? escapeMarkdownCell(row.label) : `*${escapeMarkdownCell(row.label)}*`;
-    out.push(line([label, ...row.cells.map((cell, i) => (row.best[i] ? `**${escapeMarkdownCell(cell)}**` : escapeMarkdownCell(cell)))]));
+    out.push(
+      line([
+        label,
+        ...row.cells.map((cell, i) => (row.best[i] ? `**${escapeMarkdownCell(cell)}**` : escapeMarkdownCell(cell))),
+      ]),
+    );
   }
   return out.join('\n');
 }

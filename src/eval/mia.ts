@@ -58,12 +58,15 @@ export function miaEfficacy(inputs: MiaInputs, seed: number): MiaResult {
   const nm = inputs.members.labels.length;
   const nn = inputs.nonMembers.labels.length;
   if (nm === 0 || nn === 0 || inputs.target.labels.length === 0) {
-    throw new RangeError(`miaEfficacy: needs members, non-members and targets (got ${nm}, ${nn}, ${inputs.target.labels.length})`);
+    throw new RangeError(
+      `miaEfficacy: needs members, non-members and targets (got ${nm}, ${nn}, ${inputs.target.labels.length})`,
+    );
   }
   const m = Math.min(nm, nn);
   const random = new Random(seed);
   const memberRows = nm > m ? pick(members, d, random.fork('mia/members').permutation(nm).subarray(0, m)) : members;
-  const nonMemberRows = nn > m ? pick(nonMembers, d, random.fork('mia/non-members').permutation(nn).subarray(0, m)) : nonMembers;
+  const nonMemberRows =
+    nn > m ? pick(nonMembers, d, random.fork('mia/non-members').permutation(nn).subarray(0, m)) : nonMembers;
   const rows = new Float64Array(2 * m * d);
   rows.set(memberRows, 0);
   rows.set(nonMemberRows, m * d);
@@ -72,7 +75,9 @@ export function miaEfficacy(inputs: MiaInputs, seed: number): MiaResult {
   const attack = fitLogisticRegression(rows, labels, d);
   const trainProbability = predictLogisticRegression(attack, rows);
   let right = 0;
-  trainProbability.forEach((q, i) => { if ((q >= 0.5 ? 1 : 0) === labels[i]) right++; });
+  trainProbability.forEach((q, i) => {
+    if ((q >= 0.5 ? 1 : 0) === labels[i]) right++;
+  });
   const targetProbability = predictLogisticRegression(attack, target);
   let unseen = 0;
   for (const q of targetProbability) if (q < 0.5) unseen++;

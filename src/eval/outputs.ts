@@ -51,7 +51,8 @@ export function checkSameRows(a: SetOutputs, b: SetOutputs, what: string): void 
   if (n !== m) throw new Error(`${what}: ${n} rows against ${m}`);
   if (a.numClasses !== b.numClasses) throw new Error(`${what}: ${a.numClasses} classes against ${b.numClasses}`);
   for (let i = 0; i < n; i++) {
-    if (a.labels[i] !== b.labels[i]) throw new Error(`${what}: row ${i} has label ${a.labels[i]} against ${b.labels[i]}`);
+    if (a.labels[i] !== b.labels[i])
+      throw new Error(`${what}: row ${i} has label ${a.labels[i]} against ${b.labels[i]}`);
   }
   if (a.ids && b.ids) {
     for (let i = 0; i < n; i++) {

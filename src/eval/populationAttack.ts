@@ -57,14 +57,19 @@ function flaggedShare(losses: Float64Array, threshold: number): number {
  */
 export function populationAttack(population: SetOutputs, target: SetOutputs, alpha = 0.05): PopulationAttackResult {
   if (population.labels.length === 0 || target.labels.length === 0) {
-    throw new RangeError(`populationAttack: needs population and target samples (got ${population.labels.length}, ${target.labels.length})`);
+    throw new RangeError(
+      `populationAttack: needs population and target samples (got ${population.labels.length}, ${target.labels.length})`,
+    );
   }
   const populationLosses = crossEntropyRows(population.logits, population.labels, population.numClasses);
   const targetLosses = crossEntropyRows(target.logits, target.labels, target.numClasses);
   const sorted = Float64Array.from(populationLosses).sort();
   const threshold = lossThreshold(sorted, alpha);
   const scores = [...Array.from(targetLosses, (l) => -l), ...Array.from(populationLosses, (l) => -l)];
-  const truth = [...new Array<number>(targetLosses.length).fill(1), ...new Array<number>(populationLosses.length).fill(0)];
+  const truth = [
+    ...new Array<number>(targetLosses.length).fill(1),
+    ...new Array<number>(populationLosses.length).fill(0),
+  ];
   return {
     alpha,
     threshold,

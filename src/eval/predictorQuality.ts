@@ -29,7 +29,9 @@ export function predictorQuality(
 ): PredictorQuality {
   const n = goldCorrect.length;
   if (easyProbability.length !== n || predictedHard.length !== n || (include && include.length !== n)) {
-    throw new RangeError(`predictorQuality: arrays of different lengths (${easyProbability.length}, ${predictedHard.length}, ${n})`);
+    throw new RangeError(
+      `predictorQuality: arrays of different lengths (${easyProbability.length}, ${predictedHard.length}, ${n})`,
+    );
   }
   const scores: number[] = [];
   const truth: number[] = [];

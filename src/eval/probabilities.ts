@@ -10,8 +10,10 @@
 
 /** Number of rows of row-major logits, checking the length is a multiple of `numClasses`. */
 export function rowCount(logits: ArrayLike<number>, numClasses: number): number {
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
-  if (logits.length % numClasses !== 0) throw new RangeError(`logits: length ${logits.length} is not a multiple of numClasses ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
+  if (logits.length % numClasses !== 0)
+    throw new RangeError(`logits: length ${logits.length} is not a multiple of numClasses ${numClasses}`);
   return logits.length / numClasses;
 }
 
@@ -61,8 +63,14 @@ export function argmaxRows(logits: ArrayLike<number>, numClasses: number): Int32
     if (!Number.isNaN(bestValue)) {
       for (let j = 1; j < numClasses; j++) {
         const z = logits[i * numClasses + j]!;
-        if (Number.isNaN(z)) { best = j; break; }
-        if (z > bestValue) { best = j; bestValue = z; }
+        if (Number.isNaN(z)) {
+          best = j;
+          break;
+        }
+        if (z > bestValue) {
+          best = j;
+          bestValue = z;
+        }
       }
     }
     out[i] = best;
@@ -74,7 +82,11 @@ export function argmaxRows(logits: ArrayLike<number>, numClasses: number): Int32
  * Per-row cross-entropy −log softmax(z)_y computed from the logits (log-sum-exp, exact for large
  * margins); rows with non-finite logits fall back to −log max(p_y, 1e−30) of {@link softmaxRows}'s rule.
  */
-export function crossEntropyRows(logits: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): Float64Array {
+export function crossEntropyRows(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): Float64Array {
   const n = rowCount(logits, numClasses);
   if (labels.length !== n) throw new RangeError(`labels: ${labels.length} for ${n} rows`);
   const out = new Float64Array(n);
@@ -82,7 +94,8 @@ export function crossEntropyRows(logits: ArrayLike<number>, labels: ArrayLike<nu
   for (let i = 0; i < n; i++) {
     const offset = i * numClasses;
     const y = labels[i]!;
-    if (!(y >= 0 && y < numClasses)) throw new RangeError(`label ${y} of row ${i} is not a class in [0, ${numClasses})`);
+    if (!(y >= 0 && y < numClasses))
+      throw new RangeError(`label ${y} of row ${i} is not a class in [0, ${numClasses})`);
     let max = -Infinity;
     let finite = true;
     for (let j = 0; j < numClasses; j++) {

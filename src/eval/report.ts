@@ -15,7 +15,15 @@
  */
 
 import type { ForgetScenario } from '../data/forget.js';
-import type { AlignmentMetrics, ComparedSeedResult, MethodSeedResult, ModelMetrics, ModelSeedResult, PredictorScatter, SeedResult } from './evaluate.js';
+import type {
+  AlignmentMetrics,
+  ComparedSeedResult,
+  MethodSeedResult,
+  ModelMetrics,
+  ModelSeedResult,
+  PredictorScatter,
+  SeedResult,
+} from './evaluate.js';
 import { ROC_FPR_GRID } from './rocGrid.js';
 import { type Stat, summarize } from './statistics.js';
 
@@ -194,7 +202,12 @@ function referenceReport(items: readonly Maybe<ModelSeedResult>[]): ReferenceMod
 function alignmentReport(items: readonly Maybe<{ alignment: AlignmentMetrics }>[]): AlignmentReport {
   const a = (read: (alignment: AlignmentMetrics) => number): Stat => stat(items, (item) => read(item.alignment));
   return {
-    gap: { forget: a((x) => x.gap.forget), retain: a((x) => x.gap.retain), test: a((x) => x.gap.test), mia: a((x) => x.gap.mia) },
+    gap: {
+      forget: a((x) => x.gap.forget),
+      retain: a((x) => x.gap.retain),
+      test: a((x) => x.gap.test),
+      mia: a((x) => x.gap.mia),
+    },
     avgGap: a((x) => x.avgGap),
     tow: a((x) => x.tow),
     agreement: a((x) => x.agreement),
@@ -218,21 +231,33 @@ function methodReport(name: string, items: readonly Maybe<MethodSeedResult>[]): 
     ...modelReport(items),
     ...alignmentReport(items),
     rte: stat(items, (item) => item.rte),
-    ...(withPredictor ? {
-      predictor: {
-        accuracy: stat(items, (item) => item.predictor?.accuracy ?? null),
-        auroc: stat(items, (item) => item.predictor?.auroc ?? null),
-        featureAuroc: Object.fromEntries([...new Set(items.flatMap((item) => Object.keys(item?.predictor?.featureAuroc ?? {})))]
-          .map((name) => [name, stat(items, (item) => item.predictor?.featureAuroc[name] ?? null)])),
-      },
-    } : {}),
+    ...(withPredictor
+      ? {
+          predictor: {
+            accuracy: stat(items, (item) => item.predictor?.accuracy ?? null),
+            auroc: stat(items, (item) => item.predictor?.auroc ?? null),
+            featureAuroc: Object.fromEntries(
+              [...new Set(items.flatMap((item) => Object.keys(item?.predictor?.featureAuroc ?? {})))].map((name) => [
+                name,
+                stat(items, (item) => item.predictor?.featureAuroc[name] ?? null),
+              ]),
+            ),
+          },
+        }
+      : {}),
     summaries: items.map((item) => item?.summary ?? null),
   };
 }
 
-function rocSeries(name: string, role: RocSeries['role'], items: readonly Maybe<{ metrics: ModelMetrics }>[]): RocSeries {
+function rocSeries(
+  name: string,
+  role: RocSeries['role'],
+  items: readonly Maybe<{ metrics: ModelMetrics }>[],
+): RocSeries {
   const present = items.filter((item): item is { metrics: ModelMetrics } => item != null);
-  const tpr = ROC_FPR_GRID.map((_, g) => present.reduce((sum, item) => sum + item.metrics.mia.rocTpr[g]!, 0) / present.length);
+  const tpr = ROC_FPR_GRID.map(
+    (_, g) => present.reduce((sum, item) => sum + item.metrics.mia.rocTpr[g]!, 0) / present.length,
+  );
   return { name, role, tpr, auc: stat(items, (item) => item.metrics.mia.populationAuc).mean };
 }
 
@@ -248,10 +273,12 @@ export function aggregateRuns(runs: readonly SeedResult[], meta: ReportMeta): Re
   const seeds = runs.map((run) => run.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`aggregateRuns: repeated seeds (${seeds.join(', ')})`);
   const alpha = runs[0]!.populationAlpha;
-  if (runs.some((run) => run.populationAlpha !== alpha)) throw new Error('aggregateRuns: runs made with different population-attack alpha');
+  if (runs.some((run) => run.populationAlpha !== alpha))
+    throw new Error('aggregateRuns: runs made with different population-attack alpha');
   const names: string[] = [];
   for (const run of runs) for (const method of run.methods) if (!names.includes(method.name)) names.push(method.name);
-  const perMethod = (name: string): (MethodSeedResult | null)[] => runs.map((run) => run.methods.find((m) => m.name === name) ?? null);
+  const perMethod = (name: string): (MethodSeedResult | null)[] =>
+    runs.map((run) => run.methods.find((m) => m.name === name) ?? null);
   const noise = runs.map((run) => run.noiseFloor);
   const hasNoise = noise.some((n) => n !== null);
   const scatter: PredictorScatter[] = [];
@@ -266,7 +293,11 @@ export function aggregateRuns(runs: readonly SeedResult[], meta: ReportMeta): Re
     arch: meta.arch,
     scenario: meta.scenario,
     seeds,
-    sizes: { forget: runs.map((r) => r.sizes.forget), retain: runs.map((r) => r.sizes.retain), test: runs.map((r) => r.sizes.test) },
+    sizes: {
+      forget: runs.map((r) => r.sizes.forget),
+      retain: runs.map((r) => r.sizes.retain),
+      test: runs.map((r) => r.sizes.test),
+    },
     settings: { populationAlpha: alpha, confidenceLevel: 0.95 },
     models: {
       original: compared(runs.map((run) => run.original)),
@@ -278,8 +309,16 @@ export function aggregateRuns(runs: readonly SeedResult[], meta: ReportMeta): Re
       miaRoc: {
         fpr: [...ROC_FPR_GRID],
         series: [
-          rocSeries('original', 'original', runs.map((run) => run.original)),
-          rocSeries('gold (retrain)', 'gold', runs.map((run) => run.gold)),
+          rocSeries(
+            'original',
+            'original',
+            runs.map((run) => run.original),
+          ),
+          rocSeries(
+            'gold (retrain)',
+            'gold',
+            runs.map((run) => run.gold),
+          ),
           ...(hasNoise ? [rocSeries('second retrain', 'noise-floor', noise)] : []),
           ...names.map((name) => rocSeries(name, 'method', perMethod(name))),
         ],

@@ -20,13 +20,28 @@ interface SummaryRow {
 
 function rowsOf(reports: readonly Report[]): SummaryRow[] {
   const names: string[] = [];
-  for (const report of reports) for (const method of report.methods) if (!names.includes(method.name)) names.push(method.name);
+  for (const report of reports)
+    for (const method of report.methods) if (!names.includes(method.name)) names.push(method.name);
   const rows: SummaryRow[] = [
-    { label: 'Original (no unlearning)', reference: true, perReport: reports.map((r) => ({ model: r.models.original, alignment: r.models.original, rte: null })) },
-    { label: 'Gold: retrain (reference)', reference: true, perReport: reports.map((r) => ({ model: r.models.gold, alignment: null, rte: 1 })) },
+    {
+      label: 'Original (no unlearning)',
+      reference: true,
+      perReport: reports.map((r) => ({ model: r.models.original, alignment: r.models.original, rte: null })),
+    },
+    {
+      label: 'Gold: retrain (reference)',
+      reference: true,
+      perReport: reports.map((r) => ({ model: r.models.gold, alignment: null, rte: 1 })),
+    },
   ];
   if (reports.some((r) => r.noiseFloor)) {
-    rows.push({ label: 'Noise floor: second retrain', reference: true, perReport: reports.map((r) => (r.noiseFloor ? { model: r.noiseFloor, alignment: r.noiseFloor, rte: null } : null)) });
+    rows.push({
+      label: 'Noise floor: second retrain',
+      reference: true,
+      perReport: reports.map((r) =>
+        r.noiseFloor ? { model: r.noiseFloor, alignment: r.noiseFloor, rte: null } : null,
+      ),
+    });
   }
   for (const name of names) {
     rows.push({
@@ -51,20 +66,35 @@ function line(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-function table(header: string[], rows: { label: string; reference: boolean; cells: string[]; best: boolean[] }[]): string {
+function table(
+  header: string[],
+  rows: { label: string; reference: boolean; cells: string[]; best: boolean[] }[],
+): string {
   const out = [line(header.map(escapeMarkdownCell)), line(header.map((_, i) => (i === 0 ? '---' : '---:')))];
   for (const row of rows) {
     const label = row.reference ? `*${escapeMarkdownCell(row.label)}*` : escapeMarkdownCell(row.label);
-    out.push(line([label, ...row.cells.map((cell, i) => (row.best[i] ? `**${escapeMarkdownCell(cell)}**` : escapeMarkdownCell(cell)))]));
+    out.push(
+      line([
+        label,
+        ...row.cells.map((cell, i) => (row.best[i] ? `**${escapeMarkdownCell(cell)}**` : escapeMarkdownCell(cell))),
+      ]),
+    );
   }
   return out.join('\n');
 }
 
 /** Marks, per column, the lowest (or highest) value among the method rows. */
-function bestFlags(values: (number | null)[][], reference: boolean[], direction: ('min' | 'max' | null)[]): boolean[][] {
+function bestFlags(
+  values: (number | null)[][],
+  reference: boolean[],
+  direction: ('min' | 'max' | null)[],
+): boolean[][] {
   const best = direction.map((dir, column) => {
     if (!dir) return null;
-    const candidates = values.filter((_, row) => !reference[row]).map((v) => v[column]).filter((v): v is number => v !== null);
+    const candidates = values
+      .filter((_, row) => !reference[row])
+      .map((v) => v[column])
+      .filter((v): v is number => v !== null);
     if (candidates.length < 2) return null;
     return dir === 'min' ? Math.min(...candidates) : Math.max(...candidates);
   });
@@ -80,18 +110,28 @@ export function renderScenarioSummary(reports: readonly Report[]): string {
   const [first] = reports;
   for (const report of reports) {
     if (report.dataset !== first!.dataset || report.arch !== first!.arch) {
-      throw new Error(`renderScenarioSummary: reports mix ${first!.dataset}/${first!.arch} with ${report.dataset}/${report.arch}`);
+      throw new Error(
+        `renderScenarioSummary: reports mix ${first!.dataset}/${first!.arch} with ${report.dataset}/${report.arch}`,
+      );
     }
   }
   // Columns are named by class where there is one; the scenario itself is said once, above the tables.
-  const scenarioNames = reports.map((r) => (r.scenario.class !== undefined ? `class ${r.scenario.class}${r.scenario.className ? ` (${r.scenario.className})` : ''}` : describeScenario(r)));
+  const scenarioNames = reports.map((r) =>
+    r.scenario.class !== undefined
+      ? `class ${r.scenario.class}${r.scenario.className ? ` (${r.scenario.className})` : ''}`
+      : describeScenario(r),
+  );
   const scenarioKinds = [...new Set(reports.map((r) => describeScenario(r).replace(/ of class .*$/, ' of a class')))];
   const rows = rowsOf(reports);
   const reference = rows.map((r) => r.reference);
 
-  const accuracyCells = rows.map((row) => row.perReport.map((entry) => (entry
-    ? `${formatNumber(entry.model.acc.forget.mean, 2)} / ${formatNumber(entry.model.acc.retain.mean, 2)} / ${formatNumber(entry.model.acc.test.mean, 2)}`
-    : MISSING)));
+  const accuracyCells = rows.map((row) =>
+    row.perReport.map((entry) =>
+      entry
+        ? `${formatNumber(entry.model.acc.forget.mean, 2)} / ${formatNumber(entry.model.acc.retain.mean, 2)} / ${formatNumber(entry.model.acc.test.mean, 2)}`
+        : MISSING,
+    ),
+  );
 
   // Alignment: Avg.Gap per scenario, then means over scenarios of Avg.Gap, Δ Df, Δ T, agreement and RTE.
   const alignmentValues = rows.map((row) => {
@@ -109,7 +149,9 @@ export function renderScenarioSummary(reports: readonly Report[]): string {
   });
   const directions: ('min' | 'max' | null)[] = [...reports.map(() => 'min' as const), 'min', 'min', 'min', 'max', null];
   const best = bestFlags(alignmentValues, reference, directions);
-  const alignmentCells = alignmentValues.map((values) => values.map((v, i) => formatNumber(v, i === values.length - 1 ? 3 : 2)));
+  const alignmentCells = alignmentValues.map((values) =>
+    values.map((v, i) => formatNumber(v, i === values.length - 1 ? 3 : 2)),
+  );
 
   const seeds = [...new Set(reports.map((r) => r.seeds.length))];
   const parts = [
@@ -119,18 +161,35 @@ export function renderScenarioSummary(reports: readonly Report[]): string {
     '',
     '## Accuracy on Df / Dr / T',
     '',
-    table(['Model', ...scenarioNames], rows.map((row, r) => ({ label: row.label, reference: row.reference, cells: accuracyCells[r]!, best: accuracyCells[r]!.map(() => false) }))),
+    table(
+      ['Model', ...scenarioNames],
+      rows.map((row, r) => ({
+        label: row.label,
+        reference: row.reference,
+        cells: accuracyCells[r]!,
+        best: accuracyCells[r]!.map(() => false),
+      })),
+    ),
     '',
     '## Alignment with the gold model',
     '',
     table(
-      ['Model', ...scenarioNames.map((name) => `Avg.Gap ↓ ${name}`), 'Mean Avg.Gap ↓', 'Mean Δ Df ↓', 'Mean Δ T ↓', 'Mean agreement ↑', 'Mean RTE'],
+      [
+        'Model',
+        ...scenarioNames.map((name) => `Avg.Gap ↓ ${name}`),
+        'Mean Avg.Gap ↓',
+        'Mean Δ Df ↓',
+        'Mean Δ T ↓',
+        'Mean agreement ↑',
+        'Mean RTE',
+      ],
       rows.map((row, r) => ({ label: row.label, reference: row.reference, cells: alignmentCells[r]!, best: best[r]! })),
     ),
     '',
     `Bold: the best method in its column. Means over scenarios are shown only where every scenario has the value. ${escapeMarkdownCell(UNITS_NOTE)}`,
   ];
   const commands = [...new Set(reports.map((r) => r.command).filter((c): c is string => typeof c === 'string'))];
-  if (commands.length > 0) parts.push('', 'Produced by:', '', '```', ...commands.map((c) => c.replace(/```/g, '` ` `')), '```');
+  if (commands.length > 0)
+    parts.push('', 'Produced by:', '', '```', ...commands.map((c) => c.replace(/```/g, '` ` `')), '```');
   return `${parts.join('\n')}\n`;
 }

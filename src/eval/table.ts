@@ -28,7 +28,13 @@ export interface Table {
   rows: TableRow[];
 }
 
-type AnyRow = { kind: RowKind; label: string; model: ModelReport; alignment: AlignmentReport | null; method: MethodReport | null };
+type AnyRow = {
+  kind: RowKind;
+  label: string;
+  model: ModelReport;
+  alignment: AlignmentReport | null;
+  method: MethodReport | null;
+};
 
 interface Column {
   header: string;
@@ -45,11 +51,25 @@ const percent = (): number => 2;
 
 function rowsOf(report: Report): AnyRow[] {
   const rows: AnyRow[] = [
-    { kind: 'original', label: 'Original (no unlearning)', model: report.models.original, alignment: report.models.original, method: null },
+    {
+      kind: 'original',
+      label: 'Original (no unlearning)',
+      model: report.models.original,
+      alignment: report.models.original,
+      method: null,
+    },
     { kind: 'gold', label: 'Gold: retrain (reference)', model: report.models.gold, alignment: null, method: null },
   ];
-  if (report.noiseFloor) rows.push({ kind: 'noise-floor', label: 'Noise floor: second retrain', model: report.noiseFloor, alignment: report.noiseFloor, method: null });
-  for (const method of report.methods) rows.push({ kind: 'method', label: method.name, model: method, alignment: method, method });
+  if (report.noiseFloor)
+    rows.push({
+      kind: 'noise-floor',
+      label: 'Noise floor: second retrain',
+      model: report.noiseFloor,
+      alignment: report.noiseFloor,
+      method: null,
+    });
+  for (const method of report.methods)
+    rows.push({ kind: 'method', label: method.name, model: method, alignment: method, method });
   return rows;
 }
 
@@ -57,7 +77,10 @@ function build(title: string, report: Report, columns: Column[]): Table {
   const rows = rowsOf(report);
   const bestMeans = columns.map((column) => {
     if (!column.best) return null;
-    const means = rows.filter((r) => r.kind === 'method').map((r) => column.stat(r)?.mean).filter((m): m is number => typeof m === 'number');
+    const means = rows
+      .filter((r) => r.kind === 'method')
+      .map((r) => column.stat(r)?.mean)
+      .filter((m): m is number => typeof m === 'number');
     if (means.length < 2) return null;
     return column.best === 'min' ? Math.min(...means) : Math.max(...means);
   });
@@ -82,7 +105,10 @@ function build(title: string, report: Report, columns: Column[]): Table {
 
 /** The table a paper prints: accuracies, gaps to Mg, Avg.Gap, ToW, agreement, MIA-efficacy, cost. */
 export function mainTable(report: Report): Table {
-  const a = (read: (x: AlignmentReport) => Stat) => (row: AnyRow): Stat | null => (row.alignment ? read(row.alignment) : null);
+  const a =
+    (read: (x: AlignmentReport) => Stat) =>
+    (row: AnyRow): Stat | null =>
+      row.alignment ? read(row.alignment) : null;
   const columns: Column[] = [
     { header: 'Acc Df', stat: (r) => r.model.acc.forget, digits: percent },
     { header: 'Acc Dr', stat: (r) => r.model.acc.retain, digits: percent },
@@ -103,7 +129,10 @@ export function mainTable(report: Report): Table {
 
 /** The further metrics: per-sample alignment, output distances, the population attack, TMU's predictor. */
 export function extraTable(report: Report): Table {
-  const a = (read: (x: AlignmentReport) => Stat) => (row: AnyRow): Stat | null => (row.alignment ? read(row.alignment) : null);
+  const a =
+    (read: (x: AlignmentReport) => Stat) =>
+    (row: AnyRow): Stat | null =>
+      row.alignment ? read(row.alignment) : null;
   const alpha = formatNumber(100 * report.settings.populationAlpha, 1);
   const columns: Column[] = [
     { header: 'Easy-recall ↑', stat: a((x) => x.easyRecall), digits: percent, best: 'max' },
@@ -122,27 +151,36 @@ export function extraTable(report: Report): Table {
 /** One line naming the scenario, e.g. `subclass: 10% of class 6 (Shirt)`. */
 export function describeScenario(report: Report): string {
   const s = report.scenario;
-  const cls = s.class !== undefined ? `class ${s.class}${s.className ? ` (${s.className})` : ''}` : s.className ?? '';
-  const fraction = s.fraction !== undefined ? `${formatNumber(100 * s.fraction, s.fraction * 100 % 1 === 0 ? 0 : 1)}%` : '';
+  const cls = s.class !== undefined ? `class ${s.class}${s.className ? ` (${s.className})` : ''}` : (s.className ?? '');
+  const fraction =
+    s.fraction !== undefined ? `${formatNumber(100 * s.fraction, (s.fraction * 100) % 1 === 0 ? 0 : 1)}%` : '';
   switch (s.name) {
-    case 'subclass': return `subclass: ${fraction} of ${cls}`;
-    case 'random': return `random: ${fraction} of the member set`;
-    case 'class': return `class: all of ${cls}`;
-    case 'ids': return 'ids: an explicit list';
-    default: return String(s.name);
+    case 'subclass':
+      return `subclass: ${fraction} of ${cls}`;
+    case 'random':
+      return `random: ${fraction} of the member set`;
+    case 'class':
+      return `class: all of ${cls}`;
+    case 'ids':
+      return 'ids: an explicit list';
+    default:
+      return String(s.name);
   }
 }
 
 /** The sentence on seeds and intervals shown above the tables. */
 export function describeSeeds(report: Report): string {
   const n = report.seeds.length;
-  const sizes = (values: number[]): string => ([...new Set(values)].length === 1 ? String(values[0]) : values.join('/'));
+  const sizes = (values: number[]): string =>
+    [...new Set(values)].length === 1 ? String(values[0]) : values.join('/');
   const seeds = `${n} seed${n === 1 ? '' : 's'} (${report.seeds.join(', ')})`;
-  const cells = n > 1
-    ? 'each cell is the mean over seeds ± the half-width of its 95% confidence interval (Student\'s t, n − 1 degrees of freedom)'
-    : 'one seed, so values without intervals';
+  const cells =
+    n > 1
+      ? "each cell is the mean over seeds ± the half-width of its 95% confidence interval (Student's t, n − 1 degrees of freedom)"
+      : 'one seed, so values without intervals';
   return `${seeds}: ${cells}. |Df| = ${sizes(report.sizes.forget)}, |Dr| = ${sizes(report.sizes.retain)} (as evaluated), |T| = ${sizes(report.sizes.test)}.`;
 }
 
 /** The units line under the tables. */
-export const UNITS_NOTE = 'Accuracies, gaps (Δ, Avg.Gap: percentage points), agreement, easy-recall, hard-forget, MIA-efficacy, attack accuracy, population attack success and predictor accuracy in percent; ToW and AUCs in [0, 1]; activation distance: mean L2 distance of softmax outputs on Df; JS divergence in nats; seconds of wall time; RTE = seconds / seconds of the retrain. Gaps are to the gold (retrained) model; the noise floor is a second retrain\'s gaps. Definitions: docs/metrics.md.';
+export const UNITS_NOTE =
+  "Accuracies, gaps (Δ, Avg.Gap: percentage points), agreement, easy-recall, hard-forget, MIA-efficacy, attack accuracy, population attack success and predictor accuracy in percent; ToW and AUCs in [0, 1]; activation distance: mean L2 distance of softmax outputs on Df; JS divergence in nats; seconds of wall time; RTE = seconds / seconds of the retrain. Gaps are to the gold (retrained) model; the noise floor is a second retrain's gaps. Definitions: docs/metrics.md.";

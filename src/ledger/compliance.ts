@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { LedgerEvent, Ledger } from './ledger.js';
-import { jobsOfRequest, type JobRecord, listReports, type ReportRecord, getPilot, type PilotRecord } from './jobs.js';
+import { getPilot, type JobRecord, jobsOfRequest, listReports, type PilotRecord, type ReportRecord } from './jobs.js';
+import type { Ledger, LedgerEvent } from './ledger.js';
 import { getModel, getVersion, type ModelRecord, type VersionRecord } from './models.js';
 import { getRequest, type RequestRecord, requestSampleIds } from './requests.js';
-import { verifyLedger, type VerifyResult } from './verify.js';
+import { type VerifyResult, verifyLedger } from './verify.js';
 
 /** Format tag of the compliance report. */
 export const COMPLIANCE_FORMAT = 'tmu-compliance/1';
@@ -48,7 +48,11 @@ export function complianceReport(ledger: Ledger, id: string): ComplianceReport {
   const parentVersion = version?.parentId ? getVersion(ledger, version.parentId) : null;
   const productionVersion = getVersion(ledger, model.productionVersion)!;
   let inProduction = false;
-  for (let cursor: VersionRecord | null = productionVersion; cursor && version; cursor = cursor.parentId ? getVersion(ledger, cursor.parentId) : null) {
+  for (
+    let cursor: VersionRecord | null = productionVersion;
+    cursor && version;
+    cursor = cursor.parentId ? getVersion(ledger, cursor.parentId) : null
+  ) {
     if (cursor.id === version.id) inProduction = true;
   }
   const reports = jobs.flatMap((job) => listReports(ledger, { jobId: job.id }));

@@ -67,7 +67,11 @@ function mono(value: string | null | undefined, length?: number): string {
 }
 
 function pill(status: string): string {
-  const kind = ['promoted', 'passed', 'succeeded', 'root'].includes(status) ? ' good' : ['rejected', 'failed', 'interrupted'].includes(status) ? ' fail' : '';
+  const kind = ['promoted', 'passed', 'succeeded', 'root'].includes(status)
+    ? ' good'
+    : ['rejected', 'failed', 'interrupted'].includes(status)
+      ? ' fail'
+      : '';
   return `<span class="pill${kind}">${escapeHtml(status)}</span>`;
 }
 
@@ -79,9 +83,10 @@ function passMark(passed: unknown): string {
 
 function table(headers: readonly string[], rows: readonly string[][], className?: string): string {
   const head = `<thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
-  const body = rows.length === 0
-    ? `<tbody><tr><td colspan="${headers.length}">none</td></tr></tbody>`
-    : `<tbody>${rows.map((cells) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody>`;
+  const body =
+    rows.length === 0
+      ? `<tbody><tr><td colspan="${headers.length}">none</td></tr></tbody>`
+      : `<tbody>${rows.map((cells) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody>`;
   return `<div class="table-wrap"><table${className ? ` class="${className}"` : ''}>${head}${body}</table></div>`;
 }
 
@@ -101,36 +106,81 @@ function lineage(report: ComplianceReport): string {
   const seen = rows.find((r) => r.version.id === production.id);
   if (seen) seen.role += ' · production';
   else rows.push({ role: 'production now', version: production });
-  const body = rows.map(({ role, version }) => {
-    const current = version.id === report.version?.id ? ' class="current"' : '';
-    return `<tr${current}><td>${escapeHtml(role)}</td><td>${mono(version.id)}</td><td>${pill(version.status)}</td><td>${mono(version.parentId)}</td>`
-      + `<td>${mono(version.digest, 16)}</td><td>${text(version.method)}</td><td class="payload">${version.params === null ? '—' : json(version.params)}</td>`
-      + `<td class="num">${text(version.forgottenCount)}</td><td>${mono(version.forgottenDigest, 16)}</td><td>${text(version.createdAt)}</td></tr>`;
-  }).join('');
-  const headers = ['role', 'version', 'status', 'parent', 'digest', 'method', 'params', 'forgotten', 'forgotten ids digest', 'created'];
+  const body = rows
+    .map(({ role, version }) => {
+      const current = version.id === report.version?.id ? ' class="current"' : '';
+      return (
+        `<tr${current}><td>${escapeHtml(role)}</td><td>${mono(version.id)}</td><td>${pill(version.status)}</td><td>${mono(version.parentId)}</td>` +
+        `<td>${mono(version.digest, 16)}</td><td>${text(version.method)}</td><td class="payload">${version.params === null ? '—' : json(version.params)}</td>` +
+        `<td class="num">${text(version.forgottenCount)}</td><td>${mono(version.forgottenDigest, 16)}</td><td>${text(version.createdAt)}</td></tr>`
+      );
+    })
+    .join('');
+  const headers = [
+    'role',
+    'version',
+    'status',
+    'parent',
+    'digest',
+    'method',
+    'params',
+    'forgotten',
+    'forgotten ids digest',
+    'created',
+  ];
   const chain = rows.map((r) => escapeHtml(r.version.id)).join(' → ');
-  return `<p class="note">Lineage: ${chain}</p>`
-    + `<div class="table-wrap"><table><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></div>`;
+  return (
+    `<p class="note">Lineage: ${chain}</p>` +
+    `<div class="table-wrap"><table><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></div>`
+  );
 }
 
 function evaluationReport(record: ReportRecord): string {
   const body = record.body;
   const parts: string[] = [];
   parts.push(`<h3>Evaluation ${mono(record.id)} — ${passMark(body.passed)}</h3>`);
-  parts.push(`<p class="meta">job ${mono(record.jobId)} · version ${mono(record.versionId)} · method ${text(body.method)} · ${text(record.createdAt)}</p>`);
+  parts.push(
+    `<p class="meta">job ${mono(record.jobId)} · version ${mono(record.versionId)} · method ${text(body.method)} · ${text(record.createdAt)}</p>`,
+  );
   const gates = Array.isArray(body.gates) ? body.gates.filter(isRecord) : [];
-  parts.push(table(['gate', 'value', 'threshold', 'result', 'description'], gates.map((g) => [
-    text(g.name), `<span class="num">${text(g.value)}</span>`, `<span class="num">${text(g.threshold)}</span>`, passMark(g.passed), text(g.description),
-  ]), 'gates'));
+  parts.push(
+    table(
+      ['gate', 'value', 'threshold', 'result', 'description'],
+      gates.map((g) => [
+        text(g.name),
+        `<span class="num">${text(g.value)}</span>`,
+        `<span class="num">${text(g.threshold)}</span>`,
+        passMark(g.passed),
+        text(g.description),
+      ]),
+      'gates',
+    ),
+  );
   if (isRecord(body.metrics)) {
-    parts.push(table(['metric', 'value'], Object.entries(body.metrics).map(([k, v]) => [escapeHtml(k), text(v)]), 'metrics'));
+    parts.push(
+      table(
+        ['metric', 'value'],
+        Object.entries(body.metrics).map(([k, v]) => [escapeHtml(k), text(v)]),
+        'metrics',
+      ),
+    );
   }
   if (isRecord(body.audit)) {
     parts.push('<p class="note">Audit against a gold (retrained) model:</p>');
-    parts.push(table(['audit', 'value'], Object.entries(body.audit).map(([k, v]) => [escapeHtml(k), text(v)]), 'audit'));
+    parts.push(
+      table(
+        ['audit', 'value'],
+        Object.entries(body.audit).map(([k, v]) => [escapeHtml(k), text(v)]),
+        'audit',
+      ),
+    );
   }
   if (isRecord(body.seconds)) {
-    parts.push(`<p class="meta">seconds: ${Object.entries(body.seconds).map(([k, v]) => `${escapeHtml(k)} ${text(v)}`).join(' · ')}</p>`);
+    parts.push(
+      `<p class="meta">seconds: ${Object.entries(body.seconds)
+        .map(([k, v]) => `${escapeHtml(k)} ${text(v)}`)
+        .join(' · ')}</p>`,
+    );
   }
   if (body.params !== undefined) parts.push(`<p class="meta">params: ${json(body.params)}</p>`);
   return parts.join('\n');
@@ -138,14 +188,16 @@ function evaluationReport(record: ReportRecord): string {
 
 function pilotReport(record: ReportRecord): string {
   const body = record.body;
-  return `<h3>Pilot ${mono(record.id)} — ${passMark(body.passed)}</h3>`
-    + `<p class="meta">job ${mono(record.jobId)} · version ${mono(record.versionId)} · ${text(record.createdAt)}</p>`
-    + summaryTable([
+  return (
+    `<h3>Pilot ${mono(record.id)} — ${passMark(body.passed)}</h3>` +
+    `<p class="meta">job ${mono(record.jobId)} · version ${mono(record.versionId)} · ${text(record.createdAt)}</p>` +
+    summaryTable([
       ['seen / target', `${text(body.seen)} / ${text(body.target)}`],
       ['disagreements', text(body.disagreements)],
       ['disagreement rate', text(body.disagreementRate)],
       ['threshold', text(body.threshold)],
-    ]);
+    ])
+  );
 }
 
 /** Renders the compliance report of a deletion request as one self-contained HTML page. */
@@ -154,30 +206,56 @@ export function renderComplianceHtml(report: ComplianceReport): string {
   const sections: string[] = [];
 
   sections.push(`<h1>Deletion request ${escapeHtml(request.id)}</h1>`);
-  sections.push(`<p class="meta">Compliance report (${escapeHtml(report.format)}) generated ${escapeHtml(report.generatedAt)}</p>`);
+  sections.push(
+    `<p class="meta">Compliance report (${escapeHtml(report.format)}) generated ${escapeHtml(report.generatedAt)}</p>`,
+  );
 
   sections.push('<h2>Summary</h2>');
-  sections.push(summaryTable([
-    ['model', `${mono(model.id)} <span class="meta">(${text(model.dataset)}, ${text(model.memberCount)} members, digest ${mono(model.digest, 16)})</span>`],
-    ['requester token', mono(request.tokenId)],
-    ['reason', text(request.reason)],
-    ['status', `${pill(request.status)}${request.statusReason ? ` ${text(request.statusReason)}` : ''}`],
-    ['created', text(request.createdAt)],
-    ['updated', text(request.updatedAt)],
-    ['sample ids', `${text(request.idsCount)} (digest ${mono(request.idsDigest)})`],
-    ['idempotency key', text(request.idempotencyKey)],
-    ['in production', report.inProduction ? '<span class="ok">yes</span>' : '<span class="bad">no</span>'],
-    ['production version', `${mono(report.productionVersion.id)} (digest ${mono(report.productionVersion.digest, 16)})`],
-  ]));
+  sections.push(
+    summaryTable([
+      [
+        'model',
+        `${mono(model.id)} <span class="meta">(${text(model.dataset)}, ${text(model.memberCount)} members, digest ${mono(model.digest, 16)})</span>`,
+      ],
+      ['requester token', mono(request.tokenId)],
+      ['reason', text(request.reason)],
+      ['status', `${pill(request.status)}${request.statusReason ? ` ${text(request.statusReason)}` : ''}`],
+      ['created', text(request.createdAt)],
+      ['updated', text(request.updatedAt)],
+      ['sample ids', `${text(request.idsCount)} (digest ${mono(request.idsDigest)})`],
+      ['idempotency key', text(request.idempotencyKey)],
+      ['in production', report.inProduction ? '<span class="ok">yes</span>' : '<span class="bad">no</span>'],
+      [
+        'production version',
+        `${mono(report.productionVersion.id)} (digest ${mono(report.productionVersion.digest, 16)})`,
+      ],
+    ]),
+  );
 
   sections.push('<h2>Forgotten sample ids</h2>');
-  sections.push(`<details><summary>${text(request.ids.length)} sample ids (SHA-256 of the sorted list: ${mono(request.idsDigest)})</summary><ul>${request.ids.map((id) => `<li>${escapeHtml(id)}</li>`).join('')}</ul></details>`);
+  sections.push(
+    `<details><summary>${text(request.ids.length)} sample ids (SHA-256 of the sorted list: ${mono(request.idsDigest)})</summary><ul>${request.ids.map((id) => `<li>${escapeHtml(id)}</li>`).join('')}</ul></details>`,
+  );
 
   sections.push('<h2>Jobs</h2>');
-  sections.push(table(['job', 'status', 'method', 'params', 'parent version', 'version', 'started', 'finished', 'requests', 'error'], report.jobs.map((job) => [
-    mono(job.id), pill(job.status), text(job.method), `<span class="payload">${json(job.params)}</span>`, mono(job.parentVersion), mono(job.versionId),
-    text(job.startedAt), text(job.finishedAt), text(job.requestIds.length), text(job.error),
-  ]), 'jobs'));
+  sections.push(
+    table(
+      ['job', 'status', 'method', 'params', 'parent version', 'version', 'started', 'finished', 'requests', 'error'],
+      report.jobs.map((job) => [
+        mono(job.id),
+        pill(job.status),
+        text(job.method),
+        `<span class="payload">${json(job.params)}</span>`,
+        mono(job.parentVersion),
+        mono(job.versionId),
+        text(job.startedAt),
+        text(job.finishedAt),
+        text(job.requestIds.length),
+        text(job.error),
+      ]),
+      'jobs',
+    ),
+  );
 
   sections.push('<h2>Version lineage</h2>');
   sections.push(lineage(report));
@@ -189,23 +267,44 @@ export function renderComplianceHtml(report: ComplianceReport): string {
   for (const record of evaluations) sections.push(evaluationReport(record));
   for (const record of pilots) sections.push(pilotReport(record));
   if (report.pilot) {
-    sections.push(`<p class="meta">Pilot of ${mono(report.pilot.versionId)}: ${pill(report.pilot.status)} ${text(report.pilot.seen)} / ${text(report.pilot.target)} predictions compared, ${text(report.pilot.disagreements)} disagreements</p>`);
+    sections.push(
+      `<p class="meta">Pilot of ${mono(report.pilot.versionId)}: ${pill(report.pilot.status)} ${text(report.pilot.seen)} / ${text(report.pilot.target)} predictions compared, ${text(report.pilot.disagreements)} disagreements</p>`,
+    );
   } else if (pilots.length === 0) {
     sections.push('<p class="note">No pilot.</p>');
   }
 
   sections.push('<h2>Ledger events</h2>');
-  sections.push(table(['seq', 'at', 'type', 'actor', 'subject', 'payload', 'hash'], report.events.map((event) => [
-    `<span class="num">${text(event.seq)}</span>`, text(event.at), text(event.type), mono(event.actor), mono(event.subject),
-    `<span class="payload">${json(event.payload)}</span>`, mono(event.hash, 12),
-  ]), 'events'));
+  sections.push(
+    table(
+      ['seq', 'at', 'type', 'actor', 'subject', 'payload', 'hash'],
+      report.events.map((event) => [
+        `<span class="num">${text(event.seq)}</span>`,
+        text(event.at),
+        text(event.type),
+        mono(event.actor),
+        mono(event.subject),
+        `<span class="payload">${json(event.payload)}</span>`,
+        mono(event.hash, 12),
+      ]),
+      'events',
+    ),
+  );
 
   sections.push('<h2>Ledger verification</h2>');
   if (verification.ok) {
-    sections.push(`<div class="verify ok"><span class="ok">✓ The ledger verifies</span>: ${text(verification.events)} events chained, state rows checked (${Object.entries(verification.checked).map(([k, v]) => `${escapeHtml(k)} ${text(v)}`).join(', ')}); head hash ${mono(verification.head)}.</div>`);
+    sections.push(
+      `<div class="verify ok"><span class="ok">✓ The ledger verifies</span>: ${text(verification.events)} events chained, state rows checked (${Object.entries(
+        verification.checked,
+      )
+        .map(([k, v]) => `${escapeHtml(k)} ${text(v)}`)
+        .join(', ')}); head hash ${mono(verification.head)}.</div>`,
+    );
   } else {
     const bad = verification.firstBad;
-    sections.push(`<div class="verify bad"><span class="bad">✗ The ledger does not verify</span>: first bad row ${bad ? `${text(bad.table)} ${mono(bad.row)}: ${text(bad.problem)}` : 'unknown'} (${text(verification.events)} events read before it).</div>`);
+    sections.push(
+      `<div class="verify bad"><span class="bad">✗ The ledger does not verify</span>: first bad row ${bad ? `${text(bad.table)} ${mono(bad.row)}: ${text(bad.problem)}` : 'unknown'} (${text(verification.events)} events read before it).</div>`,
+    );
   }
 
   return `<!DOCTYPE html>

@@ -24,7 +24,15 @@ export interface HashedFields {
 /** SHA-256 over the fields, each length-prefixed so that no two field lists hash alike. */
 export function eventHash(fields: HashedFields): string {
   const hash = createHash('sha256');
-  for (const part of [String(fields.seq), fields.at, fields.type, fields.actor, fields.subject, fields.payload, fields.prevHash]) {
+  for (const part of [
+    String(fields.seq),
+    fields.at,
+    fields.type,
+    fields.actor,
+    fields.subject,
+    fields.payload,
+    fields.prevHash,
+  ]) {
     hash.update(`${Buffer.byteLength(part)}:`).update(part);
   }
   return hash.digest('hex');

@@ -49,7 +49,16 @@ interface EventRow {
 
 /** Converts a stored row to an event. */
 export function eventFromRow(row: EventRow): LedgerEvent {
-  return { seq: row.seq, at: row.at, type: row.type, actor: row.actor, subject: row.subject, payload: JSON.parse(row.payload) as Record<string, unknown>, prevHash: row.prev_hash, hash: row.hash };
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    actor: row.actor,
+    subject: row.subject,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
 }
 
 /** A new random identifier with a type prefix, e.g. `req_3f9c...`. */
@@ -111,9 +120,15 @@ export class Ledger {
     } catch (error) {
       throw new Error(`${this.path} is not a tmu ledger (SQLite said: ${(error as Error).message})`);
     }
-    if (version > MIGRATIONS.length) throw new Error(`${this.path} has ledger schema ${version}, newer than this tmu (${MIGRATIONS.length}); upgrade tmu`);
+    if (version > MIGRATIONS.length)
+      throw new Error(
+        `${this.path} has ledger schema ${version}, newer than this tmu (${MIGRATIONS.length}); upgrade tmu`,
+      );
     if (version === MIGRATIONS.length) return;
-    if (readonly) throw new Error(`${this.path} has ledger schema ${version}; open it read-write once to migrate it to ${MIGRATIONS.length}`);
+    if (readonly)
+      throw new Error(
+        `${this.path} has ledger schema ${version}; open it read-write once to migrate it to ${MIGRATIONS.length}`,
+      );
     for (let next = version; next < MIGRATIONS.length; next++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[next]!);
@@ -129,14 +144,29 @@ export class Ledger {
 
   /** Appends an event chained to the last one; call inside {@link transaction} with the change it records. */
   append(event: LedgerEventInput): LedgerEvent {
-    if (!this.db.inTransaction) throw new Error('ledger events must be appended inside a transaction with the change they record');
-    const last = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    if (!this.db.inTransaction)
+      throw new Error('ledger events must be appended inside a transaction with the change they record');
+    const last = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
+      | { seq: number; hash: string }
+      | undefined;
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const at = now();
     const payload = canonicalJson(event.payload);
-    const hash = eventHash({ seq, at, type: event.type, actor: event.actor, subject: event.subject, payload, prevHash });
-    this.db.prepare('INSERT INTO events (seq, at, type, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(seq, at, event.type, event.actor, event.subject, payload, prevHash, hash);
+    const hash = eventHash({
+      seq,
+      at,
+      type: event.type,
+      actor: event.actor,
+      subject: event.subject,
+      payload,
+      prevHash,
+    });
+    this.db
+      .prepare(
+        'INSERT INTO events (seq, at, type, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(seq, at, event.type, event.actor, event.subject, payload, prevHash, hash);
     return { ...event, seq, at, prevHash, hash };
   }
 

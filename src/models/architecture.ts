@@ -1,7 +1,7 @@
+import type { ArchitectureSpec } from './architectureSpec.js';
 import type { Classifier } from './classifier.js';
 import { MLP } from './mlp.js';
 import { ResNet18 } from './resnet.js';
-import type { ArchitectureSpec } from './architectureSpec.js';
 import { SmallCNN } from './smallCnn.js';
 
 export { ARCHITECTURES, type ArchitectureName, type ArchitectureSpec, checkArchitecture } from './architectureSpec.js';
@@ -14,6 +14,10 @@ export function createModel(spec: ArchitectureSpec): Classifier {
     case 'resnet18':
       return new ResNet18({ inChannels: spec.inChannels, numClasses: spec.numClasses, width: spec.width ?? 1 });
     case 'mlp':
-      return new MLP({ inFeatures: spec.inChannels * spec.imageSize * spec.imageSize, numClasses: spec.numClasses, ...(spec.hidden ? { hidden: spec.hidden } : {}) });
+      return new MLP({
+        inFeatures: spec.inChannels * spec.imageSize * spec.imageSize,
+        numClasses: spec.numClasses,
+        ...(spec.hidden ? { hidden: spec.hidden } : {}),
+      });
   }
 }

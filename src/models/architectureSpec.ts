@@ -32,10 +32,15 @@ export function checkArchitecture(value: unknown): ArchitectureSpec {
   }
   for (const field of ['inChannels', 'numClasses', 'imageSize'] as const) {
     const fieldValue = spec[field];
-    if (!Number.isInteger(fieldValue) || (fieldValue as number) < 1) throw new TypeError(`architecture: ${field} must be a positive integer, got ${String(fieldValue)}`);
+    if (!Number.isInteger(fieldValue) || (fieldValue as number) < 1)
+      throw new TypeError(`architecture: ${field} must be a positive integer, got ${String(fieldValue)}`);
   }
-  if (spec.width !== undefined && !(typeof spec.width === 'number' && spec.width > 0)) throw new TypeError(`architecture: width must be a positive number, got ${String(spec.width)}`);
-  if (spec.hidden !== undefined && !(Array.isArray(spec.hidden) && spec.hidden.every((w) => Number.isInteger(w) && w > 0))) {
+  if (spec.width !== undefined && !(typeof spec.width === 'number' && spec.width > 0))
+    throw new TypeError(`architecture: width must be a positive number, got ${String(spec.width)}`);
+  if (
+    spec.hidden !== undefined &&
+    !(Array.isArray(spec.hidden) && spec.hidden.every((w) => Number.isInteger(w) && w > 0))
+  ) {
     throw new TypeError('architecture: hidden must be an array of positive integers');
   }
   return spec as ArchitectureSpec;

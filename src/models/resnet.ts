@@ -1,5 +1,5 @@
-import { consume, forwardReleasing } from '../nn/consume.js';
 import { BatchNorm2d } from '../nn/batchNorm2d.js';
+import { consume, forwardReleasing } from '../nn/consume.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
@@ -28,9 +28,12 @@ export class BasicBlock extends Module {
     this.conv2 = this.registerModule('conv2', new Conv2d(planes, planes, 3, { stride: 1, padding: 1, bias: false }));
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(planes));
     // A projection only where the shape changes; otherwise the identity (an empty Sequential, as in PyTorch).
-    this.shortcut = this.registerModule('shortcut', stride !== 1 || inPlanes !== planes
-      ? new Sequential(new Conv2d(inPlanes, planes, 1, { stride, bias: false }), new BatchNorm2d(planes))
-      : new Sequential());
+    this.shortcut = this.registerModule(
+      'shortcut',
+      stride !== 1 || inPlanes !== planes
+        ? new Sequential(new Conv2d(inPlanes, planes, 1, { stride, bias: false }), new BatchNorm2d(planes))
+        : new Sequential(),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -70,7 +73,10 @@ export class ResNet18 extends Classifier {
     const width = options.width ?? 1;
     if (!(width > 0)) throw new RangeError(`ResNet18: width must be positive, got ${width}`);
     const channels = [64, 128, 256, 512].map((planes) => scaledWidth(planes, width));
-    this.conv1 = this.registerModule('conv1', new Conv2d(options.inChannels, channels[0]!, 3, { stride: 1, padding: 1, bias: false }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv2d(options.inChannels, channels[0]!, 3, { stride: 1, padding: 1, bias: false }),
+    );
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(channels[0]!));
     let inPlanes = channels[0]!;
     this.stages = channels.map((planes, index) => {

@@ -25,7 +25,8 @@ export class SmallCNN extends Classifier {
 
   constructor(options: SmallCNNOptions) {
     super();
-    if (options.imageSize % 4 !== 0) throw new RangeError(`SmallCNN: imageSize must be divisible by 4, got ${options.imageSize}`);
+    if (options.imageSize % 4 !== 0)
+      throw new RangeError(`SmallCNN: imageSize must be divisible by 4, got ${options.imageSize}`);
     const side = options.imageSize / 4;
     this.conv1 = this.registerModule('conv1', new Conv2d(options.inChannels, 32, 3, { padding: 1 }));
     this.conv2 = this.registerModule('conv2', new Conv2d(32, 64, 3, { padding: 1 }));

@@ -22,7 +22,8 @@ export class LeakyReLU extends Module {
 
   constructor(negativeSlope = 0.01) {
     super();
-    if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be a finite number, got ${negativeSlope}`);
+    if (!Number.isFinite(negativeSlope))
+      throw new RangeError(`LeakyReLU: negativeSlope must be a finite number, got ${negativeSlope}`);
     this.negativeSlope = negativeSlope;
   }
 

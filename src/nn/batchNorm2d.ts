@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Tensor, noGrad, ones, zeros } from '../tensor/index.js';
+import { noGrad, ones, type Tensor, zeros } from '../tensor/index.js';
 import { batchNorm } from './functional.js';
 import { ones_, zeros_ } from './init.js';
 import { type FactoryOptions, Module } from './module.js';
@@ -112,7 +112,8 @@ export class BatchNorm2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4D input [N, C, H, W], got ${x.ndim}D input [${x.shape.join(', ')}]`);
+    if (x.ndim !== 4)
+      throw new RangeError(`BatchNorm2d: expected 4D input [N, C, H, W], got ${x.ndim}D input [${x.shape.join(', ')}]`);
     if (x.size(1) !== this.numFeatures) {
       throw new RangeError(`BatchNorm2d: expected ${this.numFeatures} channels, got input [${x.shape.join(', ')}]`);
     }

@@ -4,11 +4,11 @@
  * @module
  */
 
-import { type Tensor, empty } from '../tensor/index.js';
+import { empty, type Tensor } from '../tensor/index.js';
 import { conv2d } from './functional.js';
 import { defaultLayerInit_ } from './init.js';
 import { type FactoryOptions, Module } from './module.js';
-import { type Size2, checkInt, pair } from './validate.js';
+import { checkInt, pair, type Size2 } from './validate.js';
 
 /** Options of {@link Conv2d}. */
 export interface Conv2dLayerOptions extends FactoryOptions {
@@ -51,8 +51,10 @@ export class Conv2d extends Module {
     checkInt('Conv2d', 'inChannels', inChannels, 1);
     checkInt('Conv2d', 'outChannels', outChannels, 1);
     checkInt('Conv2d', 'groups', groups, 1);
-    if (inChannels % groups !== 0) throw new RangeError(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${groups})`);
-    if (outChannels % groups !== 0) throw new RangeError(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+    if (inChannels % groups !== 0)
+      throw new RangeError(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+    if (outChannels % groups !== 0)
+      throw new RangeError(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);
@@ -83,7 +85,12 @@ export class Conv2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   override extraRepr(): string {

@@ -9,9 +9,9 @@
  * @module
  */
 
-import * as ops from '../tensor/index.js';
 import type { Reduction, Tensor } from '../tensor/index.js';
-import { type Size2, checkInt, checkPositive, checkRange, checkReduction, pair } from './validate.js';
+import * as ops from '../tensor/index.js';
+import { checkInt, checkPositive, checkRange, checkReduction, pair, type Size2 } from './validate.js';
 
 export type { Size2 } from './validate.js';
 
@@ -40,7 +40,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const groups = options.groups ?? 1;
   checkInt('conv2d', 'groups', groups, 1);
   return ops.conv2d(
-    input, weight, bias,
+    input,
+    weight,
+    bias,
     pair('conv2d', 'stride', options.stride ?? 1, 1),
     pair('conv2d', 'padding', options.padding ?? 0, 0),
     pair('conv2d', 'dilation', options.dilation ?? 1, 1),
@@ -64,7 +66,8 @@ export interface MaxPool2dOptions {
 export function maxPool2d(input: Tensor, kernelSize: Size2, options: MaxPool2dOptions = {}): Tensor {
   const kernel = pair('maxPool2d', 'kernelSize', kernelSize, 1);
   return ops.maxPool2d(
-    input, kernel,
+    input,
+    kernel,
     options.stride === undefined ? kernel : pair('maxPool2d', 'stride', options.stride, 1),
     pair('maxPool2d', 'padding', options.padding ?? 0, 0),
     pair('maxPool2d', 'dilation', options.dilation ?? 1, 1),
@@ -88,7 +91,8 @@ export interface AvgPool2dOptions {
 export function avgPool2d(input: Tensor, kernelSize: Size2, options: AvgPool2dOptions = {}): Tensor {
   const kernel = pair('avgPool2d', 'kernelSize', kernelSize, 1);
   return ops.avgPool2d(
-    input, kernel,
+    input,
+    kernel,
     options.stride === undefined ? kernel : pair('avgPool2d', 'stride', options.stride, 1),
     pair('avgPool2d', 'padding', options.padding ?? 0, 0),
     options.ceilMode ?? false,
@@ -120,7 +124,12 @@ export interface BatchNormOptions {
  * statistics are used and, when given, `runningMean` / `runningVar` are updated in place
  * (`running = (1 - momentum) * running + momentum * batch`, with the unbiased batch variance).
  */
-export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+export function batchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: BatchNormOptions = {},
+): Tensor {
   const training = options.training ?? false;
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
@@ -133,9 +142,21 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     // One value per channel has zero variance: the normalised output would be all zeros (PyTorch refuses too).
     const shape = input.shape;
     const perChannel = shape.reduce((product, size, dim) => (dim === 1 ? product : product * size), 1);
-    if (perChannel === 1) throw new RangeError(`batchNorm: expected more than 1 value per channel when training, got input [${shape.join(', ')}]`);
+    if (perChannel === 1)
+      throw new RangeError(
+        `batchNorm: expected more than 1 value per channel when training, got input [${shape.join(', ')}]`,
+      );
   }
-  return ops.batchNorm(input, runningMean, runningVar, options.weight ?? null, options.bias ?? null, training, momentum, eps);
+  return ops.batchNorm(
+    input,
+    runningMean,
+    runningVar,
+    options.weight ?? null,
+    options.bias ?? null,
+    training,
+    momentum,
+    eps,
+  );
 }
 
 /** Options of {@link dropout}. */
@@ -160,7 +181,8 @@ export function relu(input: Tensor): Tensor {
 
 /** x for x >= 0, negativeSlope * x otherwise (torch.nn.functional.leaky_relu). */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
-  if (!Number.isFinite(negativeSlope)) throw new RangeError(`leakyRelu: negativeSlope must be a finite number, got ${negativeSlope}`);
+  if (!Number.isFinite(negativeSlope))
+    throw new RangeError(`leakyRelu: negativeSlope must be a finite number, got ${negativeSlope}`);
   return ops.leakyRelu(input, negativeSlope);
 }
 
@@ -269,7 +291,11 @@ export interface BinaryCrossEntropyWithLogitsOptions {
  * Binary cross-entropy of logits against targets in [0, 1], computed stably from the logits
  * (torch.nn.functional.binary_cross_entropy_with_logits).
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: BinaryCrossEntropyWithLogitsOptions = {},
+): Tensor {
   const reduction = options.reduction ?? 'mean';
   checkReduction('binaryCrossEntropyWithLogits', reduction);
   return ops.binaryCrossEntropyWithLogits(input, target, options.weight ?? null, options.posWeight ?? null, reduction);

@@ -8,23 +8,37 @@
  * @module
  */
 
-export * as functional from './functional.js';
-export * as init from './init.js';
-export { Module } from './module.js';
-export type { BufferOptions, FactoryOptions, LoadStateDictOptions, LoadStateDictResult, ModuleConversion, ParameterOptions, ZeroGradOptions } from './module.js';
-export { Linear } from './linear.js';
-export type { LinearOptions } from './linear.js';
-export { Conv2d } from './conv2d.js';
-export type { Conv2dLayerOptions } from './conv2d.js';
-export { BatchNorm2d } from './batchNorm2d.js';
+export { LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
 export type { BatchNorm2dOptions } from './batchNorm2d.js';
-export { Dropout } from './dropout.js';
-export { ReLU, LeakyReLU, Sigmoid, Tanh } from './activation.js';
-export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
-export { Flatten } from './flatten.js';
-export { Identity } from './identity.js';
-export { Sequential } from './sequential.js';
+export { BatchNorm2d } from './batchNorm2d.js';
 export { consume, forwardReleasing } from './consume.js';
-export type { Size2 } from './validate.js';
-export { SafetensorsError, decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.js';
+export type { Conv2dLayerOptions } from './conv2d.js';
+export { Conv2d } from './conv2d.js';
+export { Dropout } from './dropout.js';
+export { Flatten } from './flatten.js';
+export * as functional from './functional.js';
+export { Identity } from './identity.js';
+export * as init from './init.js';
+export type { LinearOptions } from './linear.js';
+export { Linear } from './linear.js';
+export type {
+  BufferOptions,
+  FactoryOptions,
+  LoadStateDictOptions,
+  LoadStateDictResult,
+  ModuleConversion,
+  ParameterOptions,
+  ZeroGradOptions,
+} from './module.js';
+export { Module } from './module.js';
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
 export type { SafetensorsContents, SafetensorsDType } from './safetensors.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  SafetensorsError,
+  saveSafetensors,
+} from './safetensors.js';
+export { Sequential } from './sequential.js';
+export type { Size2 } from './validate.js';

@@ -6,12 +6,22 @@
  * @module
  */
 
-import { type Tensor, noGrad } from '../tensor/index.js';
+import { noGrad, type Tensor } from '../tensor/index.js';
 
 /** Non-linearities {@link calculateGain} knows (torch.nn.init.calculate_gain's names). */
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
 /** Which fan Kaiming initialisation preserves the variance of. */
 export type FanMode = 'fan_in' | 'fan_out';
@@ -33,7 +43,9 @@ export interface Fans {
 export function calculateFanInAndFanOut(tensor: Tensor): Fans {
   const shape = tensor.shape;
   if (shape.length < 2) {
-    throw new RangeError(`fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape [${shape.join(', ')}])`);
+    throw new RangeError(
+      `fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape [${shape.join(', ')}])`,
+    );
   }
   const receptiveField = shape.slice(2).reduce((product, size) => product * size, 1);
   return { fanIn: shape[1]! * receptiveField, fanOut: shape[0]! * receptiveField };
@@ -47,8 +59,14 @@ export function calculateFanInAndFanOut(tensor: Tensor): Fans {
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d':
-    case 'conv_transpose1d': case 'conv_transpose2d': case 'conv_transpose3d': case 'sigmoid':
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
+    case 'sigmoid':
       return 1;
     case 'tanh':
       return 5 / 3;
@@ -56,7 +74,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return Math.SQRT2;
     case 'leaky_relu': {
       const slope = param ?? 0.01;
-      if (!Number.isFinite(slope)) throw new RangeError(`calculateGain: negative slope must be a finite number, got ${slope}`);
+      if (!Number.isFinite(slope))
+        throw new RangeError(`calculateGain: negative slope must be a finite number, got ${slope}`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
@@ -78,7 +97,8 @@ export interface KaimingOptions {
 
 function kaimingStd(tensor: Tensor, options: KaimingOptions, caller: string): number {
   const mode = options.mode ?? 'fan_in';
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`${caller}: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
+  if (mode !== 'fan_in' && mode !== 'fan_out')
+    throw new RangeError(`${caller}: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
   const fans = calculateFanInAndFanOut(tensor);
   const fan = mode === 'fan_in' ? fans.fanIn : fans.fanOut;
   // An empty tensor has nothing to fill; PyTorch warns and returns it unchanged.

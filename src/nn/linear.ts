@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Tensor, empty } from '../tensor/index.js';
+import { empty, type Tensor } from '../tensor/index.js';
 import { linear } from './functional.js';
 import { defaultLayerInit_ } from './init.js';
 import { type FactoryOptions, Module } from './module.js';

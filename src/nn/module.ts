@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type DType, type Device, type Tensor, isFloatingPoint, keep, noGrad } from '../tensor/index.js';
+import { type Device, type DType, isFloatingPoint, keep, noGrad, type Tensor } from '../tensor/index.js';
 
 /** Where a layer creates its parameters and buffers. */
 export interface FactoryOptions {
@@ -106,9 +106,17 @@ export abstract class Module {
 
   #checkFree(kind: 'parameter' | 'buffer' | 'submodule', name: string): void {
     checkName(kind, name);
-    const taken = this.#parameters.has(name) ? 'parameter' : this.#buffers.has(name) ? 'buffer' : this.#modules.has(name) ? 'submodule' : null;
+    const taken = this.#parameters.has(name)
+      ? 'parameter'
+      : this.#buffers.has(name)
+        ? 'buffer'
+        : this.#modules.has(name)
+          ? 'submodule'
+          : null;
     if (taken !== null && taken !== kind) {
-      throw new TypeError(`cannot register ${kind} '${name}': ${this.constructor.name} already has a ${taken} of that name`);
+      throw new TypeError(
+        `cannot register ${kind} '${name}': ${this.constructor.name} already has a ${taken} of that name`,
+      );
     }
   }
 
@@ -130,7 +138,9 @@ export abstract class Module {
   registerParameter(name: string, tensor: Tensor, options: ParameterOptions = {}): Tensor {
     this.#checkFree('parameter', name);
     if (!tensor.isLeaf) {
-      throw new TypeError(`parameter '${name}' must be a leaf tensor (an op result is part of a graph); pass tensor.detach()`);
+      throw new TypeError(
+        `parameter '${name}' must be a leaf tensor (an op result is part of a graph); pass tensor.detach()`,
+      );
     }
     const requiresGrad = options.requiresGrad ?? true;
     if (requiresGrad && !isFloatingPoint(tensor.dtype)) {
@@ -154,7 +164,8 @@ export abstract class Module {
     this.#checkFree('buffer', name);
     const previous = this.#buffers.get(name);
     this.#buffers.set(name, { tensor: keep(tensor), persistent: options.persistent ?? true });
-    if (previous !== undefined && previous.tensor !== tensor && !this.#holds(previous.tensor, name)) previous.tensor.dispose();
+    if (previous !== undefined && previous.tensor !== tensor && !this.#holds(previous.tensor, name))
+      previous.tensor.dispose();
     return tensor;
   }
 
@@ -166,7 +177,8 @@ export abstract class Module {
    */
   registerModule<M extends Module>(name: string, module: M): M {
     this.#checkFree('submodule', name);
-    if ((module as Module) === this || module.#contains(this)) throw new TypeError(`cannot register submodule '${name}': it would make a cycle`);
+    if ((module as Module) === this || module.#contains(this))
+      throw new TypeError(`cannot register submodule '${name}': it would make a cycle`);
     this.#modules.set(name, module);
     return module;
   }
@@ -182,7 +194,10 @@ export abstract class Module {
     let module: Module = this;
     for (const [depth, part] of parts.entries()) {
       const next = module.#modules.get(part);
-      if (next === undefined) throw new RangeError(`${kind} '${path}': ${parts.slice(0, depth + 1).join('.')} is not a submodule of ${this.constructor.name}`);
+      if (next === undefined)
+        throw new RangeError(
+          `${kind} '${path}': ${parts.slice(0, depth + 1).join('.')} is not a submodule of ${this.constructor.name}`,
+        );
       module = next;
     }
     return [module, leaf];
@@ -373,13 +388,15 @@ export abstract class Module {
       if (from.length !== to.length || from.some((size, k) => size !== to[k])) {
         mismatches.push(`${key}: shape [${from.join(', ')}] in the state dict, [${to.join(', ')}] in the module`);
       }
-      if (source.dtype !== target.dtype) mismatches.push(`${key}: dtype ${source.dtype} in the state dict, ${target.dtype} in the module`);
+      if (source.dtype !== target.dtype)
+        mismatches.push(`${key}: dtype ${source.dtype} in the state dict, ${target.dtype} in the module`);
     }
     const problems: string[] = [];
     if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
     if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
     if (mismatches.length > 0) problems.push(`mismatches: ${mismatches.join('; ')}`);
-    if (problems.length > 0) throw new Error(`loadStateDict: cannot load into ${this.constructor.name}: ${problems.join('; ')}`);
+    if (problems.length > 0)
+      throw new Error(`loadStateDict: cannot load into ${this.constructor.name}: ${problems.join('; ')}`);
     noGrad(() => {
       for (const [key, target] of own) {
         const source = state.get(key);
@@ -438,7 +455,9 @@ export abstract class Module {
   toString(): string {
     const head = `${this.constructor.name}(${this.extraRepr()}`;
     if (this.#modules.size === 0) return `${head})`;
-    const lines = [...this.#modules].map(([name, child]) => `  (${name}): ${child.toString().split('\n').join('\n  ')}`);
+    const lines = [...this.#modules].map(
+      ([name, child]) => `  (${name}): ${child.toString().split('\n').join('\n  ')}`,
+    );
     return `${head}\n${lines.join('\n')}\n)`;
   }
 

@@ -5,9 +5,9 @@
  */
 
 import type { Tensor } from '../tensor/index.js';
-import { type AvgPool2dOptions, type MaxPool2dOptions, adaptiveAvgPool2d, avgPool2d, maxPool2d } from './functional.js';
+import { type AvgPool2dOptions, adaptiveAvgPool2d, avgPool2d, type MaxPool2dOptions, maxPool2d } from './functional.js';
 import { Module } from './module.js';
-import { type Size2, pair } from './validate.js';
+import { pair, type Size2 } from './validate.js';
 
 /** Maximum over `kernelSize` windows; stride defaults to the kernel size. */
 export class MaxPool2d extends Module {
@@ -32,7 +32,12 @@ export class MaxPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return maxPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
 
   override extraRepr(): string {
@@ -63,7 +68,12 @@ export class AvgPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
   }
 
   override extraRepr(): string {

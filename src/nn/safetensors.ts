@@ -40,9 +40,16 @@ export class SafetensorsError extends Error {
 }
 
 const TO_SAFETENSORS: Readonly<Record<DType, SafetensorsDType>> = {
-  float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32',
+  float64: 'F64',
+  int64: 'I64',
+  int32: 'I32',
+  uint8: 'U8',
+  bool: 'BOOL',
 };
-const FROM_SAFETENSORS: ReadonlyMap<string, DType> = new Map(Object.entries(TO_SAFETENSORS).map(([dtype, name]) => [name, dtype as DType]));
+const FROM_SAFETENSORS: ReadonlyMap<string, DType> = new Map(
+  Object.entries(TO_SAFETENSORS).map(([dtype, name]) => [name, dtype as DType]),
+);
 const ITEM_SIZE: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1 };
 const METADATA_KEY = '__metadata__';
 // The reference implementation's limit: a larger header is a corrupt length field, not a real header.
@@ -74,10 +81,14 @@ function bytesOf(data: TensorData): Uint8Array {
  * @param tensors - tensors by name (any device; copied to host)
  * @param metadata - string-to-string metadata, stored as `__metadata__` when not empty
  */
-export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, Tensor>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
   checkHostEndianness('encodeSafetensors');
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') throw new TypeError(`encodeSafetensors: metadata '${key}' must be a string, got ${typeof value}`);
+    if (typeof value !== 'string')
+      throw new TypeError(`encodeSafetensors: metadata '${key}' must be a string, got ${typeof value}`);
   }
   const names = [...tensors.keys()].sort(compareCodePoints);
   const header: Record<string, unknown> = {};
@@ -85,10 +96,15 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const name of names) {
-    if (name === METADATA_KEY) throw new TypeError(`encodeSafetensors: '${METADATA_KEY}' is reserved and cannot name a tensor`);
+    if (name === METADATA_KEY)
+      throw new TypeError(`encodeSafetensors: '${METADATA_KEY}' is reserved and cannot name a tensor`);
     const value = tensors.get(name)!;
     const bytes = bytesOf(value.toTypedArray());
-    header[name] = { dtype: TO_SAFETENSORS[value.dtype], shape: value.shape, data_offsets: [offset, offset + bytes.byteLength] };
+    header[name] = {
+      dtype: TO_SAFETENSORS[value.dtype],
+      shape: value.shape,
+      data_offsets: [offset, offset + bytes.byteLength],
+    };
     chunks.push(bytes);
     offset += bytes.byteLength;
   }
@@ -126,11 +142,16 @@ function parseEntry(source: string, name: string, value: unknown): Entry {
   const { dtype: dtypeName, shape, data_offsets: offsets } = value;
   if (typeof dtypeName !== 'string') return fail(`has no dtype string: ${JSON.stringify(value)}`);
   const dtype = FROM_SAFETENSORS.get(dtypeName);
-  if (dtype === undefined) return fail(`has unknown dtype '${dtypeName}' (supported: ${[...FROM_SAFETENSORS.keys()].join(', ')})`);
+  if (dtype === undefined)
+    return fail(`has unknown dtype '${dtypeName}' (supported: ${[...FROM_SAFETENSORS.keys()].join(', ')})`);
   if (!Array.isArray(shape) || !shape.every((size): size is number => Number.isSafeInteger(size) && size >= 0)) {
     return fail(`has an invalid shape ${JSON.stringify(shape)} (need non-negative integers)`);
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o): o is number => Number.isSafeInteger(o) && o >= 0)) {
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o): o is number => Number.isSafeInteger(o) && o >= 0)
+  ) {
     return fail(`has invalid data_offsets ${JSON.stringify(offsets)} (need [begin, end] non-negative integers)`);
   }
   const [begin, end] = offsets as [number, number];
@@ -138,7 +159,9 @@ function parseEntry(source: string, name: string, value: unknown): Entry {
   const numel = shape.reduce((product, size) => product * size, 1);
   const expected = numel * ITEM_SIZE[dtype];
   if (end - begin !== expected) {
-    return fail(`has data_offsets [${begin}, ${end}] (${end - begin} bytes) not matching shape [${shape.join(', ')}] of ${dtypeName} (${expected} bytes)`);
+    return fail(
+      `has data_offsets [${begin}, ${end}] (${end - begin} bytes) not matching shape [${shape.join(', ')}] of ${dtypeName} (${expected} bytes)`,
+    );
   }
   return { name, dtype, shape, begin, end };
 }
@@ -148,12 +171,17 @@ function typedArrayFromBytes(dtype: DType, bytes: Uint8Array): TensorData {
   // Buffer's slice() would be a view into the shared pool rather than a copy.
   const buffer = new Uint8Array(bytes).buffer;
   switch (dtype) {
-    case 'float32': return new Float32Array(buffer);
-    case 'float64': return new Float64Array(buffer);
-    case 'int64': return new BigInt64Array(buffer);
-    case 'int32': return new Int32Array(buffer);
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
     case 'uint8':
-    case 'bool': return new Uint8Array(buffer);
+    case 'bool':
+      return new Uint8Array(buffer);
   }
 }
 
@@ -175,7 +203,10 @@ export function decodeSafetensors(bytes: Uint8Array, sourceName = '<buffer>'): S
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(bytes.byteLength - 8)) {
-    throw new SafetensorsError(source, `header length ${headerLength} runs beyond the end of the file (${bytes.byteLength} bytes)`);
+    throw new SafetensorsError(
+      source,
+      `header length ${headerLength} runs beyond the end of the file (${bytes.byteLength} bytes)`,
+    );
   }
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw new SafetensorsError(source, `header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
@@ -199,7 +230,8 @@ export function decodeSafetensors(bytes: Uint8Array, sourceName = '<buffer>'): S
     }
     if (!isRecord(value)) throw new SafetensorsError(source, `${METADATA_KEY} is not an object of strings`);
     for (const [key, item] of Object.entries(value)) {
-      if (typeof item !== 'string') throw new SafetensorsError(source, `${METADATA_KEY} value '${key}' is not a string: ${JSON.stringify(item)}`);
+      if (typeof item !== 'string')
+        throw new SafetensorsError(source, `${METADATA_KEY} value '${key}' is not a string: ${JSON.stringify(item)}`);
       metadata[key] = item;
     }
   }
@@ -210,20 +242,32 @@ export function decodeSafetensors(bytes: Uint8Array, sourceName = '<buffer>'): S
   let previous: Entry | null = null;
   for (const entry of byOffset) {
     if (entry.begin < cursor) {
-      throw new SafetensorsError(source, `tensor '${entry.name}' data_offsets [${entry.begin}, ${entry.end}] overlap tensor '${previous?.name}' [${previous?.begin}, ${previous?.end}]`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${entry.name}' data_offsets [${entry.begin}, ${entry.end}] overlap tensor '${previous?.name}' [${previous?.begin}, ${previous?.end}]`,
+      );
     }
     if (entry.begin > cursor) {
-      throw new SafetensorsError(source, `tensor '${entry.name}' data_offsets [${entry.begin}, ${entry.end}] leave a gap after byte ${cursor} of the data`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${entry.name}' data_offsets [${entry.begin}, ${entry.end}] leave a gap after byte ${cursor} of the data`,
+      );
     }
     cursor = entry.end;
     previous = entry;
   }
   const available = bytes.byteLength - dataStart;
   if (cursor > available) {
-    throw new SafetensorsError(source, `data is truncated: the tensors need ${cursor} bytes after the header (file offset ${dataStart}) but only ${available} remain`);
+    throw new SafetensorsError(
+      source,
+      `data is truncated: the tensors need ${cursor} bytes after the header (file offset ${dataStart}) but only ${available} remain`,
+    );
   }
   if (cursor < available) {
-    throw new SafetensorsError(source, `${available - cursor} unexpected bytes after the last tensor (file offset ${dataStart + cursor})`);
+    throw new SafetensorsError(
+      source,
+      `${available - cursor} unexpected bytes after the last tensor (file offset ${dataStart + cursor})`,
+    );
   }
 
   const tensors = new Map<string, Tensor>();
@@ -244,7 +288,11 @@ export function decodeSafetensors(bytes: Uint8Array, sourceName = '<buffer>'): S
  * the same folder, which is flushed to disk and renamed over `path`, so a crash never leaves a
  * half-written file under the final name.
  */
-export function saveSafetensors(path: string, tensors: ReadonlyMap<string, Tensor>, metadata: Readonly<Record<string, string>> = {}): void {
+export function saveSafetensors(
+  path: string,
+  tensors: ReadonlyMap<string, Tensor>,
+  metadata: Readonly<Record<string, string>> = {},
+): void {
   const bytes = encodeSafetensors(tensors, metadata);
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   const fd = openSync(temporary, 'wx');

@@ -15,7 +15,9 @@ const REDUCTIONS: readonly Reduction[] = ['none', 'mean', 'sum'];
 /** Checks a loss reduction name. */
 export function checkReduction(caller: string, reduction: string, allowed: readonly string[] = REDUCTIONS): void {
   if (!allowed.includes(reduction)) {
-    throw new RangeError(`${caller}: reduction must be one of ${allowed.map((name) => `'${name}'`).join(', ')}, got '${reduction}'`);
+    throw new RangeError(
+      `${caller}: reduction must be one of ${allowed.map((name) => `'${name}'`).join(', ')}, got '${reduction}'`,
+    );
   }
 }
 
@@ -45,7 +47,9 @@ export function checkInt(caller: string, option: string, value: number, min?: nu
 export function pair(caller: string, option: string, value: Size2, min: number): [number, number] {
   const values: readonly number[] = typeof value === 'number' ? [value, value] : value;
   if (!Array.isArray(values) || values.length !== 2 || values.some((v) => !Number.isInteger(v) || v < min)) {
-    throw new RangeError(`${caller}: ${option} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `${caller}: ${option} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`,
+    );
   }
   return [values[0]!, values[1]!];
 }

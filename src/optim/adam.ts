@@ -7,14 +7,14 @@
 
 import { native } from '../tensor/native.js';
 import {
-  type GroupSlots,
-  type HyperParams,
-  type ParamGroup,
-  type ParamsInput,
-  Optimizer,
   checkBoolean,
   checkKnownKeys,
   checkNumber,
+  type GroupSlots,
+  type HyperParams,
+  Optimizer,
+  type ParamGroup,
+  type ParamsInput,
   withDefaults,
 } from './optimizer.js';
 
@@ -58,7 +58,8 @@ export class Adam extends Optimizer<AdamHyperParams> {
     // The statics of the class actually constructed (Adam or AdamW) pick the variant, so AdamW needs
     // no constructor of its own.
     const variant = new.target as typeof Adam;
-    if (options === null || typeof options !== 'object') throw new TypeError(`${variant.optimizerName}: options must be an object`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${variant.optimizerName}: options must be an object`);
     checkKnownKeys(variant.optimizerName, options, ADAM_KEYS);
     const defaults = withDefaults<AdamHyperParams>(
       { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: variant.defaultWeightDecay, maximize: false },
@@ -75,7 +76,8 @@ export class Adam extends Optimizer<AdamHyperParams> {
     checkNumber(this.name, 'weight decay', hyper.weightDecay);
     checkBoolean(this.name, 'maximize', hyper.maximize);
     const betas: unknown = hyper.betas;
-    if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${this.name}: betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
+    if (!Array.isArray(betas) || betas.length !== 2)
+      throw new TypeError(`${this.name}: betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
     betas.forEach((beta: unknown, i) => {
       if (typeof beta !== 'number' || !(beta >= 0 && beta < 1)) {
         throw new RangeError(`${this.name}: invalid beta${i + 1} ${String(beta)} (betas[${i}] must be in [0, 1))`);
@@ -102,15 +104,39 @@ export class Adam extends Optimizer<AdamHyperParams> {
     }
     if (!mixed) {
       // Parameters without a gradient still hold placeholders here; the kernel skips them.
-      native.adamStep(slots.params, slots.stateHandles[0]!, slots.stateHandles[1]!, slots.scratchHandles,
-        step, lr, betas[0], betas[1], eps, weightDecay, this.#decoupled, maximize);
+      native.adamStep(
+        slots.params,
+        slots.stateHandles[0]!,
+        slots.stateHandles[1]!,
+        slots.scratchHandles,
+        step,
+        lr,
+        betas[0],
+        betas[1],
+        eps,
+        weightDecay,
+        this.#decoupled,
+        maximize,
+      );
       return;
     }
     // Parameters that joined later (or were skipped) are at other step counts: one call per count.
     for (const t of new Set(slots.steps.filter((_, k) => slots.hasGrad[k]))) {
       const pick = <T>(items: readonly T[]): T[] => items.filter((_, k) => slots.hasGrad[k] && slots.steps[k] === t);
-      native.adamStep(pick(slots.params), pick(slots.stateHandles[0]!), pick(slots.stateHandles[1]!), pick(slots.scratchHandles),
-        t, lr, betas[0], betas[1], eps, weightDecay, this.#decoupled, maximize);
+      native.adamStep(
+        pick(slots.params),
+        pick(slots.stateHandles[0]!),
+        pick(slots.stateHandles[1]!),
+        pick(slots.scratchHandles),
+        t,
+        lr,
+        betas[0],
+        betas[1],
+        eps,
+        weightDecay,
+        this.#decoupled,
+        maximize,
+      );
     }
   }
 }

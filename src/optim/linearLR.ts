@@ -4,9 +4,9 @@
  * @module
  */
 
-import { checkKnownKeys } from './optimizer.js';
+import { checkInteger, LRScheduler } from './lrScheduler.js';
 import type { Optimizer } from './optimizer.js';
-import { LRScheduler, checkInteger } from './lrScheduler.js';
+import { checkKnownKeys } from './optimizer.js';
 
 /** Options of {@link LinearLR}; the defaults are PyTorch's. */
 export interface LinearLROptions {

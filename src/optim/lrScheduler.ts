@@ -83,7 +83,9 @@ export abstract class LRScheduler<O extends object = object> {
   step(): void {
     const groups = this.optimizer.paramGroups;
     if (groups.length !== this.#baseLrs.length) {
-      throw new RangeError(`${this.name}: the optimizer has ${groups.length} param groups, the scheduler was built for ${this.#baseLrs.length}`);
+      throw new RangeError(
+        `${this.name}: the optimizer has ${groups.length} param groups, the scheduler was built for ${this.#baseLrs.length}`,
+      );
     }
     const epoch = this.#lastEpoch + 1;
     const lrs = this.#baseLrs.map((base) => this.lrAt(base, epoch));
@@ -122,13 +124,20 @@ export abstract class LRScheduler<O extends object = object> {
    */
   loadStateDict(state: LRSchedulerStateJson): void {
     const where = `${this.name}.loadStateDict`;
-    if (state.scheduler !== this.name) throw new TypeError(`${where}: the state was written by ${state.scheduler}, not ${this.name}`);
+    if (state.scheduler !== this.name)
+      throw new TypeError(`${where}: the state was written by ${state.scheduler}, not ${this.name}`);
     checkInteger(where, 'lastEpoch', state.lastEpoch, 0);
     const groups = this.optimizer.paramGroups.length;
     for (const key of ['baseLrs', 'lastLr'] as const) {
       const values: unknown = state[key];
-      if (!Array.isArray(values) || values.length !== groups || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new RangeError(`${where}: ${key} must hold ${groups} finite numbers (one per param group), got ${JSON.stringify(values)}`);
+      if (
+        !Array.isArray(values) ||
+        values.length !== groups ||
+        !values.every((v) => typeof v === 'number' && Number.isFinite(v))
+      ) {
+        throw new RangeError(
+          `${where}: ${key} must hold ${groups} finite numbers (one per param group), got ${JSON.stringify(values)}`,
+        );
       }
     }
     this.#lastEpoch = state.lastEpoch;

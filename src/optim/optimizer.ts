@@ -11,10 +11,10 @@
  */
 
 import type { NativeTensor } from '../tensor/generated/native.js';
+import { clone, copy_, emptyLike, isFloatingPoint, keep, noGrad, type Tensor, zerosLike } from '../tensor/index.js';
 // The fused optimizer kernels are internal to the addon (no Tensor-level wrapper exists for them), so
 // the optim layer reaches the addon directly: it is the one place outside src/tensor that does.
 import { native } from '../tensor/native.js';
-import { type Tensor, clone, copy_, emptyLike, isFloatingPoint, keep, noGrad, zerosLike } from '../tensor/index.js';
 
 /** A hyper-parameter value: what a param group may hold besides its tensors (all JSON-able). */
 export type HyperValue = number | boolean | readonly number[];
@@ -135,7 +135,9 @@ export function withDefaults<H extends object>(defaults: H, overrides: Partial<H
 export function checkKnownKeys(where: string, options: object, valid: readonly string[]): void {
   const unknown = unknownKeys(options, valid);
   if (unknown.length > 0) {
-    throw new TypeError(`${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${valid.join(', ')})`);
+    throw new TypeError(
+      `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${valid.join(', ')})`,
+    );
   }
 }
 
@@ -249,9 +251,14 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
       if (param === null || typeof param !== 'object' || typeof (param as { handle?: unknown }).handle !== 'object') {
         throw new TypeError(`${where}: parameter ${k} is not a Tensor`);
       }
-      if (!isFloatingPoint(param.dtype)) throw new TypeError(`${where}: parameter ${k} is ${param.dtype}; only floating-point tensors can be optimized`);
-      if (!param.isLeaf) throw new TypeError(`${where}: parameter ${k} is not a leaf tensor (the result of an op); optimize the tensor it was computed from`);
-      if (this.#seen.has(param) || params.indexOf(param) !== k) throw new RangeError(`${where}: parameter ${k} already belongs to a param group`);
+      if (!isFloatingPoint(param.dtype))
+        throw new TypeError(`${where}: parameter ${k} is ${param.dtype}; only floating-point tensors can be optimized`);
+      if (!param.isLeaf)
+        throw new TypeError(
+          `${where}: parameter ${k} is not a leaf tensor (the result of an op); optimize the tensor it was computed from`,
+        );
+      if (this.#seen.has(param) || params.indexOf(param) !== k)
+        throw new RangeError(`${where}: parameter ${k} already belongs to a param group`);
     }
     for (const param of params) this.#seen.add(param);
 
@@ -341,15 +348,20 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
     this.#checkUsable();
     const { json, tensors } = dict;
     const where = `${this.name}.loadStateDict`;
-    if (json.optimizer !== this.name) throw new TypeError(`${where}: the state dict was written by ${json.optimizer}, not ${this.name}`);
+    if (json.optimizer !== this.name)
+      throw new TypeError(`${where}: the state dict was written by ${json.optimizer}, not ${this.name}`);
     if (json.paramGroups.length !== this.paramGroups.length) {
-      throw new RangeError(`${where}: the state dict has ${json.paramGroups.length} param groups, this optimizer ${this.paramGroups.length}`);
+      throw new RangeError(
+        `${where}: the state dict has ${json.paramGroups.length} param groups, this optimizer ${this.paramGroups.length}`,
+      );
     }
     const hyperKeys = Object.keys(this.defaults);
     const loaded = json.paramGroups.map((saved, g) => {
       const group = this.paramGroups[g]!;
       if (saved.params.length !== group.params.length) {
-        throw new RangeError(`${where}: param group ${g} has ${saved.params.length} parameters in the state dict, ${group.params.length} here`);
+        throw new RangeError(
+          `${where}: param group ${g} has ${saved.params.length} parameters in the state dict, ${group.params.length} here`,
+        );
       }
       checkKnownKeys(`${where}: param group ${g}`, saved, ['params', 'initialLr', ...hyperKeys]);
       const missing = hyperKeys.filter((key) => saved[key] === undefined);
@@ -363,20 +375,26 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
     const total = this.#allParams.length;
     for (const [index, scalars] of Object.entries(json.state)) {
       const i = Number(index);
-      if (!Number.isInteger(i) || i < 0 || i >= total) throw new RangeError(`${where}: state for parameter '${index}', but there are ${total}`);
-      if (!Number.isInteger(scalars.step) || scalars.step < 0) throw new RangeError(`${where}: parameter ${index} has step ${scalars.step}; expected a non-negative integer`);
+      if (!Number.isInteger(i) || i < 0 || i >= total)
+        throw new RangeError(`${where}: state for parameter '${index}', but there are ${total}`);
+      if (!Number.isInteger(scalars.step) || scalars.step < 0)
+        throw new RangeError(`${where}: parameter ${index} has step ${scalars.step}; expected a non-negative integer`);
     }
     const params = this.paramGroups.flatMap((group) => group.params);
     for (const [key, tensor] of tensors) {
       const match = /^state\.(\d+)\.([A-Za-z_]+)$/.exec(key);
       const i = match === null ? -1 : Number(match[1]);
       if (match === null || String(i) !== match[1] || !this.#stateNames.includes(match[2]!) || i >= total) {
-        throw new RangeError(`${where}: unexpected state tensor '${key}' (expected state.<0..${total - 1}>.<${this.#stateNames.join('|')}>)`);
+        throw new RangeError(
+          `${where}: unexpected state tensor '${key}' (expected state.<0..${total - 1}>.<${this.#stateNames.join('|')}>)`,
+        );
       }
       const expected = params[i]!.shape;
       const actual = tensor.shape;
       if (actual.length !== expected.length || actual.some((size, d) => size !== expected[d])) {
-        throw new RangeError(`${where}: '${key}' has shape [${actual.join(', ')}], parameter ${i} has [${expected.join(', ')}]`);
+        throw new RangeError(
+          `${where}: '${key}' has shape [${actual.join(', ')}], parameter ${i} has [${expected.join(', ')}]`,
+        );
       }
     }
 
@@ -483,7 +501,8 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
 
   #hyperJson(group: ParamGroup<H>): Record<string, HyperValue> {
     const json: Record<string, HyperValue> = {};
-    for (const key of Object.keys(this.defaults)) json[key] = copyHyper((group as unknown as Record<string, HyperValue>)[key]!);
+    for (const key of Object.keys(this.defaults))
+      json[key] = copyHyper((group as unknown as Record<string, HyperValue>)[key]!);
     return json;
   }
 

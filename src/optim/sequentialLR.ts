@@ -4,9 +4,9 @@
  * @module
  */
 
-import { checkKnownKeys } from './optimizer.js';
+import { checkInteger, LRScheduler } from './lrScheduler.js';
 import type { Optimizer } from './optimizer.js';
-import { LRScheduler, checkInteger } from './lrScheduler.js';
+import { checkKnownKeys } from './optimizer.js';
 
 /** Options of {@link SequentialLR}. */
 export interface SequentialLROptions {
@@ -29,15 +29,22 @@ export class SequentialLR extends LRScheduler<SequentialLROptions> {
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
     checkKnownKeys('SequentialLR', options, ['schedulers', 'milestones']);
     const { schedulers, milestones } = options;
-    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new RangeError('SequentialLR: schedulers must be a non-empty array');
+    if (!Array.isArray(schedulers) || schedulers.length === 0)
+      throw new RangeError('SequentialLR: schedulers must be a non-empty array');
     schedulers.forEach((scheduler: LRScheduler, i) => {
-      if (!(scheduler instanceof LRScheduler)) throw new TypeError(`SequentialLR: schedulers[${i}] is not a learning-rate scheduler`);
-      if (scheduler.optimizer !== optimizer) throw new RangeError(`SequentialLR: schedulers[${i}] drives a different optimizer`);
+      if (!(scheduler instanceof LRScheduler))
+        throw new TypeError(`SequentialLR: schedulers[${i}] is not a learning-rate scheduler`);
+      if (scheduler.optimizer !== optimizer)
+        throw new RangeError(`SequentialLR: schedulers[${i}] drives a different optimizer`);
     });
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
-      throw new RangeError(`SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${JSON.stringify(milestones)}`);
+      throw new RangeError(
+        `SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${JSON.stringify(milestones)}`,
+      );
     }
-    milestones.forEach((milestone: unknown, i) => checkInteger('SequentialLR', `milestones[${i}]`, milestone, i === 0 ? 1 : milestones[i - 1]! + 1));
+    for (const [i, milestone] of (milestones as unknown[]).entries()) {
+      checkInteger('SequentialLR', `milestones[${i}]`, milestone, i === 0 ? 1 : milestones[i - 1]! + 1);
+    }
     super('SequentialLR', optimizer, { schedulers: [...schedulers], milestones: [...milestones] });
   }
 

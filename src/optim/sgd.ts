@@ -8,14 +8,14 @@
 import type { NativeTensor } from '../tensor/generated/native.js';
 import { native } from '../tensor/native.js';
 import {
-  type GroupSlots,
-  type HyperParams,
-  type ParamGroup,
-  type ParamsInput,
-  Optimizer,
   checkBoolean,
   checkKnownKeys,
   checkNumber,
+  type GroupSlots,
+  type HyperParams,
+  Optimizer,
+  type ParamGroup,
+  type ParamsInput,
   withDefaults,
 } from './optimizer.js';
 
@@ -34,7 +34,14 @@ export interface SGDHyperParams extends HyperParams {
 /** Options of {@link SGD}: `lr` is required, as in PyTorch; the rest default to 0 / false. */
 export type SGDOptions = Pick<SGDHyperParams, 'lr'> & Partial<SGDHyperParams>;
 
-const SGD_KEYS: readonly (keyof SGDHyperParams)[] = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'];
+const SGD_KEYS: readonly (keyof SGDHyperParams)[] = [
+  'lr',
+  'momentum',
+  'dampening',
+  'weightDecay',
+  'nesterov',
+  'maximize',
+];
 
 /**
  * torch.optim.SGD. Per parameter `p` with gradient `g` (negated when maximizing):
@@ -51,7 +58,10 @@ export class SGD extends Optimizer<SGDHyperParams> {
     if (options === null || typeof options !== 'object') throw new TypeError('SGD: options {lr, ...} are required');
     checkKnownKeys('SGD', options, SGD_KEYS);
     if (options.lr === undefined) throw new TypeError('SGD: lr is required');
-    const defaults = withDefaults<SGDHyperParams>({ lr: options.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
+    const defaults = withDefaults<SGDHyperParams>(
+      { lr: options.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+      options,
+    );
     super('SGD', params, defaults, ['momentum_buffer']);
   }
 
@@ -64,7 +74,9 @@ export class SGD extends Optimizer<SGDHyperParams> {
     checkBoolean('SGD', 'nesterov', hyper.nesterov);
     checkBoolean('SGD', 'maximize', hyper.maximize);
     if (hyper.nesterov && (hyper.momentum <= 0 || hyper.dampening !== 0)) {
-      throw new RangeError(`SGD: Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${hyper.momentum}, dampening ${hyper.dampening})`);
+      throw new RangeError(
+        `SGD: Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${hyper.momentum}, dampening ${hyper.dampening})`,
+      );
     }
   }
 
@@ -76,8 +88,22 @@ export class SGD extends Optimizer<SGDHyperParams> {
     const needsScratch = weightDecay !== 0 || nesterov || maximize;
 
     // Steady state: every buffer and work tensor exists, so nothing is initialised and one call does it.
-    if ((momentum === 0 || slots.allocated.state[0] === count) && (!needsScratch || slots.allocated.scratch === count)) {
-      native.sgdStep(slots.params, slots.stateHandles[0]!, slots.scratchHandles, lr, momentum, dampening, weightDecay, nesterov, maximize, false);
+    if (
+      (momentum === 0 || slots.allocated.state[0] === count) &&
+      (!needsScratch || slots.allocated.scratch === count)
+    ) {
+      native.sgdStep(
+        slots.params,
+        slots.stateHandles[0]!,
+        slots.scratchHandles,
+        lr,
+        momentum,
+        dampening,
+        weightDecay,
+        nesterov,
+        maximize,
+        false,
+      );
       return;
     }
 
@@ -105,7 +131,8 @@ export class SGD extends Optimizer<SGDHyperParams> {
       return;
     }
     for (const firstStep of [true, false]) {
-      const pick = <T>(items: readonly T[]): T[] => items.filter((_, k) => slots.hasGrad[k] && isFresh[k] === firstStep);
+      const pick = <T>(items: readonly T[]): T[] =>
+        items.filter((_, k) => slots.hasGrad[k] && isFresh[k] === firstStep);
       run(pick(slots.params), pick(slots.stateHandles[0]!), pick(slots.scratchHandles), firstStep);
     }
   }

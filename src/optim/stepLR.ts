@@ -4,9 +4,9 @@
  * @module
  */
 
-import { checkKnownKeys, checkNumber } from './optimizer.js';
+import { checkInteger, LRScheduler } from './lrScheduler.js';
 import type { Optimizer } from './optimizer.js';
-import { LRScheduler, checkInteger } from './lrScheduler.js';
+import { checkKnownKeys, checkNumber } from './optimizer.js';
 
 /** Options of {@link StepLR}. */
 export interface StepLROptions {

@@ -7,8 +7,8 @@
 import { CosineAnnealingLR } from './cosineAnnealingLR.js';
 import { LinearLR } from './linearLR.js';
 import { checkInteger } from './lrScheduler.js';
-import { checkKnownKeys } from './optimizer.js';
 import type { Optimizer } from './optimizer.js';
+import { checkKnownKeys } from './optimizer.js';
 import { SequentialLR } from './sequentialLR.js';
 
 /** Options of {@link warmupCosine}. */

@@ -32,16 +32,23 @@ export class WeightAverage {
   /** Adds the parameters' current values to the average. */
   update(): void {
     this.#check();
-    noGrad(() => this.#parameters.forEach((parameter, k) => this.#sums[k]!.add_(parameter)));
+    noGrad(() => {
+      for (const [k, parameter] of this.#parameters.entries()) this.#sums[k]!.add_(parameter);
+    });
     this.#count++;
   }
 
   /** Writes the mean of the added values into the parameters (in place). */
   copyTo(): void {
     this.#check();
-    if (this.#count === 0) throw new RangeError('WeightAverage.copyTo: nothing was averaged (call update() after each step)');
+    if (this.#count === 0)
+      throw new RangeError('WeightAverage.copyTo: nothing was averaged (call update() after each step)');
     const count = this.#count;
-    noGrad(() => tidy(() => this.#parameters.forEach((parameter, k) => parameter.copy_(this.#sums[k]!.div(count)))));
+    noGrad(() =>
+      tidy(() => {
+        for (const [k, parameter] of this.#parameters.entries()) parameter.copy_(this.#sums[k]!.div(count));
+      }),
+    );
   }
 
   /** Frees the running sums. */

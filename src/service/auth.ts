@@ -21,5 +21,10 @@ export function authenticateHeader(ledger: Ledger, header: string | undefined): 
 
 /** Throws 403 unless the token has one of `roles`. */
 export function requireRole(token: TokenInfo, roles: readonly Role[], action: string): void {
-  if (!roles.includes(token.role)) throw new ServiceError(403, 'forbidden', `${action} needs role ${roles.join(' or ')}; token '${token.name}' is ${token.role}`);
+  if (!roles.includes(token.role))
+    throw new ServiceError(
+      403,
+      'forbidden',
+      `${action} needs role ${roles.join(' or ')}; token '${token.name}' is ${token.role}`,
+    );
 }

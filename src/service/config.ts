@@ -66,7 +66,10 @@ export function parseServiceConfig(raw: unknown, source = 'service configuration
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.join('.') || '(root)';
-    const known = issue.code === 'unrecognized_keys' ? ` (valid keys: ${Object.keys(issue.path.length ? GatesSchema.shape : ServiceConfigSchema.shape).join(', ')})` : '';
+    const known =
+      issue.code === 'unrecognized_keys'
+        ? ` (valid keys: ${Object.keys(issue.path.length ? GatesSchema.shape : ServiceConfigSchema.shape).join(', ')})`
+        : '';
     throw new Error(`${source}: ${path}: ${issue.message}${known}`);
   }
   return result.data;
@@ -80,6 +83,7 @@ export function loadServiceConfig(file: string, overrides: Partial<ServiceConfig
   } catch (error) {
     throw new Error(`cannot read service configuration ${file}: ${(error as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: the configuration must be a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${file}: the configuration must be a JSON object`);
   return parseServiceConfig({ ...(raw as Record<string, unknown>), ...overrides }, file);
 }

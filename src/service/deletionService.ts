@@ -15,13 +15,50 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson } from '../ledger/canonicalJson.js';
-import { addReport, createJob, finishJob, finishPilot, getJob, getPilot, jobsOfRequest, listJobs, recordPilotTraffic, listReports, type JobRecord, type PilotRecord, type ReportRecord, runningPilot, startPilot } from '../ledger/jobs.js';
-import { type Ledger, newId } from '../ledger/ledger.js';
-import { addVersion, getModel, getVersion, listModels, listVersions, type ModelRecord, registerModel, setProduction, setVersionStatus, type VersionRecord } from '../ledger/models.js';
-import { createRequest, getRequest, IdempotencyConflict, listRequests, queuedRequests, type RequestRecord, type RequestStatus, requestSampleIds, setRequestStatus } from '../ledger/requests.js';
-import type { TokenInfo } from '../ledger/tokens.js';
 import { loadSplit, splitDigest } from '../data/split.js';
+import { canonicalJson } from '../ledger/canonicalJson.js';
+import {
+  addReport,
+  createJob,
+  finishJob,
+  finishPilot,
+  getJob,
+  getPilot,
+  type JobRecord,
+  jobsOfRequest,
+  listJobs,
+  listReports,
+  type PilotRecord,
+  type ReportRecord,
+  recordPilotTraffic,
+  runningPilot,
+  startPilot,
+} from '../ledger/jobs.js';
+import { type Ledger, newId } from '../ledger/ledger.js';
+import {
+  addVersion,
+  getModel,
+  getVersion,
+  listModels,
+  listVersions,
+  type ModelRecord,
+  registerModel,
+  setProduction,
+  setVersionStatus,
+  type VersionRecord,
+} from '../ledger/models.js';
+import {
+  createRequest,
+  getRequest,
+  IdempotencyConflict,
+  listRequests,
+  queuedRequests,
+  type RequestRecord,
+  type RequestStatus,
+  requestSampleIds,
+  setRequestStatus,
+} from '../ledger/requests.js';
+import type { TokenInfo } from '../ledger/tokens.js';
 import { isModelDir, MODEL_FILES, readExcludedIds, readSidecar } from '../train/modelStore.js';
 import { getMethod } from '../unlearn/methods.js';
 import { resolveParams } from '../unlearn/params.js';
@@ -29,7 +66,7 @@ import type { ServiceConfig } from './config.js';
 import { conflict, notFound, ServiceError, unprocessable } from './errors.js';
 import type { JobResult, JobSpec } from './jobSpec.js';
 import { MemberSets } from './memberSets.js';
-import { ModelPaths, PathError } from './modelPaths.js';
+import { type ModelPaths, PathError } from './modelPaths.js';
 
 /** A model with its versions and running pilot, as the API shows it. */
 export interface ModelView extends ModelRecord {
@@ -61,7 +98,12 @@ function listed(ids: readonly string[]): { ids: string[]; count: number } {
 export class DeletionService {
   readonly members: MemberSets;
 
-  constructor(readonly ledger: Ledger, readonly paths: ModelPaths, readonly config: ServiceConfig, private readonly log: ServiceLog = () => {}) {
+  constructor(
+    readonly ledger: Ledger,
+    readonly paths: ModelPaths,
+    readonly config: ServiceConfig,
+    private readonly log: ServiceLog = () => {},
+  ) {
     this.members = new MemberSets((path) => this.paths.absolute(path));
     const method = getMethod(config.method);
     resolveParams(method, config.params);
@@ -71,7 +113,10 @@ export class DeletionService {
 
   /** Registers a trained model found at `path` (relative to the models directory) under `id`. */
   registerModel(input: { id: string; path: string }, actor: TokenInfo | 'cli'): ModelView {
-    if (!MODEL_ID.test(input.id)) throw unprocessable(`model id '${input.id}' must be 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    if (!MODEL_ID.test(input.id))
+      throw unprocessable(
+        `model id '${input.id}' must be 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      );
     if (getModel(this.ledger, input.id)) throw conflict(`model '${input.id}' is already registered`);
     let resolved: { absolute: string; relative: string };
     try {
@@ -80,14 +125,24 @@ export class DeletionService {
       if (error instanceof PathError) throw new ServiceError(422, 'bad_path', error.message);
       throw error;
     }
-    if (!isModelDir(resolved.absolute)) throw unprocessable(`'${input.path}' is not a tmu model directory (no ${MODEL_FILES.sidecar} and ${MODEL_FILES.weights})`);
+    if (!isModelDir(resolved.absolute))
+      throw unprocessable(
+        `'${input.path}' is not a tmu model directory (no ${MODEL_FILES.sidecar} and ${MODEL_FILES.weights})`,
+      );
     const sidecar = readSidecar(resolved.absolute);
-    if (sidecar.excluded || sidecar.unlearning) throw unprocessable(`'${input.path}' is a gold or unlearned model; register the trained original`);
+    if (sidecar.excluded || sidecar.unlearning)
+      throw unprocessable(`'${input.path}' is a gold or unlearned model; register the trained original`);
     const split = loadSplit(join(resolved.absolute, MODEL_FILES.split));
-    if (getMethod(this.config.method).name === 'tmu' && split.holdout.length === 0) throw unprocessable(`'${input.path}' has no holdout set, which TMU's twin needs`);
+    if (getMethod(this.config.method).name === 'tmu' && split.holdout.length === 0)
+      throw unprocessable(`'${input.path}' has no holdout set, which TMU's twin needs`);
     const model = registerModel(this.ledger, {
-      id: input.id, path: resolved.relative, digest: sidecar.digest, splitDigest: splitDigest(split), dataset: sidecar.dataset.name,
-      memberCount: split.member.length, actor: actorId(actor),
+      id: input.id,
+      path: resolved.relative,
+      digest: sidecar.digest,
+      splitDigest: splitDigest(split),
+      dataset: sidecar.dataset.name,
+      memberCount: split.member.length,
+      actor: actorId(actor),
     });
     this.log('model registered', { model: model.id, path: model.path, digest: model.digest });
     return this.modelView(model.id);
@@ -118,16 +173,29 @@ export class DeletionService {
    * Files a deletion request. Unknown ids, ids that are not members of the model's training set, ids the
    * production version already forgot and duplicates are 422 errors listing them.
    */
-  fileRequest(token: TokenInfo, body: { model: string; ids: string[]; reason: string }, idempotencyKey: string | null): { request: RequestRecord; created: boolean } {
+  fileRequest(
+    token: TokenInfo,
+    body: { model: string; ids: string[]; reason: string },
+    idempotencyKey: string | null,
+  ): { request: RequestRecord; created: boolean } {
     const model = getModel(this.ledger, body.model);
     if (!model) throw unprocessable(`unknown model '${body.model}'`, { model: body.model });
-    if (body.ids.length > this.config.maxIdsPerRequest) throw unprocessable(`a request may name at most ${this.config.maxIdsPerRequest} ids, got ${body.ids.length}`);
-    const bodyDigest = createHash('sha256').update(canonicalJson({ model: body.model, ids: [...body.ids].sort(), reason: body.reason })).digest('hex');
+    if (body.ids.length > this.config.maxIdsPerRequest)
+      throw unprocessable(`a request may name at most ${this.config.maxIdsPerRequest} ids, got ${body.ids.length}`);
+    const bodyDigest = createHash('sha256')
+      .update(canonicalJson({ model: body.model, ids: [...body.ids].sort(), reason: body.reason }))
+      .digest('hex');
     if (idempotencyKey !== null) {
       // A retry must get the first answer even if the ids were forgotten since.
-      const existing = this.ledger.db.prepare('SELECT id, body_digest FROM requests WHERE token_id = ? AND idempotency_key = ?').get(token.id, idempotencyKey) as { id: string; body_digest: string } | undefined;
+      const existing = this.ledger.db
+        .prepare('SELECT id, body_digest FROM requests WHERE token_id = ? AND idempotency_key = ?')
+        .get(token.id, idempotencyKey) as { id: string; body_digest: string } | undefined;
       if (existing) {
-        if (existing.body_digest !== bodyDigest) throw conflict(`Idempotency-Key '${idempotencyKey}' was already used for request ${existing.id} with a different body`, { request: existing.id });
+        if (existing.body_digest !== bodyDigest)
+          throw conflict(
+            `Idempotency-Key '${idempotencyKey}' was already used for request ${existing.id} with a different body`,
+            { request: existing.id },
+          );
         return { request: getRequest(this.ledger, existing.id)!, created: false };
       }
     }
@@ -150,17 +218,30 @@ export class DeletionService {
         nonMember.length ? `${nonMember.length} not members of the training set` : '',
         alreadyForgotten.length ? `${alreadyForgotten.length} already forgotten by the production version` : '',
         duplicates.length ? `${duplicates.length} duplicated` : '',
-      ].filter(Boolean).join(', ');
-      throw unprocessable(`ids rejected: ${problems} (e.g. ${[...unknown, ...nonMember, ...alreadyForgotten, ...duplicates].slice(0, 3).join(', ')})`, {
-        ...(unknown.length ? { unknown: listed(unknown) } : {}),
-        ...(nonMember.length ? { nonMember: listed(nonMember) } : {}),
-        ...(alreadyForgotten.length ? { alreadyForgotten: listed(alreadyForgotten) } : {}),
-        ...(duplicates.length ? { duplicates: listed(duplicates) } : {}),
-      });
+      ]
+        .filter(Boolean)
+        .join(', ');
+      throw unprocessable(
+        `ids rejected: ${problems} (e.g. ${[...unknown, ...nonMember, ...alreadyForgotten, ...duplicates].slice(0, 3).join(', ')})`,
+        {
+          ...(unknown.length ? { unknown: listed(unknown) } : {}),
+          ...(nonMember.length ? { nonMember: listed(nonMember) } : {}),
+          ...(alreadyForgotten.length ? { alreadyForgotten: listed(alreadyForgotten) } : {}),
+          ...(duplicates.length ? { duplicates: listed(duplicates) } : {}),
+        },
+      );
     }
     try {
-      const result = createRequest(this.ledger, { modelId: model.id, tokenId: token.id, reason: body.reason, ids: body.ids, idempotencyKey, bodyDigest });
-      if (result.created) this.log('request filed', { request: result.request.id, model: model.id, ids: result.request.idsCount });
+      const result = createRequest(this.ledger, {
+        modelId: model.id,
+        tokenId: token.id,
+        reason: body.reason,
+        ids: body.ids,
+        idempotencyKey,
+        bodyDigest,
+      });
+      if (result.created)
+        this.log('request filed', { request: result.request.id, model: model.id, ids: result.request.idsCount });
       return result;
     } catch (error) {
       if (error instanceof IdempotencyConflict) throw conflict(error.message, { request: error.existing.id });
@@ -171,7 +252,8 @@ export class DeletionService {
   /** A request with its jobs, reports and version; a requester sees only its own (others are 404). */
   requestView(id: string, viewer: TokenInfo): RequestView {
     const request = getRequest(this.ledger, id);
-    if (!request || (viewer.role === 'requester' && request.tokenId !== viewer.id)) throw notFound('deletion request', id);
+    if (!request || (viewer.role === 'requester' && request.tokenId !== viewer.id))
+      throw notFound('deletion request', id);
     const jobs = jobsOfRequest(this.ledger, id);
     const version = request.versionId ? getVersion(this.ledger, request.versionId) : null;
     return {
@@ -184,7 +266,10 @@ export class DeletionService {
   }
 
   /** Requests visible to `viewer`, newest first. */
-  listRequests(viewer: TokenInfo, filter: { modelId?: string; status?: RequestStatus; limit?: number; offset?: number }): RequestRecord[] {
+  listRequests(
+    viewer: TokenInfo,
+    filter: { modelId?: string; status?: RequestStatus; limit?: number; offset?: number },
+  ): RequestRecord[] {
     return listRequests(this.ledger, { ...filter, ...(viewer.role === 'requester' ? { tokenId: viewer.id } : {}) });
   }
 
@@ -192,12 +277,18 @@ export class DeletionService {
 
   /** Whether a model has a candidate version awaiting its pilot or promotion (jobs then wait). */
   hasCandidateInFlight(modelId: string): boolean {
-    return this.ledger.db.prepare("SELECT 1 FROM model_versions WHERE model_id = ? AND status = 'candidate' LIMIT 1").get(modelId) !== undefined;
+    return (
+      this.ledger.db
+        .prepare("SELECT 1 FROM model_versions WHERE model_id = ? AND status = 'candidate' LIMIT 1")
+        .get(modelId) !== undefined
+    );
   }
 
   /** Models with queued requests and the age in milliseconds of their oldest one. */
   queuedModels(): { modelId: string; oldestAgeMs: number }[] {
-    const rows = this.ledger.db.prepare("SELECT model_id, MIN(created_at) AS oldest FROM requests WHERE status = 'queued' GROUP BY model_id").all() as { model_id: string; oldest: string }[];
+    const rows = this.ledger.db
+      .prepare("SELECT model_id, MIN(created_at) AS oldest FROM requests WHERE status = 'queued' GROUP BY model_id")
+      .all() as { model_id: string; oldest: string }[];
     return rows.map((row) => ({ modelId: row.model_id, oldestAgeMs: Date.now() - Date.parse(row.oldest) }));
   }
 
@@ -221,11 +312,36 @@ export class DeletionService {
         if (ids.length === 0) alreadyDone.push(request.id);
         for (const id of ids) newIds.add(id);
       }
-      if (alreadyDone.length > 0) setRequestStatus(this.ledger, alreadyDone, { status: 'promoted', reason: `the production version ${production.id} already forgot these ids`, versionId: production.id }, 'system');
+      if (alreadyDone.length > 0)
+        setRequestStatus(
+          this.ledger,
+          alreadyDone,
+          {
+            status: 'promoted',
+            reason: `the production version ${production.id} already forgot these ids`,
+            versionId: production.id,
+          },
+          'system',
+        );
       const pending = requests.filter((request) => !alreadyDone.includes(request.id));
       if (pending.length === 0) return null;
-      const job = createJob(this.ledger, { modelId, parentVersion: production.id, method: this.config.method, params: this.config.params, requestIds: pending.map((r) => r.id) }, 'system');
-      setRequestStatus(this.ledger, pending.map((r) => r.id), { status: 'running', jobId: job.id }, 'system');
+      const job = createJob(
+        this.ledger,
+        {
+          modelId,
+          parentVersion: production.id,
+          method: this.config.method,
+          params: this.config.params,
+          requestIds: pending.map((r) => r.id),
+        },
+        'system',
+      );
+      setRequestStatus(
+        this.ledger,
+        pending.map((r) => r.id),
+        { status: 'running', jobId: job.id },
+        'system',
+      );
       const versionId = newId('ver');
       mkdirSync(this.paths.jobsDir, { recursive: true });
       const spec: JobSpec = {
@@ -246,7 +362,13 @@ export class DeletionService {
       const specPath = join(this.paths.jobsDir, `${job.id}.spec.json`);
       writeFileSync(`${specPath}.tmp`, JSON.stringify(spec));
       renameSync(`${specPath}.tmp`, specPath);
-      this.log('job started', { job: job.id, model: modelId, requests: pending.length, newIds: spec.newIds.length, forgetIds: spec.forgetIds.length });
+      this.log('job started', {
+        job: job.id,
+        model: modelId,
+        requests: pending.length,
+        newIds: spec.newIds.length,
+        forgetIds: spec.forgetIds.length,
+      });
       return spec;
     });
   }
@@ -263,7 +385,12 @@ export class DeletionService {
     if (!result.ok) {
       this.ledger.transaction(() => {
         finishJob(this.ledger, job.id, { status: 'failed', error: result.error, seconds }, 'system');
-        setRequestStatus(this.ledger, job.requestIds, { status: 'failed', reason: `job ${job.id} failed: ${result.error}` }, 'system');
+        setRequestStatus(
+          this.ledger,
+          job.requestIds,
+          { status: 'failed', reason: `job ${job.id} failed: ${result.error}` },
+          'system',
+        );
       });
       rmSync(spec.outDir, { recursive: true, force: true });
       this.log('job failed', { job: job.id, error: result.error });
@@ -272,20 +399,53 @@ export class DeletionService {
     const relativeOut = this.paths.versionPath(job.modelId, spec.versionId);
     let autoPromote = false;
     this.ledger.transaction(() => {
-      addVersion(this.ledger, {
-        id: spec.versionId, modelId: job.modelId, parentId: job.parentVersion, digest: result.digest, path: relativeOut, method: job.method, params: result.report.params,
-        jobId: job.id, forgottenCount: result.forgottenCount, forgottenDigest: result.forgottenDigest, status: result.passed ? 'candidate' : 'rejected',
-      }, 'system');
-      addReport(this.ledger, { jobId: job.id, versionId: spec.versionId, kind: 'evaluate', body: result.report as unknown as Record<string, unknown> }, 'system');
+      addVersion(
+        this.ledger,
+        {
+          id: spec.versionId,
+          modelId: job.modelId,
+          parentId: job.parentVersion,
+          digest: result.digest,
+          path: relativeOut,
+          method: job.method,
+          params: result.report.params,
+          jobId: job.id,
+          forgottenCount: result.forgottenCount,
+          forgottenDigest: result.forgottenDigest,
+          status: result.passed ? 'candidate' : 'rejected',
+        },
+        'system',
+      );
+      addReport(
+        this.ledger,
+        {
+          jobId: job.id,
+          versionId: spec.versionId,
+          kind: 'evaluate',
+          body: result.report as unknown as Record<string, unknown>,
+        },
+        'system',
+      );
       finishJob(this.ledger, job.id, { status: 'succeeded', versionId: spec.versionId, seconds }, 'system');
       if (!result.passed) {
-        const failed = result.report.gates.filter((gate) => !gate.passed).map((gate) => `${gate.name} ${gate.value} (threshold ${gate.threshold})`);
-        setRequestStatus(this.ledger, job.requestIds, { status: 'rejected', reason: `evaluation gates failed: ${failed.join('; ')}`, versionId: spec.versionId }, 'system');
+        const failed = result.report.gates
+          .filter((gate) => !gate.passed)
+          .map((gate) => `${gate.name} ${gate.value} (threshold ${gate.threshold})`);
+        setRequestStatus(
+          this.ledger,
+          job.requestIds,
+          { status: 'rejected', reason: `evaluation gates failed: ${failed.join('; ')}`, versionId: spec.versionId },
+          'system',
+        );
         return;
       }
       setRequestStatus(this.ledger, job.requestIds, { status: 'evaluated', versionId: spec.versionId }, 'system');
       if (this.config.pilotPredictions > 0) {
-        startPilot(this.ledger, { versionId: spec.versionId, modelId: job.modelId, target: this.config.pilotPredictions }, 'system');
+        startPilot(
+          this.ledger,
+          { versionId: spec.versionId, modelId: job.modelId, target: this.config.pilotPredictions },
+          'system',
+        );
         setRequestStatus(this.ledger, job.requestIds, { status: 'piloting' }, 'system');
       } else if (this.config.autoPromote) {
         autoPromote = true;
@@ -300,8 +460,18 @@ export class DeletionService {
     const interrupted = listJobs(this.ledger, 'running');
     for (const job of interrupted) {
       this.ledger.transaction(() => {
-        finishJob(this.ledger, job.id, { status: 'interrupted', error: 'the service stopped while the job ran' }, 'system');
-        setRequestStatus(this.ledger, job.requestIds, { status: 'queued', reason: `job ${job.id} was interrupted by a service restart; re-queued` }, 'system');
+        finishJob(
+          this.ledger,
+          job.id,
+          { status: 'interrupted', error: 'the service stopped while the job ran' },
+          'system',
+        );
+        setRequestStatus(
+          this.ledger,
+          job.requestIds,
+          { status: 'queued', reason: `job ${job.id} was interrupted by a service restart; re-queued` },
+          'system',
+        );
       });
       const spec = this.specPath(job.id);
       if (existsSync(spec)) rmSync(spec, { force: true });
@@ -323,12 +493,45 @@ export class DeletionService {
       const rate = current.disagreements / current.seen;
       const passed = rate <= this.config.maxPilotDisagreement;
       const version = getVersion(this.ledger, pilot.versionId)!;
-      finishPilot(this.ledger, pilot.versionId, passed ? 'passed' : 'failed', 'system', { disagreementRate: rate, threshold: this.config.maxPilotDisagreement });
-      addReport(this.ledger, { jobId: version.jobId!, versionId: version.id, kind: 'pilot', body: { passed, seen: current.seen, target: current.target, disagreements: current.disagreements, disagreementRate: rate, threshold: this.config.maxPilotDisagreement } }, 'system');
+      finishPilot(this.ledger, pilot.versionId, passed ? 'passed' : 'failed', 'system', {
+        disagreementRate: rate,
+        threshold: this.config.maxPilotDisagreement,
+      });
+      addReport(
+        this.ledger,
+        {
+          jobId: version.jobId!,
+          versionId: version.id,
+          kind: 'pilot',
+          body: {
+            passed,
+            seen: current.seen,
+            target: current.target,
+            disagreements: current.disagreements,
+            disagreementRate: rate,
+            threshold: this.config.maxPilotDisagreement,
+          },
+        },
+        'system',
+      );
       if (!passed) {
-        setVersionStatus(this.ledger, version.id, 'rejected', 'system', `pilot disagreement ${(100 * rate).toFixed(1)}% above ${(100 * this.config.maxPilotDisagreement).toFixed(1)}%`);
+        setVersionStatus(
+          this.ledger,
+          version.id,
+          'rejected',
+          'system',
+          `pilot disagreement ${(100 * rate).toFixed(1)}% above ${(100 * this.config.maxPilotDisagreement).toFixed(1)}%`,
+        );
         const requests = this.requestsOfVersion(version.id, ['piloting']);
-        setRequestStatus(this.ledger, requests, { status: 'rejected', reason: `pilot failed: candidate and production disagreed on ${(100 * rate).toFixed(1)}% of ${current.seen} predictions` }, 'system');
+        setRequestStatus(
+          this.ledger,
+          requests,
+          {
+            status: 'rejected',
+            reason: `pilot failed: candidate and production disagreed on ${(100 * rate).toFixed(1)}% of ${current.seen} predictions`,
+          },
+          'system',
+        );
       } else if (this.config.autoPromote) {
         promote = true;
       }
@@ -338,25 +541,46 @@ export class DeletionService {
   }
 
   private requestsOfVersion(versionId: string, statuses: readonly RequestStatus[]): string[] {
-    return (this.ledger.db.prepare(`SELECT id FROM requests WHERE version_id = ? AND status IN (${statuses.map(() => '?').join(',')})`).all(versionId, ...statuses) as { id: string }[]).map((row) => row.id);
+    return (
+      this.ledger.db
+        .prepare(`SELECT id FROM requests WHERE version_id = ? AND status IN (${statuses.map(() => '?').join(',')})`)
+        .all(versionId, ...statuses) as { id: string }[]
+    ).map((row) => row.id);
   }
 
   /** Puts a candidate into production. A running pilot must have passed unless `force`. */
-  promote(modelId: string, versionId: string, actor: TokenInfo | 'system', options: { force?: boolean } = {}): ModelView {
+  promote(
+    modelId: string,
+    versionId: string,
+    actor: TokenInfo | 'system',
+    options: { force?: boolean } = {},
+  ): ModelView {
     this.ledger.transaction(() => {
       const model = getModel(this.ledger, modelId);
       if (!model) throw notFound('model', modelId);
       const version = getVersion(this.ledger, versionId);
       if (!version || version.modelId !== modelId) throw notFound(`version of model '${modelId}'`, versionId);
-      if (version.status !== 'candidate') throw conflict(`version ${versionId} is ${version.status}; only a candidate can be promoted (use rollback to return to an earlier version)`);
+      if (version.status !== 'candidate')
+        throw conflict(
+          `version ${versionId} is ${version.status}; only a candidate can be promoted (use rollback to return to an earlier version)`,
+        );
       const pilot = getPilot(this.ledger, versionId);
       if (pilot?.status === 'running') {
-        if (!options.force) throw conflict(`version ${versionId} is still piloting (${pilot.seen}/${pilot.target} predictions compared); wait or promote with force`, { pilot });
+        if (!options.force)
+          throw conflict(
+            `version ${versionId} is still piloting (${pilot.seen}/${pilot.target} predictions compared); wait or promote with force`,
+            { pilot },
+          );
         finishPilot(this.ledger, versionId, 'passed', actorId(actor), { forced: true });
       }
       setProduction(this.ledger, modelId, versionId, actorId(actor), 'promote');
       setVersionStatus(this.ledger, versionId, 'promoted', actorId(actor));
-      setRequestStatus(this.ledger, this.requestsOfVersion(versionId, ['evaluated', 'piloting']), { status: 'promoted' }, actorId(actor));
+      setRequestStatus(
+        this.ledger,
+        this.requestsOfVersion(versionId, ['evaluated', 'piloting']),
+        { status: 'promoted' },
+        actorId(actor),
+      );
     });
     this.log('promoted', { model: modelId, version: versionId, actor: actorId(actor) });
     return this.modelView(modelId);
@@ -367,10 +591,17 @@ export class DeletionService {
     this.ledger.transaction(() => {
       const version = getVersion(this.ledger, versionId);
       if (!version || version.modelId !== modelId) throw notFound(`version of model '${modelId}'`, versionId);
-      if (version.status !== 'candidate') throw conflict(`version ${versionId} is ${version.status}; only a candidate can be rejected`);
-      if (getPilot(this.ledger, versionId)?.status === 'running') finishPilot(this.ledger, versionId, 'failed', actor.id, { rejectedBy: actor.id });
+      if (version.status !== 'candidate')
+        throw conflict(`version ${versionId} is ${version.status}; only a candidate can be rejected`);
+      if (getPilot(this.ledger, versionId)?.status === 'running')
+        finishPilot(this.ledger, versionId, 'failed', actor.id, { rejectedBy: actor.id });
       setVersionStatus(this.ledger, versionId, 'rejected', actor.id, reason);
-      setRequestStatus(this.ledger, this.requestsOfVersion(versionId, ['evaluated', 'piloting']), { status: 'rejected', reason: `rejected by ${actor.name}: ${reason}` }, actor.id);
+      setRequestStatus(
+        this.ledger,
+        this.requestsOfVersion(versionId, ['evaluated', 'piloting']),
+        { status: 'rejected', reason: `rejected by ${actor.name}: ${reason}` },
+        actor.id,
+      );
     });
     return this.modelView(modelId);
   }
@@ -388,14 +619,33 @@ export class DeletionService {
       if (!targetId) throw conflict(`model '${modelId}' is at its root version; there is nothing to roll back to`);
       const target = getVersion(this.ledger, targetId);
       if (!target || target.modelId !== modelId) throw notFound(`version of model '${modelId}'`, targetId);
-      if (target.status !== 'root' && target.status !== 'promoted') throw conflict(`version ${targetId} is ${target.status}; only a version that was in production can be rolled back to`);
+      if (target.status !== 'root' && target.status !== 'promoted')
+        throw conflict(
+          `version ${targetId} is ${target.status}; only a version that was in production can be rolled back to`,
+        );
       if (target.id === current.id) throw conflict(`version ${targetId} is already in production`);
       const lineage = new Set<string>();
-      for (let cursor: VersionRecord | null = target; cursor; cursor = cursor.parentId ? getVersion(this.ledger, cursor.parentId) : null) lineage.add(cursor.id);
+      for (
+        let cursor: VersionRecord | null = target;
+        cursor;
+        cursor = cursor.parentId ? getVersion(this.ledger, cursor.parentId) : null
+      )
+        lineage.add(cursor.id);
       setProduction(this.ledger, modelId, target.id, actor.id, 'rollback');
-      const undone = (this.ledger.db.prepare("SELECT id, version_id FROM requests WHERE model_id = ? AND status = 'promoted'").all(modelId) as { id: string; version_id: string | null }[])
-        .filter((row) => row.version_id !== null && !lineage.has(row.version_id)).map((row) => row.id);
-      if (undone.length > 0) setRequestStatus(this.ledger, undone, { status: 'queued', reason: `production rolled back to ${target.id}; re-queued`, versionId: null }, actor.id);
+      const undone = (
+        this.ledger.db
+          .prepare("SELECT id, version_id FROM requests WHERE model_id = ? AND status = 'promoted'")
+          .all(modelId) as { id: string; version_id: string | null }[]
+      )
+        .filter((row) => row.version_id !== null && !lineage.has(row.version_id))
+        .map((row) => row.id);
+      if (undone.length > 0)
+        setRequestStatus(
+          this.ledger,
+          undone,
+          { status: 'queued', reason: `production rolled back to ${target.id}; re-queued`, versionId: null },
+          actor.id,
+        );
     });
     this.log('rolled back', { model: modelId, actor: actor.id });
     return this.modelView(modelId);

@@ -8,7 +8,12 @@
 /** An error with its HTTP status, a stable code and optional details (e.g. the offending ids). */
 export class ServiceError extends Error {
   override name = 'ServiceError';
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
     super(message);
   }
 }

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import type { LoadedDataset } from '../data/registry.js';
+import { join } from 'node:path';
 import { Random } from '../data/random.js';
+import type { LoadedDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
 import { miaEfficacy } from '../eval/mia.js';
 import type { SetOutputs } from '../eval/outputs.js';
@@ -18,13 +18,18 @@ import { loadModel, type ModelSidecar } from '../train/modelStore.js';
 import { accuracy, predict } from '../train/predict.js';
 import type { ProgressSink } from '../train/progress.js';
 import { trainToDir } from '../train/trainToDir.js';
-import { evaluateGates, type CandidateMetrics } from './gates.js';
+import { type CandidateMetrics, evaluateGates } from './gates.js';
 import type { EvaluateReport, JobSpec } from './jobSpec.js';
 
 /** How many samples the membership attack trains on per side (members from Dr, non-members from T). */
 const ATTACK_SAMPLES = 2000;
 
-function outputs(model: Classifier, data: LoadedDataset, partition: 'train' | 'test', ids: readonly string[]): SetOutputs {
+function outputs(
+  model: Classifier,
+  data: LoadedDataset,
+  partition: 'train' | 'test',
+  ids: readonly string[],
+): SetOutputs {
   const dataset = partition === 'train' ? data.train : data.test;
   const result = predict(model, dataset, ids, { normalize: data.stats, logits: true });
   return { ids, labels: result.labels, logits: result.logits!, numClasses: result.numClasses };
@@ -34,7 +39,8 @@ function percentCorrect(out: SetOutputs): number {
   let correct = 0;
   for (let i = 0; i < out.labels.length; i++) {
     let best = 0;
-    for (let c = 1; c < out.numClasses; c++) if (out.logits[i * out.numClasses + c]! > out.logits[i * out.numClasses + best]!) best = c;
+    for (let c = 1; c < out.numClasses; c++)
+      if (out.logits[i * out.numClasses + c]! > out.logits[i * out.numClasses + best]!) best = c;
     if (best === out.labels[i]) correct++;
   }
   return out.labels.length === 0 ? Number.NaN : (100 * correct) / out.labels.length;
@@ -74,14 +80,25 @@ export function evaluateCandidate(inputs: EvaluateInputs): EvaluateReport {
   // The attack is trained on the candidate's own outputs: a retain sample (members) against test samples
   // (non-members), then applied to every forgotten id (this job's and earlier ones: all must look unseen)
   // and, as the reference, to holdout samples of their classes.
-  const members = outputs(candidate, data, 'train', random.fork('members').sample(inputs.retainIds, Math.min(ATTACK_SAMPLES, inputs.retainIds.length)));
+  const members = outputs(
+    candidate,
+    data,
+    'train',
+    random.fork('members').sample(inputs.retainIds, Math.min(ATTACK_SAMPLES, inputs.retainIds.length)),
+  );
   const nonMemberIds = random.fork('non-members').sample(split.test, Math.min(ATTACK_SAMPLES, split.test.length));
   const nonMembers = outputs(candidate, data, 'test', nonMemberIds);
-  const allForgotten = spec.forgetIds.length === spec.newIds.length ? candidateForget : outputs(candidate, data, 'train', spec.forgetIds);
+  const allForgotten =
+    spec.forgetIds.length === spec.newIds.length ? candidateForget : outputs(candidate, data, 'train', spec.forgetIds);
   const forgetClasses = new Set(allForgotten.labels);
-  const holdoutSameClasses = split.holdout.filter((id) => forgetClasses.has(data.train.labels[data.train.indexOf(id)]!));
-  const referenceIds = random.fork('reference').sample(holdoutSameClasses, Math.min(holdoutSameClasses.length, Math.max(200, spec.forgetIds.length)));
-  if (referenceIds.length === 0) throw new Error('the model has no holdout samples of the forgotten classes: the MIA reference cannot be measured');
+  const holdoutSameClasses = split.holdout.filter((id) =>
+    forgetClasses.has(data.train.labels[data.train.indexOf(id)]!),
+  );
+  const referenceIds = random
+    .fork('reference')
+    .sample(holdoutSameClasses, Math.min(holdoutSameClasses.length, Math.max(200, spec.forgetIds.length)));
+  if (referenceIds.length === 0)
+    throw new Error('the model has no holdout samples of the forgotten classes: the MIA reference cannot be measured');
   const reference = outputs(candidate, data, 'train', referenceIds);
   const mia = miaEfficacy({ members, nonMembers, target: allForgotten }, spec.seed);
   const miaReference = miaEfficacy({ members, nonMembers, target: reference }, spec.seed);
@@ -119,20 +136,34 @@ export function evaluateCandidate(inputs: EvaluateInputs): EvaluateReport {
 /** Retrains the gold model on the root's members minus every forgotten id and compares. */
 function exactAudit(inputs: EvaluateInputs, candidate: Classifier): NonNullable<EvaluateReport['audit']> {
   const { spec, data, split, rootSidecar } = inputs;
-  if (!rootSidecar.recipe) throw new Error('the audit needs the root model\'s training recipe');
+  if (!rootSidecar.recipe) throw new Error("the audit needs the root model's training recipe");
   const started = performance.now();
   const dir = join(inputs.scratchDir, 'audit-gold');
   try {
     trainToDir({
-      out: dir, dataset: { name: rootSidecar.dataset.name, dataDir: rootSidecar.dataset.dataDir, train: data.train, test: data.test, normalize: rootSidecar.dataset.normalize },
-      architecture: rootSidecar.architecture, recipe: rootSidecar.recipe, split, excludedIds: spec.forgetIds, curriculumEpoch: 0, progress: inputs.progress,
+      out: dir,
+      dataset: {
+        name: rootSidecar.dataset.name,
+        dataDir: rootSidecar.dataset.dataDir,
+        train: data.train,
+        test: data.test,
+        normalize: rootSidecar.dataset.normalize,
+      },
+      architecture: rootSidecar.architecture,
+      recipe: rootSidecar.recipe,
+      split,
+      excludedIds: spec.forgetIds,
+      curriculumEpoch: 0,
+      progress: inputs.progress,
     });
     const gold = loadModel(dir);
     try {
       const goldForget = predict(gold.model, data.train, spec.forgetIds, { normalize: data.stats });
       const candidateForget = predict(candidate, data.train, spec.forgetIds, { normalize: data.stats });
       let agree = 0;
-      candidateForget.predicted.forEach((value, i) => { if (value === goldForget.predicted[i]) agree++; });
+      candidateForget.predicted.forEach((value, i) => {
+        if (value === goldForget.predicted[i]) agree++;
+      });
       const goldForgetAcc = accuracy(goldForget);
       return {
         goldTestAcc: accuracy(predict(gold.model, data.test, split.test, { normalize: data.stats })),

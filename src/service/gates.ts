@@ -37,25 +37,43 @@ export interface GateResult {
 }
 
 /** Applies the configured gates. */
-export function evaluateGates(metrics: CandidateMetrics, gates: ServiceConfig['gates']): { passed: boolean; gates: GateResult[] } {
+export function evaluateGates(
+  metrics: CandidateMetrics,
+  gates: ServiceConfig['gates'],
+): { passed: boolean; gates: GateResult[] } {
   const results: GateResult[] = [
     {
-      name: 'testAccDrop', value: round(metrics.testAccDrop), threshold: gates.maxTestAccDrop, passed: metrics.testAccDrop <= gates.maxTestAccDrop,
+      name: 'testAccDrop',
+      value: round(metrics.testAccDrop),
+      threshold: gates.maxTestAccDrop,
+      passed: metrics.testAccDrop <= gates.maxTestAccDrop,
       description: `test accuracy may drop at most ${gates.maxTestAccDrop} pp from the parent version`,
     },
     metrics.forgetCount < gates.miaMinSamples
       ? {
-          name: 'miaEfficacy', value: round(metrics.miaEfficacy), threshold: round(metrics.miaReference - gates.miaTolerance), passed: true,
+          name: 'miaEfficacy',
+          value: round(metrics.miaEfficacy),
+          threshold: round(metrics.miaReference - gates.miaTolerance),
+          passed: true,
           description: `skipped: ${metrics.forgetCount} forgotten ids are too few for a membership estimate (the gate needs ${gates.miaMinSamples})`,
         }
       : {
-          name: 'miaEfficacy', value: round(metrics.miaEfficacy), threshold: round(metrics.miaReference - gates.miaTolerance), passed: metrics.miaEfficacy >= metrics.miaReference - gates.miaTolerance,
+          name: 'miaEfficacy',
+          value: round(metrics.miaEfficacy),
+          threshold: round(metrics.miaReference - gates.miaTolerance),
+          passed: metrics.miaEfficacy >= metrics.miaReference - gates.miaTolerance,
           description: `the membership attack must call at least as many forgotten ids non-member as holdout samples of their classes (${round(metrics.miaReference)}%), less ${gates.miaTolerance} pp`,
         },
   ];
   if (gates.requireEasyHardSplit && metrics.easy !== null && metrics.hard !== null) {
     const smaller = Math.min(metrics.easy, metrics.hard);
-    results.push({ name: 'easyHardSplit', value: smaller, threshold: 1, passed: smaller >= 1, description: 'TMU must split the forgotten ids into both predicted-easy and predicted-hard samples' });
+    results.push({
+      name: 'easyHardSplit',
+      value: smaller,
+      threshold: 1,
+      passed: smaller >= 1,
+      description: 'TMU must split the forgotten ids into both predicted-easy and predicted-hard samples',
+    });
   }
   return { passed: results.every((gate) => gate.passed), gates: results };
 }

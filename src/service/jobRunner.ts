@@ -33,7 +33,10 @@ export class JobRunner {
   private stopping = false;
   private readonly preparer: ModelPreparer;
 
-  constructor(private readonly service: DeletionService, private readonly log: ServiceLog) {
+  constructor(
+    private readonly service: DeletionService,
+    private readonly log: ServiceLog,
+  ) {
     this.preparer = new ModelPreparer(service, log, () => this.tick());
   }
 
@@ -59,7 +62,13 @@ export class JobRunner {
     if (this.stopping) return;
     this.preparer.tick();
     for (const { modelId, oldestAgeMs } of this.service.queuedModels()) {
-      if (this.running.has(modelId) || oldestAgeMs < this.service.config.batchWindowMs || this.service.hasCandidateInFlight(modelId) || this.preparer.holds(modelId)) continue;
+      if (
+        this.running.has(modelId) ||
+        oldestAgeMs < this.service.config.batchWindowMs ||
+        this.service.hasCandidateInFlight(modelId) ||
+        this.preparer.holds(modelId)
+      )
+        continue;
       let spec: JobSpec | null;
       try {
         spec = this.service.startJob(modelId);
@@ -75,9 +84,21 @@ export class JobRunner {
     const started = performance.now();
     rmSync(spec.resultPath, { force: true });
     const child = spawnWorker(WORKER, [this.service.specPath(spec.jobId)], { stdout: 'ignore' });
-    const job = { jobId: spec.jobId, modelId, startedAt: Date.now(), progress: null as Record<string, unknown> | null, child };
+    const job = {
+      jobId: spec.jobId,
+      modelId,
+      startedAt: Date.now(),
+      progress: null as Record<string, unknown> | null,
+      child,
+    };
     this.running.set(modelId, job);
-    const lastError = followWorker(child, (record) => { job.progress = record; }, (line) => this.log('job output', { job: spec.jobId, line }));
+    const lastError = followWorker(
+      child,
+      (record) => {
+        job.progress = record;
+      },
+      (line) => this.log('job output', { job: spec.jobId, line }),
+    );
     child.on('exit', (code, signal) => {
       this.running.delete(modelId);
       if (this.stopping) return;
@@ -90,7 +111,10 @@ export class JobRunner {
           result = { ok: false, error: `unreadable job result: ${(error as Error).message}` };
         }
       } else {
-        result = { ok: false, error: `the job worker exited with ${signal ? `signal ${signal}` : `status ${code}`}${lastError() ? `: ${lastError()}` : ''}` };
+        result = {
+          ok: false,
+          error: `the job worker exited with ${signal ? `signal ${signal}` : `status ${code}`}${lastError() ? `: ${lastError()}` : ''}`,
+        };
       }
       try {
         this.service.completeJob(spec, result, seconds);

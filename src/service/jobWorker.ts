@@ -37,20 +37,41 @@ export function runJob(spec: JobSpec): JobResult {
   try {
     const method = getMethod(spec.method);
     const ctx = buildContext(original, spec.forgetIds, { seed: spec.seed, progress });
-    progress.log('job', { job: spec.jobId, method: method.name, forget: spec.forgetIds.length, new: spec.newIds.length });
+    progress.log('job', {
+      job: spec.jobId,
+      method: method.name,
+      forget: spec.forgetIds.length,
+      new: spec.newIds.length,
+    });
     const result = runMethod(ctx, method, spec.params);
     try {
       const sidecar = saveUnlearned(partial, original, ctx, method, result);
       const parentLoaded = spec.parentDir === spec.rootDir ? null : loadModel(spec.parentDir);
       try {
         const report = evaluateCandidate({
-          spec, data: original.data, split: original.fullSplit, retainIds: retainIds(original.fullSplit, spec.forgetIds),
-          parent: parentLoaded?.model ?? original.loaded.model, candidate: result.model, rootSidecar: original.loaded.sidecar,
-          summary: result.summary ?? {}, params: result.params, unlearnSeconds: result.seconds, progress, scratchDir: partial,
+          spec,
+          data: original.data,
+          split: original.fullSplit,
+          retainIds: retainIds(original.fullSplit, spec.forgetIds),
+          parent: parentLoaded?.model ?? original.loaded.model,
+          candidate: result.model,
+          rootSidecar: original.loaded.sidecar,
+          summary: result.summary ?? {},
+          params: result.params,
+          unlearnSeconds: result.seconds,
+          progress,
+          scratchDir: partial,
         });
         rmSync(spec.outDir, { recursive: true, force: true });
         renameSync(partial, spec.outDir);
-        return { ok: true, digest: sidecar.digest, forgottenDigest: idsDigest(spec.forgetIds), forgottenCount: spec.forgetIds.length, passed: report.passed, report };
+        return {
+          ok: true,
+          digest: sidecar.digest,
+          forgottenDigest: idsDigest(spec.forgetIds),
+          forgottenCount: spec.forgetIds.length,
+          passed: report.passed,
+          report,
+        };
       } finally {
         parentLoaded?.model.dispose();
       }
@@ -82,7 +103,9 @@ function main(): void {
     process.exit(0);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'error', job: spec.jobId, message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), event: 'error', job: spec.jobId, message })}\n`,
+    );
     writeResult(spec.resultPath, { ok: false, error: message });
     process.exit(1);
   }

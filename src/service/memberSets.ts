@@ -6,7 +6,7 @@
  */
 
 import { join } from 'node:path';
-import { loadSplit, splitDigest, type Split } from '../data/split.js';
+import { loadSplit, type Split, splitDigest } from '../data/split.js';
 import type { ModelRecord } from '../ledger/models.js';
 import { MODEL_FILES } from '../train/modelStore.js';
 
@@ -29,8 +29,15 @@ export class MemberSets {
     if (cached) return cached;
     const file = join(this.absolute(model.path), MODEL_FILES.split);
     const split = loadSplit(file);
-    if (splitDigest(split) !== model.splitDigest) throw new Error(`${file} changed since model '${model.id}' was registered (split digest differs from the ledger's)`);
-    const set: MemberSet = { split, members: new Set(split.member), nonMembers: new Set([...split.holdout, ...split.test]) };
+    if (splitDigest(split) !== model.splitDigest)
+      throw new Error(
+        `${file} changed since model '${model.id}' was registered (split digest differs from the ledger's)`,
+      );
+    const set: MemberSet = {
+      split,
+      members: new Set(split.member),
+      nonMembers: new Set([...split.holdout, ...split.test]),
+    };
     this.cache.set(model.id, set);
     return set;
   }

@@ -28,14 +28,17 @@ export class ModelPaths {
    * rejecting absolute paths, `..` escapes and symlinks that lead outside.
    */
   resolveClientPath(path: string): { absolute: string; relative: string } {
-    if (path === '' || isAbsolute(path) || path.includes('\0')) throw new PathError(`model path '${path}' must be relative to the models directory`);
+    if (path === '' || isAbsolute(path) || path.includes('\0'))
+      throw new PathError(`model path '${path}' must be relative to the models directory`);
     const candidate = resolve(this.root, path);
     if (!inside(this.root, candidate)) throw new PathError(`model path '${path}' is outside the models directory`);
     if (!existsSync(candidate)) throw new PathError(`model path '${path}' does not exist in the models directory`);
     const real = realpathSync(candidate);
-    if (!inside(this.root, real)) throw new PathError(`model path '${path}' leads outside the models directory (symlink)`);
+    if (!inside(this.root, real))
+      throw new PathError(`model path '${path}' leads outside the models directory (symlink)`);
     const rel = relative(this.root, real);
-    if (rel.split(sep).includes('.tmu-versions')) throw new PathError(`model path '${path}' is a version produced by the service, not a trained model`);
+    if (rel.split(sep).includes('.tmu-versions'))
+      throw new PathError(`model path '${path}' is a version produced by the service, not a trained model`);
     return { absolute: real, relative: rel };
   }
 

@@ -53,7 +53,11 @@ export class ModelPreparer {
   private readonly standing: PreparationStatus | null;
 
   /** `onSettled` runs after each preparation ends (the job runner starts the jobs it held back). */
-  constructor(private readonly service: DeletionService, private readonly log: ServiceLog, private readonly onSettled: () => void = () => {}) {
+  constructor(
+    private readonly service: DeletionService,
+    private readonly log: ServiceLog,
+    private readonly onSettled: () => void = () => {},
+  ) {
     if (!service.config.prepareModels) this.standing = 'disabled';
     else this.standing = getMethod(service.config.method).prepare ? null : 'not-needed';
   }
@@ -77,9 +81,18 @@ export class ModelPreparer {
 
   /** A model's preparation. */
   view(modelId: string): ModelPreparation {
-    return this.states.get(modelId) ?? {
-      status: this.standing ?? 'queued', method: this.service.config.method, startedAt: null, seconds: null, reused: null, error: null, progress: null, summary: null,
-    };
+    return (
+      this.states.get(modelId) ?? {
+        status: this.standing ?? 'queued',
+        method: this.service.config.method,
+        startedAt: null,
+        seconds: null,
+        reused: null,
+        error: null,
+        progress: null,
+        summary: null,
+      }
+    );
   }
 
   /** Kills running preparations; the next start prepares those models again. */
@@ -91,7 +104,13 @@ export class ModelPreparer {
 
   private start(model: ModelRecord): void {
     const { config } = this.service;
-    const spec: PreparationSpec = { modelId: model.id, modelDir: this.service.paths.absolute(model.path), method: config.method, params: config.params, seed: config.seed };
+    const spec: PreparationSpec = {
+      modelId: model.id,
+      modelDir: this.service.paths.absolute(model.path),
+      method: config.method,
+      params: config.params,
+      seed: config.seed,
+    };
     const started = performance.now();
     const state: ModelPreparation = { ...this.view(model.id), status: 'running', startedAt: new Date().toISOString() };
     this.states.set(model.id, state);
@@ -99,8 +118,16 @@ export class ModelPreparer {
     const child = spawnWorker(WORKER, [JSON.stringify(spec)], { stdout: 'pipe' });
     this.child = child;
     let answer = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk; });
-    const lastError = followWorker(child, (record) => { state.progress = record; }, (line) => this.log('model preparation output', { model: model.id, line }));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    const lastError = followWorker(
+      child,
+      (record) => {
+        state.progress = record;
+      },
+      (line) => this.log('model preparation output', { model: model.id, line }),
+    );
     let settled = false;
     const settle = (outcome: PreparationOutcome): void => {
       if (settled) return;
@@ -109,10 +136,24 @@ export class ModelPreparer {
       if (this.stopping) return;
       const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
       if (outcome.ok) {
-        Object.assign(state, { status: 'ready', seconds, reused: outcome.preparation?.reused ?? null, error: null, progress: null, summary: outcome.preparation?.summary ?? null });
+        Object.assign(state, {
+          status: 'ready',
+          seconds,
+          reused: outcome.preparation?.reused ?? null,
+          error: null,
+          progress: null,
+          summary: outcome.preparation?.summary ?? null,
+        });
         this.log('model prepared', { model: model.id, seconds, reused: state.reused });
       } else {
-        Object.assign(state, { status: 'failed', seconds, reused: null, error: outcome.error, progress: null, summary: null });
+        Object.assign(state, {
+          status: 'failed',
+          seconds,
+          reused: null,
+          error: outcome.error,
+          progress: null,
+          summary: null,
+        });
         this.log('model preparation failed', { model: model.id, seconds, error: outcome.error });
       }
       this.onSettled();
@@ -124,11 +165,16 @@ export class ModelPreparer {
       try {
         outcome = JSON.parse(line) as PreparationOutcome;
       } catch {
-        outcome = { ok: false, error: `the preparation worker exited with ${signal ? `signal ${signal}` : `status ${code}`} without an answer${lastError() ? `: ${lastError()}` : ''}` };
+        outcome = {
+          ok: false,
+          error: `the preparation worker exited with ${signal ? `signal ${signal}` : `status ${code}`} without an answer${lastError() ? `: ${lastError()}` : ''}`,
+        };
       }
       settle(outcome);
     });
     // A worker that could not be started emits 'error' and may never close.
-    child.on('error', (error) => settle({ ok: false, error: `the preparation worker could not run: ${error.message}` }));
+    child.on('error', (error) =>
+      settle({ ok: false, error: `the preparation worker could not run: ${error.message}` }),
+    );
   }
 }

@@ -50,7 +50,9 @@ function main(): void {
     answer({ ok: true, preparation: runPreparation(spec) }, 0);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'error', model: spec.modelId, message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), event: 'error', model: spec.modelId, message })}\n`,
+    );
     answer({ ok: false, error: message }, 1);
   }
 }

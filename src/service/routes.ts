@@ -15,7 +15,17 @@ import type { DeletionService, ModelView } from './deletionService.js';
 import { notFound, unprocessable } from './errors.js';
 import type { JobRunner } from './jobRunner.js';
 import type { ModelPreparation } from './modelPreparer.js';
-import { ComplianceQuery, DeletionRequestBody, EventsQuery, ListRequestsQuery, PredictBody, PromoteBody, RegisterModelBody, RejectBody, RollbackBody } from './schemas.js';
+import {
+  ComplianceQuery,
+  DeletionRequestBody,
+  EventsQuery,
+  ListRequestsQuery,
+  PredictBody,
+  PromoteBody,
+  RegisterModelBody,
+  RejectBody,
+  RollbackBody,
+} from './schemas.js';
 import type { ModelServing, PredictInput } from './serving.js';
 
 /** What a handler gets. */
@@ -47,8 +57,16 @@ export interface RouteSpec {
 }
 
 function route<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(spec: {
-  method: 'GET' | 'POST'; path: string; summary: string; roles: readonly Role[]; body?: B; query?: Q; status?: number;
-  handler(ctx: RouteContext<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : undefined>): RouteResult;
+  method: 'GET' | 'POST';
+  path: string;
+  summary: string;
+  roles: readonly Role[];
+  body?: B;
+  query?: Q;
+  status?: number;
+  handler(
+    ctx: RouteContext<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : undefined>,
+  ): RouteResult;
 }): RouteSpec {
   return { ...spec, status: spec.status ?? 200 } as unknown as RouteSpec;
 }
@@ -57,37 +75,81 @@ const ALL: readonly Role[] = ['requester', 'operator', 'auditor'];
 
 /** The routes of the v1 API. */
 export function apiRoutes(service: DeletionService, serving: ModelServing, runner: JobRunner): RouteSpec[] {
-  const withPreparation = (model: ModelView): ModelView & { preparation: ModelPreparation } => ({ ...model, preparation: runner.preparation(model.id) });
+  const withPreparation = (model: ModelView): ModelView & { preparation: ModelPreparation } => ({
+    ...model,
+    preparation: runner.preparation(model.id),
+  });
   return [
     route({
-      method: 'POST', path: '/v1/models', summary: 'Register a trained model (its split\'s members are the ids that can be forgotten)', roles: ['operator'], body: RegisterModelBody, status: 201,
+      method: 'POST',
+      path: '/v1/models',
+      summary: "Register a trained model (its split's members are the ids that can be forgotten)",
+      roles: ['operator'],
+      body: RegisterModelBody,
+      status: 201,
       handler: ({ body, token }) => ({ status: 201, body: withPreparation(service.registerModel(body, token)) }),
     }),
-    route({ method: 'GET', path: '/v1/models', summary: 'List models with their versions and preparations', roles: ALL, handler: () => ({ body: { models: service.listModelViews().map(withPreparation) } }) }),
-    route({ method: 'GET', path: '/v1/models/:id', summary: 'A model with its versions, running pilot and preparation (TMU: its twin)', roles: ALL, handler: ({ params }) => ({ body: withPreparation(service.modelView(params.id!)) }) }),
     route({
-      method: 'POST', path: '/v1/models/:id/promote', summary: 'Put a candidate version into production', roles: ['operator'], body: PromoteBody,
-      handler: ({ params, body, token }) => ({ body: service.promote(params.id!, body.version, token, { force: body.force }) }),
+      method: 'GET',
+      path: '/v1/models',
+      summary: 'List models with their versions and preparations',
+      roles: ALL,
+      handler: () => ({ body: { models: service.listModelViews().map(withPreparation) } }),
     }),
     route({
-      method: 'POST', path: '/v1/models/:id/rollback', summary: 'Move production back to an earlier version (default: the parent); undone requests are re-queued', roles: ['operator'], body: RollbackBody,
+      method: 'GET',
+      path: '/v1/models/:id',
+      summary: 'A model with its versions, running pilot and preparation (TMU: its twin)',
+      roles: ALL,
+      handler: ({ params }) => ({ body: withPreparation(service.modelView(params.id!)) }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/models/:id/promote',
+      summary: 'Put a candidate version into production',
+      roles: ['operator'],
+      body: PromoteBody,
+      handler: ({ params, body, token }) => ({
+        body: service.promote(params.id!, body.version, token, { force: body.force }),
+      }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/models/:id/rollback',
+      summary: 'Move production back to an earlier version (default: the parent); undone requests are re-queued',
+      roles: ['operator'],
+      body: RollbackBody,
       handler: ({ params, body, token }) => ({ body: service.rollback(params.id!, body.version, token) }),
     }),
     route({
-      method: 'POST', path: '/v1/models/:id/versions/:version/reject', summary: 'Reject a candidate version', roles: ['operator'], body: RejectBody,
+      method: 'POST',
+      path: '/v1/models/:id/versions/:version/reject',
+      summary: 'Reject a candidate version',
+      roles: ['operator'],
+      body: RejectBody,
       handler: ({ params, body, token }) => ({ body: service.reject(params.id!, params.version!, body.reason, token) }),
     }),
     route({
-      method: 'POST', path: '/v1/models/:id/predict', summary: 'Predict with the production version (a piloting candidate answers in shadow)', roles: ALL, body: PredictBody,
+      method: 'POST',
+      path: '/v1/models/:id/predict',
+      summary: 'Predict with the production version (a piloting candidate answers in shadow)',
+      roles: ALL,
+      body: PredictBody,
       handler: ({ params, body }) => {
         const input = body as PredictInput;
         const count = input.ids?.length ?? input.inputs!.length;
-        if (count > service.config.maxPredictBatch) throw unprocessable(`at most ${service.config.maxPredictBatch} inputs per predict call, got ${count}`);
+        if (count > service.config.maxPredictBatch)
+          throw unprocessable(`at most ${service.config.maxPredictBatch} inputs per predict call, got ${count}`);
         return { body: serving.predict(params.id!, input) };
       },
     }),
     route({
-      method: 'POST', path: '/v1/deletion-requests', summary: 'File a deletion request (202; an Idempotency-Key header makes retries safe)', roles: ['requester', 'operator'], body: DeletionRequestBody, status: 202,
+      method: 'POST',
+      path: '/v1/deletion-requests',
+      summary: 'File a deletion request (202; an Idempotency-Key header makes retries safe)',
+      roles: ['requester', 'operator'],
+      body: DeletionRequestBody,
+      status: 202,
       handler: ({ body, token, headers }) => {
         const raw = headers['idempotency-key'];
         const key = typeof raw === 'string' && raw.length > 0 ? raw.slice(0, 200) : null;
@@ -96,22 +158,65 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       },
     }),
     route({
-      method: 'GET', path: '/v1/deletion-requests', summary: 'List deletion requests (a requester sees its own)', roles: ALL, query: ListRequestsQuery,
-      handler: ({ token, query }) => ({ body: { requests: service.listRequests(token, { ...(query.model ? { modelId: query.model } : {}), ...(query.status ? { status: query.status } : {}), limit: query.limit, offset: query.offset }) } }),
+      method: 'GET',
+      path: '/v1/deletion-requests',
+      summary: 'List deletion requests (a requester sees its own)',
+      roles: ALL,
+      query: ListRequestsQuery,
+      handler: ({ token, query }) => ({
+        body: {
+          requests: service.listRequests(token, {
+            ...(query.model ? { modelId: query.model } : {}),
+            ...(query.status ? { status: query.status } : {}),
+            limit: query.limit,
+            offset: query.offset,
+          }),
+        },
+      }),
     }),
-    route({ method: 'GET', path: '/v1/deletion-requests/:id', summary: 'A deletion request with its ids, jobs, reports, pilot and version', roles: ALL, handler: ({ params, token }) => ({ body: service.requestView(params.id!, token) }) }),
     route({
-      method: 'GET', path: '/v1/deletion-requests/:id/compliance', summary: 'The compliance report of a request (JSON, or HTML with ?format=html)', roles: ['auditor'], query: ComplianceQuery,
+      method: 'GET',
+      path: '/v1/deletion-requests/:id',
+      summary: 'A deletion request with its ids, jobs, reports, pilot and version',
+      roles: ALL,
+      handler: ({ params, token }) => ({ body: service.requestView(params.id!, token) }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/deletion-requests/:id/compliance',
+      summary: 'The compliance report of a request (JSON, or HTML with ?format=html)',
+      roles: ['auditor'],
+      query: ComplianceQuery,
       handler: ({ params, query }) => {
         const report = complianceReportOr404(service, params.id!);
-        return query.format === 'html' ? { body: renderComplianceHtml(report), contentType: 'text/html; charset=utf-8' } : { body: report };
+        return query.format === 'html'
+          ? { body: renderComplianceHtml(report), contentType: 'text/html; charset=utf-8' }
+          : { body: report };
       },
     }),
-    route({ method: 'GET', path: '/v1/jobs', summary: 'Jobs: those running now (with progress) and the ledger\'s history', roles: ['operator', 'auditor'], handler: () => ({ body: { running: runner.jobs(), jobs: listJobs(service.ledger) } }) }),
-    route({ method: 'GET', path: '/v1/ledger/verify', summary: 'Recompute the ledger\'s hash chain and check every state row against it', roles: ['operator', 'auditor'], handler: () => ({ body: verifyLedger(service.ledger) }) }),
     route({
-      method: 'GET', path: '/v1/ledger/events', summary: 'Ledger events in order', roles: ['auditor'], query: EventsQuery,
-      handler: ({ query }) => ({ body: { events: service.ledger.events({ afterSeq: query.after, limit: query.limit }) } }),
+      method: 'GET',
+      path: '/v1/jobs',
+      summary: "Jobs: those running now (with progress) and the ledger's history",
+      roles: ['operator', 'auditor'],
+      handler: () => ({ body: { running: runner.jobs(), jobs: listJobs(service.ledger) } }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/ledger/verify',
+      summary: "Recompute the ledger's hash chain and check every state row against it",
+      roles: ['operator', 'auditor'],
+      handler: () => ({ body: verifyLedger(service.ledger) }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/ledger/events',
+      summary: 'Ledger events in order',
+      roles: ['auditor'],
+      query: EventsQuery,
+      handler: ({ query }) => ({
+        body: { events: service.ledger.events({ afterSeq: query.after, limit: query.limit }) },
+      }),
     }),
   ];
 }

@@ -31,7 +31,11 @@ export const PromoteBody = z.strictObject({
 });
 
 export const RollbackBody = z.strictObject({
-  version: z.string().min(1).optional().describe('the version to return to (default: the parent of the production version)'),
+  version: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('the version to return to (default: the parent of the production version)'),
 });
 
 export const RejectBody = z.strictObject({
@@ -40,7 +44,9 @@ export const RejectBody = z.strictObject({
 
 export const PredictBody = z.union([
   z.strictObject({ ids: z.array(z.string().min(1)).min(1).describe('dataset sample ids') }),
-  z.strictObject({ inputs: z.array(z.array(z.number())).min(1).describe('images: pixel values 0-255, CHW order, flattened') }),
+  z.strictObject({
+    inputs: z.array(z.array(z.number())).min(1).describe('images: pixel values 0-255, CHW order, flattened'),
+  }),
 ]);
 
 export const EventsQuery = z.strictObject({

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Ledger } from '../ledger/ledger.js';
-import type { ServiceConfig } from './config.js';
 import { authenticateHeader, requireRole } from './auth.js';
+import type { ServiceConfig } from './config.js';
 import { DeletionService, type ServiceLog } from './deletionService.js';
 import { ServiceError } from './errors.js';
 import { JobRunner } from './jobRunner.js';
@@ -20,8 +20,11 @@ import { apiRoutes } from './routes.js';
 import { ModelServing } from './serving.js';
 
 const WEB = fileURLToPath(new URL('../../../web/', import.meta.url));
-const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as {
+  version: string;
+};
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
 /** What {@link startService} needs. */
 export interface ServiceOptions {
@@ -47,26 +50,49 @@ export const stderrLog: ServiceLog = (event, fields) => {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
 };
 
-function zodMessage(error: { issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[] }, where: string): ServiceError {
-  const issues = error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.code === 'unrecognized_keys' ? `unknown keys ${issue.keys?.join(', ')}` : issue.message }));
-  return new ServiceError(400, 'bad_request', `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+function zodMessage(
+  error: { issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[] },
+  where: string,
+): ServiceError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.code === 'unrecognized_keys' ? `unknown keys ${issue.keys?.join(', ')}` : issue.message,
+  }));
+  return new ServiceError(
+    400,
+    'bad_request',
+    `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
 }
 
 /** Builds the fastify app (not listening) around a service. */
-export function buildApp(service: DeletionService, serving: ModelServing, runner: JobRunner, log: ServiceLog): FastifyInstance {
+export function buildApp(
+  service: DeletionService,
+  serving: ModelServing,
+  runner: JobRunner,
+  log: ServiceLog,
+): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: service.config.bodyLimitBytes });
   const routes = apiRoutes(service, serving, runner);
   const document = openApiDocument(routes, PACKAGE.version);
 
   app.setErrorHandler((error: FastifyError | ServiceError | Error, request, reply) => {
     if (error instanceof ServiceError) {
-      void reply.status(error.status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+      void reply.status(error.status).send({
+        error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+      });
       return;
     }
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
-      const message = status === 413 ? `request body over the ${service.config.bodyLimitBytes}-byte limit` : error instanceof SyntaxError || (error as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? `malformed JSON: ${error.message}` : error.message;
+      const message =
+        status === 413
+          ? `request body over the ${service.config.bodyLimitBytes}-byte limit`
+          : error instanceof SyntaxError || (error as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+            ? `malformed JSON: ${error.message}`
+            : error.message;
       void reply.status(status).send({ error: { code, message } });
       return;
     }
@@ -78,7 +104,10 @@ export function buildApp(service: DeletionService, serving: ModelServing, runner
   });
 
   app.get('/', (_request, reply) => {
-    void reply.header('content-security-policy', CSP).type('text/html; charset=utf-8').send(readFileSync(`${WEB}dashboard.html`));
+    void reply
+      .header('content-security-policy', CSP)
+      .type('text/html; charset=utf-8')
+      .send(readFileSync(`${WEB}dashboard.html`));
   });
   app.get('/dashboard.js', (_request, reply) => {
     void reply.type('text/javascript; charset=utf-8').send(readFileSync(`${WEB}dashboard.js`));
@@ -105,7 +134,13 @@ export function buildApp(service: DeletionService, serving: ModelServing, runner
           if (!parsed.success) throw zodMessage(parsed.error, 'query string');
           query = parsed.data;
         }
-        const result = spec.handler({ token, body: body as never, query: query as never, params: request.params as Record<string, string>, headers: request.headers });
+        const result = spec.handler({
+          token,
+          body: body as never,
+          query: query as never,
+          params: request.params as Record<string, string>,
+          headers: request.headers,
+        });
         void reply.status(result.status ?? spec.status);
         if (result.contentType) void reply.type(result.contentType);
         return result.body;
@@ -128,7 +163,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
     log('listening', { url: address, ledger: options.ledgerPath, models: service.paths.root });
     return {
-      app, service, runner, url: address,
+      app,
+      service,
+      runner,
+      url: address,
       async close() {
         runner.stop();
         await app.close();

@@ -6,10 +6,10 @@
  */
 
 import { ImageDataset } from '../data/dataset.js';
-import { loadDataset, type LoadedDataset } from '../data/registry.js';
-import type { Classifier } from '../models/classifier.js';
+import { type LoadedDataset, loadDataset } from '../data/registry.js';
 import { runningPilot } from '../ledger/jobs.js';
 import { getModel, getVersion, type VersionRecord } from '../ledger/models.js';
+import type { Classifier } from '../models/classifier.js';
 import { loadModel, type ModelSidecar } from '../train/modelStore.js';
 import { predict } from '../train/predict.js';
 import type { DeletionService } from './deletionService.js';
@@ -95,7 +95,11 @@ export class ModelServing {
         if (data.train.has(id)) train.push(id);
         else if (!data.test.has(id)) unknown.push(id);
       }
-      if (unknown.length > 0) throw unprocessable(`unknown sample ids: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`, { unknown: { ids: unknown.slice(0, 100), count: unknown.length } });
+      if (unknown.length > 0)
+        throw unprocessable(
+          `unknown sample ids: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+          { unknown: { ids: unknown.slice(0, 100), count: unknown.length } },
+        );
       // Mixed partitions are answered in the caller's order from one dataset built for the call.
       const images = new Uint8Array(input.ids.length * data.train.imageSize);
       input.ids.forEach((id, i) => {
@@ -107,10 +111,14 @@ export class ModelServing {
     const size = data.train.imageSize;
     const images = new Uint8Array(input.inputs.length * size);
     input.inputs.forEach((row, i) => {
-      if (row.length !== size) throw unprocessable(`inputs[${i}] has ${row.length} values; the model takes ${data.train.channels}x${data.train.height}x${data.train.width} = ${size} pixel values (0-255, CHW order)`);
+      if (row.length !== size)
+        throw unprocessable(
+          `inputs[${i}] has ${row.length} values; the model takes ${data.train.channels}x${data.train.height}x${data.train.width} = ${size} pixel values (0-255, CHW order)`,
+        );
       for (let j = 0; j < size; j++) {
         const value = row[j]!;
-        if (!Number.isInteger(value) || value < 0 || value > 255) throw unprocessable(`inputs[${i}][${j}] is ${value}; pixel values must be integers in 0-255`);
+        if (!Number.isInteger(value) || value < 0 || value > 255)
+          throw unprocessable(`inputs[${i}][${j}] is ${value}; pixel values must be integers in 0-255`);
         images[i * size + j] = value;
       }
     });
@@ -119,7 +127,14 @@ export class ModelServing {
 
   private adHoc(data: LoadedDataset, images: Uint8Array, n: number): ImageDataset {
     return new ImageDataset({
-      name: 'predict', partition: 'test', images, labels: new Int32Array(n), channels: data.train.channels, height: data.train.height, width: data.train.width, classNames: data.train.classNames,
+      name: 'predict',
+      partition: 'test',
+      images,
+      labels: new Int32Array(n),
+      channels: data.train.channels,
+      height: data.train.height,
+      width: data.train.width,
+      classNames: data.train.classNames,
     });
   }
 
@@ -127,7 +142,11 @@ export class ModelServing {
     return Array.from({ length: n }, (_, i) => `predict/test/${i}`);
   }
 
-  private run(entry: Loaded, dataset: ImageDataset, ids: string[]): { predicted: Int32Array; probabilities: number[][] } {
+  private run(
+    entry: Loaded,
+    dataset: ImageDataset,
+    ids: string[],
+  ): { predicted: Int32Array; probabilities: number[][] } {
     const out = predict(entry.model, dataset, ids, { normalize: entry.sidecar.dataset.normalize, logits: true });
     const probabilities: number[][] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -160,7 +179,11 @@ export class ModelServing {
     return {
       model: modelId,
       version: production.id,
-      predictions: Array.from(answer.predicted, (label, i) => ({ label, className: classNames[label] ?? String(label), probabilities: answer.probabilities[i]! })),
+      predictions: Array.from(answer.predicted, (label, i) => ({
+        label,
+        className: classNames[label] ?? String(label),
+        probabilities: answer.probabilities[i]!,
+      })),
     };
   }
 

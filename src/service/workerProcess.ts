@@ -29,8 +29,15 @@ export function dieWithParent(): void {
  * Starts a worker script with these arguments. Its stderr (progress as JSON lines) is piped; its stdout
  * only when the worker answers there (`stdout: 'pipe'`), since an unread pipe would block a chatty one.
  */
-export function spawnWorker(script: string, args: readonly string[], options: { stdout: 'pipe' | 'ignore' }): ChildProcess {
-  return spawn(process.execPath, [script, ...args], { stdio: ['ignore', options.stdout, 'pipe'], env: { ...process.env, [PARENT_PID]: String(process.pid) } });
+export function spawnWorker(
+  script: string,
+  args: readonly string[],
+  options: { stdout: 'pipe' | 'ignore' },
+): ChildProcess {
+  return spawn(process.execPath, [script, ...args], {
+    stdio: ['ignore', options.stdout, 'pipe'],
+    env: { ...process.env, [PARENT_PID]: String(process.pid) },
+  });
 }
 
 /**
@@ -38,7 +45,11 @@ export function spawnWorker(script: string, args: readonly string[], options: { 
  * output for `onText`. Returns the worker's last error so far: the message of its last `error` record,
  * or its last raw line (a crash's stack trace ends there).
  */
-export function followWorker(child: ChildProcess, onRecord: (record: Record<string, unknown>) => void, onText: (line: string) => void): () => string {
+export function followWorker(
+  child: ChildProcess,
+  onRecord: (record: Record<string, unknown>) => void,
+  onText: (line: string) => void,
+): () => string {
   let lastError = '';
   createInterface({ input: child.stderr! }).on('line', (line) => {
     let record: Record<string, unknown>;

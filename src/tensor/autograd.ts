@@ -61,7 +61,11 @@ export interface GradOptions {
  * accumulated into `.grad`: input gradients for PGD/FGSM leave parameter gradients untouched.
  * An input the outputs do not depend on gets a zero gradient.
  */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): Tensor[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): Tensor[] {
   const outputList = outputs instanceof Tensor ? [outputs] : outputs;
   const inputList = inputs instanceof Tensor ? [inputs] : inputs;
   const gradOutputs = options.gradOutputs ?? [];

@@ -31,16 +31,22 @@ export function dtypeOfTypedArray(data: TensorData): DType {
 export function typedArrayFor(dtype: DType, values: ArrayLike<number | boolean>): TensorData {
   const length = values.length;
   switch (dtype) {
-    case 'float32': return Float32Array.from(values as ArrayLike<number>, Number);
-    case 'float64': return Float64Array.from(values as ArrayLike<number>, Number);
-    case 'int32': return Int32Array.from(values as ArrayLike<number>, Number);
-    case 'uint8': return Uint8Array.from(values as ArrayLike<number>, Number);
-    case 'bool': return Uint8Array.from(values as ArrayLike<number>, (value) => (value ? 1 : 0));
+    case 'float32':
+      return Float32Array.from(values as ArrayLike<number>, Number);
+    case 'float64':
+      return Float64Array.from(values as ArrayLike<number>, Number);
+    case 'int32':
+      return Int32Array.from(values as ArrayLike<number>, Number);
+    case 'uint8':
+      return Uint8Array.from(values as ArrayLike<number>, Number);
+    case 'bool':
+      return Uint8Array.from(values as ArrayLike<number>, (value) => (value ? 1 : 0));
     case 'int64': {
       const out = new BigInt64Array(length);
       for (let i = 0; i < length; i++) {
         const value = Number(values[i]);
-        if (!Number.isInteger(value)) throw new TypeError(`tensor: int64 data must be integers, got ${values[i]} at index ${i}`);
+        if (!Number.isInteger(value))
+          throw new TypeError(`tensor: int64 data must be integers, got ${values[i]} at index ${i}`);
         out[i] = BigInt(value);
       }
       return out;
@@ -51,11 +57,16 @@ export function typedArrayFor(dtype: DType, values: ArrayLike<number | boolean>)
 /** Wraps raw bytes returned by the addon in the typed array for `dtype` (bool as 0/1 bytes). */
 export function viewBytes(dtype: DType, buffer: ArrayBuffer): TensorData {
   switch (dtype) {
-    case 'float32': return new Float32Array(buffer);
-    case 'float64': return new Float64Array(buffer);
-    case 'int64': return new BigInt64Array(buffer);
-    case 'int32': return new Int32Array(buffer);
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
     case 'uint8':
-    case 'bool': return new Uint8Array(buffer);
+    case 'bool':
+      return new Uint8Array(buffer);
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeOps } from './generated/native.js';
@@ -10,9 +10,11 @@ function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(directory, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'tmu') return directory;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'tmu')
+      return directory;
     const parent = dirname(directory);
-    if (parent === directory) throw new Error('tmu: cannot find the package root (package.json named "tmu") above ' + import.meta.url);
+    if (parent === directory)
+      throw new Error(`tmu: cannot find the package root (package.json named "tmu") above ${import.meta.url}`);
     directory = parent;
   }
 }
@@ -20,7 +22,9 @@ function packageRoot(): string {
 function loadAddon(): NativeOps & { cudaBuild: boolean } {
   const path = join(packageRoot(), 'native', 'build', 'Release', 'tmu_native.node');
   if (!existsSync(path)) {
-    throw new Error(`tmu: the native addon is not built (${path} is missing); run \`npm run build\` (needs Debian libtorch-dev)`);
+    throw new Error(
+      `tmu: the native addon is not built (${path} is missing); run \`npm run build\` (needs Debian libtorch-dev)`,
+    );
   }
   const require = createRequire(import.meta.url);
   return require(path) as NativeOps & { cudaBuild: boolean };
@@ -34,7 +38,8 @@ function defaultThreads(): number {
   const configured = process.env.TMU_NUM_THREADS;
   if (configured === undefined || configured === '') return availableParallelism();
   const threads = Number(configured);
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`tmu: TMU_NUM_THREADS must be a positive integer, got '${configured}'`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`tmu: TMU_NUM_THREADS must be a positive integer, got '${configured}'`);
   return threads;
 }
 

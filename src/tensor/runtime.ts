@@ -2,13 +2,15 @@ import { native } from './native.js';
 
 /** Seeds libtorch's global generator (torch.manual_seed): same seed and threads, same results. */
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
   native.manualSeed(seed);
 }
 
 /** Sets libtorch's intra-op thread count (torch.set_num_threads). */
 export function setNumThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`setNumThreads: threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`setNumThreads: threads must be a positive integer, got ${threads}`);
   native.setNumThreads(threads);
 }
 
@@ -52,8 +54,19 @@ export interface CpuMemoryStats {
 
 /** The caching CPU allocator's counters. */
 export function cpuMemoryStats(): CpuMemoryStats {
-  const [cachedBytes, cachedBlocks, inUseBytes, inUseBlocks, hits, misses, limitBytes, thresholdBytes, installed] = native.cpuCacheStats();
-  return { enabled: installed === 1, cachedBytes: cachedBytes!, cachedBlocks: cachedBlocks!, inUseBytes: inUseBytes!, inUseBlocks: inUseBlocks!, hits: hits!, misses: misses!, limitBytes: limitBytes!, thresholdBytes: thresholdBytes! };
+  const [cachedBytes, cachedBlocks, inUseBytes, inUseBlocks, hits, misses, limitBytes, thresholdBytes, installed] =
+    native.cpuCacheStats();
+  return {
+    enabled: installed === 1,
+    cachedBytes: cachedBytes!,
+    cachedBlocks: cachedBlocks!,
+    inUseBytes: inUseBytes!,
+    inUseBlocks: inUseBlocks!,
+    hits: hits!,
+    misses: misses!,
+    limitBytes: limitBytes!,
+    thresholdBytes: thresholdBytes!,
+  };
 }
 
 /**
@@ -66,6 +79,7 @@ export function emptyCpuCache(): number {
 
 /** Caps the bytes the CPU cache keeps; blocks beyond the cap go back to the system, now and when freed. */
 export function setCpuCacheLimit(bytes: number): void {
-  if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`setCpuCacheLimit: bytes must be a non-negative integer, got ${bytes}`);
+  if (!Number.isInteger(bytes) || bytes < 0)
+    throw new RangeError(`setCpuCacheLimit: bytes must be a non-negative integer, got ${bytes}`);
   native.setCpuCacheLimit(bytes);
 }

@@ -24,9 +24,24 @@ export function isKept(tensor: Tensor): boolean {
 }
 
 /** Something that holds tensors: a tensor, or arrays, plain objects and maps of them. */
-export type TensorContainer = Tensor | null | undefined | number | string | boolean | bigint | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | ReadonlyMap<unknown, TensorContainer>;
+export type TensorContainer =
+  | Tensor
+  | null
+  | undefined
+  | number
+  | string
+  | boolean
+  | bigint
+  | readonly TensorContainer[]
+  | { readonly [key: string]: TensorContainer }
+  | ReadonlyMap<unknown, TensorContainer>;
 
-function collectTensors(value: unknown, into: Set<Tensor>, depth: number, isTensor: (value: unknown) => value is Tensor): void {
+function collectTensors(
+  value: unknown,
+  into: Set<Tensor>,
+  depth: number,
+  isTensor: (value: unknown) => value is Tensor,
+): void {
   if (depth > 8 || value === null || typeof value !== 'object') return;
   if (isTensor(value)) {
     into.add(value);

@@ -1,4 +1,13 @@
-import { type DType, type Device, type TensorData, DTYPES, dtypeOfTypedArray, isFloatingPoint, typedArrayFor, viewBytes } from './dtype.js';
+import {
+  type Device,
+  DTYPES,
+  type DType,
+  dtypeOfTypedArray,
+  isFloatingPoint,
+  type TensorData,
+  typedArrayFor,
+  viewBytes,
+} from './dtype.js';
 import type { NativeTensor } from './generated/native.js';
 import { native } from './native.js';
 import { keep, setTensorCheck, trackTensor } from './scope.js';
@@ -199,14 +208,15 @@ function inferShape(data: NestedArray): number[] {
 function flatten(data: NestedArray, shape: number[], dim: number, out: (number | boolean)[], path: number[]): void {
   if (dim === shape.length) {
     if (Array.isArray(data)) throw new TypeError(`tensor: ragged nested array at [${path.join(', ')}]`);
-    if (typeof data !== 'number' && typeof data !== 'boolean') throw new TypeError(`tensor: element at [${path.join(', ')}] is not a number`);
+    if (typeof data !== 'number' && typeof data !== 'boolean')
+      throw new TypeError(`tensor: element at [${path.join(', ')}] is not a number`);
     out.push(data as number | boolean);
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
     throw new TypeError(`tensor: ragged nested array at [${path.join(', ')}]: expected ${shape[dim]} elements`);
   }
-  data.forEach((item: NestedArray, i: number) => flatten(item, shape, dim + 1, out, [...path, i]));
+  for (const [i, item] of (data as NestedArray[]).entries()) flatten(item, shape, dim + 1, out, [...path, i]);
 }
 
 /** Options for {@link tensor}. */
@@ -233,9 +243,10 @@ export function tensor(data: TensorData | NestedArray, options: TensorOptions = 
   if (ArrayBuffer.isView(data)) {
     const own = dtypeOfTypedArray(data);
     dtype = options.dtype ?? own;
-    typed = dtype === own || (dtype === 'bool' && own === 'uint8')
-      ? data
-      : typedArrayFor(dtype, data instanceof BigInt64Array ? Array.from(data, Number) : data);
+    typed =
+      dtype === own || (dtype === 'bool' && own === 'uint8')
+        ? data
+        : typedArrayFor(dtype, data instanceof BigInt64Array ? Array.from(data, Number) : data);
     shape = options.shape ? [...options.shape] : [data.length];
   } else {
     const inferred = inferShape(data);
@@ -252,6 +263,9 @@ export function tensor(data: TensorData | NestedArray, options: TensorOptions = 
 }
 
 /** A 0-d tensor holding one value. */
-export function scalar(value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'float32'): Tensor {
+export function scalar(
+  value: number | boolean,
+  dtype: DType = typeof value === 'boolean' ? 'bool' : 'float32',
+): Tensor {
   return tensor([value], { dtype, shape: [] });
 }

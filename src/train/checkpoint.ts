@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Classifier } from '../models/classifier.js';
 import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
 import type { LRScheduler, LRSchedulerStateJson, Optimizer, OptimizerStateJson } from '../optim/index.js';
-import { type Tensor, dispose } from '../tensor/index.js';
+import { dispose, type Tensor } from '../tensor/index.js';
 import type { TrainRecipe } from './recipe.js';
 
 /** The JSON part of a training checkpoint (stored in the safetensors metadata, so one file is one atomic write). */
@@ -22,12 +22,22 @@ const MODEL_PREFIX = 'model.';
 const OPTIMIZER_PREFIX = 'optimizer.';
 
 /** Writes model weights, optimizer state and progress to one file, atomically. */
-export function saveCheckpoint(path: string, model: Classifier, optimizer: Optimizer, scheduler: LRScheduler | null, info: Omit<CheckpointInfo, 'optimizer' | 'scheduler'>): void {
+export function saveCheckpoint(
+  path: string,
+  model: Classifier,
+  optimizer: Optimizer,
+  scheduler: LRScheduler | null,
+  info: Omit<CheckpointInfo, 'optimizer' | 'scheduler'>,
+): void {
   const tensors = new Map<string, Tensor>();
   for (const [name, value] of model.stateDict()) tensors.set(MODEL_PREFIX + name, value);
   const optimizerState = optimizer.stateDict();
   for (const [name, value] of optimizerState.tensors) tensors.set(OPTIMIZER_PREFIX + name, value);
-  const full: CheckpointInfo = { ...info, optimizer: optimizerState.json, scheduler: scheduler ? scheduler.stateDict() : null };
+  const full: CheckpointInfo = {
+    ...info,
+    optimizer: optimizerState.json,
+    scheduler: scheduler ? scheduler.stateDict() : null,
+  };
   saveSafetensors(path, tensors, { checkpoint: JSON.stringify(full) });
 }
 
@@ -35,7 +45,13 @@ export function saveCheckpoint(path: string, model: Classifier, optimizer: Optim
  * Restores a checkpoint into a freshly built model, optimizer and scheduler. Checks that the recipe and
  * the training ids are the ones the checkpoint was made with.
  */
-export function loadCheckpoint(path: string, model: Classifier, optimizer: Optimizer, scheduler: LRScheduler | null, expected: { recipe: TrainRecipe; idsDigest: string }): CheckpointInfo {
+export function loadCheckpoint(
+  path: string,
+  model: Classifier,
+  optimizer: Optimizer,
+  scheduler: LRScheduler | null,
+  expected: { recipe: TrainRecipe; idsDigest: string },
+): CheckpointInfo {
   if (!existsSync(path)) throw new Error(`--resume: no checkpoint at ${path}`);
   const { tensors, metadata } = loadSafetensors(path);
   try {
@@ -43,9 +59,14 @@ export function loadCheckpoint(path: string, model: Classifier, optimizer: Optim
     if (raw === undefined) throw new Error(`${path}: not a training checkpoint (no checkpoint metadata)`);
     const info = JSON.parse(raw) as CheckpointInfo;
     if (JSON.stringify(info.recipe) !== JSON.stringify(expected.recipe)) {
-      throw new Error(`${path}: the checkpoint was made with another recipe (${JSON.stringify(info.recipe)}); resume with the same flags`);
+      throw new Error(
+        `${path}: the checkpoint was made with another recipe (${JSON.stringify(info.recipe)}); resume with the same flags`,
+      );
     }
-    if (info.idsDigest !== expected.idsDigest) throw new Error(`${path}: the checkpoint was made on other training ids; resume with the same split and --exclude`);
+    if (info.idsDigest !== expected.idsDigest)
+      throw new Error(
+        `${path}: the checkpoint was made on other training ids; resume with the same split and --exclude`,
+      );
     const modelState = new Map<string, Tensor>();
     const optimizerTensors = new Map<string, Tensor>();
     for (const [name, value] of tensors) {

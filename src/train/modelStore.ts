@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import type { NormalizeOptions } from '../data/batches.js';
 import { writeTextAtomic } from '../data/files.js';
-import { loadSplit, saveSplit, type Split, splitDigest } from '../data/split.js';
+import { loadSplit, type Split, saveSplit, splitDigest } from '../data/split.js';
 import { type ArchitectureSpec, checkArchitecture, createModel } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
 import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
@@ -70,7 +70,9 @@ export function fileDigest(path: string): string {
 
 /** SHA-256 (hex) of a list of ids, order-independent. */
 export function idsDigest(ids: readonly string[]): string {
-  return createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
+  return createHash('sha256')
+    .update([...ids].sort().join('\n'))
+    .digest('hex');
 }
 
 function writeJsonAtomic(path: string, value: unknown): void {
@@ -100,7 +102,10 @@ export function saveModel(dir: string, model: Classifier, input: SaveModelInput)
   mkdirSync(dir, { recursive: true });
   const weightsPath = join(dir, MODEL_FILES.weights);
   const state = model.stateDict();
-  saveSafetensors(weightsPath, state, { format: MODEL_FORMAT, architecture: JSON.stringify(input.sidecar.architecture) });
+  saveSafetensors(weightsPath, state, {
+    format: MODEL_FORMAT,
+    architecture: JSON.stringify(input.sidecar.architecture),
+  });
   const splitPath = join(dir, MODEL_FILES.split);
   saveSplit(splitPath, input.split);
   let excluded: ModelSidecar['excluded'] = null;
@@ -131,7 +136,11 @@ export function saveModel(dir: string, model: Classifier, input: SaveModelInput)
 export function readSidecar(dir: string): ModelSidecar {
   const path = join(dir, MODEL_FILES.sidecar);
   if (!existsSync(path)) {
-    throw new Error(existsSync(dir) ? `${dir} is not a tmu model: ${MODEL_FILES.sidecar} is missing (incomplete or interrupted write?)` : `model directory ${dir} does not exist`);
+    throw new Error(
+      existsSync(dir)
+        ? `${dir} is not a tmu model: ${MODEL_FILES.sidecar} is missing (incomplete or interrupted write?)`
+        : `model directory ${dir} does not exist`,
+    );
   }
   let sidecar: ModelSidecar;
   try {
@@ -139,13 +148,15 @@ export function readSidecar(dir: string): ModelSidecar {
   } catch (error) {
     throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
   }
-  if (sidecar.format !== MODEL_FORMAT) throw new Error(`${path}: unsupported format '${String(sidecar.format)}' (expected ${MODEL_FORMAT})`);
+  if (sidecar.format !== MODEL_FORMAT)
+    throw new Error(`${path}: unsupported format '${String(sidecar.format)}' (expected ${MODEL_FORMAT})`);
   try {
     checkArchitecture(sidecar.architecture);
   } catch (error) {
     throw new Error(`${path}: ${(error as Error).message}`);
   }
-  if (typeof sidecar.digest !== 'string' || !/^[0-9a-f]{64}$/.test(sidecar.digest)) throw new Error(`${path}: digest must be a SHA-256 hex string`);
+  if (typeof sidecar.digest !== 'string' || !/^[0-9a-f]{64}$/.test(sidecar.digest))
+    throw new Error(`${path}: digest must be a SHA-256 hex string`);
   return sidecar;
 }
 
@@ -167,7 +178,9 @@ export function loadModel(dir: string): LoadedModel {
   if (!existsSync(weightsPath)) throw new Error(`${dir}: ${MODEL_FILES.weights} is missing`);
   const actual = fileDigest(weightsPath);
   if (actual !== sidecar.digest) {
-    throw new Error(`${weightsPath}: SHA-256 ${actual.slice(0, 12)}... does not match the sidecar's ${sidecar.digest.slice(0, 12)}... (file modified or partly written)`);
+    throw new Error(
+      `${weightsPath}: SHA-256 ${actual.slice(0, 12)}... does not match the sidecar's ${sidecar.digest.slice(0, 12)}... (file modified or partly written)`,
+    );
   }
   const split = loadSplit(join(dir, sidecar.split.file));
   const model = loadWeightsInto(createModel(sidecar.architecture), weightsPath);
@@ -193,7 +206,8 @@ export function readExcludedIds(dir: string, sidecar: ModelSidecar): string[] {
   if (!sidecar.excluded) return [];
   const path = join(dir, sidecar.excluded.file);
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as { ids?: unknown };
-  if (!Array.isArray(parsed.ids) || !parsed.ids.every((id) => typeof id === 'string')) throw new Error(`${path}: expected {"ids": [strings]}`);
+  if (!Array.isArray(parsed.ids) || !parsed.ids.every((id) => typeof id === 'string'))
+    throw new Error(`${path}: expected {"ids": [strings]}`);
   return parsed.ids as string[];
 }
 

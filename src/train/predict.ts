@@ -28,7 +28,12 @@ export interface PredictOptions {
  * Runs `model` in eval mode without gradients over `ids` (in order, no augmentation). Restores the
  * model's previous train/eval mode.
  */
-export function predict(model: Classifier, dataset: ImageDataset, ids: readonly string[], options: PredictOptions): Predictions {
+export function predict(
+  model: Classifier,
+  dataset: ImageDataset,
+  ids: readonly string[],
+  options: PredictOptions,
+): Predictions {
   const wasTraining = model.training;
   model.eval();
   const n = ids.length;
@@ -40,16 +45,18 @@ export function predict(model: Classifier, dataset: ImageDataset, ids: readonly 
   try {
     const batches = new Batches(dataset, ids, { batchSize: options.batchSize ?? 512, normalize: options.normalize });
     for (const batch of batches) {
-      tidy(() => inferenceMode(() => {
-        const { inputs } = batchTensors(batch);
-        const out = model.forward(inputs);
-        numClasses = out.size(1);
-        predicted.set(out.argmax(1).toDtype('int32').toTypedArray() as Int32Array, offset);
-        if (options.logits) {
-          logits ??= new Float32Array(n * numClasses);
-          logits.set(out.toTypedArray() as Float32Array, offset * numClasses);
-        }
-      }));
+      tidy(() =>
+        inferenceMode(() => {
+          const { inputs } = batchTensors(batch);
+          const out = model.forward(inputs);
+          numClasses = out.size(1);
+          predicted.set(out.argmax(1).toDtype('int32').toTypedArray() as Int32Array, offset);
+          if (options.logits) {
+            logits ??= new Float32Array(n * numClasses);
+            logits.set(out.toTypedArray() as Float32Array, offset * numClasses);
+          }
+        }),
+      );
       labels.set(batch.labels, offset);
       offset += batch.labels.length;
     }

@@ -30,7 +30,10 @@ export const silentProgress: ProgressSink = {
 
 function formatMetrics(metrics: ProgressMetrics): string {
   return Object.entries(metrics)
-    .map(([key, value]) => `${key} ${typeof value === 'number' ? (Number.isInteger(value) ? value : value.toPrecision(4)) : value}`)
+    .map(
+      ([key, value]) =>
+        `${key} ${typeof value === 'number' ? (Number.isInteger(value) ? value : value.toPrecision(4)) : value}`,
+    )
     .join('  ');
 }
 
@@ -63,7 +66,9 @@ export class TtyProgress implements ProgressSink {
       const timing = final ? formatSeconds(elapsed) : `eta ${formatSeconds(eta)}`;
       const line = `${label} [${bar}] ${done}/${total} ${timing}  ${formatMetrics(metrics)}`;
       const columns = this.stream.columns ?? 120;
-      this.stream.write(`\r${line.slice(0, columns - 1).padEnd(Math.min(columns - 1, line.length))}\x1b[K${final ? '\n' : ''}`);
+      this.stream.write(
+        `\r${line.slice(0, columns - 1).padEnd(Math.min(columns - 1, line.length))}\x1b[K${final ? '\n' : ''}`,
+      );
     };
     return {
       tick: (steps = 1, latest?: ProgressMetrics) => {
@@ -80,13 +85,16 @@ export class TtyProgress implements ProgressSink {
   }
 
   log(event: string, fields: ProgressMetrics = {}): void {
-    this.stream.write(`${event}${Object.keys(fields).length ? ': ' + formatMetrics(fields) : ''}\n`);
+    this.stream.write(`${event}${Object.keys(fields).length ? `: ${formatMetrics(fields)}` : ''}\n`);
   }
 }
 
 /** JSON lines: `{"time", "event": "progress"|"done"|..., "task", "done", "total", ...metrics}`. */
 export class JsonLinesProgress implements ProgressSink {
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly everyPercent = 10) {}
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly everyPercent = 10,
+  ) {}
 
   private write(record: Record<string, unknown>): void {
     this.stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
@@ -106,7 +114,15 @@ export class JsonLinesProgress implements ProgressSink {
       },
       done: (metrics: ProgressMetrics = {}) => {
         const seconds = (performance.now() - started) / 1000;
-        this.write({ event: 'done', task: name, ...fields, done: Math.max(done, total), total, seconds: Number(seconds.toFixed(3)), ...metrics });
+        this.write({
+          event: 'done',
+          task: name,
+          ...fields,
+          done: Math.max(done, total),
+          total,
+          seconds: Number(seconds.toFixed(3)),
+          ...metrics,
+        });
       },
     };
   }

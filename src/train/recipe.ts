@@ -1,4 +1,3 @@
-
 /**
  * The epoch whose weights a training run keeps for TMU's curriculum feature, capped by the run's length:
  * the reference's "model trained for 2 epochs". Epoch 4 ranks the forget set better on validation but did
@@ -60,15 +59,33 @@ function check(condition: boolean, message: string): void {
 
 /** Validates a recipe (from flags or a sidecar), naming the bad field. */
 export function checkRecipe(recipe: TrainRecipe): TrainRecipe {
-  check(Number.isInteger(recipe.epochs) && recipe.epochs >= 1, `epochs must be a positive integer, got ${recipe.epochs}`);
-  check(Number.isInteger(recipe.batchSize) && recipe.batchSize >= 1, `batchSize must be a positive integer, got ${recipe.batchSize}`);
-  check(OPTIMIZERS.includes(recipe.optimizer), `optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${recipe.optimizer}'`);
-  check(SCHEDULES.includes(recipe.schedule), `schedule must be one of ${SCHEDULES.join(', ')}, got '${recipe.schedule}'`);
+  check(
+    Number.isInteger(recipe.epochs) && recipe.epochs >= 1,
+    `epochs must be a positive integer, got ${recipe.epochs}`,
+  );
+  check(
+    Number.isInteger(recipe.batchSize) && recipe.batchSize >= 1,
+    `batchSize must be a positive integer, got ${recipe.batchSize}`,
+  );
+  check(
+    OPTIMIZERS.includes(recipe.optimizer),
+    `optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${recipe.optimizer}'`,
+  );
+  check(
+    SCHEDULES.includes(recipe.schedule),
+    `schedule must be one of ${SCHEDULES.join(', ')}, got '${recipe.schedule}'`,
+  );
   check(recipe.lr > 0 && Number.isFinite(recipe.lr), `lr must be positive, got ${recipe.lr}`);
   check(recipe.momentum >= 0 && recipe.momentum < 1, `momentum must be in [0, 1), got ${recipe.momentum}`);
   check(recipe.weightDecay >= 0, `weightDecay must be >= 0, got ${recipe.weightDecay}`);
-  check(Number.isInteger(recipe.warmupEpochs) && recipe.warmupEpochs >= 0 && recipe.warmupEpochs < recipe.epochs, `warmupEpochs must be an integer in [0, epochs), got ${recipe.warmupEpochs}`);
-  check(Number.isInteger(recipe.stepSize) && recipe.stepSize >= 1, `stepSize must be a positive integer, got ${recipe.stepSize}`);
+  check(
+    Number.isInteger(recipe.warmupEpochs) && recipe.warmupEpochs >= 0 && recipe.warmupEpochs < recipe.epochs,
+    `warmupEpochs must be an integer in [0, epochs), got ${recipe.warmupEpochs}`,
+  );
+  check(
+    Number.isInteger(recipe.stepSize) && recipe.stepSize >= 1,
+    `stepSize must be a positive integer, got ${recipe.stepSize}`,
+  );
   check(recipe.gamma > 0 && recipe.gamma <= 1, `gamma must be in (0, 1], got ${recipe.gamma}`);
   check(Number.isInteger(recipe.seed) && recipe.seed >= 0, `seed must be a non-negative integer, got ${recipe.seed}`);
   return recipe;

@@ -5,7 +5,16 @@
  * @module
  */
 
-import { Adam, AdamW, CosineAnnealingLR, type LRScheduler, type Optimizer, SGD, StepLR, warmupCosine } from '../optim/index.js';
+import {
+  Adam,
+  AdamW,
+  CosineAnnealingLR,
+  type LRScheduler,
+  type Optimizer,
+  SGD,
+  StepLR,
+  warmupCosine,
+} from '../optim/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type { TrainRecipe } from './recipe.js';
 

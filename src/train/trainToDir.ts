@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizeOptions } from '../data/batches.js';
 import type { ImageDataset } from '../data/dataset.js';
-import type { Split } from '../data/split.js';
 import { retainIds } from '../data/forget.js';
+import type { Split } from '../data/split.js';
 import { type ArchitectureSpec, createModel } from '../models/architecture.js';
 import { MODEL_FILES, type ModelSidecar, saveModel } from './modelStore.js';
 import { accuracy, predict } from './predict.js';
@@ -14,7 +14,13 @@ import { initialiseSeed, removeCheckpoint, train } from './trainer.js';
 /** What {@link trainToDir} needs: the data, the model, the recipe and where to write. */
 export interface TrainToDirOptions {
   out: string;
-  dataset: { name: string; dataDir: string | null; train: ImageDataset; test: ImageDataset; normalize: NormalizeOptions };
+  dataset: {
+    name: string;
+    dataDir: string | null;
+    train: ImageDataset;
+    test: ImageDataset;
+    normalize: NormalizeOptions;
+  };
   architecture: ArchitectureSpec;
   recipe: TrainRecipe;
   split: Split;
@@ -43,13 +49,32 @@ export function trainToDir(options: TrainToDirOptions): ModelSidecar {
   initialiseSeed(recipe.seed);
   const model = createModel(options.architecture);
   try {
-    progress.log('train', { model: options.architecture.name, dataset: dataset.name, samples: trainIds.length, excluded: excluded.length, epochs: recipe.epochs, parameters: model.numParameters() });
+    progress.log('train', {
+      model: options.architecture.name,
+      dataset: dataset.name,
+      samples: trainIds.length,
+      excluded: excluded.length,
+      epochs: recipe.epochs,
+      parameters: model.numParameters(),
+    });
     const result = train({
-      model, dataset: dataset.train, ids: trainIds, recipe, normalize: dataset.normalize, checkpointPath, resume: options.resume ?? false, progress,
-      ...(curriculumEpoch > 0 && curriculumEpoch <= recipe.epochs ? { curriculum: { epoch: curriculumEpoch, path: curriculumPath } } : {}),
+      model,
+      dataset: dataset.train,
+      ids: trainIds,
+      recipe,
+      normalize: dataset.normalize,
+      checkpointPath,
+      resume: options.resume ?? false,
+      progress,
+      ...(curriculumEpoch > 0 && curriculumEpoch <= recipe.epochs
+        ? { curriculum: { epoch: curriculumEpoch, path: curriculumPath } }
+        : {}),
     });
     const evalTask = progress.task('evaluate', 2);
-    const holdoutAcc = split.holdout.length > 0 ? accuracy(predict(model, dataset.train, split.holdout, { normalize: dataset.normalize })) : Number.NaN;
+    const holdoutAcc =
+      split.holdout.length > 0
+        ? accuracy(predict(model, dataset.train, split.holdout, { normalize: dataset.normalize }))
+        : Number.NaN;
     evalTask.tick();
     const testAcc = accuracy(predict(model, dataset.test, split.test, { normalize: dataset.normalize }));
     evalTask.done({ holdout: holdoutAcc, test: testAcc });

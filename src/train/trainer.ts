@@ -68,7 +68,8 @@ export function train(options: TrainOptions): TrainResult {
   const progress = options.progress ?? silentProgress;
   if (options.ids.length === 0) throw new RangeError('train: no training samples');
   const lastEpoch = options.stopAfterEpoch ?? recipe.epochs;
-  if (!Number.isInteger(lastEpoch) || lastEpoch < 1 || lastEpoch > recipe.epochs) throw new RangeError(`train: stopAfterEpoch must be an integer in [1, ${recipe.epochs}], got ${lastEpoch}`);
+  if (!Number.isInteger(lastEpoch) || lastEpoch < 1 || lastEpoch > recipe.epochs)
+    throw new RangeError(`train: stopAfterEpoch must be an integer in [1, ${recipe.epochs}], got ${lastEpoch}`);
   const optimizer = buildOptimizer(recipe, model.parameters());
   const scheduler = buildSchedule(recipe, optimizer);
   const digest = idsDigest(options.ids);
@@ -92,7 +93,8 @@ export function train(options: TrainOptions): TrainResult {
       ...(recipe.augment ? { augment: { padding: 4, horizontalFlip: true } } : {}),
     });
     const started = performance.now();
-    let curriculumSaved = options.curriculum !== undefined && startEpoch >= options.curriculum.epoch && existsSync(options.curriculum.path);
+    let curriculumSaved =
+      options.curriculum !== undefined && startEpoch >= options.curriculum.epoch && existsSync(options.curriculum.path);
     model.train();
     for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
       manualSeed(epochSeed(recipe.seed, epoch));
@@ -112,7 +114,8 @@ export function train(options: TrainOptions): TrainResult {
           optimizer.step();
           return [batchLoss.item(), logits.argmax(1).eq(labels).sum().item()] as const;
         });
-        if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at epoch ${epoch + 1}; lower the learning rate`);
+        if (!Number.isFinite(loss))
+          throw new Error(`train: the loss became ${loss} at epoch ${epoch + 1}; lower the learning rate`);
         lossSum += loss * batch.labels.length;
         correct += hits;
         seen += batch.labels.length;
@@ -120,7 +123,14 @@ export function train(options: TrainOptions): TrainResult {
       }
       scheduler?.step();
       const seconds = (performance.now() - epochStarted) / 1000;
-      const log = { epoch: epoch + 1, lr, loss: lossSum / seen, trainAcc: (100 * correct) / seen, seconds, imgPerS: seen / seconds };
+      const log = {
+        epoch: epoch + 1,
+        lr,
+        loss: lossSum / seen,
+        trainAcc: (100 * correct) / seen,
+        seconds,
+        imgPerS: seen / seconds,
+      };
       task.done({ loss: log.loss, acc: log.trainAcc, 'img/s': Math.round(log.imgPerS) });
       options.onEpochEnd?.(epoch + 1, log);
       epochs.push(log);
@@ -133,11 +143,22 @@ export function train(options: TrainOptions): TrainResult {
       }
       if (options.checkpointPath) {
         const elapsed = secondsBefore + (performance.now() - started) / 1000;
-        saveCheckpoint(options.checkpointPath, model, optimizer, scheduler, { epoch: epoch + 1, recipe, idsDigest: digest, epochs, seconds: elapsed });
+        saveCheckpoint(options.checkpointPath, model, optimizer, scheduler, {
+          epoch: epoch + 1,
+          recipe,
+          idsDigest: digest,
+          epochs,
+          seconds: elapsed,
+        });
       }
     }
     model.eval();
-    return { seconds: secondsBefore + (performance.now() - started) / 1000, threads: getNumThreads(), epochs, curriculumSaved };
+    return {
+      seconds: secondsBefore + (performance.now() - started) / 1000,
+      threads: getNumThreads(),
+      epochs,
+      curriculumSaved,
+    };
   } finally {
     optimizer.dispose();
   }

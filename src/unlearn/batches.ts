@@ -18,7 +18,12 @@ export interface BatchLoopOptions {
  * normalised as Mo was trained. The step converts the batch to tensors inside its own tidy scope; it
  * returns `false` to stop the loop early (no further batch is made). Returns the number of steps run.
  */
-export function forEachBatch(ctx: UnlearnContext, ids: readonly string[], options: BatchLoopOptions, step: (batch: Batch, index: number) => void | boolean): number {
+export function forEachBatch(
+  ctx: UnlearnContext,
+  ids: readonly string[],
+  options: BatchLoopOptions,
+  step: (batch: Batch, index: number) => unknown,
+): number {
   const batches = new Batches(options.dataset ?? ctx.train, ids, {
     batchSize: options.batchSize,
     shuffle: options.shuffle ?? true,

@@ -14,6 +14,21 @@ import { registerMethod } from './registry.js';
 import { tmu } from './tmu/tmu.js';
 
 // The built-in methods, registered once when the unlearn layer is imported.
-for (const method of [tmu, retrain, finetune, gradientAscent, gradientAscentCalibrated, neggradPlus, randomLabel, boundaryShrink, l1Sparse, salun, scrub, badTeacher, ssd]) registerMethod(method);
+for (const method of [
+  tmu,
+  retrain,
+  finetune,
+  gradientAscent,
+  gradientAscentCalibrated,
+  neggradPlus,
+  randomLabel,
+  boundaryShrink,
+  l1Sparse,
+  salun,
+  scrub,
+  badTeacher,
+  ssd,
+])
+  registerMethod(method);
 
 export { getMethod, listMethods, registerMethod } from './registry.js';

@@ -47,11 +47,16 @@ export function parseParamPairs(pairs: readonly string[]): Record<string, unknow
  * Validates raw parameters against a method's schema and fills defaults. Unknown keys are rejected with
  * the list of valid ones; a bad value names the key and what was expected.
  */
-export function resolveParams<S extends ParamsSchema>(method: UnlearningMethod<S>, raw: Record<string, unknown>): z.infer<S> {
+export function resolveParams<S extends ParamsSchema>(
+  method: UnlearningMethod<S>,
+  raw: Record<string, unknown>,
+): z.infer<S> {
   const valid = Object.keys(method.params.shape);
   const unknown = Object.keys(raw).filter((key) => !valid.includes(key));
   if (unknown.length > 0) {
-    throw new RangeError(`method ${method.name}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (valid: ${valid.join(', ')})`);
+    throw new RangeError(
+      `method ${method.name}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (valid: ${valid.join(', ')})`,
+    );
   }
   const parsed = method.params.safeParse(listsWrapped(method.params, raw));
   if (!parsed.success) {
@@ -82,7 +87,14 @@ function typeName(json: JsonSchemaType): string {
 export function describeParams(method: UnlearningMethod): ParamDescription[] {
   const defaults = method.params.parse({}) as Record<string, unknown>;
   return Object.entries(method.params.shape).map(([name, schema]) => {
-    const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as JsonSchemaType & { description?: string };
-    return { name, type: typeName(json), default: defaults[name], description: (schema as z.ZodType).description ?? json.description ?? '' };
+    const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as JsonSchemaType & {
+      description?: string;
+    };
+    return {
+      name,
+      type: typeName(json),
+      default: defaults[name],
+      description: (schema as z.ZodType).description ?? json.description ?? '',
+    };
   });
 }

@@ -11,7 +11,8 @@ export function registerMethod(method: UnlearningMethod): void {
 /** The method of that name, or an error listing the registered ones. */
 export function getMethod(name: string): UnlearningMethod {
   const method = methods.get(name);
-  if (!method) throw new RangeError(`unknown unlearning method '${name}' (available: ${[...methods.keys()].join(', ')})`);
+  if (!method)
+    throw new RangeError(`unknown unlearning method '${name}' (available: ${[...methods.keys()].join(', ')})`);
   return method;
 }
 

@@ -1,8 +1,16 @@
 import { join } from 'node:path';
 import { checkForgetIds, retainIds } from '../data/forget.js';
-import { loadDataset, type LoadedDataset } from '../data/registry.js';
+import { type LoadedDataset, loadDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
-import { idsDigest, loadModel, type LoadedModel, MODEL_FILES, type ModelSidecar, readExcludedIds, saveModel } from '../train/modelStore.js';
+import {
+  idsDigest,
+  type LoadedModel,
+  loadModel,
+  MODEL_FILES,
+  type ModelSidecar,
+  readExcludedIds,
+  saveModel,
+} from '../train/modelStore.js';
 import { type ProgressSink, silentProgress } from '../train/progress.js';
 import type { UnlearnContext, UnlearnResult } from './context.js';
 import type { MethodPreparation, UnlearningMethod } from './method.js';
@@ -26,7 +34,9 @@ export function prepareOriginal(modelDir: string, options: { dataDir?: string } 
   const dataDir = options.dataDir ?? ref.dataDir;
   if (loaded.sidecar.excluded && !loaded.sidecar.unlearning) {
     loaded.model.dispose();
-    throw new Error(`${modelDir} was trained without ${loaded.sidecar.excluded.count} samples (a gold model); unlearn from the original model`);
+    throw new Error(
+      `${modelDir} was trained without ${loaded.sidecar.excluded.count} samples (a gold model); unlearn from the original model`,
+    );
   }
   const data = loadDataset(ref.name, dataDir ? { dataDir } : {});
   // An unlearned version can take further requests: what it already forgot is no longer a member.
@@ -43,7 +53,11 @@ export function prepareOriginal(modelDir: string, options: { dataDir?: string } 
  * The context for forgetting `forgetIds` from a prepared original. The ids are validated first:
  * unknown, non-member or duplicate ids, an empty set or one as large as D are errors listing them.
  */
-export function buildContext(original: PreparedOriginal, forgetIds: readonly string[], options: { seed?: number; progress?: ProgressSink } = {}): UnlearnContext {
+export function buildContext(
+  original: PreparedOriginal,
+  forgetIds: readonly string[],
+  options: { seed?: number; progress?: ProgressSink } = {},
+): UnlearnContext {
   checkForgetIds(original.loaded.split, original.data.train, forgetIds);
   return { ...modelContext(original, options), forgetIds, retainIds: retainIds(original.loaded.split, forgetIds) };
 }
@@ -52,7 +66,10 @@ export function buildContext(original: PreparedOriginal, forgetIds: readonly str
  * The context of the model alone, with no forget set (Df empty, Dr = D): for the steps that depend on Mo
  * and the holdout only, such as building TMU's twin ahead of the first request.
  */
-export function modelContext(original: PreparedOriginal, options: { seed?: number; progress?: ProgressSink } = {}): UnlearnContext {
+export function modelContext(
+  original: PreparedOriginal,
+  options: { seed?: number; progress?: ProgressSink } = {},
+): UnlearnContext {
   const { loaded, data } = original;
   const sidecar = loaded.sidecar;
   if (!sidecar.recipe) throw new Error(`${loaded.dir}: the model has no training recipe in its sidecar`);
@@ -71,7 +88,9 @@ export function modelContext(original: PreparedOriginal, options: { seed?: numbe
     progress: options.progress ?? silentProgress,
     modelDir: loaded.dir,
     originalDigest: sidecar.digest,
-    curriculum: sidecar.curriculum ? { path: join(loaded.dir, sidecar.curriculum.file), epoch: sidecar.curriculum.epoch } : null,
+    curriculum: sidecar.curriculum
+      ? { path: join(loaded.dir, sidecar.curriculum.file), epoch: sidecar.curriculum.epoch }
+      : null,
     trainingThreads: sidecar.training?.threads ?? null,
   };
 }
@@ -83,7 +102,11 @@ export interface TimedResult extends UnlearnResult {
 }
 
 /** Validates the parameters, runs the method and times it. Mo is left untouched. */
-export function runMethod(ctx: UnlearnContext, method: UnlearningMethod, rawParams: Record<string, unknown> = {}): TimedResult {
+export function runMethod(
+  ctx: UnlearnContext,
+  method: UnlearningMethod,
+  rawParams: Record<string, unknown> = {},
+): TimedResult {
   const params = resolveParams(method, rawParams) as Record<string, unknown>;
   const started = performance.now();
   const result = method.unlearn(ctx, params);
@@ -95,14 +118,25 @@ export function runMethod(ctx: UnlearnContext, method: UnlearningMethod, rawPara
  * Runs a method's prepare step (what it amortises across a model's requests, e.g. TMU's twin) on the
  * model's own context with validated parameters; null for a method with nothing to prepare.
  */
-export function prepareMethod(ctx: UnlearnContext, method: UnlearningMethod, rawParams: Record<string, unknown> = {}): MethodPreparation | null {
+export function prepareMethod(
+  ctx: UnlearnContext,
+  method: UnlearningMethod,
+  rawParams: Record<string, unknown> = {},
+): MethodPreparation | null {
   if (!method.prepare) return null;
   const params = resolveParams(method, rawParams) as Record<string, unknown>;
   return method.prepare(ctx, params);
 }
 
 /** Writes the unlearned model as a child version of Mo (parent digest, method, forgotten ids). */
-export function saveUnlearned(out: string, original: PreparedOriginal, ctx: UnlearnContext, method: UnlearningMethod, result: TimedResult, metrics: Record<string, number> = {}): ModelSidecar {
+export function saveUnlearned(
+  out: string,
+  original: PreparedOriginal,
+  ctx: UnlearnContext,
+  method: UnlearningMethod,
+  result: TimedResult,
+  metrics: Record<string, number> = {},
+): ModelSidecar {
   const parent = original.loaded.sidecar;
   return saveModel(out, result.model, {
     sidecar: {

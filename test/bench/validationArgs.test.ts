@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { VALUES_BEFORE_OPTION } from '../../bench/lib/methodSettings.js';
-import { parseValidationArgs, sameTmuParams, VALIDATION_SCENARIOS, validationUnit } from '../../bench/lib/validationArgs.js';
+import {
+  parseValidationArgs,
+  sameTmuParams,
+  VALIDATION_SCENARIOS,
+  validationUnit,
+} from '../../bench/lib/validationArgs.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu } from '../../src/unlearn/tmu/tmu.js';
 
@@ -22,21 +27,40 @@ describe('TMU validation command line', () => {
     assert.deepEqual(args.updateSeeds, [null, 100, 101]);
     assert.equal(args.seedsOverride, undefined);
     assert.equal(args.cache, 'runs/cache');
-    assert.deepEqual(args.armParams, { base: { hardRepeat: 1 }, variant: { hardRepeat: 1, splitWeight: 'confidence' } });
+    assert.deepEqual(args.armParams, {
+      base: { hardRepeat: 1 },
+      variant: { hardRepeat: 1, splitWeight: 'confidence' },
+    });
     for (const name of args.target) {
       const scenario = VALIDATION_SCENARIOS[name]!;
       assert.equal(scenario.scenario, 'subclass', name);
       assert.ok((scenario.firstSeed ?? 0) >= 3, `${name}: the target seeds are held out from the reported 0-2`);
-      assert.deepEqual([scenario.firstSeed, scenario.seeds], scenario.fraction === 0.1 ? [3, 10] : [3, 3], `${name}: the 10% instances at seeds 3-12 (session 19), the 20% at 3-5`);
+      assert.deepEqual(
+        [scenario.firstSeed, scenario.seeds],
+        scenario.fraction === 0.1 ? [3, 10] : [3, 3],
+        `${name}: the 10% instances at seeds 3-12 (session 19), the 20% at 3-5`,
+      );
     }
-    assert.deepEqual(args.target.map((name) => VALIDATION_SCENARIOS[name]!.fraction), [0.1, 0.1, 0.1, 0.2, 0.2, 0.2], 'the reported fraction (10%) and twice it');
-    assert.deepEqual(args.target.map((name) => VALIDATION_SCENARIOS[name]!.classes[0]), [2, 4, 6, 2, 4, 6], 'pullovers, coats and shirts: three of the four reported confusable classes, on held-out instances');
+    assert.deepEqual(
+      args.target.map((name) => VALIDATION_SCENARIOS[name]!.fraction),
+      [0.1, 0.1, 0.1, 0.2, 0.2, 0.2],
+      'the reported fraction (10%) and twice it',
+    );
+    assert.deepEqual(
+      args.target.map((name) => VALIDATION_SCENARIOS[name]!.classes[0]),
+      [2, 4, 6, 2, 4, 6],
+      'pullovers, coats and shirts: three of the four reported confusable classes, on held-out instances',
+    );
     for (const name of args.scenarios.filter((name) => !args.target.includes(name))) {
-      assert.equal(VALIDATION_SCENARIOS[name]!.firstSeed, 0, `${name}: a guard, on seeds whose class is not a reported one`);
+      assert.equal(
+        VALIDATION_SCENARIOS[name]!.firstSeed,
+        0,
+        `${name}: a guard, on seeds whose class is not a reported one`,
+      );
     }
   });
 
-  test('the 10% and 20% instances of a class share the standing rule\'s unit; other classes and the guards have their own', () => {
+  test("the 10% and 20% instances of a class share the standing rule's unit; other classes and the guards have their own", () => {
     assert.equal(validationUnit('c2x1'), validationUnit('c2x2'));
     assert.equal(validationUnit('c6x1'), validationUnit('c6x2'));
     const units = new Set(['c2x1', 'c4x1', 'c6x1', 'c3', 'r1'].map(validationUnit));
@@ -66,24 +90,48 @@ describe('TMU validation command line', () => {
     const stored = resolveParams(tmu, { hardRepeat: 1, updateSeed: 100 }) as Record<string, unknown>;
     assert.ok(sameTmuParams(stored, { hardRepeat: 1, updateSeed: 100 }));
     const { hardRateSlope: _added, ...predating } = stored;
-    assert.ok(sameTmuParams(predating, { updateSeed: 100 }), 'an option added since, at its default, reproduces the stored run');
-    assert.equal(sameTmuParams(predating, { updateSeed: 100, hardRateSlope: 0.1 }), false, 'the option set away from its default is another run');
+    assert.ok(
+      sameTmuParams(predating, { updateSeed: 100 }),
+      'an option added since, at its default, reproduces the stored run',
+    );
+    assert.equal(
+      sameTmuParams(predating, { updateSeed: 100, hardRateSlope: 0.1 }),
+      false,
+      'the option set away from its default is another run',
+    );
     assert.equal(sameTmuParams(stored, { updateSeed: 101 }), false);
-    assert.equal(sameTmuParams({ ...stored, hardRepeat: 2 }, { updateSeed: 100 }), false, 'a stored non-default value never matches the default');
-    assert.equal(sameTmuParams({ ...stored, removedOption: true }, { updateSeed: 100 }), false, 'an option today\'s schema refuses never matches');
+    assert.equal(
+      sameTmuParams({ ...stored, hardRepeat: 2 }, { updateSeed: 100 }),
+      false,
+      'a stored non-default value never matches the default',
+    );
+    assert.equal(
+      sameTmuParams({ ...stored, removedOption: true }, { updateSeed: 100 }),
+      false,
+      "an option today's schema refuses never matches",
+    );
   });
 
-  test('a stored run that predates an option whose default changed matches the value it ran with, not today\'s default', () => {
+  test("a stored run that predates an option whose default changed matches the value it ran with, not today's default", () => {
     const stored = resolveParams(tmu, { updateSeed: 100, scaler: 'tukey' }) as Record<string, unknown>;
     const { scaler: _added, ...predating } = stored;
     assert.ok(sameTmuParams(predating, { updateSeed: 100, scaler: 'tukey' }), 'it ran with the Tukey scaler');
-    assert.equal(sameTmuParams(predating, { updateSeed: 100 }), false, 'today\'s default scales by quantile, which that run did not');
+    assert.equal(
+      sameTmuParams(predating, { updateSeed: 100 }),
+      false,
+      "today's default scales by quantile, which that run did not",
+    );
     assert.ok(sameTmuParams(stored, { updateSeed: 100, scaler: 'tukey' }), 'a stored value is taken as stored');
-    const { hardRateCalibration: _calibration, ...beforeCalibration } = resolveParams(tmu, { updateSeed: 100 }) as Record<string, unknown>;
-    assert.ok(sameTmuParams(beforeCalibration, { updateSeed: 100 }), 'hardRateCalibration\'s default is back to what runs did before it (session 16)');
+    const { hardRateCalibration: _calibration, ...beforeCalibration } = resolveParams(tmu, {
+      updateSeed: 100,
+    }) as Record<string, unknown>;
+    assert.ok(
+      sameTmuParams(beforeCalibration, { updateSeed: 100 }),
+      "hardRateCalibration's default is back to what runs did before it (session 16)",
+    );
   });
 
-  test('the table of values before an option existed names only options today\'s defaults do not reproduce', () => {
+  test("the table of values before an option existed names only options today's defaults do not reproduce", () => {
     const defaults = resolveParams(tmu, {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(VALUES_BEFORE_OPTION)) {
       assert.ok(key in defaults, `${key} is an option`);

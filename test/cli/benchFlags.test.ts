@@ -17,7 +17,10 @@ describe('bench seeds', () => {
   });
 
   it('rejects a negative or fractional first seed by flag name', () => {
-    assert.throws(() => presetFromFlags({ 'first-seed': '-1' }, 'paper'), (error: unknown) => error instanceof UsageError && /--first-seed/.test(error.message));
+    assert.throws(
+      () => presetFromFlags({ 'first-seed': '-1' }, 'paper'),
+      (error: unknown) => error instanceof UsageError && /--first-seed/.test(error.message),
+    );
     assert.throws(() => presetFromFlags({ 'first-seed': '1.5' }, 'paper'), /--first-seed must be an integer/);
     assert.throws(() => presetSeeds({ seeds: 2, firstSeed: -3 }), /firstSeed must be a non-negative integer, got -3/);
     assert.throws(() => presetSeeds({ seeds: 0 }), /seeds must be a positive integer/);

@@ -45,7 +45,10 @@ describe('the CLI loads the engine only to run a command', () => {
 
   test('usage mistakes (a missing flag, --out equal to --model, an unknown preset) leave libtorch unloaded', () => {
     assert.deepEqual(runAndCheckEngine(['train']), { status: 2, libtorch: false });
-    assert.deepEqual(runAndCheckEngine(['unlearn', '--model', 'a', '--out', 'a', '--forget', 'f.json']), { status: 2, libtorch: false });
+    assert.deepEqual(runAndCheckEngine(['unlearn', '--model', 'a', '--out', 'a', '--forget', 'f.json']), {
+      status: 2,
+      libtorch: false,
+    });
     assert.deepEqual(runAndCheckEngine(['bench', '--out', 'x', '--preset', 'nope']), { status: 2, libtorch: false });
   });
 

@@ -9,8 +9,22 @@ import { before, describe, test } from 'node:test';
 
 import { fashionSubset, readSidecar, SUBSET, subsetTrainFlags, tempDir, tmu, tmuOk } from './support.js';
 
-interface SplitFile { format: string; dataset: string; seed: number; digest: string; member: string[]; holdout: string[]; test: string[] }
-interface ForgetFile { format: string; scenario: string; params: Record<string, unknown>; count: number; ids: string[] }
+interface SplitFile {
+  format: string;
+  dataset: string;
+  seed: number;
+  digest: string;
+  member: string[];
+  holdout: string[];
+  test: string[];
+}
+interface ForgetFile {
+  format: string;
+  scenario: string;
+  params: Record<string, unknown>;
+  count: number;
+  ids: string[];
+}
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
@@ -28,9 +42,29 @@ describe('tmu split, train --exclude, eval', () => {
 
   before(async () => {
     dataDir = fashionSubset(join(work, 'data'));
-    const result = await tmuOk(['split', '--data-dir', dataDir, '--out', splitFile, '--seed', '7', '--scenario', 'subclass', '--class', '6', '--fraction', '0.2', '--forget-out', join(work, 'subclass.json'), '--json']);
+    const result = await tmuOk([
+      'split',
+      '--data-dir',
+      dataDir,
+      '--out',
+      splitFile,
+      '--seed',
+      '7',
+      '--scenario',
+      'subclass',
+      '--class',
+      '6',
+      '--fraction',
+      '0.2',
+      '--forget-out',
+      join(work, 'subclass.json'),
+      '--json',
+    ]);
     split = readJson<SplitFile>(splitFile);
-    const summary = JSON.parse(result.stdout) as { split: { digest: string; member: number }; forget: { count: number; scenario: string } };
+    const summary = JSON.parse(result.stdout) as {
+      split: { digest: string; member: number };
+      forget: { count: number; scenario: string };
+    };
     assert.equal(summary.split.digest, split.digest);
     assert.equal(summary.forget.scenario, 'subclass');
   });
@@ -73,9 +107,23 @@ describe('tmu split, train --exclude, eval', () => {
       class: ['--scenario', 'class', '--class', 'Trouser'],
       ids: ['--scenario', 'ids', '--ids', idsFile],
     };
-    const results = await Promise.all(Object.entries(runs).map(([name, flags]) =>
-      tmuOk(['split', '--data-dir', dataDir, '--split', splitFile, ...flags, '--forget-out', join(work, `${name}.json`), '--json'])));
-    for (const result of results) assert.equal((JSON.parse(result.stdout) as { split: { digest: string } }).split.digest, split.digest);
+    const results = await Promise.all(
+      Object.entries(runs).map(([name, flags]) =>
+        tmuOk([
+          'split',
+          '--data-dir',
+          dataDir,
+          '--split',
+          splitFile,
+          ...flags,
+          '--forget-out',
+          join(work, `${name}.json`),
+          '--json',
+        ]),
+      ),
+    );
+    for (const result of results)
+      assert.equal((JSON.parse(result.stdout) as { split: { digest: string } }).split.digest, split.digest);
 
     const random = readJson<ForgetFile>(join(work, 'random.json'));
     assert.equal(random.scenario, 'random');
@@ -87,7 +135,10 @@ describe('tmu split, train --exclude, eval', () => {
     const cls = readJson<ForgetFile>(join(work, 'class.json'));
     assert.equal(cls.scenario, 'class');
     assert.deepEqual(cls.params, { class: 1, className: 'Trouser' });
-    assert.deepEqual(cls.ids, split.member.filter((id) => labels[indexOf(id)] === 1));
+    assert.deepEqual(
+      cls.ids,
+      split.member.filter((id) => labels[indexOf(id)] === 1),
+    );
 
     const ids = readJson<ForgetFile>(join(work, 'ids.json'));
     assert.equal(ids.scenario, 'ids');
@@ -98,12 +149,36 @@ describe('tmu split, train --exclude, eval', () => {
     const bad = join(work, 'bad-request.json');
     writeFileSync(bad, JSON.stringify([split.member[0], split.holdout[0], 'fashion-mnist/train/123456']));
     const out = join(work, 'bad-forget.json');
-    const result = await tmu(['split', '--data-dir', dataDir, '--split', splitFile, '--scenario', 'ids', '--ids', bad, '--forget-out', out]);
+    const result = await tmu([
+      'split',
+      '--data-dir',
+      dataDir,
+      '--split',
+      splitFile,
+      '--scenario',
+      'ids',
+      '--ids',
+      bad,
+      '--forget-out',
+      out,
+    ]);
     assert.equal(result.status, 1);
     assert.equal(result.stderr.split('\n').length, 2);
     assert.match(result.stderr, /not samples of fashion-mnist: fashion-mnist\/train\/123456/);
     assert.ok(!existsSync(out));
-    const usage = await tmu(['split', '--data-dir', dataDir, '--split', splitFile, '--scenario', 'subclass', '--class', '6', '--forget-out', out]);
+    const usage = await tmu([
+      'split',
+      '--data-dir',
+      dataDir,
+      '--split',
+      splitFile,
+      '--scenario',
+      'subclass',
+      '--class',
+      '6',
+      '--forget-out',
+      out,
+    ]);
     assert.equal(usage.status, 2);
     assert.equal(usage.stderr, 'tmu split: --fraction is required for scenario subclass\n');
   });
@@ -133,8 +208,16 @@ describe('tmu split, train --exclude, eval', () => {
       tmuOk(['eval', '--model', gold, '--forget', forgetFile, '--json']),
       tmuOk(['eval', '--model', original]),
     ]);
-    for (const [result, dir] of [[evalOriginal, original], [evalGold, gold]] as const) {
-      const report = JSON.parse(result.stdout) as { model: string; digest: string; acc: Record<string, number>; counts: Record<string, number> };
+    for (const [result, dir] of [
+      [evalOriginal, original],
+      [evalGold, gold],
+    ] as const) {
+      const report = JSON.parse(result.stdout) as {
+        model: string;
+        digest: string;
+        acc: Record<string, number>;
+        counts: Record<string, number>;
+      };
       assert.equal(report.model, dir);
       assert.equal(report.digest, readSidecar(dir).digest);
       for (const set of ['member', 'holdout', 'test', 'forget']) {
@@ -153,7 +236,10 @@ describe('tmu split, train --exclude, eval', () => {
     const goldReport = JSON.parse(evalGold.stdout) as { acc: Record<string, number>; counts: Record<string, number> };
     assert.equal(goldReport.counts.excluded, forget.count);
     assert.equal(goldReport.acc.excluded, goldReport.acc.forget);
-    assert.match(human.stdout, /^member\s+\d+\.\d\d%  \(1125 samples\)\nholdout\s+\d+\.\d\d%  \(375 samples\)\ntest\s+\d+\.\d\d%  \(300 samples\)\n$/);
+    assert.match(
+      human.stdout,
+      /^member\s+\d+\.\d\d% {2}\(1125 samples\)\nholdout\s+\d+\.\d\d% {2}\(375 samples\)\ntest\s+\d+\.\d\d% {2}\(300 samples\)\n$/,
+    );
   });
 
   test('tmu eval errors: missing model, forget ids outside D', async () => {

@@ -52,7 +52,10 @@ export function idxPrefix(file: string, count: number): Buffer {
  */
 export function fashionSubset(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idxPrefix('train-images-idx3-ubyte.gz', SUBSET.train), { level: 1 }));
+  writeFileSync(
+    join(dir, 'train-images-idx3-ubyte.gz'),
+    gzipSync(idxPrefix('train-images-idx3-ubyte.gz', SUBSET.train), { level: 1 }),
+  );
   writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idxPrefix('train-labels-idx1-ubyte.gz', SUBSET.train));
   writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idxPrefix('t10k-images-idx3-ubyte.gz', SUBSET.test));
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxPrefix('t10k-labels-idx1-ubyte.gz', SUBSET.test)));
@@ -104,7 +107,9 @@ export function startTmu(args: readonly string[], options: TmuOptions = {}): Run
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
     options.onStderr?.(chunk);
@@ -134,12 +139,18 @@ export function tmu(args: readonly string[], options: TmuOptions = {}): Promise<
 /** Runs `tmu` and fails with its stderr unless it exits 0. */
 export async function tmuOk(args: readonly string[], options: TmuOptions = {}): Promise<TmuResult> {
   const result = await tmu(args, options);
-  if (result.status !== 0) throw new Error(`tmu ${args.join(' ')} exited ${result.status ?? result.signal}:\n${result.stderr.slice(-2000)}`);
+  if (result.status !== 0)
+    throw new Error(`tmu ${args.join(' ')} exited ${result.status ?? result.signal}:\n${result.stderr.slice(-2000)}`);
   return result;
 }
 
 /** The JSON sidecar of a model directory. */
-export function readSidecar(dir: string): { digest: string; curriculum: { digest: string; epoch: number } | null; dataset: { normalize: { mean: number[]; std: number[] } }; [key: string]: unknown } {
+export function readSidecar(dir: string): {
+  digest: string;
+  curriculum: { digest: string; epoch: number } | null;
+  dataset: { normalize: { mean: number[]; std: number[] } };
+  [key: string]: unknown;
+} {
   return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
 }
 
@@ -150,7 +161,8 @@ export function jsonLines(stderr: string): Record<string, unknown>[] {
     .filter((line) => line !== '')
     .map((line) => {
       const value: unknown = JSON.parse(line);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`not a JSON object: ${line}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new Error(`not a JSON object: ${line}`);
       return value as Record<string, unknown>;
     });
 }

@@ -45,7 +45,9 @@ describe('saved weights load in PyTorch with the same logits', { skip: skip ?? f
     const { model } = loadModel(dir);
     try {
       model.eval();
-      return tidy(() => noGrad(() => model.forward(tensor(x, { shape: [IMAGES, 1, 28, 28] })).toTypedArray() as Float32Array));
+      return tidy(() =>
+        noGrad(() => model.forward(tensor(x, { shape: [IMAGES, 1, 28, 28] })).toTypedArray() as Float32Array),
+      );
     } finally {
       model.dispose();
     }
@@ -54,9 +56,32 @@ describe('saved weights load in PyTorch with the same logits', { skip: skip ?? f
   /** PyTorch's logits from bench/torch_models.py. */
   function torchLogits(dir: string, archFlags: string[], x: Float32Array): { shape: number[]; data: number[] } {
     writeFileSync(inputFile, JSON.stringify({ shape: [IMAGES, 1, 28, 28], data: Array.from(x) }));
-    const args = ['bench/torch_models.py', 'logits', ...archFlags, '--in-channels', '1', '--classes', '10', '--image-size', '28', '--weights', join(dir, 'model.safetensors'), '--input', inputFile];
-    const result = spawnSync(TORCH_PYTHON, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 << 20 });
-    assert.equal(result.status, 0, `${TORCH_PYTHON} ${args.join(' ')} failed: ${result.stderr || result.error?.message}`);
+    const args = [
+      'bench/torch_models.py',
+      'logits',
+      ...archFlags,
+      '--in-channels',
+      '1',
+      '--classes',
+      '10',
+      '--image-size',
+      '28',
+      '--weights',
+      join(dir, 'model.safetensors'),
+      '--input',
+      inputFile,
+    ];
+    const result = spawnSync(TORCH_PYTHON, args, {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 16 << 20,
+    });
+    assert.equal(
+      result.status,
+      0,
+      `${TORCH_PYTHON} ${args.join(' ')} failed: ${result.stderr || result.error?.message}`,
+    );
     const stdout = result.stdout;
     return (JSON.parse(stdout) as { logits: { shape: number[]; data: number[] } }).logits;
   }
@@ -68,7 +93,9 @@ describe('saved weights load in PyTorch with the same logits', { skip: skip ?? f
     assert.deepEqual(theirs.shape, [IMAGES, 10]);
     let worst = 0;
     for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - theirs.data[i]!));
-    console.log(`# ${(readSidecar(dir).architecture as { name: string }).name}: max |tmu - torch| = ${worst.toExponential(2)}`);
+    console.log(
+      `# ${(readSidecar(dir).architecture as { name: string }).name}: max |tmu - torch| = ${worst.toExponential(2)}`,
+    );
     assert.ok(worst <= 1e-4, `max |tmu - torch| = ${worst}`);
     // The logits are those of a trained model, not a constant: the comparison means something.
     const spread = Math.max(...ours) - Math.min(...ours);
@@ -92,9 +119,18 @@ describe('saved weights load in PyTorch with the same logits', { skip: skip ?? f
     try {
       const mean = tensors.get('layer1.0.bn1.running_mean')!.toTypedArray() as Float32Array;
       const variance = tensors.get('layer1.0.bn1.running_var')!.toTypedArray() as Float32Array;
-      assert.ok(mean.some((m) => Math.abs(m) > 1e-3), 'running_mean has moved from 0');
-      assert.ok(variance.some((v) => Math.abs(v - 1) > 1e-3), 'running_var has moved from 1');
-      assert.ok(Number(tensors.get('bn1.num_batches_tracked')!.item()) > 0, 'num_batches_tracked counts the training batches');
+      assert.ok(
+        mean.some((m) => Math.abs(m) > 1e-3),
+        'running_mean has moved from 0',
+      );
+      assert.ok(
+        variance.some((v) => Math.abs(v - 1) > 1e-3),
+        'running_var has moved from 1',
+      );
+      assert.ok(
+        Number(tensors.get('bn1.num_batches_tracked')!.item()) > 0,
+        'num_batches_tracked counts the training batches',
+      );
     } finally {
       dispose([...tensors.values()]);
     }

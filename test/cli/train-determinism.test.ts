@@ -4,13 +4,24 @@
  * stderr is not a terminal.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { fashionSubset, jsonLines, readSidecar, REPO_ROOT, SUBSET, subsetTrainFlags, TMU_BIN, tempDir, type TmuResult, tmuOk } from './support.js';
+import {
+  fashionSubset,
+  jsonLines,
+  REPO_ROOT,
+  readSidecar,
+  SUBSET,
+  subsetTrainFlags,
+  TMU_BIN,
+  type TmuResult,
+  tempDir,
+  tmuOk,
+} from './support.js';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -22,12 +33,19 @@ describe('tmu train: same seed, same weights', () => {
   before(async () => {
     dataDir = fashionSubset(join(work, 'data'));
     // Sequential, not parallel: the machine has 2 cores, and each run uses both.
-    for (const [name, seed] of [['a', '1'], ['b', '1'], ['c', '2']] as const) {
+    for (const [name, seed] of [
+      ['a', '1'],
+      ['b', '1'],
+      ['c', '2'],
+    ] as const) {
       const dir = join(work, name);
       // Run "a" without --json: progress must still be JSON lines, since stderr is a pipe.
       const json = name === 'a' ? [] : ['--json'];
       // Two intra-op threads: parallel reductions are where nondeterminism would come from.
-      const result = await tmuOk(subsetTrainFlags(dataDir, dir, ['--arch', 'cnn', '--epochs', '2', '--seed', seed, ...json]), { env: { TMU_NUM_THREADS: '2' } });
+      const result = await tmuOk(
+        subsetTrainFlags(dataDir, dir, ['--arch', 'cnn', '--epochs', '2', '--seed', seed, ...json]),
+        { env: { TMU_NUM_THREADS: '2' } },
+      );
       runs[name] = { dir, result };
     }
   });
@@ -46,7 +64,12 @@ describe('tmu train: same seed, same weights', () => {
     const { dir, result } = runs.b!;
     const sidecar = readSidecar(dir);
     assert.equal(sidecar.digest, sha256(join(dir, 'model.safetensors')));
-    assert.deepEqual(readdirSync(dir).sort(), ['curriculum.safetensors', 'model.json', 'model.safetensors', 'split.json']);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'curriculum.safetensors',
+      'model.json',
+      'model.safetensors',
+      'split.json',
+    ]);
     assert.ok(!existsSync(join(dir, 'checkpoint.safetensors')), 'the checkpoint is removed when training completes');
     const summary = JSON.parse(result.stdout) as Record<string, unknown>;
     assert.equal(summary.digest, sidecar.digest);
@@ -55,7 +78,11 @@ describe('tmu train: same seed, same weights', () => {
     assert.equal(typeof summary.testAcc, 'number');
     // Two epochs of the small CNN on 1,125 real images already beat chance by far.
     assert.ok((summary.testAcc as number) > 40, `test accuracy ${String(summary.testAcc)}%`);
-    const split = JSON.parse(readFileSync(join(dir, 'split.json'), 'utf8')) as { member: string[]; holdout: string[]; test: string[] };
+    const split = JSON.parse(readFileSync(join(dir, 'split.json'), 'utf8')) as {
+      member: string[];
+      holdout: string[];
+      test: string[];
+    };
     assert.equal(split.member.length + split.holdout.length, SUBSET.train);
     assert.equal(split.test.length, SUBSET.test);
     assert.equal(split.member[0]!.startsWith('fashion-mnist/train/'), true);
@@ -69,8 +96,13 @@ describe('tmu train: same seed, same weights', () => {
       assert.equal(typeof event.time, 'string');
       assert.equal(typeof event.event, 'string');
     }
-    const done = events.filter((e) => e.event === 'done' && typeof e.task === 'string' && (e.task as string).startsWith('epoch '));
-    assert.deepEqual(done.map((e) => e.task), ['epoch 1/2', 'epoch 2/2']);
+    const done = events.filter(
+      (e) => e.event === 'done' && typeof e.task === 'string' && (e.task as string).startsWith('epoch '),
+    );
+    assert.deepEqual(
+      done.map((e) => e.task),
+      ['epoch 1/2', 'epoch 2/2'],
+    );
     for (const e of done) assert.equal(typeof e.loss, 'number');
     // Without --json, stdout is the human summary naming the digest.
     assert.match(result.stdout, /^trained cnn on 1125 samples/);
@@ -78,11 +110,21 @@ describe('tmu train: same seed, same weights', () => {
   });
 
   // util-linux's `script` runs the command on a pseudo-terminal.
-  const noScript = spawnSync('script', ['--version']).status === 0 ? false : 'util-linux `script` is not installed (needed for a pseudo-terminal)';
+  const noScript =
+    spawnSync('script', ['--version']).status === 0
+      ? false
+      : 'util-linux `script` is not installed (needed for a pseudo-terminal)';
   test('a terminal gets a redrawn progress bar instead of JSON lines', { skip: noScript }, () => {
     const out = join(work, 'tty');
-    const command = [process.execPath, TMU_BIN, ...subsetTrainFlags(dataDir, out, ['--arch', 'mlp', '--epochs', '1'])].map((a) => `'${a}'`).join(' ');
-    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMU_NUM_THREADS: '1' } });
+    const command = [process.execPath, TMU_BIN, ...subsetTrainFlags(dataDir, out, ['--arch', 'mlp', '--epochs', '1'])]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, TMU_NUM_THREADS: '1' },
+    });
     assert.equal(result.status, 0, result.stdout);
     assert.match(result.stdout, /\repoch 1\/1 \[#+\.*\] \d+\/9 /, 'a bar redrawn with carriage returns');
     assert.ok(!result.stdout.includes('{"time"'), 'no JSON lines on a terminal');

@@ -64,16 +64,29 @@ describe('tmu train: bad input', { concurrency: 2 }, () => {
   test('an IDX file with a wrong magic number', async () => {
     const labels = Buffer.from(readFileSync(join(dataDir, 'train-labels-idx1-ubyte')));
     labels.writeUInt32BE(0x00000803, 0); // the images magic in a labels file
-    await fails(['--data-dir', dataWith('train-labels-idx1-ubyte', labels)], 1, /train-labels-idx1-ubyte: wrong magic number 0x00000803/, /labels file/);
+    await fails(
+      ['--data-dir', dataWith('train-labels-idx1-ubyte', labels)],
+      1,
+      /train-labels-idx1-ubyte: wrong magic number 0x00000803/,
+      /labels file/,
+    );
     const garbage = Buffer.from(readFileSync(join(dataDir, 't10k-images-idx3-ubyte')));
     garbage.writeUInt32BE(0x12345678, 0);
-    await fails(['--data-dir', dataWith('t10k-images-idx3-ubyte', garbage)], 1, /t10k-images-idx3-ubyte: not an IDX file: wrong magic number 0x12345678/);
+    await fails(
+      ['--data-dir', dataWith('t10k-images-idx3-ubyte', garbage)],
+      1,
+      /t10k-images-idx3-ubyte: not an IDX file: wrong magic number 0x12345678/,
+    );
   });
 
   test('a label out of range', async () => {
     const labels = Buffer.from(readFileSync(join(dataDir, 'train-labels-idx1-ubyte')));
     labels[8 + 17] = 10;
-    await fails(['--data-dir', dataWith('train-labels-idx1-ubyte', labels)], 1, /train-labels-idx1-ubyte: label 10 of entry 17 is outside 0\.\.9/);
+    await fails(
+      ['--data-dir', dataWith('train-labels-idx1-ubyte', labels)],
+      1,
+      /train-labels-idx1-ubyte: label 10 of entry 17 is outside 0\.\.9/,
+    );
   });
 
   test('a nonexistent --data-dir', async () => {
@@ -91,32 +104,60 @@ describe('tmu train: bad input', { concurrency: 2 }, () => {
     const dir = join(work, 'cifar');
     mkdirSync(dir);
     const record = 3073;
-    for (const file of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+    for (const file of [
+      'data_batch_1.bin',
+      'data_batch_2.bin',
+      'data_batch_3.bin',
+      'data_batch_4.bin',
+      'data_batch_5.bin',
+      'test_batch.bin',
+    ]) {
       const bytes = new Uint8Array(record * 4 + (file === 'data_batch_3.bin' ? 1000 : 0));
       for (let r = 0; r < 4; r++) bytes[r * record] = r;
       writeFileSync(join(dir, file), bytes);
     }
-    await fails(['--dataset', 'cifar10', '--data-dir', dir], 1, /data_batch_3\.bin: length 13292 bytes is not a multiple of the 3073-byte record size/);
+    await fails(
+      ['--dataset', 'cifar10', '--data-dir', dir],
+      1,
+      /data_batch_3\.bin: length 13292 bytes is not a multiple of the 3073-byte record size/,
+    );
   });
 
   test('a forget file with unknown ids lists them', async () => {
     const file = join(work, 'unknown.json');
     writeFileSync(file, JSON.stringify({ ids: [split.member[0], 'fashion-mnist/train/99999', 'cifar10/train/3'] }));
-    await fails(['--data-dir', dataDir, '--split', splitFile, '--exclude', file], 1, /2 id\(s\) are not samples of fashion-mnist: fashion-mnist\/train\/99999, cifar10\/train\/3$/);
+    await fails(
+      ['--data-dir', dataDir, '--split', splitFile, '--exclude', file],
+      1,
+      /2 id\(s\) are not samples of fashion-mnist: fashion-mnist\/train\/99999, cifar10\/train\/3$/,
+    );
   });
 
   test('a forget file with holdout or test ids lists them', async () => {
     const file = join(work, 'holdout.json');
     writeFileSync(file, JSON.stringify([split.member[0], split.holdout[0], split.holdout[1], split.test[0]]));
-    const line = await fails(['--data-dir', dataDir, '--split', splitFile, '--exclude', file], 1, /not in the member set/, /2 holdout/);
-    for (const id of [split.holdout[0]!, split.holdout[1]!, split.test[0]!]) assert.ok(line.includes(id), `${id} listed`);
-    assert.ok(!line.includes(`${split.member[0]!},`) && !line.endsWith(split.member[0]!), 'the member id is not listed');
+    const line = await fails(
+      ['--data-dir', dataDir, '--split', splitFile, '--exclude', file],
+      1,
+      /not in the member set/,
+      /2 holdout/,
+    );
+    for (const id of [split.holdout[0]!, split.holdout[1]!, split.test[0]!])
+      assert.ok(line.includes(id), `${id} listed`);
+    assert.ok(
+      !line.includes(`${split.member[0]!},`) && !line.endsWith(split.member[0]!),
+      'the member id is not listed',
+    );
   });
 
   test('a forget file with duplicate ids lists them', async () => {
     const file = join(work, 'duplicates.json');
     writeFileSync(file, JSON.stringify({ ids: [split.member[3], split.member[4], split.member[3]] }));
-    await fails(['--data-dir', dataDir, '--split', splitFile, '--exclude', file], 1, new RegExp(`more than once in the forget set: ${split.member[3]!}$`));
+    await fails(
+      ['--data-dir', dataDir, '--split', splitFile, '--exclude', file],
+      1,
+      new RegExp(`more than once in the forget set: ${split.member[3]!}$`),
+    );
   });
 
   test('a malformed forget JSON', async () => {
@@ -125,11 +166,19 @@ describe('tmu train: bad input', { concurrency: 2 }, () => {
     await fails(['--data-dir', dataDir, '--exclude', file], 1, /malformed\.json: invalid JSON/);
     const wrongType = join(work, 'numbers.json');
     writeFileSync(wrongType, JSON.stringify({ ids: [1, 2] }));
-    await fails(['--data-dir', dataDir, '--exclude', wrongType], 1, /numbers\.json: field "ids"\[0\] must be a non-empty id string, got 1/);
+    await fails(
+      ['--data-dir', dataDir, '--exclude', wrongType],
+      1,
+      /numbers\.json: field "ids"\[0\] must be a non-empty id string, got 1/,
+    );
   });
 
   test('a missing forget file', async () => {
-    await fails(['--data-dir', dataDir, '--exclude', join(work, 'absent.json')], 1, /absent\.json: cannot read: no such file/);
+    await fails(
+      ['--data-dir', dataDir, '--exclude', join(work, 'absent.json')],
+      1,
+      /absent\.json: cannot read: no such file/,
+    );
   });
 
   test('bad flag values exit 2', async () => {
@@ -146,11 +195,24 @@ describe('tmu train: bad input', { concurrency: 2 }, () => {
 
   test('a diverging run fails with one error line after its progress lines, and leaves no folder', async () => {
     const out = join(work, 'diverged');
-    const result = await tmu(['train', '--data-dir', dataDir, '--arch', 'mlp', '--epochs', '2', '--lr', '10', '--out', out]);
+    const result = await tmu([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--arch',
+      'mlp',
+      '--epochs',
+      '2',
+      '--lr',
+      '10',
+      '--out',
+      out,
+    ]);
     assert.equal(result.status, 1);
     const lines = result.stderr.trimEnd().split('\n');
     assert.match(lines.pop()!, /^tmu train: train: the loss became NaN at epoch 1; lower the learning rate$/);
-    for (const line of lines) assert.equal(typeof (JSON.parse(line) as { event: unknown }).event, 'string', 'the rest is JSON progress');
+    for (const line of lines)
+      assert.equal(typeof (JSON.parse(line) as { event: unknown }).event, 'string', 'the rest is JSON progress');
     assert.ok(!existsSync(out), 'no folder left behind');
   });
 

@@ -56,7 +56,11 @@ describe('tmu train: kill -9 mid-epoch, then --resume', () => {
       },
     });
     const killed = await running.result;
-    assert.equal(killed.signal, 'SIGKILL', `the run was not killed (exit ${killed.status}): ${killed.stderr.slice(-500)}`);
+    assert.equal(
+      killed.signal,
+      'SIGKILL',
+      `the run was not killed (exit ${killed.status}): ${killed.stderr.slice(-500)}`,
+    );
     assert.ok(killedAt, 'killed during epoch 2');
     assert.ok(existsSync(checkpoint), 'the epoch-1 checkpoint survives the kill');
     assert.ok(!existsSync(join(out, 'model.json')), 'killed before the model was written');
@@ -64,7 +68,9 @@ describe('tmu train: kill -9 mid-epoch, then --resume', () => {
 
     // A resume with another recipe is refused and leaves the checkpoint alone.
     const before = statSync(checkpoint).mtimeMs;
-    const wrong = await tmu(subsetTrainFlags(dataDir, out, [...RECIPE.slice(0, -3), '--seed', '4', '--json', '--resume']));
+    const wrong = await tmu(
+      subsetTrainFlags(dataDir, out, [...RECIPE.slice(0, -3), '--seed', '4', '--json', '--resume']),
+    );
     assert.deepEqual(RECIPE.slice(-3), ['--seed', '3', '--json']);
     assert.equal(wrong.status, 1);
     assert.match(wrong.stderr.trim().split('\n').pop()!, /another recipe.*resume with the same flags/);
@@ -72,9 +78,16 @@ describe('tmu train: kill -9 mid-epoch, then --resume', () => {
     assert.ok(!existsSync(join(out, 'model.json')));
 
     const resumed = await tmuOk(subsetTrainFlags(dataDir, out, [...RECIPE, '--resume']));
-    const resumeEvent = resumed.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'resume');
+    const resumeEvent = resumed.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((e) => e.event === 'resume');
     // Normally after epoch 1; a slow kill could let epoch 2 finish first, which must resume as well.
-    assert.ok(resumeEvent?.epoch === 1 || resumeEvent?.epoch === 2, `resumed after epoch ${String(resumeEvent?.epoch)}`);
+    assert.ok(
+      resumeEvent?.epoch === 1 || resumeEvent?.epoch === 2,
+      `resumed after epoch ${String(resumeEvent?.epoch)}`,
+    );
     assert.equal(resumeEvent?.of, 4);
     const sidecar = readSidecar(out);
     assert.equal(sidecar.digest, referenceDigest, 'resumed weights = uninterrupted weights');

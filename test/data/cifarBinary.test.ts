@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import {
-  CIFAR100_CLASSES,
   CIFAR10_CLASSES,
+  CIFAR100_CLASSES,
   cifarRecordSize,
   loadCifarDir,
   readCifarBatch,
@@ -57,7 +57,13 @@ test('a CIFAR-10 batch gives its labels and the pixels of each record unchanged 
 
 test('a CIFAR-100 batch uses the fine label (second byte), not the coarse one', () => {
   const path = join(dir, 'batch100.bin');
-  writeFileSync(path, records([[19, 99], [0, 42]]));
+  writeFileSync(
+    path,
+    records([
+      [19, 99],
+      [0, 42],
+    ]),
+  );
   const { labels } = readCifarBatch(path, 'cifar100');
   assert.deepEqual(Array.from(labels), [99, 42]);
 });
@@ -110,7 +116,13 @@ test('a CIFAR-10 label of 10 or more is rejected naming the file, the record and
 
 test('CIFAR-100 fine labels of 100 or more and coarse labels of 20 or more are rejected', () => {
   const fine = join(dir, 'badfine.bin');
-  writeFileSync(fine, records([[0, 1], [0, 100]]));
+  writeFileSync(
+    fine,
+    records([
+      [0, 1],
+      [0, 100],
+    ]),
+  );
   const err = thrown(() => readCifarBatch(fine, 'cifar100'));
   assert.ok(err instanceof DataFormatError);
   assert.match(err.message, /record 1: label 100 is outside 0\.\.99/);
@@ -140,7 +152,13 @@ test('a CIFAR-10 folder in the archive layout loads 5 train batches and the test
 test('a CIFAR-100 folder with train.bin and test.bin directly inside loads', () => {
   const root = join(dir, 'c100');
   mkdirSync(root);
-  writeFileSync(join(root, 'train.bin'), records([[1, 50], [2, 60]]));
+  writeFileSync(
+    join(root, 'train.bin'),
+    records([
+      [1, 50],
+      [2, 60],
+    ]),
+  );
   writeFileSync(join(root, 'test.bin'), records([[3, 70]]));
   const { train, test: testPart } = loadCifarDir(root, 'cifar100');
   assert.deepEqual(Array.from(train.labels), [50, 60]);
@@ -154,6 +172,9 @@ test('a CIFAR folder missing batch files is rejected listing them and the archiv
   writeFileSync(join(root, 'data_batch_1.bin'), records([[1]]));
   const err = thrown(() => loadCifarDir(root, 'cifar10'));
   assert.ok(err instanceof DataFormatError);
-  assert.match(err.message, /missing data_batch_2\.bin, data_batch_3\.bin, data_batch_4\.bin, data_batch_5\.bin, test_batch\.bin/);
+  assert.match(
+    err.message,
+    /missing data_batch_2\.bin, data_batch_3\.bin, data_batch_4\.bin, data_batch_5\.bin, test_batch\.bin/,
+  );
   assert.match(err.message, /cifar-10-binary\.tar\.gz/);
 });

@@ -59,21 +59,48 @@ test('select takes samples by id and rejects unknown ids, listing all of them', 
 test('a long list of unknown ids is cut after 20 with "and N more"', () => {
   const ds = syntheticDataset({});
   const unknown = Array.from({ length: 25 }, (_, i) => `x/${i}`);
-  assert.throws(() => ds.indicesOf(unknown), (err: unknown) => err instanceof SelectionError && /x\/19 and 5 more$/.test(err.message) && err.ids.length === 25);
+  assert.throws(
+    () => ds.indicesOf(unknown),
+    (err: unknown) => err instanceof SelectionError && /x\/19 and 5 more$/.test(err.message) && err.ids.length === 25,
+  );
 });
 
 test('the constructor rejects inconsistent sizes, out-of-range labels, repeated ids and bad names', () => {
   const base = { name: 'x', partition: 'train' as const, channels: 1, height: 1, width: 2, classNames: ['a', 'b'] };
-  assert.throws(() => new ImageDataset({ ...base, images: new Uint8Array(3), labels: new Int32Array(2) }), /3 pixel bytes for 2 labels/);
-  assert.throws(() => new ImageDataset({ ...base, images: new Uint8Array(4), labels: Int32Array.from([0, 2]) }), /label 2 of sample 1/);
-  assert.throws(() => new ImageDataset({ ...base, images: new Uint8Array(4), labels: new Int32Array(2), ids: ['a', 'a'] }), /repeated ids: a/);
-  assert.throws(() => new ImageDataset({ ...base, images: new Uint8Array(4), labels: new Int32Array(2), ids: ['a'] }), /1 ids for 2 samples/);
-  assert.throws(() => new ImageDataset({ ...base, name: 'a/b', images: new Uint8Array(4), labels: new Int32Array(2) }), /without '\/'/);
+  assert.throws(
+    () => new ImageDataset({ ...base, images: new Uint8Array(3), labels: new Int32Array(2) }),
+    /3 pixel bytes for 2 labels/,
+  );
+  assert.throws(
+    () => new ImageDataset({ ...base, images: new Uint8Array(4), labels: Int32Array.from([0, 2]) }),
+    /label 2 of sample 1/,
+  );
+  assert.throws(
+    () => new ImageDataset({ ...base, images: new Uint8Array(4), labels: new Int32Array(2), ids: ['a', 'a'] }),
+    /repeated ids: a/,
+  );
+  assert.throws(
+    () => new ImageDataset({ ...base, images: new Uint8Array(4), labels: new Int32Array(2), ids: ['a'] }),
+    /1 ids for 2 samples/,
+  );
+  assert.throws(
+    () => new ImageDataset({ ...base, name: 'a/b', images: new Uint8Array(4), labels: new Int32Array(2) }),
+    /without '\/'/,
+  );
 });
 
 test('channel statistics are the mean and population std of pixel/255 per channel', () => {
   const images = Uint8Array.from([0, 255, 10, 10, 255, 255, 20, 20]); // two 2-channel 1x2 images
-  const ds = new ImageDataset({ name: 's', partition: 'train', images, labels: new Int32Array(2), channels: 2, height: 1, width: 2, classNames: ['a'] });
+  const ds = new ImageDataset({
+    name: 's',
+    partition: 'train',
+    images,
+    labels: new Int32Array(2),
+    channels: 2,
+    height: 1,
+    width: 2,
+    classNames: ['a'],
+  });
   const { mean, std } = computeChannelStats(ds);
   assert.ok(Math.abs(mean[0] - 0.75) < 1e-12);
   assert.ok(Math.abs(std[0] - Math.sqrt(0.1875)) < 1e-12);

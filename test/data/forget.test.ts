@@ -4,8 +4,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { DataFormatError, SelectionError, type SelectionProblem } from '../../src/data/errors.js';
-import { type ForgetSpec, checkForgetIds, loadForget, retainIds, saveForget, selectForget } from '../../src/data/forget.js';
-import { type Split, makeSplit } from '../../src/data/split.js';
+import {
+  checkForgetIds,
+  type ForgetSpec,
+  loadForget,
+  retainIds,
+  saveForget,
+  selectForget,
+} from '../../src/data/forget.js';
+import { makeSplit, type Split } from '../../src/data/split.js';
 import { syntheticDataset, tempDir } from './support.js';
 
 const train = syntheticDataset({ name: 'toy', classes: 4, perClass: 100 });
@@ -51,7 +58,10 @@ test('random takes round(f * |D|) distinct member ids, listed in member order', 
   assert.equal(new Set(forget.ids).size, 30);
   const positions = forget.ids.map((id) => split.member.indexOf(id));
   assert.ok(positions.every((p) => p >= 0));
-  assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+  assert.deepEqual(
+    positions,
+    [...positions].sort((x, y) => x - y),
+  );
   assert.deepEqual(selectForget(split, train, { scenario: 'random', fraction: 0.1 }, 3), forget);
 });
 
@@ -88,7 +98,12 @@ test('holdout and test ids are rejected as not members, saying where they are', 
 
 test('repeated ids are rejected, each listed once', () => {
   const [a, b] = split.member;
-  assertSelection(() => selectForget(split, train, { scenario: 'ids', ids: [a, b, a, a] }), 'duplicates', /1 id\(s\) appear more than once/, [a]);
+  assertSelection(
+    () => selectForget(split, train, { scenario: 'ids', ids: [a, b, a, a] }),
+    'duplicates',
+    /1 id\(s\) appear more than once/,
+    [a],
+  );
 });
 
 test('an empty forget set is rejected', () => {
@@ -96,13 +111,25 @@ test('an empty forget set is rejected', () => {
 });
 
 test('a forget set as large as the member set is rejected', () => {
-  assertSelection(() => selectForget(split, train, { scenario: 'ids', ids: split.member }), 'too-large', /has 300 ids but the member set only 300/);
+  assertSelection(
+    () => selectForget(split, train, { scenario: 'ids', ids: split.member }),
+    'too-large',
+    /has 300 ids but the member set only 300/,
+  );
 });
 
 test('forgetting a whole class of a one-class member set is rejected as too large', () => {
   const oneClass = syntheticDataset({ name: 'mono', classes: 1, perClass: 8 });
-  const monoSplit = makeSplit(oneClass, syntheticDataset({ name: 'mono', partition: 'test', classes: 1, perClass: 1 }), { seed: 1 });
-  assertSelection(() => selectForget(monoSplit, oneClass, { scenario: 'class', class: 0 }), 'too-large', /nothing would remain/);
+  const monoSplit = makeSplit(
+    oneClass,
+    syntheticDataset({ name: 'mono', partition: 'test', classes: 1, perClass: 1 }),
+    { seed: 1 },
+  );
+  assertSelection(
+    () => selectForget(monoSplit, oneClass, { scenario: 'class', class: 0 }),
+    'too-large',
+    /nothing would remain/,
+  );
 });
 
 test('a long list of offending ids is cut after 20 with "and N more"', () => {
@@ -123,19 +150,32 @@ test('bad fractions, classes and seeds are rejected as bad parameters', () => {
     [{ scenario: 'random', fraction: 0.1 }, undefined, /needs a non-negative integer seed/],
     [{ scenario: 'random', fraction: 0.1 }, -3, /seed/],
   ];
-  for (const [spec, seed, pattern] of bad) assertSelection(() => selectForget(split, train, spec, seed), 'bad-parameter', pattern);
+  for (const [spec, seed, pattern] of bad)
+    assertSelection(() => selectForget(split, train, spec, seed), 'bad-parameter', pattern);
   const unknownScenario = { scenario: 'everything' } as unknown as ForgetSpec;
-  assertSelection(() => selectForget(split, train, unknownScenario), 'bad-parameter', /unknown forget scenario "everything"/);
+  assertSelection(
+    () => selectForget(split, train, unknownScenario),
+    'bad-parameter',
+    /unknown forget scenario "everything"/,
+  );
 });
 
 test('a split of another dataset is rejected', () => {
   const other = syntheticDataset({ name: 'other', classes: 4, perClass: 100 });
-  assertSelection(() => selectForget(split, other, { scenario: 'class', class: 0 }), 'bad-parameter', /split is of toy but the dataset is other/);
+  assertSelection(
+    () => selectForget(split, other, { scenario: 'class', class: 0 }),
+    'bad-parameter',
+    /split is of toy but the dataset is other/,
+  );
 });
 
 test('a class with no member samples is rejected as empty', () => {
   const noClass3: Split = { ...split, member: split.member.filter((id) => train.labels[train.indexOf(id)] !== 3) };
-  assertSelection(() => selectForget(noClass3, train, { scenario: 'subclass', class: 3, fraction: 0.5 }, 1), 'empty', /class 3 \(class3\) has no samples/);
+  assertSelection(
+    () => selectForget(noClass3, train, { scenario: 'subclass', class: 3, fraction: 0.5 }, 1),
+    'empty',
+    /class 3 \(class3\) has no samples/,
+  );
 });
 
 test('retainIds is the member set minus the forget set, in member order', () => {
@@ -143,7 +183,10 @@ test('retainIds is the member set minus the forget set, in member order', () => 
   const retain = retainIds(split, forget);
   assert.equal(retain.length, split.member.length - forget.ids.length);
   const removed = new Set(forget.ids);
-  assert.deepEqual(retain, split.member.filter((id) => !removed.has(id)));
+  assert.deepEqual(
+    retain,
+    split.member.filter((id) => !removed.has(id)),
+  );
   assert.deepEqual(retainIds(split, forget.ids), retain);
 });
 
@@ -152,7 +195,10 @@ test('a saved forget set loads back equal, atomically written', () => {
   const path = join(dir, 'forget.json');
   saveForget(path, forget);
   assert.deepEqual(loadForget(path), forget);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 test('a bare JSON array of ids, or an object with only ids, loads as an ids scenario', () => {
@@ -182,6 +228,10 @@ test('loading a forget set rejects invalid JSON and wrong types, naming the file
   cases.forEach(([content, pattern], k) => {
     const path = join(dir, `bad-${k}.json`);
     writeFileSync(path, content);
-    assert.throws(() => loadForget(path), (err: unknown) => err instanceof DataFormatError && err.file === path && pattern.test(err.message), content);
+    assert.throws(
+      () => loadForget(path),
+      (err: unknown) => err instanceof DataFormatError && err.file === path && pattern.test(err.message),
+      content,
+    );
   });
 });

@@ -24,7 +24,8 @@ function assertDataError(fn: () => unknown, file: string, ...fragments: (string 
   assert.ok(caught.message.startsWith(`${file}: `), caught.message);
   assert.ok(!caught.message.includes('\n'), 'the message is one line');
   for (const fragment of fragments) {
-    if (typeof fragment === 'string') assert.ok(caught.message.includes(fragment), `"${caught.message}" lacks "${fragment}"`);
+    if (typeof fragment === 'string')
+      assert.ok(caught.message.includes(fragment), `"${caught.message}" lacks "${fragment}"`);
     else assert.match(caught.message, fragment);
   }
   return caught;
@@ -85,7 +86,12 @@ test('a truncated images file is rejected naming the declared size, the actual s
 test('a truncated raw labels file says "the file has" rather than "the decompressed data"', () => {
   const path = join(dir, 'labels-short');
   writeFileSync(path, idxBytes([10], [1, 2, 3]));
-  assertDataError(() => readIdxFile(path), path, 'truncated: header declares 10 entries (18 bytes) but the file has 11 bytes', '(offset 11)');
+  assertDataError(
+    () => readIdxFile(path),
+    path,
+    'truncated: header declares 10 entries (18 bytes) but the file has 11 bytes',
+    '(offset 11)',
+  );
 });
 
 test('trailing bytes after the declared data are rejected as trailing garbage at the end offset', () => {
@@ -110,7 +116,12 @@ test('a file of the wrong kind (images magic where labels are expected) is a wro
   // Read as 1-dimensional, this header would declare 2 entries and 8 + 2 bytes, and the message would
   // be about trailing garbage instead of the file being an images file.
   writeFileSync(path, idxBytes([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]));
-  const err = assertDataError(() => readIdxFile(path, 1), path, 'wrong magic number 0x00000803', 'a labels file has 1 dimension (magic 0x00000801), this one has 3');
+  const err = assertDataError(
+    () => readIdxFile(path, 1),
+    path,
+    'wrong magic number 0x00000803',
+    'a labels file has 1 dimension (magic 0x00000801), this one has 3',
+  );
   assert.equal(err.offset, 3);
   assert.deepEqual(readIdxFile(path, 3).dims, [2, 2, 2]);
 });
@@ -168,7 +179,11 @@ test('a label outside the class range is rejected with its entry index and byte 
   const labels = join(dir, 'pair-labels');
   writeFileSync(images, idxBytes([3, 2, 2], new Array<number>(12).fill(0)));
   writeFileSync(labels, idxBytes([3], [1, 10, 2]));
-  const err = assertDataError(() => readIdxPair(images, labels, 'x', 'train', FASHION_MNIST_CLASSES), labels, 'label 10 of entry 1 is outside 0..9');
+  const err = assertDataError(
+    () => readIdxPair(images, labels, 'x', 'train', FASHION_MNIST_CLASSES),
+    labels,
+    'label 10 of entry 1 is outside 0..9',
+  );
   assert.equal(err.offset, 9);
 });
 
@@ -177,7 +192,11 @@ test('image and label files with different counts are rejected naming both files
   const labels = join(dir, 'count-labels');
   writeFileSync(images, idxBytes([3, 2, 2], new Array<number>(12).fill(0)));
   writeFileSync(labels, idxBytes([2], [1, 2]));
-  assertDataError(() => readIdxPair(images, labels, 'x', 'train', FASHION_MNIST_CLASSES), labels, `holds 2 labels but ${images} holds 3 images`);
+  assertDataError(
+    () => readIdxPair(images, labels, 'x', 'train', FASHION_MNIST_CLASSES),
+    labels,
+    `holds 2 labels but ${images} holds 3 images`,
+  );
 });
 
 test('an images file without 3 dimensions is rejected', () => {

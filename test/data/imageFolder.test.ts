@@ -60,7 +60,10 @@ test('classes are sorted by name into labels and files sorted by name within a c
   writeFileSync(join(dir, 'README'), 'a file, not a class');
   const listing = listImageFolder(dir);
   assert.deepEqual(listing.classNames, ['ant', 'zebra']);
-  assert.deepEqual(listing.files.map((f) => f.slice(dir.length + 1)), ['ant/a.PNG', 'zebra/10.png', 'zebra/2.png']);
+  assert.deepEqual(
+    listing.files.map((f) => f.slice(dir.length + 1)),
+    ['ant/a.PNG', 'zebra/10.png', 'zebra/2.png'],
+  );
   const ds = readImageFolder(dir, 'train', { name: 'toy' });
   assert.deepEqual(Array.from(ds.labels), [0, 1, 1]);
   assert.deepEqual(ds.ids, ['toy/train/0', 'toy/train/1', 'toy/train/2']);
@@ -92,9 +95,20 @@ test('greyscale PNGs give one channel by default and three identical planes when
 test('RGB images asked for as one channel are converted with PIL luma (pure red gives 76)', () => {
   const dir = join(root, 'luma');
   classDirs(dir, 'c');
-  writePng(join(dir, 'c', 'rgb.png'), 4, 1, (x) => (
-    [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255], [255, 255, 255, 255]] as Rgba[]
-  )[x]);
+  writePng(
+    join(dir, 'c', 'rgb.png'),
+    4,
+    1,
+    (x) =>
+      (
+        [
+          [255, 0, 0, 255],
+          [0, 255, 0, 255],
+          [0, 0, 255, 255],
+          [255, 255, 255, 255],
+        ] as Rgba[]
+      )[x],
+  );
   const ds = readImageFolder(dir, 'train', { channels: 1 });
   assert.deepEqual(Array.from(ds.imageAt(0)), [76, 150, 29, 255]);
 });
@@ -111,7 +125,8 @@ test('JPEG images decode to RGB close to the encoded colours, whatever the exten
   assert.deepEqual(Array.from(ds.labels), [0, 0, 1]);
   const close = (image: Uint8Array, rgb: number[]): void => {
     for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < 64; p++) assert.ok(Math.abs(image[c * 64 + p] - rgb[c]) <= 3, `channel ${c}: ${image[c * 64 + p]} vs ${rgb[c]}`);
+      for (let p = 0; p < 64; p++)
+        assert.ok(Math.abs(image[c * 64 + p] - rgb[c]) <= 3, `channel ${c}: ${image[c * 64 + p]} vs ${rgb[c]}`);
     }
   };
   close(ds.imageAt(0), [20, 40, 220]);
@@ -194,7 +209,10 @@ test('a root with train/ and test/ loads both, reporting progress up to the tota
   writePng(join(dir, 'test', 'cat', '0.png'), 2, 2, () => [255, 0, 0, 255]);
   writePng(join(dir, 'test', 'dog', '0.png'), 2, 2, () => [5, 5, 5, 255]);
   const calls: [number, number][] = [];
-  const { train, test: testPart } = readImageFolderRoot(dir, { name: 'pets', onProgress: (done, total) => calls.push([done, total]) });
+  const { train, test: testPart } = readImageFolderRoot(dir, {
+    name: 'pets',
+    onProgress: (done, total) => calls.push([done, total]),
+  });
   assert.equal(train.size, 6);
   assert.equal(testPart.size, 2);
   assert.equal(testPart.channels, 1);
@@ -208,7 +226,12 @@ test('a root whose train/ and test/ have different classes is rejected naming th
   const dir = join(root, 'mismatch');
   classDirs(join(dir, 'train'), 'cat', 'dog');
   classDirs(join(dir, 'test'), 'cat', 'emu');
-  for (const [part, cls] of [['train', 'cat'], ['train', 'dog'], ['test', 'cat'], ['test', 'emu']]) {
+  for (const [part, cls] of [
+    ['train', 'cat'],
+    ['train', 'dog'],
+    ['test', 'cat'],
+    ['test', 'emu'],
+  ]) {
     writePng(join(dir, part, cls, '0.png'), 2, 2, () => [1, 1, 1, 255]);
   }
   const err = thrown(() => readImageFolderRoot(dir));

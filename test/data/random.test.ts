@@ -53,8 +53,14 @@ test('shuffle permutes in place, deterministically, for plain and typed arrays',
   const a = Array.from({ length: 50 }, (_, i) => i);
   const returned = new Random(9).shuffle(a);
   assert.equal(returned, a);
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
-  assert.notDeepEqual(a, Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    a,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   const typed = Int32Array.from({ length: 50 }, (_, i) => i);
   new Random(9).shuffle(typed);
   assert.deepEqual(Array.from(typed), a);
@@ -65,7 +71,7 @@ test('shuffle puts each element in each position about equally often (Fisher-Yat
   const counts = Array.from({ length: 4 }, () => new Array<number>(4).fill(0));
   for (let t = 0; t < 40000; t++) {
     const a = random.shuffle([0, 1, 2, 3]);
-    a.forEach((value, position) => counts[value][position]++);
+    for (const [position, value] of a.entries()) counts[value][position]++;
   }
   for (const row of counts) for (const count of row) assert.ok(Math.abs(count - 10000) < 400, `count ${count}`);
 });
@@ -73,7 +79,10 @@ test('shuffle puts each element in each position about equally often (Fisher-Yat
 test('permutation(n) holds each of 0..n-1 once', () => {
   const p = new Random(1).permutation(1000);
   assert.equal(p.length, 1000);
-  assert.deepEqual(Array.from(p).sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(p).sort((x, y) => x - y),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
 });
 
 test('sample(array, k) draws k distinct elements and rejects k out of range', () => {

@@ -48,17 +48,31 @@ test('Fashion-MNIST loads from its default folder: 60,000 + 10,000 28x28 images,
 });
 
 test('an unknown dataset name is rejected listing the known ones', () => {
-  assert.throws(() => loadDataset('imagenet'), new RegExp(`unknown dataset "imagenet": expected one of ${DATASET_NAMES.join(', ')}`));
+  assert.throws(
+    () => loadDataset('imagenet'),
+    new RegExp(`unknown dataset "imagenet": expected one of ${DATASET_NAMES.join(', ')}`),
+  );
 });
 
 test('a missing data folder is named in the error together with how to get the data', () => {
   const missing = join(dir, 'nowhere');
   assert.throws(
     () => loadDataset('fashion-mnist', { dataDir: missing }),
-    (err: unknown) => err instanceof DataNotFoundError && err.file === missing && /apt-get install dataset-fashion-mnist/.test(err.message) && /--data-dir/.test(err.message),
+    (err: unknown) =>
+      err instanceof DataNotFoundError &&
+      err.file === missing &&
+      /apt-get install dataset-fashion-mnist/.test(err.message) &&
+      /--data-dir/.test(err.message),
   );
-  assert.throws(() => loadDataset('cifar10'), (err: unknown) => err instanceof DataNotFoundError && /no data folder given: .*cifar-10-binary\.tar\.gz/.test(err.message));
-  assert.throws(() => loadDataset('cifar10-jpeg', { dataDir: missing }), (err: unknown) => err instanceof DataNotFoundError && /tar xzf/.test(err.message));
+  assert.throws(
+    () => loadDataset('cifar10'),
+    (err: unknown) =>
+      err instanceof DataNotFoundError && /no data folder given: .*cifar-10-binary\.tar\.gz/.test(err.message),
+  );
+  assert.throws(
+    () => loadDataset('cifar10-jpeg', { dataDir: missing }),
+    (err: unknown) => err instanceof DataNotFoundError && /tar xzf/.test(err.message),
+  );
 });
 
 test('a folder lacking one Fashion-MNIST file names that file and the package to install', () => {
@@ -67,7 +81,10 @@ test('a folder lacking one Fashion-MNIST file names that file and the package to
   writeFileSync(join(partial, 'train-images-idx3-ubyte.gz'), '');
   assert.throws(
     () => loadDataset('fashion-mnist', { dataDir: partial }),
-    (err: unknown) => err instanceof DataNotFoundError && err.file === join(partial, 'train-labels-idx1-ubyte.gz') && /dataset-fashion-mnist/.test(err.message),
+    (err: unknown) =>
+      err instanceof DataNotFoundError &&
+      err.file === join(partial, 'train-labels-idx1-ubyte.gz') &&
+      /dataset-fashion-mnist/.test(err.message),
   );
 });
 
@@ -75,7 +92,14 @@ test('CIFAR-10 from a binary folder comes with its published statistics and augm
   const root = join(dir, 'cifar');
   mkdirSync(root);
   const record = new Uint8Array(3073);
-  for (const file of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+  for (const file of [
+    'data_batch_1.bin',
+    'data_batch_2.bin',
+    'data_batch_3.bin',
+    'data_batch_4.bin',
+    'data_batch_5.bin',
+    'test_batch.bin',
+  ]) {
     writeFileSync(join(root, file), record);
   }
   const loaded = loadDataset('cifar10', { dataDir: root });
@@ -88,7 +112,10 @@ test('CIFAR-10 from a binary folder comes with its published statistics and augm
 test('an image folder gets statistics computed from its train images and the name given', () => {
   const root = join(dir, 'folder');
   for (const part of ['train', 'test']) {
-    for (const [cls, value] of [['a', 0], ['b', 255]] as const) {
+    for (const [cls, value] of [
+      ['a', 0],
+      ['b', 255],
+    ] as const) {
       mkdirSync(join(root, part, cls), { recursive: true });
       const png = new PNG({ width: 2, height: 2 });
       for (let p = 0; p < 4; p++) png.data.set([value, value, 0, 255], 4 * p);
@@ -99,7 +126,11 @@ test('an image folder gets statistics computed from its train images and the nam
   assert.equal(loaded.train.ids[1], 'twotone/train/1');
   assert.equal(loaded.train.channels, 3);
   assert.deepEqual(loaded.stats.mean, [0.5, 0.5, 0]);
-  assert.deepEqual(loaded.stats.std, [0.5, 0.5, 1], 'a constant channel gets std 1 so that normalising it stays finite');
+  assert.deepEqual(
+    loaded.stats.std,
+    [0.5, 0.5, 1],
+    'a constant channel gets std 1 so that normalising it stays finite',
+  );
   assert.equal(loaded.augmentDefault, true);
   const asJpegName = loadDataset('cifar10-jpeg', { dataDir: root, name: 'ignored' });
   assert.equal(asJpegName.train.ids[0], 'cifar10-jpeg/train/0');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { DataFormatError } from '../../src/data/errors.js';
-import { type Split, loadSplit, makeSplit, saveSplit, splitDigest } from '../../src/data/split.js';
+import { loadSplit, makeSplit, type Split, saveSplit, splitDigest } from '../../src/data/split.js';
 import { syntheticDataset, tempDir } from './support.js';
 
 const train = syntheticDataset({ name: 'toy', classes: 4, perClass: 100 });
@@ -37,7 +37,10 @@ test('member and holdout sets are disjoint, cover the train set, and are listed 
   assert.ok(split.holdout.every((id) => !member.has(id)));
   assert.deepEqual([...split.member, ...split.holdout].sort(), [...train.ids].sort());
   const positions = split.member.map((id) => train.indexOf(id));
-  assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+  assert.deepEqual(
+    positions,
+    [...positions].sort((x, y) => x - y),
+  );
 });
 
 test('bad holdout fractions and mismatched partitions are rejected', () => {
@@ -61,14 +64,26 @@ test('a saved split loads back equal, and the write leaves no temporary file', (
   const path = join(dir, 'split.json');
   saveSplit(path, split);
   assert.deepEqual(loadSplit(path), split);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
   saveSplit(path, makeSplit(train, testPart, { seed: 7 }));
   assert.equal(loadSplit(path).seed, 7, 'saving again replaces the file');
 });
 
 test('a split file without a digest (written by hand) is accepted', () => {
   const path = join(dir, 'hand.json');
-  writeFileSync(path, JSON.stringify({ dataset: 'toy', seed: 0, member: ['toy/train/0', 'toy/train/1'], holdout: ['toy/train/2'], test: [] }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      dataset: 'toy',
+      seed: 0,
+      member: ['toy/train/0', 'toy/train/1'],
+      holdout: ['toy/train/2'],
+      test: [],
+    }),
+  );
   const split = loadSplit(path);
   assert.deepEqual(split.member, ['toy/train/0', 'toy/train/1']);
 });
@@ -79,7 +94,11 @@ function assertRejected(name: string, content: string, pattern: RegExp): void {
   writeFileSync(path, content);
   assert.throws(
     () => loadSplit(path),
-    (err: unknown) => err instanceof DataFormatError && err.file === path && err.message.startsWith(`${path}: `) && pattern.test(err.message),
+    (err: unknown) =>
+      err instanceof DataFormatError &&
+      err.file === path &&
+      err.message.startsWith(`${path}: `) &&
+      pattern.test(err.message),
   );
 }
 
@@ -90,7 +109,11 @@ test('loading rejects invalid JSON and wrong structures, naming the file and the
   assertRejected('nodataset.json', JSON.stringify({ ...good, dataset: 3 }), /field "dataset"/);
   assertRejected('noseed.json', JSON.stringify({ ...good, seed: 'x' }), /field "seed"/);
   assertRejected('nomember.json', JSON.stringify({ ...good, member: undefined }), /field "member" must be an array/);
-  assertRejected('badid.json', JSON.stringify({ ...good, holdout: ['c', 4] }), /field "holdout"\[1\] must be a non-empty id string/);
+  assertRejected(
+    'badid.json',
+    JSON.stringify({ ...good, holdout: ['c', 4] }),
+    /field "holdout"\[1\] must be a non-empty id string/,
+  );
   assertRejected('emptymember.json', JSON.stringify({ ...good, member: [] }), /field "member" is empty/);
   assertRejected('format.json', JSON.stringify({ ...good, format: 'tmu-forget' }), /field "format"/);
   assertRejected('version.json', JSON.stringify({ ...good, version: 2 }), /field "version"/);
@@ -99,8 +122,16 @@ test('loading rejects invalid JSON and wrong structures, naming the file and the
 test('loading rejects repeated ids and ids in both the member and holdout sets', () => {
   const good = { dataset: 'toy', seed: 0, member: ['a', 'b'], holdout: ['c'], test: ['t'] };
   assertRejected('repeat.json', JSON.stringify({ ...good, member: ['a', 'b', 'a'] }), /field "member" repeats ids: a/);
-  assertRejected('overlap.json', JSON.stringify({ ...good, holdout: ['c', 'b'] }), /field "holdout" shares 1 id\(s\) with "member": b/);
-  assertRejected('overlap-test.json', JSON.stringify({ ...good, test: ['t', 'c'] }), /field "test" shares 1 id\(s\) with "holdout": c/);
+  assertRejected(
+    'overlap.json',
+    JSON.stringify({ ...good, holdout: ['c', 'b'] }),
+    /field "holdout" shares 1 id\(s\) with "member": b/,
+  );
+  assertRejected(
+    'overlap-test.json',
+    JSON.stringify({ ...good, test: ['t', 'c'] }),
+    /field "test" shares 1 id\(s\) with "holdout": c/,
+  );
 });
 
 test('loading a saved split whose lists were edited fails the digest check', () => {

@@ -36,7 +36,7 @@ export function idxBytes(dims: readonly number[], data: ArrayLike<number>): Uint
   const view = new DataView(out.buffer);
   out[2] = 0x08;
   out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of dims.entries()) view.setUint32(4 + 4 * i, d, false);
   out.set(Array.from(data), 4 + 4 * dims.length);
   return out;
 }
@@ -54,7 +54,15 @@ export function syntheticDataset(options: {
   height?: number;
   width?: number;
 }): ImageDataset {
-  const { name = 'synth', partition = 'train', classes = 3, perClass = 10, channels = 1, height = 4, width = 4 } = options;
+  const {
+    name = 'synth',
+    partition = 'train',
+    classes = 3,
+    perClass = 10,
+    channels = 1,
+    height = 4,
+    width = 4,
+  } = options;
   const n = classes * perClass;
   const size = channels * height * width;
   const images = new Uint8Array(n * size);

@@ -25,7 +25,11 @@ test('collectOutputs returns logits and labels of an (untrained) model on Df, Dr
   const model = createModel({ name: 'mlp', inChannels: 1, numClasses: 3, imageSize: 4, hidden: [8] });
   try {
     const data = { train: dataset('train', 12), test: dataset('test', 6) };
-    const ids = { forget: ['tiny/train/5', 'tiny/train/1'], retain: ['tiny/train/0', 'tiny/train/2', 'tiny/train/7'], test: data.test.ids };
+    const ids = {
+      forget: ['tiny/train/5', 'tiny/train/1'],
+      retain: ['tiny/train/0', 'tiny/train/2', 'tiny/train/7'],
+      test: data.test.ids,
+    };
     const normalize = { mean: [0.5], std: [0.25] };
     const outputs = collectOutputs(model, data, ids, normalize);
     assert.deepEqual(outputs.forget.ids, ids.forget);
@@ -34,7 +38,12 @@ test('collectOutputs returns logits and labels of an (untrained) model on Df, Dr
     assert.equal(outputs.test.numClasses, 3);
     assert.ok(outputs.retain.logits.every(Number.isFinite));
     // The same model as both gold and method: a complete evaluation of real outputs has zero gaps.
-    const result = evaluateSeed({ seed: 0, original: { outputs }, gold: { outputs, seconds: 1 }, methods: [{ name: 'same', params: {}, seconds: 0.5, outputs }] });
+    const result = evaluateSeed({
+      seed: 0,
+      original: { outputs },
+      gold: { outputs, seconds: 1 },
+      methods: [{ name: 'same', params: {}, seconds: 0.5, outputs }],
+    });
     assert.equal(result.methods[0]!.alignment.avgGap, 0);
     assert.equal(result.methods[0]!.rte, 0.5);
   } finally {

@@ -19,7 +19,10 @@ test('the HTML report is self-contained: no script, no external URL, a restricti
   const html = renderHtml(report);
   assert.ok(!/<script/i.test(html));
   const urls = html.match(/(?:https?:)?\/\/[^\s"')<]+/g) ?? [];
-  assert.deepEqual(urls.filter((u) => u !== '//www.w3.org/2000/svg' && u !== 'http://www.w3.org/2000/svg'), []);
+  assert.deepEqual(
+    urls.filter((u) => u !== '//www.w3.org/2000/svg' && u !== 'http://www.w3.org/2000/svg'),
+    [],
+  );
   assert.ok(html.includes("default-src 'none'"));
 });
 

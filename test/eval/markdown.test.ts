@@ -15,12 +15,25 @@ function row(label: string): string[] {
   return line.split(' | ').map((c) => c.replace(/^\| |\s*\|$/g, ''));
 }
 
-test('the main table has the paper\'s columns: acc forget/retain/test, Δs, Avg.Gap, ToW, agreement, MIA, seconds, RTE', () => {
-  assert.ok(markdown.includes('| Model | Acc Df | Acc Dr | Acc T | Δ Df | Δ Dr | Δ T | Δ MIA | Avg.Gap ↓ | ToW ↑ | Agreement ↑ | MIA-efficacy | Seconds | RTE |'));
+test("the main table has the paper's columns: acc forget/retain/test, Δs, Avg.Gap, ToW, agreement, MIA, seconds, RTE", () => {
+  assert.ok(
+    markdown.includes(
+      '| Model | Acc Df | Acc Dr | Acc T | Δ Df | Δ Dr | Δ T | Δ MIA | Avg.Gap ↓ | ToW ↑ | Agreement ↑ | MIA-efficacy | Seconds | RTE |',
+    ),
+  );
 });
 
 test('rows: original, gold, noise floor and every method; cells are mean ± CI half-width', () => {
-  for (const label of ['*Original (no unlearning)*', '*Gold: retrain (reference)*', '*Noise floor: second retrain*', 'tmu', 'finetune', 'gradient-ascent', 'random-label']) row(label);
+  for (const label of [
+    '*Original (no unlearning)*',
+    '*Gold: retrain (reference)*',
+    '*Noise floor: second retrain*',
+    'tmu',
+    'finetune',
+    'gradient-ascent',
+    'random-label',
+  ])
+    row(label);
   const tmu = report.methods.find((m) => m.name === 'tmu')!;
   const half = (tmu.acc.test.ci95![1] - tmu.acc.test.ci95![0]) / 2;
   assert.equal(row('tmu')[3], `${tmu.acc.test.mean!.toFixed(2)} ± ${half.toFixed(2)}`);
@@ -29,19 +42,27 @@ test('rows: original, gold, noise floor and every method; cells are mean ± CI h
   assert.equal(gold[13], '1.000', 'RTE of the retrain');
 });
 
-test('the best method\'s Avg.Gap is bold', () => {
+test("the best method's Avg.Gap is bold", () => {
   const best = report.methods.reduce((a, b) => (b.avgGap.mean! < a.avgGap.mean! ? b : a));
   assert.ok(row(best.name)[8]!.startsWith('**'));
 });
 
 test('a single seed shows values without ±', () => {
   const one = renderMarkdown(sampleReport([0], { methods: ['tmu'] }));
-  assert.ok(!one.split('\n').filter((l) => l.startsWith('| tmu |')).some((l) => l.includes('±')));
+  assert.ok(
+    !one
+      .split('\n')
+      .filter((l) => l.startsWith('| tmu |'))
+      .some((l) => l.includes('±')),
+  );
   assert.ok(one.includes('one seed'));
 });
 
 test('method names are escaped so that a pipe or markup cannot break the table', () => {
-  const evil: Report = { ...report, methods: report.methods.map((m, i) => (i === 0 ? { ...m, name: 'a|b <script>*x*' } : m)) };
+  const evil: Report = {
+    ...report,
+    methods: report.methods.map((m, i) => (i === 0 ? { ...m, name: 'a|b <script>*x*' } : m)),
+  };
   const text = renderMarkdown(evil);
   assert.ok(text.includes('| a\\|b \\<script\\>\\*x\\* |'));
 });

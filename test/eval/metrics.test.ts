@@ -10,7 +10,15 @@ import { predictorQuality } from '../../src/eval/predictorQuality.js';
 import { close, outputsOf } from './support.js';
 
 test('setAccuracy is the percentage of rows whose argmax is the label (3 of 4 → 75) and NaN for an empty set', () => {
-  const outputs = outputsOf([[5, 0, 0], [0, 5, 0], [0, 5, 1], [0, 2, 1]], [0, 1, 2, 1]);
+  const outputs = outputsOf(
+    [
+      [5, 0, 0],
+      [0, 5, 0],
+      [0, 5, 1],
+      [0, 2, 1],
+    ],
+    [0, 1, 2, 1],
+  );
   assert.equal(setAccuracy(outputs), 75);
   assert.ok(Number.isNaN(accuracyPercent(new Int32Array(0), new Int32Array(0))));
 });

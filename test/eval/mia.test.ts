@@ -10,7 +10,15 @@ import { ROC_FPR_GRID } from '../../src/eval/rocGrid.js';
 import { close, outputsOf } from './support.js';
 
 test('attack features of p = [0.5, 0.25, 0.25]: confidence, entropy, modified entropy (Song & Mittal) and loss, by hand', () => {
-  const f = attackFeatures(outputsOf([[Math.LN2, 0, 0], [Math.LN2, 0, 0]], [0, 1]));
+  const f = attackFeatures(
+    outputsOf(
+      [
+        [Math.LN2, 0, 0],
+        [Math.LN2, 0, 0],
+      ],
+      [0, 1],
+    ),
+  );
   const entropy = -(0.5 * Math.log(0.5) + 2 * 0.25 * Math.log(0.25));
   // y = 0: −(1 − 0.5) log 0.5 − 2 · 0.25 log 0.75
   const tol = 1e-7; // the logits are float32
@@ -26,7 +34,15 @@ test('attack features of p = [0.5, 0.25, 0.25]: confidence, entropy, modified en
 });
 
 test('attack features stay finite for a certain prediction (p_y = 1, log floored at 1e−30)', () => {
-  const f = attackFeatures(outputsOf([[1000, 0], [0, 1000]], [0, 0]));
+  const f = attackFeatures(
+    outputsOf(
+      [
+        [1000, 0],
+        [0, 1000],
+      ],
+      [0, 0],
+    ),
+  );
   assert.ok(f.every(Number.isFinite));
   assert.equal(f[3], 0);
   assert.equal(f[7], 1000);
@@ -37,11 +53,21 @@ test('logistic regression separates 1-D separable data, is deterministic, and is
   const y = [0, 0, 1, 1];
   const model = fitLogisticRegression(x, y, 1);
   const p = predictLogisticRegression(model, x);
-  assert.deepEqual(Array.from(p, (q) => (q >= 0.5 ? 1 : 0)), y);
+  assert.deepEqual(
+    Array.from(p, (q) => (q >= 0.5 ? 1 : 0)),
+    y,
+  );
   close(model.bias, 0, 1e-9);
   assert.deepEqual(fitLogisticRegression(x, y, 1), model);
-  const scaled = predictLogisticRegression(fitLogisticRegression(x.map((v) => v * 1000), y, 1), x.map((v) => v * 1000));
-  p.forEach((q, i) => close(scaled[i]!, q, 1e-9));
+  const scaled = predictLogisticRegression(
+    fitLogisticRegression(
+      x.map((v) => v * 1000),
+      y,
+      1,
+    ),
+    x.map((v) => v * 1000),
+  );
+  for (const [i, q] of p.entries()) close(scaled[i]!, q, 1e-9);
 });
 
 test('logistic regression fits P(y=1) = 0.5 on overlapping balanced data and rejects non-finite features', () => {
@@ -65,7 +91,11 @@ function rows(n: number, margin: number, offset = 0): SetOutputs {
 }
 
 function concat(a: SetOutputs, b: SetOutputs): SetOutputs {
-  return { labels: Int32Array.from([...a.labels, ...b.labels]), logits: Float32Array.from([...a.logits, ...b.logits]), numClasses: a.numClasses };
+  return {
+    labels: Int32Array.from([...a.labels, ...b.labels]),
+    logits: Float32Array.from([...a.logits, ...b.logits]),
+    numClasses: a.numClasses,
+  };
 }
 
 test('MIA-efficacy is the percentage of Df the member/non-member attack calls non-member (half member-like Df → 50)', () => {
@@ -90,7 +120,10 @@ test('MIA-efficacy is deterministic for a seed', () => {
 
 /** K = 2 rows with loss exactly `loss` for label 0 (logits [0, ln(e^loss − 1)]). */
 function withLosses(losses: number[]): SetOutputs {
-  return outputsOf(losses.map((l) => [0, Math.log(Math.expm1(l))]), losses.map(() => 0));
+  return outputsOf(
+    losses.map((l) => [0, Math.log(Math.expm1(l))]),
+    losses.map(() => 0),
+  );
 }
 
 test('the population threshold at α is the (⌊αm⌋+1)-th smallest population loss, +∞ at α = 1', () => {

@@ -4,10 +4,14 @@ import { test } from 'node:test';
 import { aggregateRuns, type ReportMeta } from '../../src/eval/report.js';
 import { ROC_FPR_GRID } from '../../src/eval/rocGrid.js';
 import { studentTQuantile } from '../../src/eval/statistics.js';
-import { sampleReport, sampleRuns, SAMPLE_METHODS } from './sample.js';
+import { SAMPLE_METHODS, sampleReport, sampleRuns } from './sample.js';
 import { close } from './support.js';
 
-const META: ReportMeta = { dataset: 'fashion-mnist', arch: 'cnn', scenario: { name: 'subclass', class: 6, fraction: 0.1 } };
+const META: ReportMeta = {
+  dataset: 'fashion-mnist',
+  arch: 'cnn',
+  scenario: { name: 'subclass', class: 6, fraction: 0.1 },
+};
 
 test('aggregateRuns keeps per-seed values in seed order with their mean and 95% t-interval', () => {
   const runs = sampleRuns([3, 1, 2]);
@@ -20,8 +24,14 @@ test('aggregateRuns keeps per-seed values in seed order with their mean and 95% 
   close(tmu.avgGap.mean!, m, 1e-12);
   const s = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / 2);
   close(tmu.avgGap.ci95![1] - m, (studentTQuantile(0.975, 2) * s) / Math.sqrt(3), 1e-9);
-  assert.deepEqual(tmu.acc.forget.values, runs.map((r) => r.methods.find((x) => x.name === 'tmu')!.metrics.acc.forget));
-  assert.deepEqual(report.models.gold.seconds.values, runs.map((r) => r.gold.seconds));
+  assert.deepEqual(
+    tmu.acc.forget.values,
+    runs.map((r) => r.methods.find((x) => x.name === 'tmu')!.metrics.acc.forget),
+  );
+  assert.deepEqual(
+    report.models.gold.seconds.values,
+    runs.map((r) => r.gold.seconds),
+  );
   assert.deepEqual(report.sizes.forget, [120, 120, 120]);
 });
 
@@ -37,7 +47,10 @@ test('aggregateRuns lists methods in first-seen order and fills a seed a method 
   const runs = sampleRuns([0, 1]);
   runs[0]!.methods = runs[0]!.methods.filter((m) => m.name !== 'finetune');
   const report = aggregateRuns(runs, META);
-  assert.deepEqual(report.methods.map((m) => m.name), ['tmu', 'gradient-ascent', 'random-label', 'finetune']);
+  assert.deepEqual(
+    report.methods.map((m) => m.name),
+    ['tmu', 'gradient-ascent', 'random-label', 'finetune'],
+  );
   const finetune = report.methods.find((m) => m.name === 'finetune')!;
   assert.equal(finetune.avgGap.values[0], null);
   assert.equal(finetune.avgGap.mean, finetune.avgGap.values[1]);
@@ -51,8 +64,15 @@ test('the report has predictor quality for TMU only, the noise floor, ROC series
   assert.ok(report.methods.filter((m) => m.name !== 'tmu').every((m) => m.predictor === undefined));
   assert.ok(report.noiseFloor && report.noiseFloor.avgGap.mean! < report.models.original.avgGap.mean!);
   assert.deepEqual(report.plots.miaRoc.fpr, [...ROC_FPR_GRID]);
-  assert.deepEqual(report.plots.miaRoc.series.map((s) => s.role), ['original', 'gold', 'noise-floor', ...SAMPLE_METHODS.map(() => 'method')]);
-  assert.ok(report.plots.miaRoc.series.every((s) => s.tpr.length === ROC_FPR_GRID.length && s.tpr.every((t) => t >= 0 && t <= 1)));
+  assert.deepEqual(
+    report.plots.miaRoc.series.map((s) => s.role),
+    ['original', 'gold', 'noise-floor', ...SAMPLE_METHODS.map(() => 'method')],
+  );
+  assert.ok(
+    report.plots.miaRoc.series.every(
+      (s) => s.tpr.length === ROC_FPR_GRID.length && s.tpr.every((t) => t >= 0 && t <= 1),
+    ),
+  );
   assert.equal(report.plots.predictorScatter.length, 1);
   assert.equal(report.plots.predictorScatter[0]!.seed, 0);
   assert.equal(aggregateRuns(sampleRuns([0], { replica: false }), META).noiseFloor, null);

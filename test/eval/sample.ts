@@ -10,7 +10,13 @@
  */
 
 import { Random } from '../../src/data/random.js';
-import { evaluateSeed, type MethodRun, type PredictorDetails, type SeedInput, type SeedResult } from '../../src/eval/evaluate.js';
+import {
+  evaluateSeed,
+  type MethodRun,
+  type PredictorDetails,
+  type SeedInput,
+  type SeedResult,
+} from '../../src/eval/evaluate.js';
 import type { SetOutputs, SplitOutputs } from '../../src/eval/outputs.js';
 import { aggregateRuns, type Report } from '../../src/eval/report.js';
 
@@ -20,7 +26,10 @@ export const K = 10;
 export const FORGET_CLASS = 6;
 
 /** How a synthetic model behaves on one set: accuracy (fraction) and logit margin. */
-interface SetProfile { acc: number; margin: number }
+interface SetProfile {
+  acc: number;
+  margin: number;
+}
 type Profile = Record<keyof SplitOutputs, SetProfile>;
 
 const PROFILES: Record<string, Profile> = {
@@ -29,8 +38,16 @@ const PROFILES: Record<string, Profile> = {
   replica: { forget: { acc: 0.81, margin: 3.4 }, retain: { acc: 0.99, margin: 7 }, test: { acc: 0.895, margin: 3.5 } },
   tmu: { forget: { acc: 0.8, margin: 3.6 }, retain: { acc: 0.985, margin: 6.5 }, test: { acc: 0.893, margin: 3.4 } },
   finetune: { forget: { acc: 0.93, margin: 5 }, retain: { acc: 0.99, margin: 6.8 }, test: { acc: 0.9, margin: 3.5 } },
-  'gradient-ascent': { forget: { acc: 0.45, margin: 2 }, retain: { acc: 0.93, margin: 4.5 }, test: { acc: 0.86, margin: 3 } },
-  'random-label': { forget: { acc: 0.7, margin: 3 }, retain: { acc: 0.97, margin: 6 }, test: { acc: 0.88, margin: 3.3 } },
+  'gradient-ascent': {
+    forget: { acc: 0.45, margin: 2 },
+    retain: { acc: 0.93, margin: 4.5 },
+    test: { acc: 0.86, margin: 3 },
+  },
+  'random-label': {
+    forget: { acc: 0.7, margin: 3 },
+    retain: { acc: 0.97, margin: 6 },
+    test: { acc: 0.88, margin: 3.3 },
+  },
 };
 
 /** Sizes of the synthetic sets. */
@@ -59,7 +76,7 @@ function outputs(profile: Profile, difficulty: Record<keyof SplitOutputs, Float6
       for (let j = 0; j < K; j++) logits[i * K + j] = (random.nextFloat() - 0.5) * 1.2;
       const y = labels[i]!;
       const correct = difficulty[split][i]! < acc + jitter;
-      const target = correct ? y : (y + 1 + Math.floor(difficulty[split][i]! * 7919) % (K - 1)) % K;
+      const target = correct ? y : (y + 1 + (Math.floor(difficulty[split][i]! * 7919) % (K - 1))) % K;
       logits[i * K + target]! += margin * (0.4 + 1.2 * random.nextFloat());
     }
     return { ids, labels, logits, numClasses: K };
@@ -81,15 +98,29 @@ function predictorDetails(difficulty: Float64Array, random: Random): PredictorDe
     easyProbability[i] = Math.min(1, Math.max(0, 1.25 - d * 1.1 + (random.nextFloat() - 0.5) * 0.35));
     predictedHard[i] = easyProbability[i]! < 0.4 ? 1 : 0;
   }
-  return { ids: setRows('forget').ids, features, featureNames: ['distance', 'adversarial', 'curriculum'], easyProbability, predictedHard };
+  return {
+    ids: setRows('forget').ids,
+    features,
+    featureNames: ['distance', 'adversarial', 'curriculum'],
+    easyProbability,
+    predictedHard,
+  };
 }
 
 /** The methods of the sample, in report order. */
 export const SAMPLE_METHODS = ['tmu', 'finetune', 'gradient-ascent', 'random-label'] as const;
-const METHOD_SECONDS: Record<string, number> = { tmu: 4.2, finetune: 12.5, 'gradient-ascent': 1.4, 'random-label': 6.1 };
+const METHOD_SECONDS: Record<string, number> = {
+  tmu: 4.2,
+  finetune: 12.5,
+  'gradient-ascent': 1.4,
+  'random-label': 6.1,
+};
 
 /** The per-seed inputs of one synthetic seed. */
-export function sampleSeedInput(seed: number, options: { methods?: readonly string[]; replica?: boolean } = {}): SeedInput {
+export function sampleSeedInput(
+  seed: number,
+  options: { methods?: readonly string[]; replica?: boolean } = {},
+): SeedInput {
   const random = new Random(1000 + seed);
   const difficulty = {
     forget: Float64Array.from({ length: SIZES.forget }, () => random.nextFloat()),
@@ -109,18 +140,27 @@ export function sampleSeedInput(seed: number, options: { methods?: readonly stri
     seed,
     original: { outputs: model('original'), seconds: 95 + seed, digest: `sha256:original-${seed}` },
     gold: { outputs: model('gold'), seconds: 80 + 2 * seed, digest: `sha256:gold-${seed}` },
-    goldReplica: options.replica === false ? null : { outputs: model('replica'), seconds: 81 + seed, digest: `sha256:replica-${seed}` },
+    goldReplica:
+      options.replica === false
+        ? null
+        : { outputs: model('replica'), seconds: 81 + seed, digest: `sha256:replica-${seed}` },
     methods,
   };
 }
 
 /** Evaluated synthetic seeds. */
-export function sampleRuns(seeds: readonly number[] = [0, 1, 2], options: { methods?: readonly string[]; replica?: boolean } = {}): SeedResult[] {
+export function sampleRuns(
+  seeds: readonly number[] = [0, 1, 2],
+  options: { methods?: readonly string[]; replica?: boolean } = {},
+): SeedResult[] {
   return seeds.map((seed) => evaluateSeed(sampleSeedInput(seed, options)));
 }
 
 /** A complete synthetic report (three seeds, four methods, noise floor, TMU scatter). */
-export function sampleReport(seeds: readonly number[] = [0, 1, 2], options: { methods?: readonly string[]; replica?: boolean } = {}): Report {
+export function sampleReport(
+  seeds: readonly number[] = [0, 1, 2],
+  options: { methods?: readonly string[]; replica?: boolean } = {},
+): Report {
   return aggregateRuns(sampleRuns(seeds, options), {
     dataset: 'fashion-mnist',
     arch: 'cnn',

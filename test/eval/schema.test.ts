@@ -28,9 +28,30 @@ test('a generated report (3 seeds) and a single-seed report validate against sch
 });
 
 const METHOD_FIELDS = [
-  'name', 'params', 'acc', 'acc.forget', 'acc.retain', 'acc.test', 'gap', 'gap.forget', 'gap.retain', 'gap.test', 'gap.mia',
-  'avgGap', 'tow', 'agreement', 'activationDistance', 'mia', 'mia.efficacy', 'seconds', 'rte',
-  'easyRecall', 'hardForget', 'jsDivergence', 'mia.populationSuccess', 'summaries',
+  'name',
+  'params',
+  'acc',
+  'acc.forget',
+  'acc.retain',
+  'acc.test',
+  'gap',
+  'gap.forget',
+  'gap.retain',
+  'gap.test',
+  'gap.mia',
+  'avgGap',
+  'tow',
+  'agreement',
+  'activationDistance',
+  'mia',
+  'mia.efficacy',
+  'seconds',
+  'rte',
+  'easyRecall',
+  'hardForget',
+  'jsDivergence',
+  'mia.populationSuccess',
+  'summaries',
 ];
 
 test('removing any DESIGN §7 field from any method fails validation', () => {
@@ -42,7 +63,7 @@ test('removing any DESIGN §7 field from any method fails validation', () => {
   });
 });
 
-test('removing TMU\'s predictor accuracy, AUROC or per-feature AUROCs, or its whole predictor, fails validation', () => {
+test("removing TMU's predictor accuracy, AUROC or per-feature AUROCs, or its whole predictor, fails validation", () => {
   const i = report.methods.findIndex((m) => m.name === 'tmu');
   for (const field of ['predictor', 'predictor.accuracy', 'predictor.auroc', 'predictor.featureAuroc']) {
     assert.equal(validateReport(remove(json(report), `methods.${i}.${field}`)).valid, false, `tmu without ${field}`);
@@ -50,17 +71,28 @@ test('removing TMU\'s predictor accuracy, AUROC or per-feature AUROCs, or its wh
 });
 
 test('removing a top-level DESIGN §7 field or a reference model fails validation', () => {
-  for (const field of ['dataset', 'arch', 'scenario', 'seeds', 'models', 'models.original', 'models.gold', 'methods', 'models.gold.acc.forget', 'models.original.avgGap']) {
+  for (const field of [
+    'dataset',
+    'arch',
+    'scenario',
+    'seeds',
+    'models',
+    'models.original',
+    'models.gold',
+    'methods',
+    'models.gold.acc.forget',
+    'models.original.avgGap',
+  ]) {
     assert.equal(validateReport(remove(json(report), field)).valid, false, `report without ${field}`);
   }
 });
 
 test('a stat must be {mean, ci95, values}: a NaN-turned-string or an extra key fails validation', () => {
   const bad = json(report);
-  const tow = ((bad['methods'] as Record<string, unknown>[])[0]!['tow']) as Record<string, unknown>;
-  tow['mean'] = 'NaN';
+  const tow = (bad.methods as Record<string, unknown>[])[0]!.tow as Record<string, unknown>;
+  tow.mean = 'NaN';
   assert.equal(validateReport(bad).valid, false);
   const extra = json(report);
-  (((extra['methods'] as Record<string, unknown>[])[0]!['tow']) as Record<string, unknown>)['std'] = 1;
+  ((extra.methods as Record<string, unknown>[])[0]!.tow as Record<string, unknown>).std = 1;
   assert.equal(validateReport(extra).valid, false);
 });

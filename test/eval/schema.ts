@@ -29,7 +29,10 @@ export function validateReport(value: unknown): ValidationResult {
     const validate = ajv.compile(schema);
     compiled = (input) => {
       const valid = validate(input);
-      return { valid, errors: (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim()) };
+      return {
+        valid,
+        errors: (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim()),
+      };
     };
   }
   return compiled(value);

@@ -1,11 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { confidenceInterval95, mean, sampleStd, studentTCdf, studentTQuantile, summarize } from '../../src/eval/statistics.js';
+import {
+  confidenceInterval95,
+  mean,
+  sampleStd,
+  studentTCdf,
+  studentTQuantile,
+  summarize,
+} from '../../src/eval/statistics.js';
 import { close } from './support.js';
 
 test('studentTQuantile(0.975, df) matches the t-table: 12.706 (1), 4.303 (2), 2.776 (4), 2.262 (9), 2.045 (29), 1.960 (∞)', () => {
-  const table: [number, number][] = [[1, 12.706204736], [2, 4.302652730], [4, 2.776445105], [9, 2.262157163], [29, 2.045229642], [1e7, 1.959964]];
+  const table: [number, number][] = [
+    [1, 12.706204736],
+    [2, 4.30265273],
+    [4, 2.776445105],
+    [9, 2.262157163],
+    [29, 2.045229642],
+    [1e7, 1.959964],
+  ];
   for (const [df, expected] of table) close(studentTQuantile(0.975, df), expected, 1e-6, `df ${df}`);
 });
 
@@ -21,8 +35,8 @@ test('confidenceInterval95 of [1, 2, 3] is 2 ± 4.3027/√3 and is null for a si
   assert.equal(mean([1, 2, 3]), 2);
   assert.equal(sampleStd([1, 2, 3]), 1);
   const [low, high] = confidenceInterval95([1, 2, 3])!;
-  close(low, 2 - 4.302652730 / Math.sqrt(3), 1e-8);
-  close(high, 2 + 4.302652730 / Math.sqrt(3), 1e-8);
+  close(low, 2 - 4.30265273 / Math.sqrt(3), 1e-8);
+  close(high, 2 + 4.30265273 / Math.sqrt(3), 1e-8);
   assert.equal(confidenceInterval95([5]), null);
   assert.deepEqual(confidenceInterval95([4, 4]), [4, 4]);
 });

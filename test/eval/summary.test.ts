@@ -15,7 +15,9 @@ const markdown = renderScenarioSummary([first, second]);
 const lines = markdown.split('\n');
 
 function rows(label: string): string[][] {
-  return lines.filter((l) => l.startsWith(`| ${label} |`)).map((line) => line.split(' | ').map((c) => c.replace(/^\| |\s*\|$/g, '')));
+  return lines
+    .filter((l) => l.startsWith(`| ${label} |`))
+    .map((line) => line.split(' | ').map((c) => c.replace(/^\| |\s*\|$/g, '')));
 }
 
 test('the summary has one column per scenario, named by its class', () => {
@@ -26,7 +28,10 @@ test('the summary has one column per scenario, named by its class', () => {
 test('accuracy cells are the per-scenario means of Df / Dr / T', () => {
   const [accuracy] = rows('tmu');
   const tmu = first.methods.find((m) => m.name === 'tmu')!;
-  assert.equal(accuracy![1], `${tmu.acc.forget.mean!.toFixed(2)} / ${tmu.acc.retain.mean!.toFixed(2)} / ${tmu.acc.test.mean!.toFixed(2)}`);
+  assert.equal(
+    accuracy![1],
+    `${tmu.acc.forget.mean!.toFixed(2)} / ${tmu.acc.retain.mean!.toFixed(2)} / ${tmu.acc.test.mean!.toFixed(2)}`,
+  );
 });
 
 test('the mean Avg.Gap over scenarios is the mean of the per-scenario Avg.Gaps', () => {
@@ -51,5 +56,8 @@ test('reference rows are italic, and the best method per column is bold', () => 
 
 test('mixing datasets or passing nothing is an error naming the problem', () => {
   assert.throws(() => renderScenarioSummary([]), /no reports/);
-  assert.throws(() => renderScenarioSummary([first, { ...second, dataset: 'mnist' }]), /mix fashion-mnist\/cnn with mnist\/cnn/);
+  assert.throws(
+    () => renderScenarioSummary([first, { ...second, dataset: 'mnist' }]),
+    /mix fashion-mnist\/cnn with mnist\/cnn/,
+  );
 });

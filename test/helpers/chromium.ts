@@ -22,20 +22,38 @@ function aptAvailable(): boolean {
  * The `skip` option of a browser test: a reason only where chromium is missing and cannot be installed
  * (no apt). Where apt exists, a missing chromium is a failure, not a skip.
  */
-export const chromiumSkip: string | false = !existsSync(CHROMIUM) && !aptAvailable() ? `${CHROMIUM} is missing and apt-get is unavailable here, so chromium cannot be installed` : false;
+export const chromiumSkip: string | false =
+  !existsSync(CHROMIUM) && !aptAvailable()
+    ? `${CHROMIUM} is missing and apt-get is unavailable here, so chromium cannot be installed`
+    : false;
 
 /** Fails with how to install chromium when it is missing. */
 export function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with scripts/setup.sh --test (apt-get install --no-install-recommends chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: install it with scripts/setup.sh --test (apt-get install --no-install-recommends chromium)`,
+    );
 }
 
 /** Launches headless Chromium with a fresh profile under `dir`. */
-export async function launchChromium(dir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
+export async function launchChromium(
+  dir: string,
+  viewport: { width: number; height: number },
+): Promise<BrowserContext> {
   requireChromium();
   return chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport,
   });
 }

@@ -7,7 +7,7 @@
 
 import { AssertionError } from 'node:assert/strict';
 
-import { type Tensor, grad, isFloatingPoint, noGrad, tensor, tidy } from '../../src/tensor/index.js';
+import { grad, isFloatingPoint, noGrad, type Tensor, tensor, tidy } from '../../src/tensor/index.js';
 
 /** Options of {@link gradcheck}. */
 export interface GradcheckOptions {
@@ -53,7 +53,11 @@ export function normalSamples(count: number, seed: number): Float64Array {
  * @param fn - the function under test; it must not draw random numbers (the check calls it many times)
  * @param inputs - its arguments; the ones differentiated must be float64 (a 1e-6 step is noise in float32)
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckResult {
   const wrt = options.wrt ?? inputs.flatMap((input, index) => (isFloatingPoint(input.dtype) ? [index] : []));
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-6;
@@ -61,18 +65,29 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   for (const index of wrt) {
     const input = inputs[index];
     if (input === undefined) throw new RangeError(`gradcheck: no input ${index}`);
-    if (input.dtype !== 'float64') throw new TypeError(`gradcheck: input ${index} is ${input.dtype}; differentiated inputs must be float64`);
+    if (input.dtype !== 'float64')
+      throw new TypeError(`gradcheck: input ${index} is ${input.dtype}; differentiated inputs must be float64`);
   }
   return tidy(() => {
-    const leaves = inputs.map((input, index) => (wrt.includes(index) ? input.detach().clone().requiresGrad_(true) : input));
+    const leaves = inputs.map((input, index) =>
+      wrt.includes(index) ? input.detach().clone().requiresGrad_(true) : input,
+    );
     const output = fn(...leaves);
     const upstream = tensor(normalSamples(output.numel, options.seed ?? 1), { shape: output.shape, dtype: 'float64' });
-    const analytic = grad(output.mul(upstream).sum(), wrt.map((index) => leaves[index]!)).map((g) => g.toTypedArray() as Float64Array);
+    const analytic = grad(
+      output.mul(upstream).sum(),
+      wrt.map((index) => leaves[index]!),
+    ).map((g) => g.toTypedArray() as Float64Array);
 
     const lossAt = (replaced: number, values: Float64Array): number =>
       tidy(() => {
-        const args = inputs.map((input, index) => (index === replaced ? tensor(values, { shape: input.shape, dtype: 'float64' }) : input));
-        return fn(...args).mul(upstream).sum().item();
+        const args = inputs.map((input, index) =>
+          index === replaced ? tensor(values, { shape: input.shape, dtype: 'float64' }) : input,
+        );
+        return fn(...args)
+          .mul(upstream)
+          .sum()
+          .item();
       });
 
     const failures: string[] = [];
@@ -94,7 +109,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
           maxAbsError = Math.max(maxAbsError, error);
           checked += 1;
           if (!(error <= atol + rtol * Math.abs(numeric))) {
-            failures.push(`input ${index} element ${k}: autograd ${expected[k]}, numeric ${numeric} (|diff| ${error.toExponential(2)})`);
+            failures.push(
+              `input ${index} element ${k}: autograd ${expected[k]}, numeric ${numeric} (|diff| ${error.toExponential(2)})`,
+            );
           }
         }
       });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { complianceReport, type ComplianceReport } from '../../src/ledger/compliance.js';
+import { type ComplianceReport, complianceReport } from '../../src/ledger/compliance.js';
 import { renderComplianceHtml } from '../../src/ledger/complianceHtml.js';
 import { addReport, createJob, finishJob, finishPilot, recordPilotTraffic, startPilot } from '../../src/ledger/jobs.js';
 import { Ledger } from '../../src/ledger/ledger.js';
@@ -27,35 +27,107 @@ function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; 
   const ledger = Ledger.open(join(dir, 'ledger.db'));
   after(() => ledger.close());
   const requester = createToken(ledger, { name: 'alice', role: 'requester' });
-  const model = registerModel(ledger, { id: 'fmnist-mlp', path: 'fmnist-mlp', digest: 'a'.repeat(64), splitDigest: 'b'.repeat(64), dataset: 'fashion-mnist', memberCount: 45000, actor: 'cli' });
+  const model = registerModel(ledger, {
+    id: 'fmnist-mlp',
+    path: 'fmnist-mlp',
+    digest: 'a'.repeat(64),
+    splitDigest: 'b'.repeat(64),
+    dataset: 'fashion-mnist',
+    memberCount: 45000,
+    actor: 'cli',
+  });
   const ids = ['fashion-mnist/train/7', 'fashion-mnist/train/42', 'fashion-mnist/train/<b>9</b>'];
-  const { request } = createRequest(ledger, { modelId: model.id, tokenId: requester.id, reason: EVIL_REASON, ids, idempotencyKey: null, bodyDigest: 'c'.repeat(64) });
-  const job = createJob(ledger, { modelId: model.id, parentVersion: model.productionVersion, method: 'tmu', params: { epochs: 3 }, requestIds: [request.id] }, 'system');
-  setRequestStatus(ledger, [request.id], { status: 'running', jobId: job.id }, 'system');
-  const version = addVersion(ledger, {
-    modelId: model.id, parentId: model.productionVersion, digest: 'd'.repeat(64), path: 'fmnist-mlp/v1', method: 'tmu', params: { epochs: 3 },
-    jobId: job.id, forgottenCount: 3, forgottenDigest: request.idsDigest, status: 'candidate',
-  }, 'system');
-  addReport(ledger, {
-    jobId: job.id, versionId: version.id, kind: 'evaluate', body: {
-      passed: true,
-      gates: [
-        { name: 'testAccDrop', value: 0.31, threshold: 1.0, passed: true, description: 'test accuracy drop <= 1 point' },
-        { name: 'forgetAccBelowParent', value: 17, threshold: 0, passed: true, description: 'forget accuracy fell' },
-      ],
-      metrics: { parentTestAcc: 91.2, candidateTestAcc: 90.89, testAccDrop: 0.31, parentForgetAcc: 97, candidateForgetAcc: 80, miaEfficacy: 62, miaReference: 58, easy: 2, hard: 1, forgetCount: 3, newIds: 3 },
-      seconds: { unlearn: 3.2, evaluate: 1.1, audit: null },
-      audit: null,
-      method: 'tmu', params: { epochs: 3 },
+  const { request } = createRequest(ledger, {
+    modelId: model.id,
+    tokenId: requester.id,
+    reason: EVIL_REASON,
+    ids,
+    idempotencyKey: null,
+    bodyDigest: 'c'.repeat(64),
+  });
+  const job = createJob(
+    ledger,
+    {
+      modelId: model.id,
+      parentVersion: model.productionVersion,
+      method: 'tmu',
+      params: { epochs: 3 },
+      requestIds: [request.id],
     },
-  }, 'system');
+    'system',
+  );
+  setRequestStatus(ledger, [request.id], { status: 'running', jobId: job.id }, 'system');
+  const version = addVersion(
+    ledger,
+    {
+      modelId: model.id,
+      parentId: model.productionVersion,
+      digest: 'd'.repeat(64),
+      path: 'fmnist-mlp/v1',
+      method: 'tmu',
+      params: { epochs: 3 },
+      jobId: job.id,
+      forgottenCount: 3,
+      forgottenDigest: request.idsDigest,
+      status: 'candidate',
+    },
+    'system',
+  );
+  addReport(
+    ledger,
+    {
+      jobId: job.id,
+      versionId: version.id,
+      kind: 'evaluate',
+      body: {
+        passed: true,
+        gates: [
+          {
+            name: 'testAccDrop',
+            value: 0.31,
+            threshold: 1.0,
+            passed: true,
+            description: 'test accuracy drop <= 1 point',
+          },
+          { name: 'forgetAccBelowParent', value: 17, threshold: 0, passed: true, description: 'forget accuracy fell' },
+        ],
+        metrics: {
+          parentTestAcc: 91.2,
+          candidateTestAcc: 90.89,
+          testAccDrop: 0.31,
+          parentForgetAcc: 97,
+          candidateForgetAcc: 80,
+          miaEfficacy: 62,
+          miaReference: 58,
+          easy: 2,
+          hard: 1,
+          forgetCount: 3,
+          newIds: 3,
+        },
+        seconds: { unlearn: 3.2, evaluate: 1.1, audit: null },
+        audit: null,
+        method: 'tmu',
+        params: { epochs: 3 },
+      },
+    },
+    'system',
+  );
   finishJob(ledger, job.id, { status: 'succeeded', versionId: version.id, seconds: 4.3 }, 'system');
   setRequestStatus(ledger, [request.id], { status: 'evaluated', versionId: version.id }, 'system');
   startPilot(ledger, { versionId: version.id, modelId: model.id, target: 50 }, 'system');
   setRequestStatus(ledger, [request.id], { status: 'piloting' }, 'system');
   recordPilotTraffic(ledger, version.id, 50, 1);
   finishPilot(ledger, version.id, 'passed', 'system', { disagreementRate: 0.02 });
-  addReport(ledger, { jobId: job.id, versionId: version.id, kind: 'pilot', body: { passed: true, seen: 50, target: 50, disagreements: 1, disagreementRate: 0.02, threshold: 0.05 } }, 'system');
+  addReport(
+    ledger,
+    {
+      jobId: job.id,
+      versionId: version.id,
+      kind: 'pilot',
+      body: { passed: true, seen: 50, target: 50, disagreements: 1, disagreementRate: 0.02, threshold: 0.05 },
+    },
+    'system',
+  );
   setVersionStatus(ledger, version.id, 'promoted', 'system');
   setProduction(ledger, model.id, version.id, 'system', 'promote');
   setRequestStatus(ledger, [request.id], { status: 'promoted', reason: 'pilot passed' }, 'system');
@@ -69,7 +141,22 @@ test('the compliance page of a promoted request states its facts, its evidence a
   assert.match(html, /^<!DOCTYPE html>/);
   assert.ok(html.includes(`<title>Compliance report: deletion request ${requestId}</title>`));
   assert.ok(html.includes(`<h1>Deletion request ${requestId}</h1>`));
-  for (const fact of ['fmnist-mlp', report.request.tokenId, 'promoted', 'pilot passed', report.request.idsDigest, versionId, jobId, 'd'.repeat(16), 'testAccDrop', 'forgetAccBelowParent', 'miaEfficacy', '50 / 50', 'The ledger verifies', report.verification.head]) {
+  for (const fact of [
+    'fmnist-mlp',
+    report.request.tokenId,
+    'promoted',
+    'pilot passed',
+    report.request.idsDigest,
+    versionId,
+    jobId,
+    'd'.repeat(16),
+    'testAccDrop',
+    'forgetAccBelowParent',
+    'miaEfficacy',
+    '50 / 50',
+    'The ledger verifies',
+    report.verification.head,
+  ]) {
     assert.ok(html.includes(fact), `the page mentions ${fact}`);
   }
   assert.ok(report.inProduction);
@@ -99,8 +186,20 @@ test('a failed verification, a missing version and no reports are shown as such'
   const report: ComplianceReport = {
     ...full,
     request: { ...full.request, status: 'queued', statusReason: null, versionId: null, jobId: null },
-    jobs: [], version: null, parentVersion: null, reports: [], pilot: null, inProduction: false, events: full.events.slice(0, 1),
-    verification: { ok: false, events: 4, checked: {}, firstBad: { table: 'events', row: '5', problem: 'hash does not match the row\'s contents <edited>' }, head: full.verification.head },
+    jobs: [],
+    version: null,
+    parentVersion: null,
+    reports: [],
+    pilot: null,
+    inProduction: false,
+    events: full.events.slice(0, 1),
+    verification: {
+      ok: false,
+      events: 4,
+      checked: {},
+      firstBad: { table: 'events', row: '5', problem: "hash does not match the row's contents <edited>" },
+      head: full.verification.head,
+    },
   };
   const html = renderComplianceHtml(report);
   assert.ok(html.includes('The ledger does not verify'));

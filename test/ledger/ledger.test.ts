@@ -31,10 +31,47 @@ function populated(): { path: string; requestId: string; tokenId: string; versio
   const ledger = Ledger.open(path);
   try {
     const token = createToken(ledger, { name: 'alice', role: 'requester' });
-    const model = registerModel(ledger, { id: 'm', path: 'base', digest: 'd'.repeat(64), splitDigest: 's'.repeat(64), dataset: 'fashion-mnist', memberCount: 10, actor: 'cli' });
-    const { request } = createRequest(ledger, { modelId: 'm', tokenId: token.id, reason: 'erasure', ids: ['a/train/1', 'a/train/2'], idempotencyKey: 'k1', bodyDigest: 'b1' });
-    createRequest(ledger, { modelId: 'm', tokenId: token.id, reason: 'erasure 2', ids: ['a/train/3'], idempotencyKey: null, bodyDigest: 'b2' });
-    const version = addVersion(ledger, { modelId: 'm', parentId: model.productionVersion, digest: 'e'.repeat(64), path: '.tmu-versions/m/v', method: 'tmu', params: {}, jobId: null, forgottenCount: 2, forgottenDigest: 'f'.repeat(64), status: 'candidate' }, 'system');
+    const model = registerModel(ledger, {
+      id: 'm',
+      path: 'base',
+      digest: 'd'.repeat(64),
+      splitDigest: 's'.repeat(64),
+      dataset: 'fashion-mnist',
+      memberCount: 10,
+      actor: 'cli',
+    });
+    const { request } = createRequest(ledger, {
+      modelId: 'm',
+      tokenId: token.id,
+      reason: 'erasure',
+      ids: ['a/train/1', 'a/train/2'],
+      idempotencyKey: 'k1',
+      bodyDigest: 'b1',
+    });
+    createRequest(ledger, {
+      modelId: 'm',
+      tokenId: token.id,
+      reason: 'erasure 2',
+      ids: ['a/train/3'],
+      idempotencyKey: null,
+      bodyDigest: 'b2',
+    });
+    const version = addVersion(
+      ledger,
+      {
+        modelId: 'm',
+        parentId: model.productionVersion,
+        digest: 'e'.repeat(64),
+        path: '.tmu-versions/m/v',
+        method: 'tmu',
+        params: {},
+        jobId: null,
+        forgottenCount: 2,
+        forgottenDigest: 'f'.repeat(64),
+        status: 'candidate',
+      },
+      'system',
+    );
     return { path, requestId: request.id, tokenId: token.id, versionId: version.id };
   } finally {
     ledger.close();
@@ -61,7 +98,10 @@ function verify(path: string): ReturnType<typeof verifyLedger> {
 }
 
 test('canonical JSON sorts keys at every depth and refuses non-JSON values', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } }), '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } }),
+    '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
+  );
   assert.throws(() => canonicalJson({ a: Number.NaN }), /NaN/);
   assert.throws(() => canonicalJson({ a: () => 1 }), /function/);
 });
@@ -96,7 +136,11 @@ test('the service cannot edit or delete events (triggers), and appends outside a
 test('verification names an edited, deleted or inserted event row', () => {
   const edited = populated();
   tamper(edited.path, "UPDATE events SET actor = 'mallory' WHERE seq = 3");
-  assert.deepEqual(verify(edited.path).firstBad, { table: 'events', row: '3', problem: "hash does not match the row's contents (the row was edited)" });
+  assert.deepEqual(verify(edited.path).firstBad, {
+    table: 'events',
+    row: '3',
+    problem: "hash does not match the row's contents (the row was edited)",
+  });
   const deleted = populated();
   tamper(deleted.path, 'DELETE FROM events WHERE seq = 2');
   assert.equal(verify(deleted.path).firstBad?.row, '3');
@@ -127,7 +171,9 @@ test('tokens are stored hashed, authenticate until revoked, and need a known rol
   try {
     const token = createToken(ledger, { name: 'bob', role: 'operator' });
     assert.match(token.secret, /^tmu_/);
-    const stored = ledger.db.prepare('SELECT token_hash FROM tokens WHERE id = ?').get(token.id) as { token_hash: string };
+    const stored = ledger.db.prepare('SELECT token_hash FROM tokens WHERE id = ?').get(token.id) as {
+      token_hash: string;
+    };
     assert.notEqual(stored.token_hash, token.secret);
     assert.equal(authenticate(ledger, token.secret)?.role, 'operator');
     revokeToken(ledger, token.id);
@@ -143,9 +189,27 @@ test('an idempotency key returns the first request for the same body and refuses
   const { path, tokenId, requestId } = populated();
   const ledger = Ledger.open(path);
   try {
-    const again = createRequest(ledger, { modelId: 'm', tokenId, reason: 'erasure', ids: ['a/train/1', 'a/train/2'], idempotencyKey: 'k1', bodyDigest: 'b1' });
+    const again = createRequest(ledger, {
+      modelId: 'm',
+      tokenId,
+      reason: 'erasure',
+      ids: ['a/train/1', 'a/train/2'],
+      idempotencyKey: 'k1',
+      bodyDigest: 'b1',
+    });
     assert.deepEqual({ id: again.request.id, created: again.created }, { id: requestId, created: false });
-    assert.throws(() => createRequest(ledger, { modelId: 'm', tokenId, reason: 'other', ids: ['a/train/1'], idempotencyKey: 'k1', bodyDigest: 'b9' }), IdempotencyConflict);
+    assert.throws(
+      () =>
+        createRequest(ledger, {
+          modelId: 'm',
+          tokenId,
+          reason: 'other',
+          ids: ['a/train/1'],
+          idempotencyKey: 'k1',
+          bodyDigest: 'b9',
+        }),
+      IdempotencyConflict,
+    );
   } finally {
     ledger.close();
   }

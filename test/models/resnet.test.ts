@@ -3,7 +3,16 @@ import { test } from 'node:test';
 
 import { ResNet18 } from '../../src/models/index.js';
 import type { BasicBlock } from '../../src/models/resnet.js';
-import { adaptiveAvgPool2d, crossEntropy, liveTensors, manualSeed, randn, type Tensor, tensor, tidy } from '../../src/tensor/index.js';
+import {
+  adaptiveAvgPool2d,
+  crossEntropy,
+  liveTensors,
+  manualSeed,
+  randn,
+  type Tensor,
+  tensor,
+  tidy,
+} from '../../src/tensor/index.js';
 
 function model(): ResNet18 {
   manualSeed(0);
@@ -50,7 +59,8 @@ test('releasing intermediates changes neither the outputs nor the gradients (tra
     assert.deepEqual(a.toArray(), b.toArray());
     crossEntropy(a, labels).backward();
     crossEntropy(b, labels).backward();
-    const gradients = (net: ResNet18) => net.parameters().map((p) => Array.from(p.grad!.toTypedArray() as Float32Array));
+    const gradients = (net: ResNet18) =>
+      net.parameters().map((p) => Array.from(p.grad!.toTypedArray() as Float32Array));
     assert.deepEqual(gradients(released), gradients(reference));
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { BatchNorm2d } from '../../src/nn/index.js';
-import { type Tensor, liveTensors, manualSeed, randn, tensor, tidy } from '../../src/tensor/index.js';
+import { liveTensors, manualSeed, randn, type Tensor, tensor, tidy } from '../../src/tensor/index.js';
 
 /** Per-channel mean, biased and unbiased variance of a [N, C, H, W] tensor, computed in JS. */
 function channelStats(x: Tensor): { mean: number[]; biased: number[]; unbiased: number[] } {
@@ -25,7 +25,12 @@ function channelStats(x: Tensor): { mean: number[]; biased: number[]; unbiased: 
 
 function assertClose(actual: readonly number[], expected: readonly number[], tolerance: number, what: string): void {
   assert.equal(actual.length, expected.length, what);
-  actual.forEach((value, k) => assert.ok(Math.abs(value - expected[k]!) <= tolerance * (1 + Math.abs(expected[k]!)), `${what}[${k}]: ${value} vs ${expected[k]}`));
+  for (const [k, value] of actual.entries()) {
+    assert.ok(
+      Math.abs(value - expected[k]!) <= tolerance * (1 + Math.abs(expected[k]!)),
+      `${what}[${k}]: ${value} vs ${expected[k]}`,
+    );
+  }
 }
 
 describe('BatchNorm2d', () => {
@@ -37,17 +42,42 @@ describe('BatchNorm2d', () => {
     const y = bn.call(x);
     const out = channelStats(y);
     assertClose(out.mean, [0, 0, 0], 1e-12, 'output mean');
-    assertClose(out.biased, out.biased.map((_, k) => unbiased[k]! * (39 / 40) / (unbiased[k]! * (39 / 40) + 1e-5)), 1e-12, 'output variance');
-    assertClose(bn.runningMean!.toArray(), mean.map((m) => 0.9 * 0 + 0.1 * m), 1e-12, 'running mean');
-    assertClose(bn.runningVar!.toArray(), unbiased.map((v) => 0.9 * 1 + 0.1 * v), 1e-12, 'running var');
+    assertClose(
+      out.biased,
+      out.biased.map((_, k) => (unbiased[k]! * (39 / 40)) / (unbiased[k]! * (39 / 40) + 1e-5)),
+      1e-12,
+      'output variance',
+    );
+    assertClose(
+      bn.runningMean!.toArray(),
+      mean.map((m) => 0.9 * 0 + 0.1 * m),
+      1e-12,
+      'running mean',
+    );
+    assertClose(
+      bn.runningVar!.toArray(),
+      unbiased.map((v) => 0.9 * 1 + 0.1 * v),
+      1e-12,
+      'running var',
+    );
     assert.deepEqual(bn.numBatchesTracked!.toArray(), [1]);
 
     const x2 = tidy(() => randn([4, 3, 2, 5], 'float64'));
     const second = channelStats(x2);
     const [rm, rv] = [bn.runningMean!.toArray(), bn.runningVar!.toArray()];
     tidy(() => void bn.call(x2));
-    assertClose(bn.runningMean!.toArray(), rm.map((r, k) => 0.9 * r + 0.1 * second.mean[k]!), 1e-12, 'running mean after 2');
-    assertClose(bn.runningVar!.toArray(), rv.map((r, k) => 0.9 * r + 0.1 * second.unbiased[k]!), 1e-12, 'running var after 2');
+    assertClose(
+      bn.runningMean!.toArray(),
+      rm.map((r, k) => 0.9 * r + 0.1 * second.mean[k]!),
+      1e-12,
+      'running mean after 2',
+    );
+    assertClose(
+      bn.runningVar!.toArray(),
+      rv.map((r, k) => 0.9 * r + 0.1 * second.unbiased[k]!),
+      1e-12,
+      'running var after 2',
+    );
     assert.deepEqual(bn.numBatchesTracked!.toArray(), [2]);
     for (const t of [x, y, x2]) t.dispose();
     bn.dispose();
@@ -55,15 +85,36 @@ describe('BatchNorm2d', () => {
 
   test('evaluation mode uses the running statistics and changes no buffer', () => {
     const bn = new BatchNorm2d(2, { dtype: 'float64' });
-    const [mean, variance, weight, bias] = [tensor([1, -2], { dtype: 'float64' }), tensor([4, 0.25], { dtype: 'float64' }), tensor([2, 3], { dtype: 'float64' }), tensor([0.5, -1], { dtype: 'float64' })];
-    bn.loadStateDict(new Map([['running_mean', mean], ['running_var', variance], ['weight', weight], ['bias', bias], ['num_batches_tracked', bn.numBatchesTracked!]]));
+    const [mean, variance, weight, bias] = [
+      tensor([1, -2], { dtype: 'float64' }),
+      tensor([4, 0.25], { dtype: 'float64' }),
+      tensor([2, 3], { dtype: 'float64' }),
+      tensor([0.5, -1], { dtype: 'float64' }),
+    ];
+    bn.loadStateDict(
+      new Map([
+        ['running_mean', mean],
+        ['running_var', variance],
+        ['weight', weight],
+        ['bias', bias],
+        ['num_batches_tracked', bn.numBatchesTracked!],
+      ]),
+    );
     bn.eval();
-    const x = tensor([[[[3]], [[-1]]], [[[0]], [[-2]]]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [[[3]], [[-1]]],
+        [[[0]], [[-2]]],
+      ],
+      { dtype: 'float64' },
+    );
     const y = bn.call(x);
     const eps = 1e-5;
     const expected = [
-      ((3 - 1) / Math.sqrt(4 + eps)) * 2 + 0.5, ((-1 + 2) / Math.sqrt(0.25 + eps)) * 3 - 1,
-      ((0 - 1) / Math.sqrt(4 + eps)) * 2 + 0.5, ((-2 + 2) / Math.sqrt(0.25 + eps)) * 3 - 1,
+      ((3 - 1) / Math.sqrt(4 + eps)) * 2 + 0.5,
+      ((-1 + 2) / Math.sqrt(0.25 + eps)) * 3 - 1,
+      ((0 - 1) / Math.sqrt(4 + eps)) * 2 + 0.5,
+      ((-2 + 2) / Math.sqrt(0.25 + eps)) * 3 - 1,
     ];
     assertClose(y.toArray(), expected, 1e-12, 'eval output');
     assert.deepEqual(bn.runningMean!.toArray(), [1, -2]);
@@ -79,7 +130,12 @@ describe('BatchNorm2d', () => {
     const batches = [0, 1, 2].map(() => tidy(() => randn([3, 2, 2, 2], 'float64')));
     for (const batch of batches) tidy(() => void bn.call(batch));
     const means = batches.map((b) => channelStats(b).mean);
-    assertClose(bn.runningMean!.toArray(), [0, 1].map((c) => (means[0]![c]! + means[1]![c]! + means[2]![c]!) / 3), 1e-12, 'cumulative mean');
+    assertClose(
+      bn.runningMean!.toArray(),
+      [0, 1].map((c) => (means[0]![c]! + means[1]![c]! + means[2]![c]!) / 3),
+      1e-12,
+      'cumulative mean',
+    );
     assert.deepEqual(bn.numBatchesTracked!.toArray(), [3]);
     for (const b of batches) b.dispose();
     bn.dispose();

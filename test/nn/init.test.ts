@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { BatchNorm2d, Conv2d, Linear, init } from '../../src/nn/index.js';
-import { type Tensor, empty, manualSeed, zeros } from '../../src/tensor/index.js';
+import { BatchNorm2d, Conv2d, init, Linear } from '../../src/nn/index.js';
+import { empty, manualSeed, type Tensor, zeros } from '../../src/tensor/index.js';
 import { runPython, torchUnavailableReason } from '../helpers/python.js';
 
 interface Stats {
@@ -31,9 +31,12 @@ function assertUniform(t: Tensor, bound: number, what: string): void {
   assert.ok(maxAbs <= bound, `${what}: max |w| ${maxAbs} exceeds the bound ${bound}`);
   assert.ok(maxAbs >= bound * (1 - 20 / n), `${what}: max |w| ${maxAbs} is not close to the bound ${bound}`);
   // Five standard errors of the sample mean and variance of U(-b, b) (variance b^2/3, fourth moment b^4/5).
-  assert.ok(Math.abs(mean) < 5 * bound / Math.sqrt(3 * n), `${what}: mean ${mean}`);
+  assert.ok(Math.abs(mean) < (5 * bound) / Math.sqrt(3 * n), `${what}: mean ${mean}`);
   const varianceSe = Math.sqrt((bound ** 4 / 5 - bound ** 4 / 9) / n);
-  assert.ok(Math.abs(variance - bound ** 2 / 3) < 5 * varianceSe, `${what}: variance ${variance}, expected ${bound ** 2 / 3}`);
+  assert.ok(
+    Math.abs(variance - bound ** 2 / 3) < 5 * varianceSe,
+    `${what}: variance ${variance}, expected ${bound ** 2 / 3}`,
+  );
 }
 
 describe('fan and gain', () => {
@@ -106,7 +109,10 @@ describe('default layer initialisation', () => {
     manualSeed(7);
     const fc = new Linear(5, 3);
     const conv = new Conv2d(4, 6, 3, { groups: 2 });
-    assert.deepEqual([fc.weight, fc.bias!, conv.weight, conv.bias!].map((p) => p.toArray()), expected);
+    assert.deepEqual(
+      [fc.weight, fc.bias!, conv.weight, conv.bias!].map((p) => p.toArray()),
+      expected,
+    );
     fc.dispose();
     conv.dispose();
   });

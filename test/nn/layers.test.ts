@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Tanh } from '../../src/nn/index.js';
+import {
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  Conv2d,
+  Dropout,
+  Flatten,
+  Identity,
+  LeakyReLU,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Tanh,
+} from '../../src/nn/index.js';
 import { manualSeed, ones, randn, tensor, tidy } from '../../src/tensor/index.js';
 
 describe('layers', () => {
@@ -61,9 +75,19 @@ describe('layers', () => {
     const drop = new Dropout(0.5);
     tidy(() => {
       const x = ones([200]);
-      assert.ok(drop.call(x).toArray().some((v) => v === 0));
+      assert.ok(
+        drop
+          .call(x)
+          .toArray()
+          .some((v) => v === 0),
+      );
       drop.eval();
-      assert.ok(drop.call(x).toArray().every((v) => v === 1));
+      assert.ok(
+        drop
+          .call(x)
+          .toArray()
+          .every((v) => v === 1),
+      );
     });
     assert.throws(() => new Dropout(-0.1), /Dropout: p must be a number in \[0, 1\]/);
   });
@@ -72,13 +96,23 @@ describe('layers', () => {
     const net = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2));
     assert.equal(net.length, 3);
     assert.ok(net.at(-1) instanceof Linear);
-    assert.deepEqual([...net].map((m) => m.constructor.name), ['Linear', 'ReLU', 'Linear']);
+    assert.deepEqual(
+      [...net].map((m) => m.constructor.name),
+      ['Linear', 'ReLU', 'Linear'],
+    );
     assert.throws(() => net.at(3), /index 3 out of range for 3 modules/);
     tidy(() => assert.deepEqual(net.call(randn([5, 3])).shape, [5, 2]));
     net.registerModule('1', new Tanh());
     assert.ok(net.at(1) instanceof Tanh);
     net.append(new Sigmoid());
-    tidy(() => assert.ok(net.call(randn([5, 3])).toArray().every((v) => v > 0 && v < 1)));
+    tidy(() =>
+      assert.ok(
+        net
+          .call(randn([5, 3]))
+          .toArray()
+          .every((v) => v > 0 && v < 1),
+      ),
+    );
     net.dispose();
   });
 });

@@ -1,12 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { BatchNorm2d, Conv2d, Flatten, Linear, Module, ReLU, Sequential, decodeSafetensors, encodeSafetensors } from '../../src/nn/index.js';
-import { type Tensor, liveTensors, manualSeed, ones, randn, tensor, tidy, zeros } from '../../src/tensor/index.js';
+import {
+  BatchNorm2d,
+  Conv2d,
+  decodeSafetensors,
+  encodeSafetensors,
+  Flatten,
+  Linear,
+  Module,
+  ReLU,
+  Sequential,
+} from '../../src/nn/index.js';
+import { liveTensors, manualSeed, ones, randn, type Tensor, tensor, tidy, zeros } from '../../src/tensor/index.js';
 
 /** Conv2d(3->4, 3x3, pad 1) + BatchNorm2d + ReLU + Flatten + Linear(4*5*5 -> 3), on 5x5 inputs. */
 function smallNet(): Sequential {
-  return new Sequential(new Conv2d(3, 4, 3, { padding: 1 }), new BatchNorm2d(4), new ReLU(), new Flatten(), new Linear(100, 3));
+  return new Sequential(
+    new Conv2d(3, 4, 3, { padding: 1 }),
+    new BatchNorm2d(4),
+    new ReLU(),
+    new Flatten(),
+    new Linear(100, 3),
+  );
 }
 
 /** A module with its own parameter and buffer plus children, one of them reachable twice. */
@@ -34,20 +50,41 @@ function values(t: Tensor): number[] {
 describe('Module traversal and naming', () => {
   test('a Sequential of Conv2d, BatchNorm2d, ReLU, Flatten, Linear has exactly PyTorch state-dict keys', () => {
     const net = smallNet();
-    assert.deepEqual([...net.stateDict().keys()], [
-      '0.weight', '0.bias',
-      '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked',
-      '4.weight', '4.bias',
-    ]);
+    assert.deepEqual(
+      [...net.stateDict().keys()],
+      [
+        '0.weight',
+        '0.bias',
+        '1.weight',
+        '1.bias',
+        '1.running_mean',
+        '1.running_var',
+        '1.num_batches_tracked',
+        '4.weight',
+        '4.bias',
+      ],
+    );
     net.dispose();
   });
 
   test('namedParameters, namedBuffers and namedModules use dotted names in registration order', () => {
     const net = smallNet();
-    assert.deepEqual([...net.namedParameters()].map(([name]) => name), ['0.weight', '0.bias', '1.weight', '1.bias', '4.weight', '4.bias']);
-    assert.deepEqual([...net.namedBuffers()].map(([name]) => name), ['1.running_mean', '1.running_var', '1.num_batches_tracked']);
-    assert.deepEqual([...net.namedModules()].map(([name]) => name), ['', '0', '1', '2', '3', '4']);
-    assert.deepEqual([...net.children()].map((child) => child.constructor.name), ['Conv2d', 'BatchNorm2d', 'ReLU', 'Flatten', 'Linear']);
+    assert.deepEqual(
+      [...net.namedParameters()].map(([name]) => name),
+      ['0.weight', '0.bias', '1.weight', '1.bias', '4.weight', '4.bias'],
+    );
+    assert.deepEqual(
+      [...net.namedBuffers()].map(([name]) => name),
+      ['1.running_mean', '1.running_var', '1.num_batches_tracked'],
+    );
+    assert.deepEqual(
+      [...net.namedModules()].map(([name]) => name),
+      ['', '0', '1', '2', '3', '4'],
+    );
+    assert.deepEqual(
+      [...net.children()].map((child) => child.constructor.name),
+      ['Conv2d', 'BatchNorm2d', 'ReLU', 'Flatten', 'Linear'],
+    );
     assert.equal(net.parameters().length, 6);
     assert.equal(net.buffers().length, 3);
     assert.equal(net.getBuffer('1.num_batches_tracked').dtype, 'int64');
@@ -57,12 +94,27 @@ describe('Module traversal and naming', () => {
 
   test('a module own tensors come before its children and shared submodules are listed once', () => {
     const model = new Tied();
-    assert.deepEqual([...model.namedParameters()].map(([name]) => name), ['scale', 'encoder.weight', 'encoder.bias', 'head.weight', 'head.bias']);
-    assert.deepEqual([...model.namedModules()].map(([name]) => name), ['', 'encoder', 'head']);
-    assert.deepEqual([...model.namedChildren()].map(([name]) => name), ['encoder', 'head']);
+    assert.deepEqual(
+      [...model.namedParameters()].map(([name]) => name),
+      ['scale', 'encoder.weight', 'encoder.bias', 'head.weight', 'head.bias'],
+    );
+    assert.deepEqual(
+      [...model.namedModules()].map(([name]) => name),
+      ['', 'encoder', 'head'],
+    );
+    assert.deepEqual(
+      [...model.namedChildren()].map(([name]) => name),
+      ['encoder', 'head'],
+    );
     // Buffers: the non-persistent one is a buffer but not in the state dict.
-    assert.deepEqual([...model.namedBuffers()].map(([name]) => name), ['steps', 'cache']);
-    assert.deepEqual([...model.stateDict().keys()], ['scale', 'steps', 'encoder.weight', 'encoder.bias', 'head.weight', 'head.bias']);
+    assert.deepEqual(
+      [...model.namedBuffers()].map(([name]) => name),
+      ['steps', 'cache'],
+    );
+    assert.deepEqual(
+      [...model.stateDict().keys()],
+      ['scale', 'steps', 'encoder.weight', 'encoder.bias', 'head.weight', 'head.bias'],
+    );
     assert.equal(model.numParameters(), 2 + 6 + 3);
     model.dispose();
   });
@@ -92,7 +144,10 @@ describe('Module traversal and naming', () => {
     const leaf = zeros([2]).requiresGrad_();
     const derived = leaf.mul(2);
     assert.throws(() => bad.registerParameter('d', derived), /must be a leaf/);
-    assert.throws(() => bad.registerParameter('i', zeros([2], 'int64')), /only floating-point parameters can require grad/);
+    assert.throws(
+      () => bad.registerParameter('i', zeros([2], 'int64')),
+      /only floating-point parameters can require grad/,
+    );
     bad.registerParameter('i', zeros([2], 'int64'), { requiresGrad: false });
     leaf.dispose();
     derived.dispose();
@@ -161,13 +216,16 @@ describe('Module state dicts', () => {
     state.set('5.weight', extra);
     state.set('4.weight', wrong);
     const weightBefore = values(net.getParameter('0.weight'));
-    assert.throws(() => net.loadStateDict(state), (error: Error) => {
-      assert.match(error.message, /missing keys: 0\.bias, 1\.running_var/);
-      assert.match(error.message, /unexpected keys: 5\.weight/);
-      assert.match(error.message, /4\.weight: shape \[3, 99\] in the state dict, \[3, 100\] in the module/);
-      assert.equal(error.message.includes('\n'), false);
-      return true;
-    });
+    assert.throws(
+      () => net.loadStateDict(state),
+      (error: Error) => {
+        assert.match(error.message, /missing keys: 0\.bias, 1\.running_var/);
+        assert.match(error.message, /unexpected keys: 5\.weight/);
+        assert.match(error.message, /4\.weight: shape \[3, 99\] in the state dict, \[3, 100\] in the module/);
+        assert.equal(error.message.includes('\n'), false);
+        return true;
+      },
+    );
     assert.deepEqual(values(net.getParameter('0.weight')), weightBefore);
     extra.dispose();
     wrong.dispose();
@@ -177,7 +235,10 @@ describe('Module state dicts', () => {
   test('loadStateDict reports dtype mismatches even when not strict', () => {
     const net = new Linear(2, 2);
     const state = new Map([['weight', zeros([2, 2], 'float64')]]);
-    assert.throws(() => net.loadStateDict(state, { strict: false }), /weight: dtype float64 in the state dict, float32 in the module/);
+    assert.throws(
+      () => net.loadStateDict(state, { strict: false }),
+      /weight: dtype float64 in the state dict, float32 in the module/,
+    );
     state.get('weight')!.dispose();
     net.dispose();
   });
@@ -186,7 +247,13 @@ describe('Module state dicts', () => {
     const net = new Linear(2, 2);
     const weight = ones([2, 2]);
     const other = zeros([1]);
-    const result = net.loadStateDict(new Map([['weight', weight], ['other', other]]), { strict: false });
+    const result = net.loadStateDict(
+      new Map([
+        ['weight', weight],
+        ['other', other],
+      ]),
+      { strict: false },
+    );
     assert.deepEqual(result, { missingKeys: ['bias'], unexpectedKeys: ['other'] });
     assert.deepEqual(values(net.weight), [1, 1, 1, 1]);
     weight.dispose();
@@ -198,10 +265,23 @@ describe('Module state dicts', () => {
     const net = new Linear(2, 1);
     const weight = tensor([[1, 2]]);
     const bias = tensor([0.5]);
-    net.loadStateDict(new Map([['weight', weight], ['bias', bias]]));
+    net.loadStateDict(
+      new Map([
+        ['weight', weight],
+        ['bias', bias],
+      ]),
+    );
     assert.ok(net.weight.requiresGrad);
-    tidy(() => net.call(tensor([[3, 4]])).sum().backward());
-    assert.deepEqual(tidy(() => values(net.weight.grad!)), [3, 4]);
+    tidy(() =>
+      net
+        .call(tensor([[3, 4]]))
+        .sum()
+        .backward(),
+    );
+    assert.deepEqual(
+      tidy(() => values(net.weight.grad!)),
+      [3, 4],
+    );
     weight.dispose();
     bias.dispose();
     net.dispose();
@@ -225,7 +305,12 @@ describe('Module memory', () => {
   test('dispose frees every parameter, buffer and gradient: liveTensors returns to its start', () => {
     const start = liveTensors();
     const net = smallNet();
-    tidy(() => net.call(randn([2, 3, 5, 5])).sum().backward());
+    tidy(() =>
+      net
+        .call(randn([2, 3, 5, 5]))
+        .sum()
+        .backward(),
+    );
     net.eval();
     tidy(() => void net.call(randn([1, 3, 5, 5])));
     net.dispose();
@@ -255,13 +340,25 @@ describe('Module memory', () => {
 
   test('zeroGrad drops gradients by default and zero-fills them with setToNone false', () => {
     const net = new Linear(2, 2);
-    const step = (): void => tidy(() => net.call(ones([1, 2])).sum().backward());
+    const step = (): void =>
+      tidy(() =>
+        net
+          .call(ones([1, 2]))
+          .sum()
+          .backward(),
+      );
     step();
     net.zeroGrad({ setToNone: false });
-    assert.deepEqual(tidy(() => values(net.weight.grad!)), [0, 0, 0, 0]);
+    assert.deepEqual(
+      tidy(() => values(net.weight.grad!)),
+      [0, 0, 0, 0],
+    );
     step();
     net.zeroGrad();
-    assert.equal(tidy(() => net.weight.grad), null);
+    assert.equal(
+      tidy(() => net.weight.grad),
+      null,
+    );
     net.dispose();
   });
 

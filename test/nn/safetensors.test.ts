@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { BatchNorm2d, Conv2d, Flatten, Linear, SafetensorsError, Sequential, decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from '../../src/nn/index.js';
-import { type Tensor, liveTensors, manualSeed, randn, tensor, tidy } from '../../src/tensor/index.js';
+import {
+  BatchNorm2d,
+  Conv2d,
+  decodeSafetensors,
+  encodeSafetensors,
+  Flatten,
+  Linear,
+  loadSafetensors,
+  SafetensorsError,
+  Sequential,
+  saveSafetensors,
+} from '../../src/nn/index.js';
+import { liveTensors, manualSeed, randn, type Tensor, tensor, tidy } from '../../src/tensor/index.js';
 import { runPython, torchUnavailableReason } from '../helpers/python.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'tmu-safetensors-'));
@@ -16,7 +27,13 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** One tensor of every dtype, plus 0-d and empty ones. */
 function everyDtype(): Map<string, Tensor> {
   return new Map<string, Tensor>([
-    ['f32', tensor([[1.5, -2], [3.25, 1e-30]])],
+    [
+      'f32',
+      tensor([
+        [1.5, -2],
+        [3.25, 1e-30],
+      ]),
+    ],
     ['f64', tensor([Math.PI, -0, 1e300], { dtype: 'float64' })],
     ['i64', tensor(BigInt64Array.from([-(2n ** 62n), 0n, 2n ** 62n + 7n]), { dtype: 'int64' })],
     ['i32', tensor([-2147483648, 7, 2147483647], { dtype: 'int32' })],
@@ -76,8 +93,15 @@ describe('safetensors round trip', () => {
   test('the bytes match a hand-built file: u64 header length, space-padded JSON, sorted packed little-endian data', () => {
     const b = tensor([1, -2]);
     const a = tensor([1, 2, 3], { dtype: 'uint8' });
-    const bytes = encodeSafetensors(new Map([['b', b], ['a', a]]), { k: 'v' });
-    const json = '{"__metadata__":{"k":"v"},"a":{"dtype":"U8","shape":[3],"data_offsets":[0,3]},"b":{"dtype":"F32","shape":[2],"data_offsets":[3,11]}}';
+    const bytes = encodeSafetensors(
+      new Map([
+        ['b', b],
+        ['a', a],
+      ]),
+      { k: 'v' },
+    );
+    const json =
+      '{"__metadata__":{"k":"v"},"a":{"dtype":"U8","shape":[3],"data_offsets":[0,3]},"b":{"dtype":"F32","shape":[2],"data_offsets":[3,11]}}';
     const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
     const expected = new Uint8Array(8 + padded.length + 11);
     const view = new DataView(expected.buffer);
@@ -100,9 +124,15 @@ describe('safetensors round trip', () => {
     saveSafetensors(path, new Map([['x', t]]));
     const loaded = loadSafetensors(path);
     assert.deepEqual(loaded.tensors.get('x')!.toArray(), [7]);
-    assert.deepEqual(readdirSync(folder).filter((name) => name.includes('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(folder).filter((name) => name.includes('.tmp-')),
+      [],
+    );
     assert.throws(() => saveSafetensors(join(folder, 'missing', 'x.safetensors'), new Map([['x', t]])), /ENOENT/);
-    assert.deepEqual(readdirSync(folder).filter((name) => name.includes('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(folder).filter((name) => name.includes('.tmp-')),
+      [],
+    );
     t.dispose();
     disposeAll(loaded.tensors);
   });
@@ -110,7 +140,10 @@ describe('safetensors round trip', () => {
   test('encoding refuses the reserved __metadata__ name and non-string metadata', () => {
     const t = tensor([1]);
     assert.throws(() => encodeSafetensors(new Map([['__metadata__', t]])), /reserved/);
-    assert.throws(() => encodeSafetensors(new Map([['x', t]]), { n: 1 as unknown as string }), /metadata 'n' must be a string/);
+    assert.throws(
+      () => encodeSafetensors(new Map([['x', t]]), { n: 1 as unknown as string }),
+      /metadata 'n' must be a string/,
+    );
     t.dispose();
   });
 });
@@ -126,27 +159,36 @@ describe('safetensors corruption', () => {
   /** Asserts decoding fails with a one-line SafetensorsError naming the source and matching `problem`. */
   function assertCorrupt(bytes: Uint8Array, problem: RegExp, source = 'bad.safetensors'): void {
     const start = liveTensors();
-    assert.throws(() => decodeSafetensors(bytes, source), (error: unknown) => {
-      assert.ok(error instanceof SafetensorsError, String(error));
-      assert.ok(error.message.startsWith(`${source}: `), error.message);
-      assert.equal(error.message.includes('\n'), false, error.message);
-      assert.match(error.message, problem);
-      return true;
-    });
+    assert.throws(
+      () => decodeSafetensors(bytes, source),
+      (error: unknown) => {
+        assert.ok(error instanceof SafetensorsError, String(error));
+        assert.ok(error.message.startsWith(`${source}: `), error.message);
+        assert.equal(error.message.includes('\n'), false, error.message);
+        assert.match(error.message, problem);
+        return true;
+      },
+    );
     assert.equal(liveTensors(), start, 'a failed load leaks no tensors');
   }
 
   test('a file truncated anywhere is refused with the right message', () => {
-    for (const size of [0, 1, 7]) assertCorrupt(good.subarray(0, size), /file is \d+ bytes, shorter than the 8-byte header length/);
-    for (const size of [8, 9, 40, dataStart - 1]) assertCorrupt(good.subarray(0, size), /header length \d+ runs beyond the end of the file/);
-    for (const size of [dataStart, dataStart + 5, good.length - 1]) assertCorrupt(good.subarray(0, size), /data is truncated: the tensors need \d+ bytes after the header/);
+    for (const size of [0, 1, 7])
+      assertCorrupt(good.subarray(0, size), /file is \d+ bytes, shorter than the 8-byte header length/);
+    for (const size of [8, 9, 40, dataStart - 1])
+      assertCorrupt(good.subarray(0, size), /header length \d+ runs beyond the end of the file/);
+    for (const size of [dataStart, dataStart + 5, good.length - 1])
+      assertCorrupt(good.subarray(0, size), /data is truncated: the tensors need \d+ bytes after the header/);
   });
 
   test('loadSafetensors names the file in the message', () => {
     const truncated = join(folder, 'truncated.safetensors');
     writeFileSync(truncated, good);
     truncateSync(truncated, good.length - 3);
-    assert.throws(() => loadSafetensors(truncated), (error: Error) => error.message.startsWith(`${truncated}: data is truncated`));
+    assert.throws(
+      () => loadSafetensors(truncated),
+      (error: Error) => error.message.startsWith(`${truncated}: data is truncated`),
+    );
   });
 
   test('a flipped header length is refused as running beyond the file or as invalid JSON', () => {
@@ -169,30 +211,65 @@ describe('safetensors corruption', () => {
 
   test('an unknown dtype, a bad shape and malformed offsets are refused', () => {
     const four = new Uint8Array(4);
-    assertCorrupt(rawFile({ x: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, four), /tensor 'x' has unknown dtype 'F16' \(supported: F32, F64, I64, I32, U8, BOOL\)/);
-    assertCorrupt(rawFile({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, four), /tensor 'x' has an invalid shape \[-1\]/);
-    assertCorrupt(rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [0] } }, four), /tensor 'x' has invalid data_offsets \[0\]/);
+    assertCorrupt(
+      rawFile({ x: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, four),
+      /tensor 'x' has unknown dtype 'F16' \(supported: F32, F64, I64, I32, U8, BOOL\)/,
+    );
+    assertCorrupt(
+      rawFile({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, four),
+      /tensor 'x' has an invalid shape \[-1\]/,
+    );
+    assertCorrupt(
+      rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [0] } }, four),
+      /tensor 'x' has invalid data_offsets \[0\]/,
+    );
     assertCorrupt(rawFile({ x: 5 }, four), /tensor 'x' has a header entry that is not an object/);
   });
 
   test('offsets out of range, overlapping, leaving gaps or not matching shape x dtype are refused', () => {
     const eight = new Uint8Array(8);
-    assertCorrupt(rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, eight), /tensor 'x' has data_offsets \[4, 0\] out of range/);
-    assertCorrupt(rawFile({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, eight), /tensor 'x' has data_offsets \[0, 4\] \(4 bytes\) not matching shape \[2\] of F32 \(8 bytes\)/);
     assertCorrupt(
-      rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, eight),
+      rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, eight),
+      /tensor 'x' has data_offsets \[4, 0\] out of range/,
+    );
+    assertCorrupt(
+      rawFile({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, eight),
+      /tensor 'x' has data_offsets \[0, 4\] \(4 bytes\) not matching shape \[2\] of F32 \(8 bytes\)/,
+    );
+    assertCorrupt(
+      rawFile(
+        {
+          a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+        },
+        eight,
+      ),
       /tensor 'b' data_offsets \[4, 8\] overlap tensor 'a' \[0, 8\]/,
     );
-    assertCorrupt(rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, eight), /tensor 'x' data_offsets \[4, 8\] leave a gap after byte 0/);
-    assertCorrupt(rawFile({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(12)), /4 unexpected bytes after the last tensor/);
-    assertCorrupt(rawFile({ x: { dtype: 'F64', shape: [4], data_offsets: [0, 32] } }, eight), /data is truncated: the tensors need 32 bytes .* only 8 remain/);
+    assertCorrupt(
+      rawFile({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, eight),
+      /tensor 'x' data_offsets \[4, 8\] leave a gap after byte 0/,
+    );
+    assertCorrupt(
+      rawFile({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(12)),
+      /4 unexpected bytes after the last tensor/,
+    );
+    assertCorrupt(
+      rawFile({ x: { dtype: 'F64', shape: [4], data_offsets: [0, 32] } }, eight),
+      /data is truncated: the tensors need 32 bytes .* only 8 remain/,
+    );
   });
 
   test('unaligned tensor data (a U8 tensor before an F64 one) decodes correctly', () => {
     const data = new Uint8Array(9);
     data[0] = 5;
     new DataView(data.buffer).setFloat64(1, -1.25, true);
-    const { tensors } = decodeSafetensors(rawFile({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 1] }, b: { dtype: 'F64', shape: [], data_offsets: [1, 9] } }, data));
+    const { tensors } = decodeSafetensors(
+      rawFile(
+        { a: { dtype: 'U8', shape: [1], data_offsets: [0, 1] }, b: { dtype: 'F64', shape: [], data_offsets: [1, 9] } },
+        data,
+      ),
+    );
     assert.deepEqual(tensors.get('a')!.toArray(), [5]);
     assert.deepEqual(tensors.get('b')!.toArray(), [-1.25]);
     disposeAll(tensors);

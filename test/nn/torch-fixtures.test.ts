@@ -3,12 +3,12 @@
  * test/fixtures/generate_torch_fixtures.py): outputs, input gradients and running statistics to 1e-5.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { functional as F } from '../../src/nn/index.js';
-import { type DType, type Reduction, type Tensor, liveTensors, tensor, tidy } from '../../src/tensor/index.js';
+import { type DType, liveTensors, type Reduction, type Tensor, tensor, tidy } from '../../src/tensor/index.js';
 
 interface FixtureTensor {
   shape: number[];
@@ -48,28 +48,60 @@ const optional = (inputs: Record<string, Tensor>, name: string): Tensor | null =
 const pair = (value: unknown): [number, number] => value as [number, number];
 
 const RUNNERS: Readonly<Record<string, Runner>> = {
-  conv2d: (x, p) => F.conv2d(input(x, 'input'), input(x, 'weight'), optional(x, 'bias'), {
-    stride: pair(param(p, 'stride')), padding: pair(param(p, 'padding')), dilation: pair(param(p, 'dilation')), groups: param(p, 'groups'),
-  }),
-  batch_norm: (x, p) => F.batchNorm(input(x, 'input'), input(x, 'running_mean'), input(x, 'running_var'), {
-    weight: optional(x, 'weight'), bias: optional(x, 'bias'), training: param(p, 'training'), momentum: param(p, 'momentum'), eps: param(p, 'eps'),
-  }),
-  cross_entropy: (x, p) => F.crossEntropy(input(x, 'input'), input(x, 'target'), {
-    weight: optional(x, 'weight'), reduction: param<Reduction>(p, 'reduction'), labelSmoothing: param(p, 'label_smoothing'), ignoreIndex: param(p, 'ignore_index'),
-  }),
-  nll_loss: (x, p) => F.nllLoss(input(x, 'input'), input(x, 'target'), { weight: optional(x, 'weight'), reduction: param<Reduction>(p, 'reduction') }),
-  kl_div: (x, p) => F.klDiv(input(x, 'input'), input(x, 'target'), { reduction: param(p, 'reduction'), logTarget: param(p, 'log_target') }),
-  binary_cross_entropy_with_logits: (x, p) => F.binaryCrossEntropyWithLogits(input(x, 'input'), input(x, 'target'), {
-    posWeight: optional(x, 'pos_weight'), weight: optional(x, 'weight'), reduction: param<Reduction>(p, 'reduction'),
-  }),
+  conv2d: (x, p) =>
+    F.conv2d(input(x, 'input'), input(x, 'weight'), optional(x, 'bias'), {
+      stride: pair(param(p, 'stride')),
+      padding: pair(param(p, 'padding')),
+      dilation: pair(param(p, 'dilation')),
+      groups: param(p, 'groups'),
+    }),
+  batch_norm: (x, p) =>
+    F.batchNorm(input(x, 'input'), input(x, 'running_mean'), input(x, 'running_var'), {
+      weight: optional(x, 'weight'),
+      bias: optional(x, 'bias'),
+      training: param(p, 'training'),
+      momentum: param(p, 'momentum'),
+      eps: param(p, 'eps'),
+    }),
+  cross_entropy: (x, p) =>
+    F.crossEntropy(input(x, 'input'), input(x, 'target'), {
+      weight: optional(x, 'weight'),
+      reduction: param<Reduction>(p, 'reduction'),
+      labelSmoothing: param(p, 'label_smoothing'),
+      ignoreIndex: param(p, 'ignore_index'),
+    }),
+  nll_loss: (x, p) =>
+    F.nllLoss(input(x, 'input'), input(x, 'target'), {
+      weight: optional(x, 'weight'),
+      reduction: param<Reduction>(p, 'reduction'),
+    }),
+  kl_div: (x, p) =>
+    F.klDiv(input(x, 'input'), input(x, 'target'), {
+      reduction: param(p, 'reduction'),
+      logTarget: param(p, 'log_target'),
+    }),
+  binary_cross_entropy_with_logits: (x, p) =>
+    F.binaryCrossEntropyWithLogits(input(x, 'input'), input(x, 'target'), {
+      posWeight: optional(x, 'pos_weight'),
+      weight: optional(x, 'weight'),
+      reduction: param<Reduction>(p, 'reduction'),
+    }),
   mse_loss: (x, p) => F.mseLoss(input(x, 'input'), input(x, 'target'), { reduction: param<Reduction>(p, 'reduction') }),
   adaptive_avg_pool2d: (x, p) => F.adaptiveAvgPool2d(input(x, 'input'), pair(param(p, 'output_size'))),
-  max_pool2d: (x, p) => F.maxPool2d(input(x, 'input'), pair(param(p, 'kernel_size')), {
-    stride: pair(param(p, 'stride')), padding: pair(param(p, 'padding')), dilation: pair(param(p, 'dilation')), ceilMode: param(p, 'ceil_mode'),
-  }),
-  avg_pool2d: (x, p) => F.avgPool2d(input(x, 'input'), pair(param(p, 'kernel_size')), {
-    stride: pair(param(p, 'stride')), padding: pair(param(p, 'padding')), ceilMode: param(p, 'ceil_mode'), countIncludePad: param(p, 'count_include_pad'),
-  }),
+  max_pool2d: (x, p) =>
+    F.maxPool2d(input(x, 'input'), pair(param(p, 'kernel_size')), {
+      stride: pair(param(p, 'stride')),
+      padding: pair(param(p, 'padding')),
+      dilation: pair(param(p, 'dilation')),
+      ceilMode: param(p, 'ceil_mode'),
+    }),
+  avg_pool2d: (x, p) =>
+    F.avgPool2d(input(x, 'input'), pair(param(p, 'kernel_size')), {
+      stride: pair(param(p, 'stride')),
+      padding: pair(param(p, 'padding')),
+      ceilMode: param(p, 'ceil_mode'),
+      countIncludePad: param(p, 'count_include_pad'),
+    }),
   linear: (x) => F.linear(input(x, 'input'), input(x, 'weight'), optional(x, 'bias')),
   log_softmax: (x, p) => F.logSoftmax(input(x, 'input'), param(p, 'dim')),
   softmax: (x, p) => F.softmax(input(x, 'input'), param(p, 'dim')),
@@ -80,9 +112,12 @@ const RUNNERS: Readonly<Record<string, Runner>> = {
 };
 
 function toTensor(fixture: FixtureTensor): Tensor {
-  const data = fixture.dtype === 'int64'
-    ? BigInt64Array.from(fixture.data, (v) => BigInt(v))
-    : fixture.dtype === 'float64' ? Float64Array.from(fixture.data) : Float32Array.from(fixture.data);
+  const data =
+    fixture.dtype === 'int64'
+      ? BigInt64Array.from(fixture.data, (v) => BigInt(v))
+      : fixture.dtype === 'float64'
+        ? Float64Array.from(fixture.data)
+        : Float32Array.from(fixture.data);
   return tensor(data, { shape: fixture.shape, dtype: fixture.dtype });
 }
 
@@ -95,7 +130,11 @@ function assertMatches(actual: Tensor, expected: FixtureTensor, what: string): v
     const want = expected.data[k]!;
     if (!(Math.abs(value - want) <= TOLERANCE + TOLERANCE * Math.abs(want))) bad.push(`[${k}] ${value} vs ${want}`);
   });
-  assert.equal(bad.length, 0, `${what}: ${bad.length} of ${values.length} elements differ from PyTorch: ${bad.slice(0, 5).join(', ')}`);
+  assert.equal(
+    bad.length,
+    0,
+    `${what}: ${bad.length} of ${values.length} elements differ from PyTorch: ${bad.slice(0, 5).join(', ')}`,
+  );
 }
 
 function runFixture(fixture: Fixture): void {
@@ -108,8 +147,8 @@ function runFixture(fixture: Fixture): void {
       inputs[name] = name in fixture.grads ? created.requiresGrad_(true) : created;
     }
     const output = runner(inputs, fixture.params);
-    assertMatches(output, fixture.outputs['output']!, 'output');
-    output.backward(toTensor(fixture.inputs['grad_output']!));
+    assertMatches(output, fixture.outputs.output!, 'output');
+    output.backward(toTensor(fixture.inputs.grad_output!));
     for (const [name, expected] of Object.entries(fixture.grads)) {
       const gradient = input(inputs, name).grad;
       assert.ok(gradient !== null, `grad of ${name} was not computed`);
@@ -122,22 +161,31 @@ function runFixture(fixture: Fixture): void {
   });
 }
 
-const files = readdirSync(FIXTURE_DIR).filter((file) => file.endsWith('.json')).sort();
+const files = readdirSync(FIXTURE_DIR)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 const fixtures = files.map((file) => [file, JSON.parse(readFileSync(FIXTURE_DIR + file, 'utf8')) as Fixture] as const);
 
 describe('PyTorch reference fixtures', () => {
   test('every op with an nn runner has at least one fixture', () => {
     const present = new Set(fixtures.map(([, fixture]) => fixture.op));
-    assert.deepEqual(Object.keys(RUNNERS).filter((op) => !present.has(op)), []);
+    assert.deepEqual(
+      Object.keys(RUNNERS).filter((op) => !present.has(op)),
+      [],
+    );
   });
 
   for (const [file, fixture] of fixtures) {
     if (NOT_NN.has(fixture.op)) continue;
     const runner = RUNNERS[fixture.op];
-    test(`${file.replace(/\.json$/, '')}: output and gradients match PyTorch to 1e-5`, { skip: runner === undefined ? `no nn runner for op '${fixture.op}'` : false }, () => {
-      const start = liveTensors();
-      runFixture(fixture);
-      assert.equal(liveTensors(), start);
-    });
+    test(
+      `${file.replace(/\.json$/, '')}: output and gradients match PyTorch to 1e-5`,
+      { skip: runner === undefined ? `no nn runner for op '${fixture.op}'` : false },
+      () => {
+        const start = liveTensors();
+        runFixture(fixture);
+        assert.equal(liveTensors(), start);
+      },
+    );
   }
 });

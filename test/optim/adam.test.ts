@@ -3,12 +3,16 @@ import { describe, test } from 'node:test';
 
 import { Adam, AdamW } from '../../src/optim/index.js';
 import { tensor, tidy, zeros } from '../../src/tensor/index.js';
-import { type OptimizerFixture, assertClose, fromFixture, loadFixture } from './support.js';
+import { assertClose, fromFixture, loadFixture, type OptimizerFixture } from './support.js';
 
 const NAMES = ['w', 'b'] as const;
 
 describe('Adam and AdamW against torch.optim fixtures', () => {
-  for (const [name, Variant] of [['adam', Adam], ['adam_weight_decay', Adam], ['adamw', AdamW]] as const) {
+  for (const [name, Variant] of [
+    ['adam', Adam],
+    ['adam_weight_decay', Adam],
+    ['adamw', AdamW],
+  ] as const) {
     test(`${name}: params, exp_avg, exp_avg_sq and step match PyTorch after each of 3 steps`, () => {
       const fixture = loadFixture<OptimizerFixture>(name);
       const hp = fixture.params;
@@ -30,7 +34,12 @@ describe('Adam and AdamW against torch.optim fixtures', () => {
           NAMES.forEach((n, i) => {
             assertClose(params[i]!.toArray(), step.params[n]!.data, 1e-5, `step ${s + 1} ${n}`);
             for (const key of ['exp_avg', 'exp_avg_sq']) {
-              assertClose(tensors.get(`state.${i}.${key}`)!.toArray(), step.state[key]![n]!.data, 1e-5, `step ${s + 1} ${key} ${n}`);
+              assertClose(
+                tensors.get(`state.${i}.${key}`)!.toArray(),
+                step.state[key]![n]!.data,
+                1e-5,
+                `step ${s + 1} ${key} ${n}`,
+              );
             }
             assert.equal(json.state[String(i)]!.step, step.state.step![n]!.data[0]);
           });
@@ -55,7 +64,9 @@ describe('Adam behaviour', () => {
   });
 
   test('an explicit weightDecay: undefined keeps the default instead of clearing it', () => {
-    tidy(() => assert.equal(new AdamW([zeros([1]).requiresGrad_()], { weightDecay: undefined }).defaults.weightDecay, 0.01));
+    tidy(() =>
+      assert.equal(new AdamW([zeros([1]).requiresGrad_()], { weightDecay: undefined }).defaults.weightDecay, 0.01),
+    );
   });
 
   test('the parameter is updated in place: an alias taken before step() sees the new values', () => {
@@ -88,13 +99,20 @@ describe('Adam validation', () => {
     tidy(() => assert.throws(() => new Adam([zeros([2]).requiresGrad_()], options), pattern));
   };
   test('a negative learning rate is rejected', () => rejects({ lr: -1e-3 }, /Adam: invalid learning rate -0\.001/));
-  test('beta1 of 1 is rejected', () => rejects({ betas: [1, 0.999] }, /invalid beta1 1 \(betas\[0\] must be in \[0, 1\)\)/));
+  test('beta1 of 1 is rejected', () =>
+    rejects({ betas: [1, 0.999] }, /invalid beta1 1 \(betas\[0\] must be in \[0, 1\)\)/));
   test('a negative beta2 is rejected', () => rejects({ betas: [0.9, -0.1] }, /invalid beta2 -0\.1/));
-  test('betas that are not a pair are rejected', () => rejects({ betas: [0.9] as unknown as [number, number] }, /betas must be a pair/));
+  test('betas that are not a pair are rejected', () =>
+    rejects({ betas: [0.9] as unknown as [number, number] }, /betas must be a pair/));
   test('a negative epsilon is rejected', () => rejects({ eps: -1e-8 }, /invalid epsilon/));
   test('a negative weight decay is rejected (AdamW too)', () => {
     rejects({ weightDecay: -0.01 }, /Adam: invalid weight decay/);
-    tidy(() => assert.throws(() => new AdamW([zeros([2]).requiresGrad_()], { weightDecay: -1 }), /AdamW: invalid weight decay -1/));
+    tidy(() =>
+      assert.throws(
+        () => new AdamW([zeros([2]).requiresGrad_()], { weightDecay: -1 }),
+        /AdamW: invalid weight decay -1/,
+      ),
+    );
   });
   test('amsgrad, which the kernel does not implement, is rejected as an unknown option', () => {
     rejects({ amsgrad: true } as ConstructorParameters<typeof Adam>[1], /unknown option 'amsgrad'/);

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { Adam, type Optimizer, SGD } from '../../src/optim/index.js';
-import { type Tensor, add, manualSeed, matmul, mseLoss, noGrad, randn, tensor, tidy, zeros } from '../../src/tensor/index.js';
+import {
+  add,
+  manualSeed,
+  matmul,
+  mseLoss,
+  noGrad,
+  randn,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '../../src/tensor/index.js';
 
 /** Fits y = x W + b (no noise) from a zero start and returns the final training loss. */
 function fitLinearRegression(makeOptimizer: (params: Tensor[]) => Optimizer, steps: number): number {

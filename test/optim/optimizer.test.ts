@@ -2,7 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { Adam, AdamW, type Optimizer, SGD } from '../../src/optim/index.js';
-import { type Tensor, add, clone, dispose, liveTensors, manualSeed, matmul, mseLoss, randn, tensor, tidy, zeros } from '../../src/tensor/index.js';
+import {
+  add,
+  clone,
+  dispose,
+  liveTensors,
+  manualSeed,
+  matmul,
+  mseLoss,
+  randn,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '../../src/tensor/index.js';
 import { assertBitIdentical, assertClose } from './support.js';
 
 /** A fresh leaf parameter with the values of `t`. */
@@ -16,7 +29,13 @@ describe('param groups and learning rate', () => {
       const w = tensor([1, 1], { requiresGrad: true });
       const b = tensor([1], { requiresGrad: true });
       const optimizer = new SGD([{ params: [w] }, { params: [b], lr: 0.01 }], { lr: 0.1, momentum: 0.5 });
-      assert.deepEqual(optimizer.paramGroups.map((g) => [g.lr, g.momentum]), [[0.1, 0.5], [0.01, 0.5]]);
+      assert.deepEqual(
+        optimizer.paramGroups.map((g) => [g.lr, g.momentum]),
+        [
+          [0.1, 0.5],
+          [0.01, 0.5],
+        ],
+      );
       w.grad = tensor([1, 2]);
       b.grad = tensor([1]);
       optimizer.step();
@@ -28,10 +47,16 @@ describe('param groups and learning rate', () => {
 
   test('the lr setter sets every group and the getter reads the first; negative values are rejected', () => {
     tidy(() => {
-      const optimizer = new SGD([{ params: [zeros([1]).requiresGrad_()] }, { params: [zeros([1]).requiresGrad_()], lr: 0.5 }], { lr: 0.1 });
+      const optimizer = new SGD(
+        [{ params: [zeros([1]).requiresGrad_()] }, { params: [zeros([1]).requiresGrad_()], lr: 0.5 }],
+        { lr: 0.1 },
+      );
       assert.equal(optimizer.lr, 0.1);
       optimizer.lr = 0.02;
-      assert.deepEqual(optimizer.paramGroups.map((g) => g.lr), [0.02, 0.02]);
+      assert.deepEqual(
+        optimizer.paramGroups.map((g) => g.lr),
+        [0.02, 0.02],
+      );
       assert.throws(() => {
         optimizer.lr = -1;
       }, /invalid learning rate -1/);
@@ -50,7 +75,10 @@ describe('param groups and learning rate', () => {
       optimizer.step();
       assertClose(b.toArray(), [0], 1e-7, 'b');
       const { json, tensors } = optimizer.stateDict();
-      assert.deepEqual(json.paramGroups.map((g) => g.params), [[0], [1]]);
+      assert.deepEqual(
+        json.paramGroups.map((g) => g.params),
+        [[0], [1]],
+      );
       assert.deepEqual([...tensors.keys()], ['state.0.momentum_buffer', 'state.1.momentum_buffer']);
       optimizer.dispose();
     });
@@ -61,10 +89,16 @@ describe('param groups and learning rate', () => {
       const w = zeros([2]).requiresGrad_();
       assert.throws(() => new SGD([], { lr: 0.1 }), /SGD: got an empty parameter list/);
       assert.throws(() => new SGD([w, w], { lr: 0.1 }), /parameter 1 already belongs to a param group/);
-      assert.throws(() => new SGD([{ params: [w] }, { params: [w] }], { lr: 0.1 }), /param group 1: parameter 0 already belongs/);
+      assert.throws(
+        () => new SGD([{ params: [w] }, { params: [w] }], { lr: 0.1 }),
+        /param group 1: parameter 0 already belongs/,
+      );
       assert.throws(() => new SGD([w.mul(2)], { lr: 0.1 }), /not a leaf tensor/);
       assert.throws(() => new SGD([zeros([2], 'int64')], { lr: 0.1 }), /is int64; only floating-point tensors/);
-      assert.throws(() => new SGD([{ params: [w], learningRate: 0.1 } as { params: Tensor[] }], { lr: 0.1 }), /unknown option 'learningRate'/);
+      assert.throws(
+        () => new SGD([{ params: [w], learningRate: 0.1 } as { params: Tensor[] }], { lr: 0.1 }),
+        /unknown option 'learningRate'/,
+      );
       assert.throws(() => new SGD([{ params: [] }], { lr: 0.1 }), /param group 0: has no parameters/);
     });
   });
@@ -113,7 +147,10 @@ describe('parameters without a gradient', () => {
       const reference = parameterLike(w);
       const optimizer = new Adam([w, b], { lr: 0.1 });
       const referenceOptimizer = new Adam([reference], { lr: 0.1 });
-      for (const grads of [[0.5, -1], [0.25, 2]]) {
+      for (const grads of [
+        [0.5, -1],
+        [0.25, 2],
+      ]) {
         w.grad = tensor(grads);
         reference.grad = tensor(grads);
         if (grads[0] === 0.25) b.grad = tensor([-4]);
@@ -139,7 +176,10 @@ function linearStep(optimizer: Optimizer, x: Tensor, y: Tensor, w: Tensor, b: Te
 }
 
 const VARIANTS: [string, (params: Tensor[]) => Optimizer][] = [
-  ['SGD (momentum, nesterov, weight decay)', (p) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })],
+  [
+    'SGD (momentum, nesterov, weight decay)',
+    (p) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }),
+  ],
   ['SGD (momentum, dampening)', (p) => new SGD(p, { lr: 0.05, momentum: 0.9, dampening: 0.1 })],
   ['Adam (L2 weight decay)', (p) => new Adam(p, { lr: 0.01, weightDecay: 0.01 })],
   ['AdamW', (p) => new AdamW(p, { lr: 0.01 })],
@@ -196,7 +236,10 @@ describe('state dict', () => {
         const resumedParams = original.map(parameterLike);
         const resumed = make(resumedParams);
         resumed.lr = 123;
-        resumed.loadStateDict({ json: JSON.parse(JSON.stringify(saved.json)) as typeof saved.json, tensors: saved.tensors });
+        resumed.loadStateDict({
+          json: JSON.parse(JSON.stringify(saved.json)) as typeof saved.json,
+          tensors: saved.tensors,
+        });
         assert.equal(resumed.lr, first.lr, 'hyper-parameters come back');
         dispose(saved.tensors);
 
@@ -204,7 +247,7 @@ describe('state dict', () => {
           stepWith(first, original, s);
           stepWith(resumed, resumedParams, s);
         }
-        original.forEach((p, i) => assertBitIdentical(resumedParams[i]!, p, `parameter ${i}`));
+        for (const [i, p] of original.entries()) assertBitIdentical(resumedParams[i]!, p, `parameter ${i}`);
         const [a, b] = [first.stateDict(), resumed.stateDict()];
         assert.deepEqual(b.json, a.json);
         for (const [key, t] of a.tensors) assertBitIdentical(b.tensors.get(key)!, t, key);
@@ -237,11 +280,24 @@ describe('state dict', () => {
       const good = sgd.stateDict();
       assert.throws(() => adam.loadStateDict(good), /written by SGD, not Adam/);
       const twoGroups = { ...good.json, paramGroups: [good.json.paramGroups[0]!, good.json.paramGroups[0]!] };
-      assert.throws(() => sgd.loadStateDict({ json: twoGroups, tensors: good.tensors }), /2 param groups, this optimizer 1/);
+      assert.throws(
+        () => sgd.loadStateDict({ json: twoGroups, tensors: good.tensors }),
+        /2 param groups, this optimizer 1/,
+      );
       const wrongShape = new Map([['state.0.momentum_buffer', tensor([5, 5, 5])]]);
-      assert.throws(() => sgd.loadStateDict({ json: { ...good.json, paramGroups: [{ ...good.json.paramGroups[0]!, lr: 7 }] }, tensors: wrongShape }), /has shape \[3\], parameter 0 has \[2\]/);
+      assert.throws(
+        () =>
+          sgd.loadStateDict({
+            json: { ...good.json, paramGroups: [{ ...good.json.paramGroups[0]!, lr: 7 }] },
+            tensors: wrongShape,
+          }),
+        /has shape \[3\], parameter 0 has \[2\]/,
+      );
       const wrongName = new Map([['state.0.exp_avg', tensor([5, 5])]]);
-      assert.throws(() => sgd.loadStateDict({ json: good.json, tensors: wrongName }), /unexpected state tensor 'state\.0\.exp_avg'/);
+      assert.throws(
+        () => sgd.loadStateDict({ json: good.json, tensors: wrongName }),
+        /unexpected state tensor 'state\.0\.exp_avg'/,
+      );
       const badHyper = { ...good.json, paramGroups: [{ ...good.json.paramGroups[0]!, momentum: -1 }] };
       assert.throws(() => sgd.loadStateDict({ json: badHyper, tensors: good.tensors }), /invalid momentum -1/);
       assert.equal(sgd.lr, 0.1);

@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { CosineAnnealingLR, LinearLR, type LRScheduler, SGD, SequentialLR, StepLR, warmupCosine } from '../../src/optim/index.js';
+import {
+  CosineAnnealingLR,
+  LinearLR,
+  type LRScheduler,
+  SequentialLR,
+  SGD,
+  StepLR,
+  warmupCosine,
+} from '../../src/optim/index.js';
 import { tidy, zeros } from '../../src/tensor/index.js';
-import { type ScheduleFixture, assertClose, loadFixture } from './support.js';
+import { assertClose, loadFixture, type ScheduleFixture } from './support.js';
 
 /** An SGD over one dummy parameter per learning rate (one param group each). */
 function optimizerWith(...lrs: number[]): SGD {
-  return new SGD(lrs.map((lr) => ({ params: [zeros([1]).requiresGrad_()], lr })), { lr: lrs[0]! });
+  return new SGD(
+    lrs.map((lr) => ({ params: [zeros([1]).requiresGrad_()], lr })),
+    { lr: lrs[0]! },
+  );
 }
 
 /** The first group's lr during each of `epochs` epochs (read before each step(), as the fixtures do). */
@@ -33,7 +44,8 @@ describe('schedules against torch.optim.lr_scheduler fixtures', () => {
         const optimizer = optimizerWith(fixture.params.base_lr as number);
         const lrs = lrSequence(optimizer, make(optimizer), fixture.outputs.lr.data.length);
         assertClose(lrs, fixture.outputs.lr.data, 1e-9, `${name} lr`);
-        if (fixture.outputs.lr_closed_form) assertClose(lrs, fixture.outputs.lr_closed_form.data, 1e-9, `${name} closed form`);
+        if (fixture.outputs.lr_closed_form)
+          assertClose(lrs, fixture.outputs.lr_closed_form.data, 1e-9, `${name} closed form`);
       });
     });
   }
@@ -53,11 +65,19 @@ describe('scheduler mechanics', () => {
       const optimizer = optimizerWith(0.1, 0.02);
       const scheduler = new LinearLR(optimizer, { startFactor: 0.5, totalIters: 2 });
       assert.equal(scheduler.lastEpoch, 0);
-      assertClose(optimizer.paramGroups.map((g) => g.lr), [0.05, 0.01], 1e-15, 'epoch 0');
+      assertClose(
+        optimizer.paramGroups.map((g) => g.lr),
+        [0.05, 0.01],
+        1e-15,
+        'epoch 0',
+      );
       scheduler.step();
       assert.equal(scheduler.lastEpoch, 1);
       assertClose(scheduler.getLastLr(), [0.075, 0.015], 1e-15, 'epoch 1');
-      assert.deepEqual(scheduler.getLastLr(), optimizer.paramGroups.map((g) => g.lr));
+      assert.deepEqual(
+        scheduler.getLastLr(),
+        optimizer.paramGroups.map((g) => g.lr),
+      );
       assert.deepEqual(scheduler.baseLrs, [0.1, 0.02]);
     });
   });
@@ -76,12 +96,17 @@ describe('scheduler mechanics', () => {
   test('SequentialLR of a linear warm-up then cosine gives PyTorch 1.13 SequentialLR values', () => {
     // torch.optim.lr_scheduler.SequentialLR(opt, [LinearLR(opt, 0.1, 1.0, 3), CosineAnnealingLR(opt,
     // T_max=7, eta_min=0.001)], milestones=[3]) with SGD lr 0.1, lr read before each of 12 steps.
-    const torch = [0.010000000000000002, 0.04, 0.07, 0.1, 0.09509795896116975, 0.08136274519200731, 0.061514786230837566,
-      0.03948521376916245, 0.019637254807992697, 0.005902041038830259, 0.001, 0.005902041038830253];
+    const torch = [
+      0.010000000000000002, 0.04, 0.07, 0.1, 0.09509795896116975, 0.08136274519200731, 0.061514786230837566,
+      0.03948521376916245, 0.019637254807992697, 0.005902041038830259, 0.001, 0.005902041038830253,
+    ];
     tidy(() => {
       const optimizer = optimizerWith(0.1);
       const scheduler = new SequentialLR(optimizer, {
-        schedulers: [new LinearLR(optimizer, { startFactor: 0.1, endFactor: 1, totalIters: 3 }), new CosineAnnealingLR(optimizer, { tMax: 7, etaMin: 0.001 })],
+        schedulers: [
+          new LinearLR(optimizer, { startFactor: 0.1, endFactor: 1, totalIters: 3 }),
+          new CosineAnnealingLR(optimizer, { tMax: 7, etaMin: 0.001 }),
+        ],
         milestones: [3],
       });
       assertClose(lrSequence(optimizer, scheduler, 12), torch, 1e-9, 'lr');
@@ -105,12 +130,18 @@ describe('scheduler mechanics', () => {
       resumedOptimizer.loadStateDict(savedOptimizer);
       resumed.loadStateDict(saved);
       assert.equal(resumed.lastEpoch, 4);
-      assert.deepEqual(resumedOptimizer.paramGroups.map((g) => g.lr), optimizer.paramGroups.map((g) => g.lr));
+      assert.deepEqual(
+        resumedOptimizer.paramGroups.map((g) => g.lr),
+        optimizer.paramGroups.map((g) => g.lr),
+      );
       for (let epoch = 0; epoch < 5; epoch++) {
         scheduler.step();
         resumed.step();
         assert.deepEqual(resumed.getLastLr(), scheduler.getLastLr());
-        assert.deepEqual(resumedOptimizer.paramGroups.map((g) => g.lr), optimizer.paramGroups.map((g) => g.lr));
+        assert.deepEqual(
+          resumedOptimizer.paramGroups.map((g) => g.lr),
+          optimizer.paramGroups.map((g) => g.lr),
+        );
       }
     });
   });
@@ -145,15 +176,35 @@ describe('schedule validation', () => {
     rejects((o) => new LinearLR(o, { endFactor: 2 }), /endFactor must be in \[0, 1\], got 2/);
     rejects((o) => new LinearLR(o, { totalIters: 0 }), /totalIters must be an integer >= 1/);
   });
-  test('SequentialLR rejects a milestone count mismatch, unordered milestones and another optimizer\'s scheduler', () => {
-    rejects((o) => new SequentialLR(o, { schedulers: [new StepLR(o, { stepSize: 1 }), new StepLR(o, { stepSize: 2 })], milestones: [] }), /expected 1 milestones for 2 schedulers/);
-    rejects((o) => new SequentialLR(o, { schedulers: [new StepLR(o, { stepSize: 1 }), new StepLR(o, { stepSize: 2 }), new StepLR(o, { stepSize: 3 })], milestones: [4, 4] }), /milestones\[1\] must be an integer >= 5/);
-    rejects((o) => new SequentialLR(o, { schedulers: [new StepLR(optimizerWith(0.1), { stepSize: 1 })], milestones: [] }), /schedulers\[0\] drives a different optimizer/);
+  test("SequentialLR rejects a milestone count mismatch, unordered milestones and another optimizer's scheduler", () => {
+    rejects(
+      (o) =>
+        new SequentialLR(o, {
+          schedulers: [new StepLR(o, { stepSize: 1 }), new StepLR(o, { stepSize: 2 })],
+          milestones: [],
+        }),
+      /expected 1 milestones for 2 schedulers/,
+    );
+    rejects(
+      (o) =>
+        new SequentialLR(o, {
+          schedulers: [new StepLR(o, { stepSize: 1 }), new StepLR(o, { stepSize: 2 }), new StepLR(o, { stepSize: 3 })],
+          milestones: [4, 4],
+        }),
+      /milestones\[1\] must be an integer >= 5/,
+    );
+    rejects(
+      (o) => new SequentialLR(o, { schedulers: [new StepLR(optimizerWith(0.1), { stepSize: 1 })], milestones: [] }),
+      /schedulers\[0\] drives a different optimizer/,
+    );
   });
   test('warmupCosine rejects a warm-up as long as the whole run', () => {
     rejects((o) => warmupCosine(o, { warmupEpochs: 5, epochs: 5 }), /epochs must be an integer >= 6, got 5/);
   });
   test('a misspelt schedule option is rejected with the valid ones listed', () => {
-    rejects((o) => new CosineAnnealingLR(o, { tMax: 5, etamin: 0.1 } as { tMax: number }), /unknown option 'etamin' \(valid: tMax, etaMin\)/);
+    rejects(
+      (o) => new CosineAnnealingLR(o, { tMax: 5, etamin: 0.1 } as { tMax: number }),
+      /unknown option 'etamin' \(valid: tMax, etaMin\)/,
+    );
   });
 });

@@ -3,9 +3,16 @@ import { describe, test } from 'node:test';
 
 import { SGD } from '../../src/optim/index.js';
 import { tensor, tidy, zeros } from '../../src/tensor/index.js';
-import { type OptimizerFixture, assertClose, fromFixture, loadFixture } from './support.js';
+import { assertClose, fromFixture, loadFixture, type OptimizerFixture } from './support.js';
 
-const CASES = ['sgd_plain', 'sgd_momentum', 'sgd_momentum_dampening', 'sgd_nesterov', 'sgd_momentum_weight_decay', 'sgd_weight_decay'];
+const CASES = [
+  'sgd_plain',
+  'sgd_momentum',
+  'sgd_momentum_dampening',
+  'sgd_nesterov',
+  'sgd_momentum_weight_decay',
+  'sgd_weight_decay',
+];
 const NAMES = ['w', 'b'] as const;
 
 describe('SGD against torch.optim.SGD fixtures', () => {
@@ -32,7 +39,8 @@ describe('SGD against torch.optim.SGD fixtures', () => {
             assertClose(params[i]!.toArray(), step.params[n]!.data, 1e-5, `step ${s + 1} ${n}`);
             const expected = step.state.momentum_buffer?.[n];
             const actual = tensors.get(`state.${i}.momentum_buffer`);
-            if (expected === undefined) assert.equal(actual, undefined, `step ${s + 1}: no momentum buffer without momentum`);
+            if (expected === undefined)
+              assert.equal(actual, undefined, `step ${s + 1}: no momentum buffer without momentum`);
             else assertClose(actual!.toArray(), expected.data, 1e-5, `step ${s + 1} momentum_buffer ${n}`);
           });
         });
@@ -78,14 +86,22 @@ describe('SGD validation', () => {
 
   test('a negative learning rate is rejected', () => rejects({ lr: -0.1 }, /SGD: invalid learning rate -0\.1/));
   test('a negative momentum is rejected', () => rejects({ lr: 0.1, momentum: -0.9 }, /SGD: invalid momentum -0\.9/));
-  test('a negative dampening is rejected', () => rejects({ lr: 0.1, momentum: 0.9, dampening: -1 }, /SGD: invalid dampening -1/));
-  test('a negative weight decay is rejected', () => rejects({ lr: 0.1, weightDecay: -1e-4 }, /SGD: invalid weight decay/));
-  test('a non-finite learning rate is rejected', () => rejects({ lr: Number.NaN }, /learning rate must be a finite number/));
-  test('nesterov without momentum is rejected', () => rejects({ lr: 0.1, nesterov: true }, /Nesterov momentum requires a momentum > 0 and zero dampening/));
-  test('nesterov with dampening is rejected', () => rejects({ lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, /Nesterov momentum requires/));
+  test('a negative dampening is rejected', () =>
+    rejects({ lr: 0.1, momentum: 0.9, dampening: -1 }, /SGD: invalid dampening -1/));
+  test('a negative weight decay is rejected', () =>
+    rejects({ lr: 0.1, weightDecay: -1e-4 }, /SGD: invalid weight decay/));
+  test('a non-finite learning rate is rejected', () =>
+    rejects({ lr: Number.NaN }, /learning rate must be a finite number/));
+  test('nesterov without momentum is rejected', () =>
+    rejects({ lr: 0.1, nesterov: true }, /Nesterov momentum requires a momentum > 0 and zero dampening/));
+  test('nesterov with dampening is rejected', () =>
+    rejects({ lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, /Nesterov momentum requires/));
   test('a missing lr is rejected, as in PyTorch', () => rejects({} as { lr: number }, /SGD: lr is required/));
   test('a misspelt option is rejected with the valid ones listed', () => {
-    rejects({ lr: 0.1, momentun: 0.9 } as { lr: number }, /unknown option 'momentun' \(valid: lr, momentum, dampening, weightDecay, nesterov, maximize\)/);
+    rejects(
+      { lr: 0.1, momentun: 0.9 } as { lr: number },
+      /unknown option 'momentun' \(valid: lr, momentum, dampening, weightDecay, nesterov, maximize\)/,
+    );
   });
   test('a param group with an invalid override is rejected', () => {
     tidy(() => assert.throws(() => new SGD([{ params: [param()], momentum: -1 }], { lr: 0.1 }), /invalid momentum -1/));

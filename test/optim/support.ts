@@ -70,12 +70,20 @@ export function fromFixture(t: FixtureTensor, requiresGrad = false): Tensor {
  * @param tolerance - absolute and relative tolerance
  * @param what - what is compared, for the message
  */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  what: string,
+): void {
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= tolerance + tolerance * Math.abs(e), `${what}[${i}]: ${a} differs from ${e} by more than ${tolerance}`);
+    assert.ok(
+      Math.abs(a - e) <= tolerance + tolerance * Math.abs(e),
+      `${what}[${i}]: ${a} differs from ${e} by more than ${tolerance}`,
+    );
   }
 }
 

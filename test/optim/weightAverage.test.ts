@@ -16,7 +16,11 @@ describe('WeightAverage', () => {
       const w = tensor([1, 2, 3], { shape: [3] }).requiresGrad_();
       const b = tensor([10], { shape: [1] }).requiresGrad_();
       const average = new WeightAverage([w, b]);
-      const values = [[[1, 2, 3], [10]], [[3, 2, 1], [20]], [[5, 5, 5], [0]]];
+      const values = [
+        [[1, 2, 3], [10]],
+        [[3, 2, 1], [20]],
+        [[5, 5, 5], [0]],
+      ];
       for (const [wValues, bValues] of values) {
         noGrad(() => {
           w.copy_(tensor(wValues!, { shape: [3] }));

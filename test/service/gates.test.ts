@@ -11,21 +11,39 @@ import { parseServiceConfig } from '../../src/service/config.js';
 import { type CandidateMetrics, evaluateGates } from '../../src/service/gates.js';
 
 const metrics: CandidateMetrics = {
-  parentTestAcc: 91, candidateTestAcc: 90.5, testAccDrop: 0.5, parentForgetAcc: 97, candidateForgetAcc: 85,
-  miaEfficacy: 40, miaReference: 50, easy: 30, hard: 10, forgetCount: 40, newIds: 40,
+  parentTestAcc: 91,
+  candidateTestAcc: 90.5,
+  testAccDrop: 0.5,
+  parentForgetAcc: 97,
+  candidateForgetAcc: 85,
+  miaEfficacy: 40,
+  miaReference: 50,
+  easy: 30,
+  hard: 10,
+  forgetCount: 40,
+  newIds: 40,
 };
 const gates = parseServiceConfig({}).gates;
 
 test('a candidate within the test-accuracy and MIA thresholds passes', () => {
   const verdict = evaluateGates(metrics, gates);
   assert.equal(verdict.passed, true);
-  assert.deepEqual(verdict.gates.map((g) => g.name), ['testAccDrop', 'miaEfficacy']);
+  assert.deepEqual(
+    verdict.gates.map((g) => g.name),
+    ['testAccDrop', 'miaEfficacy'],
+  );
 });
 
 test('a test-accuracy drop above the threshold fails the testAccDrop gate only', () => {
-  const verdict = evaluateGates({ ...metrics, testAccDrop: 2, candidateTestAcc: 89 }, { ...gates, maxTestAccDrop: 1.5 });
+  const verdict = evaluateGates(
+    { ...metrics, testAccDrop: 2, candidateTestAcc: 89 },
+    { ...gates, maxTestAccDrop: 1.5 },
+  );
   assert.equal(verdict.passed, false);
-  assert.deepEqual(verdict.gates.filter((g) => !g.passed).map((g) => g.name), ['testAccDrop']);
+  assert.deepEqual(
+    verdict.gates.filter((g) => !g.passed).map((g) => g.name),
+    ['testAccDrop'],
+  );
 });
 
 test('forgotten ids that look far more like members than holdout samples fail the MIA gate', () => {
@@ -42,8 +60,14 @@ test('with fewer forgotten ids than miaMinSamples the MIA gate is skipped and sa
 });
 
 test('the easy/hard gate applies only when asked and only to methods that split', () => {
-  assert.equal(evaluateGates({ ...metrics, easy: 40, hard: 0 }, { ...gates, requireEasyHardSplit: true }).passed, false);
-  assert.equal(evaluateGates({ ...metrics, easy: null, hard: null }, { ...gates, requireEasyHardSplit: true }).gates.length, 2);
+  assert.equal(
+    evaluateGates({ ...metrics, easy: 40, hard: 0 }, { ...gates, requireEasyHardSplit: true }).passed,
+    false,
+  );
+  assert.equal(
+    evaluateGates({ ...metrics, easy: null, hard: null }, { ...gates, requireEasyHardSplit: true }).gates.length,
+    2,
+  );
 });
 
 test('the configuration has defaults, rejects unknown keys listing the valid ones, and names bad fields', () => {

@@ -66,17 +66,45 @@ export function trainModel(): string {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const data = fashionSubset(join(dir, 'data'));
   const out = join(dir, 'base');
-  const result = spawnSync(process.execPath, [TMU_BIN, 'train', '--data-dir', data, '--arch', 'cnn', '--epochs', '8', '--seed', '0', '--out', out, '--json'], { encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [TMU_BIN, 'train', '--data-dir', data, '--arch', 'cnn', '--epochs', '8', '--seed', '0', '--out', out, '--json'],
+    { encoding: 'utf8' },
+  );
   assert.equal(result.status, 0, `training the test model failed: ${result.stderr.split('\n').filter(Boolean).pop()}`);
   trainedModel = out;
   return out;
 }
 
-async function launch(service: { dbPath: string; modelsDir: string; configPath: string; log: string[] }): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [TMU_BIN, 'serve', '--db', service.dbPath, '--models', service.modelsDir, '--config', service.configPath, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function launch(service: {
+  dbPath: string;
+  modelsDir: string;
+  configPath: string;
+  log: string[];
+}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      TMU_BIN,
+      'serve',
+      '--db',
+      service.dbPath,
+      '--models',
+      service.modelsDir,
+      '--config',
+      service.configPath,
+      '--port',
+      '0',
+      '--json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   createInterface({ input: child.stderr! }).on('line', (line) => service.log.push(line));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tmu serve did not start in 60 s:\n${service.log.slice(-5).join('\n')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`tmu serve did not start in 60 s:\n${service.log.slice(-5).join('\n')}`)),
+      60_000,
+    );
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
       resolve((JSON.parse(line) as { url: string }).url);
@@ -106,25 +134,42 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
   ledger.close();
   const configPath = join(dir, 'service.json');
-  writeFileSync(configPath, JSON.stringify({
-    batchWindowMs: options.batchWindowMs ?? 300,
-    pollMs: 50,
-    pilotPredictions: options.pilotPredictions ?? 0,
-    // The tiny test model moves a lot under any update; the gates' thresholds are unit-tested elsewhere.
-    gates: { maxTestAccDrop: 100, miaTolerance: 100 },
-    autoPromote: options.autoPromote ?? false,
-    method: options.method ?? 'tmu',
-    params: options.params ?? {},
-    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
-    ...(options.audit ? { audit: true } : {}),
-    ...(options.prepareModels !== undefined ? { prepareModels: options.prepareModels } : {}),
-    ...(options.maxPilotDisagreement !== undefined ? { maxPilotDisagreement: options.maxPilotDisagreement } : {}),
-  }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      batchWindowMs: options.batchWindowMs ?? 300,
+      pollMs: 50,
+      pilotPredictions: options.pilotPredictions ?? 0,
+      // The tiny test model moves a lot under any update; the gates' thresholds are unit-tested elsewhere.
+      gates: { maxTestAccDrop: 100, miaTolerance: 100 },
+      autoPromote: options.autoPromote ?? false,
+      method: options.method ?? 'tmu',
+      params: options.params ?? {},
+      ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+      ...(options.audit ? { audit: true } : {}),
+      ...(options.prepareModels !== undefined ? { prepareModels: options.prepareModels } : {}),
+      ...(options.maxPilotDisagreement !== undefined ? { maxPilotDisagreement: options.maxPilotDisagreement } : {}),
+    }),
+  );
   const log: string[] = [];
   let { child, url } = await launch({ dbPath, modelsDir, configPath, log });
-  const split = JSON.parse(readFileSync(join(modelsDir, 'base', 'split.json'), 'utf8')) as { member: string[]; holdout: string[]; test: string[] };
+  const split = JSON.parse(readFileSync(join(modelsDir, 'base', 'split.json'), 'utf8')) as {
+    member: string[];
+    holdout: string[];
+    test: string[];
+  };
   const service: TestService = {
-    url, tokens, modelId: 'fmnist-cnn', registration: {}, dir, dbPath, modelsDir, members: split.member, nonMembers: [...split.holdout, ...split.test], process: child, log,
+    url,
+    tokens,
+    modelId: 'fmnist-cnn',
+    registration: {},
+    dir,
+    dbPath,
+    modelsDir,
+    members: split.member,
+    nonMembers: [...split.holdout, ...split.test],
+    process: child,
+    log,
     async stop() {
       if (service.process.exitCode === null && service.process.signalCode === null) {
         const exited = new Promise((resolve) => service.process.once('exit', resolve));
@@ -139,7 +184,10 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       service.url = url;
     },
   };
-  const registered = await api(service, 'POST', '/v1/models', { token: tokens.operator, body: { id: service.modelId, path: 'base' } });
+  const registered = await api(service, 'POST', '/v1/models', {
+    token: tokens.operator,
+    body: { id: service.modelId, path: 'base' },
+  });
   assert.equal(registered.status, 201, JSON.stringify(registered.body));
   service.registration = registered.body as Record<string, unknown>;
   return service;
@@ -153,14 +201,23 @@ export interface ApiResponse {
 }
 
 /** Calls the API; `body` is sent as JSON unless `raw` text is given. */
-export async function api(service: Pick<TestService, 'url'>, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+export async function api(
+  service: Pick<TestService, 'url'>,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let payload: string | undefined;
   if (options.raw !== undefined) payload = options.raw;
   else if (options.body !== undefined) payload = JSON.stringify(options.body);
   if (payload !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${service.url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+  const response = await fetch(`${service.url}${path}`, {
+    method,
+    headers,
+    ...(payload !== undefined ? { body: payload } : {}),
+  });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -182,20 +239,36 @@ export function freshMembers(service: TestService, count: number): string[] {
 }
 
 /** Polls a request until its status is one of `statuses`. */
-export async function waitForStatus(service: TestService, id: string, statuses: readonly string[], timeoutMs = 120_000): Promise<{ id: string; status: string; body: any }> {
+export async function waitForStatus(
+  service: TestService,
+  id: string,
+  statuses: readonly string[],
+  timeoutMs = 120_000,
+): Promise<{ id: string; status: string; body: any }> {
   const deadline = Date.now() + timeoutMs;
   let last: ApiResponse | null = null;
   while (Date.now() < deadline) {
     last = await api(service, 'GET', `/v1/deletion-requests/${id}`, { token: service.tokens.auditor });
-    if (last.status === 200 && statuses.includes(last.body.request.status)) return { id, status: last.body.request.status, body: last.body };
+    if (last.status === 200 && statuses.includes(last.body.request.status))
+      return { id, status: last.body.request.status, body: last.body };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`request ${id} did not reach ${statuses.join('/')} in ${timeoutMs} ms (last: ${JSON.stringify(last?.body?.request ?? last?.body)}); server log tail:\n${service.log.slice(-8).join('\n')}`);
+  throw new Error(
+    `request ${id} did not reach ${statuses.join('/')} in ${timeoutMs} ms (last: ${JSON.stringify(last?.body?.request ?? last?.body)}); server log tail:\n${service.log.slice(-8).join('\n')}`,
+  );
 }
 
 /** Files a deletion request of `count` member ids of the test model and waits until it reaches one of `statuses`. */
-export async function fileAndWait(service: TestService, count: number, statuses: string[], timeoutMs?: number): Promise<{ id: string; status: string }> {
-  const filed = await api(service, 'POST', '/v1/deletion-requests', { token: service.tokens.requester, body: { model: service.modelId, ids: freshMembers(service, count), reason: 'test: customer asked to be forgotten' } });
+export async function fileAndWait(
+  service: TestService,
+  count: number,
+  statuses: string[],
+  timeoutMs?: number,
+): Promise<{ id: string; status: string }> {
+  const filed = await api(service, 'POST', '/v1/deletion-requests', {
+    token: service.tokens.requester,
+    body: { model: service.modelId, ids: freshMembers(service, count), reason: 'test: customer asked to be forgotten' },
+  });
   assert.equal(filed.status, 202, JSON.stringify(filed.body));
   const { id, status } = await waitForStatus(service, filed.body.request.id, statuses, timeoutMs);
   return { id, status };

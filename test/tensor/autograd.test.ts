@@ -38,7 +38,11 @@ test('noGrad disables recording and restores it afterwards, even on throw', () =
   const x = T.ones([2]).requiresGrad_();
   const y = T.noGrad(() => x.mul(2));
   assert.equal(y.requiresGrad, false);
-  assert.throws(() => T.noGrad(() => { throw new Error('x'); }));
+  assert.throws(() =>
+    T.noGrad(() => {
+      throw new Error('x');
+    }),
+  );
   assert.equal(T.isGradEnabled(), true);
   assert.equal(x.mul(2).requiresGrad, true);
   const z = T.noGrad(() => T.enableGrad(() => x.mul(2)));
@@ -55,7 +59,13 @@ test('inferenceMode computes like noGrad, nests, and is left even on throw', () 
   assert.equal(T.isInferenceMode(), false);
   assert.equal(y.requiresGrad, false);
   assert.deepEqual(y.toArray(), [3, 3]);
-  assert.throws(() => T.inferenceMode(() => { throw new Error('inside'); }), /inside/);
+  assert.throws(
+    () =>
+      T.inferenceMode(() => {
+        throw new Error('inside');
+      }),
+    /inside/,
+  );
   assert.equal(T.isInferenceMode(), false);
   assert.equal(T.isGradEnabled(), true);
   assert.equal(x.mul(2).requiresGrad, true, 'recording works again afterwards');
@@ -75,5 +85,7 @@ test('the grad setter replaces a gradient and null clears it', () => {
   assert.deepEqual(x.grad!.toArray(), [1, 2]);
   x.grad = null;
   assert.equal(x.grad, null);
-  assert.throws(() => { x.grad = T.ones([3]); }, /gradient shape differs/);
+  assert.throws(() => {
+    x.grad = T.ones([3]);
+  }, /gradient shape differs/);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import * as T from '../../src/tensor/index.js';
 
 // 1024 x 1024 float32: 4 MiB, far above the cache's threshold.
@@ -56,12 +56,13 @@ test('a repeated training step reaches a fixed working set: no fresh memory afte
   T.manualSeed(0);
   const weight = T.randn([64, 1, 5, 5]).mul(0.1).requiresGrad_().keep();
   const x = T.randn([64, 1, 64, 64]).keep();
-  const step = (): void => T.tidy(() => {
-    const loss = T.conv2d(x, weight, null, 1, 2).relu().mean();
-    loss.backward();
-    T.noGrad(() => weight.sub_(weight.grad!.mul(0.1)));
-    weight.grad!.zero_();
-  });
+  const step = (): void =>
+    T.tidy(() => {
+      const loss = T.conv2d(x, weight, null, 1, 2).relu().mean();
+      loss.backward();
+      T.noGrad(() => weight.sub_(weight.grad!.mul(0.1)));
+      weight.grad!.zero_();
+    });
   for (let i = 0; i < 3; i++) step();
   const settled = T.cpuMemoryStats();
   for (let i = 0; i < 10; i++) step();
@@ -104,14 +105,25 @@ test('setCpuCacheLimit rejects negative and fractional byte counts', () => {
   assert.throws(() => T.setCpuCacheLimit(1.5), /got 1\.5/);
 });
 
-function statsUnder(env: Record<string, string>): { status: number | null; stderr: string; stats: (T.CpuMemoryStats & { sum: number }) | null } {
+function statsUnder(env: Record<string, string>): {
+  status: number | null;
+  stderr: string;
+  stats: (T.CpuMemoryStats & { sum: number }) | null;
+} {
   const index = fileURLToPath(new URL('../../src/tensor/index.js', import.meta.url));
   const script = `const T = await import(${JSON.stringify(index)}); const t = T.ones([1024, 1024]); console.log(JSON.stringify({ ...T.cpuMemoryStats(), sum: t.sum().item() }));`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: child.status, stderr: child.stderr, stats: child.status === 0 ? JSON.parse(child.stdout.trim()) as T.CpuMemoryStats & { sum: number } : null };
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return {
+    status: child.status,
+    stderr: child.stderr,
+    stats: child.status === 0 ? (JSON.parse(child.stdout.trim()) as T.CpuMemoryStats & { sum: number }) : null,
+  };
 }
 
-test('TMU_CPU_CACHE=0 keeps libtorch\'s own allocator', () => {
+test("TMU_CPU_CACHE=0 keeps libtorch's own allocator", () => {
   const { status, stderr, stats } = statsUnder({ TMU_CPU_CACHE: '0' });
   assert.equal(status, 0, stderr);
   assert.equal(stats!.enabled, false);
@@ -123,7 +135,11 @@ test('TMU_CPU_CACHE_LIMIT_MIB sets the cap; a malformed TMU_CPU_CACHE or limit f
   const capped = statsUnder({ TMU_CPU_CACHE_LIMIT_MIB: '64' });
   assert.equal(capped.status, 0, capped.stderr);
   assert.equal(capped.stats!.limitBytes, 64 * 2 ** 20);
-  for (const [name, value] of [['TMU_CPU_CACHE_LIMIT_MIB', 'lots'], ['TMU_CPU_CACHE_LIMIT_MIB', '-1'], ['TMU_CPU_CACHE', 'yes']] as const) {
+  for (const [name, value] of [
+    ['TMU_CPU_CACHE_LIMIT_MIB', 'lots'],
+    ['TMU_CPU_CACHE_LIMIT_MIB', '-1'],
+    ['TMU_CPU_CACHE', 'yes'],
+  ] as const) {
     const bad = statsUnder({ [name]: value });
     assert.notEqual(bad.status, 0, `${name}=${value} was accepted`);
     assert.match(bad.stderr, new RegExp(`${name} must be .*got '${value}'`));

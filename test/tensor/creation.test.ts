@@ -3,10 +3,16 @@ import { test } from 'node:test';
 import * as T from '../../src/tensor/index.js';
 
 test('tensor() infers the shape of nested arrays and defaults numbers to float32', () => {
-  const t = T.tensor([[1, 2, 3], [4, 5, 6]]);
+  const t = T.tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.deepEqual(t.shape, [2, 3]);
   assert.equal(t.dtype, 'float32');
-  assert.deepEqual(t.toNested(), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(t.toNested(), [
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
 });
 
 test('tensor() keeps the dtype of a typed array and copies its data', () => {
@@ -28,7 +34,10 @@ test('every dtype round-trips through typed arrays', () => {
   for (const [dtype, data] of cases) {
     const t = T.tensor(data);
     assert.equal(t.dtype, dtype);
-    assert.deepEqual(Array.from(t.toTypedArray() as ArrayLike<number | bigint>), Array.from(data as ArrayLike<number | bigint>));
+    assert.deepEqual(
+      Array.from(t.toTypedArray() as ArrayLike<number | bigint>),
+      Array.from(data as ArrayLike<number | bigint>),
+    );
   }
   const flags = T.tensor([true, false, true]);
   assert.equal(flags.dtype, 'bool');
@@ -72,7 +81,10 @@ test('rand, randn, randint and randperm draw from the seeded global generator', 
   assert.deepEqual(a, b);
   assert.ok(a[0]!.every((v) => v >= 0 && v < 1));
   assert.ok(a[2]!.every((v) => Number.isInteger(v) && v >= 0 && v < 10));
-  assert.deepEqual([...a[3]!].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    [...a[3]!].sort((x, y) => x - y),
+    [0, 1, 2, 3, 4, 5],
+  );
 });
 
 test('randn has roughly zero mean and unit variance', () => {

@@ -42,10 +42,14 @@ test('nested tidy moves a returned tensor to the outer scope, which then dispose
 
 test('tidy frees its tensors when the function throws', () => {
   const before = T.liveTensors();
-  assert.throws(() => T.tidy(() => {
-    T.ones([10]);
-    throw new Error('boom');
-  }), /boom/);
+  assert.throws(
+    () =>
+      T.tidy(() => {
+        T.ones([10]);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(T.liveTensors(), before);
 });
 
@@ -59,16 +63,17 @@ test('a training step inside tidy returns the live-tensor count to its start', (
   const bias = T.zeros([10]).requiresGrad_().keep();
   const x = T.randn([32, 4]).keep();
   const y = T.randint(0, 10, [32]).keep();
-  const step = (): void => T.tidy(() => {
-    const loss = T.crossEntropy(T.linear(x, weight, bias), y);
-    loss.backward();
-    T.noGrad(() => {
-      weight.sub_(weight.grad!.mul(0.1));
-      bias.sub_(bias.grad!.mul(0.1));
-      weight.grad!.zero_();
-      bias.grad!.zero_();
+  const step = (): void =>
+    T.tidy(() => {
+      const loss = T.crossEntropy(T.linear(x, weight, bias), y);
+      loss.backward();
+      T.noGrad(() => {
+        weight.sub_(weight.grad!.mul(0.1));
+        bias.sub_(bias.grad!.mul(0.1));
+        weight.grad!.zero_();
+        bias.grad!.zero_();
+      });
     });
-  });
   step();
   const start = T.liveTensors();
   for (let i = 0; i < 20; i++) step();

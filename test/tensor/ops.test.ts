@@ -4,13 +4,18 @@ import * as T from '../../src/tensor/index.js';
 
 function close(actual: number[], expected: number[], tolerance = 1e-6): void {
   assert.equal(actual.length, expected.length, `length ${actual.length} vs ${expected.length}`);
-  actual.forEach((value, i) => assert.ok(Math.abs(value - expected[i]!) <= tolerance, `index ${i}: ${value} vs ${expected[i]}`));
+  for (const [i, value] of actual.entries()) {
+    assert.ok(Math.abs(value - expected[i]!) <= tolerance, `index ${i}: ${value} vs ${expected[i]}`);
+  }
 }
 
 test('binary ops broadcast like PyTorch', () => {
   const a = T.tensor([[1], [2]]);
   const b = T.tensor([10, 20, 30]);
-  assert.deepEqual(a.add(b).toNested(), [[11, 21, 31], [12, 22, 32]]);
+  assert.deepEqual(a.add(b).toNested(), [
+    [11, 21, 31],
+    [12, 22, 32],
+  ]);
   assert.deepEqual(a.mul(b).shape, [2, 3]);
   assert.deepEqual(b.sub(1, 2).toArray(), [8, 18, 28]);
 });
@@ -33,7 +38,11 @@ test('elementwise math matches hand-computed values', () => {
   close(x.abs().log().toArray(), [2, 0.5, 0.25, 4].map(Math.log), 1e-6);
   close(x.minimum(0).toArray(), [-2, -0.5, 0, 0]);
   close(x.maximum(T.tensor([0, 0, 1, 1])).toArray(), [0, 0, 1, 4]);
-  close(x.sigmoid().toArray(), [-2, -0.5, 0.25, 4].map((v) => 1 / (1 + Math.exp(-v))), 1e-6);
+  close(
+    x.sigmoid().toArray(),
+    [-2, -0.5, 0.25, 4].map((v) => 1 / (1 + Math.exp(-v))),
+    1e-6,
+  );
   close(x.tanh().toArray(), [-2, -0.5, 0.25, 4].map(Math.tanh), 1e-6);
   close(x.relu().toArray(), [0, 0, 0.25, 4]);
   close(x.leakyRelu(0.1).toArray(), [-0.2, -0.05, 0.25, 4]);
@@ -52,7 +61,10 @@ test('comparisons return bool tensors and where() selects by them', () => {
 });
 
 test('reductions honour dims and keepdim', () => {
-  const x = T.tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = T.tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.equal(x.sum().item(), 21);
   assert.deepEqual(x.sum(0).toArray(), [5, 7, 9]);
   assert.deepEqual(x.sum(1, true).shape, [2, 1]);
@@ -69,7 +81,11 @@ test('reductions honour dims and keepdim', () => {
   assert.deepEqual(x.argmax(1).toArray(), [2, 2]);
   assert.deepEqual(x.argmin().toArray(), [0]);
   close(x.norm().toArray(), [Math.sqrt(91)], 1e-5);
-  close(x.logsumexp([1]).toArray(), [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), Math.log(Math.exp(4) + Math.exp(5) + Math.exp(6))], 1e-5);
+  close(
+    x.logsumexp([1]).toArray(),
+    [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), Math.log(Math.exp(4) + Math.exp(5) + Math.exp(6))],
+    1e-5,
+  );
 });
 
 test('topk and sort return values and int64 indices', () => {
@@ -98,14 +114,33 @@ test('shape ops reshape, permute, slice and join without copying semantics error
   assert.deepEqual(x.narrow(2, 1, 2).toArray().slice(0, 2), [1, 2]);
   assert.deepEqual(x.slice(2, 1, 4, 2).shape, [2, 3, 2]);
   assert.deepEqual(x.select(0, 1).shape, [3, 4]);
-  assert.deepEqual(T.tensor([[1], [2]]).expand([2, 3]).toNested(), [[1, 1, 1], [2, 2, 2]]);
+  assert.deepEqual(
+    T.tensor([[1], [2]])
+      .expand([2, 3])
+      .toNested(),
+    [
+      [1, 1, 1],
+      [2, 2, 2],
+    ],
+  );
   const index = T.tensor([2, 0], { dtype: 'int64' });
   assert.deepEqual(T.tensor([10, 20, 30]).indexSelect(0, index).toArray(), [30, 10]);
-  assert.deepEqual(T.tensor([[1, 2], [3, 4]]).gather(1, T.tensor([[1], [0]], { dtype: 'int64' })).toArray(), [2, 3]);
+  assert.deepEqual(
+    T.tensor([
+      [1, 2],
+      [3, 4],
+    ])
+      .gather(1, T.tensor([[1], [0]], { dtype: 'int64' }))
+      .toArray(),
+    [2, 3],
+  );
   assert.deepEqual(T.cat([T.ones([1, 2]), T.zeros([2, 2])]).shape, [3, 2]);
   assert.deepEqual(T.stack([T.ones([2]), T.zeros([2])], 1).shape, [2, 2]);
   const parts = T.arange(0, 5).split(2);
-  assert.deepEqual(parts.map((p) => p.toArray()), [[0, 1], [2, 3], [4]]);
+  assert.deepEqual(
+    parts.map((p) => p.toArray()),
+    [[0, 1], [2, 3], [4]],
+  );
   assert.deepEqual(T.arange(0, 6).chunk(3).length, 3);
   assert.deepEqual(T.tensor([1, 2]).repeat([2]).toArray(), [1, 2, 1, 2]);
   assert.deepEqual(T.tensor([1, 2, 3]).flip([0]).toArray(), [3, 2, 1]);
@@ -114,8 +149,14 @@ test('shape ops reshape, permute, slice and join without copying semantics error
 test('indexed writes: scatter, maskedFill and indexPut_', () => {
   const labels = T.tensor([2, 0], { dtype: 'int64' });
   const oneHot = T.zeros([2, 3]).scatterValue(1, labels.unsqueeze(1), 1);
-  assert.deepEqual(oneHot.toNested(), [[0, 0, 1], [1, 0, 0]]);
-  assert.deepEqual(T.oneHot(labels, 3).toNested(), [[0, 0, 1], [1, 0, 0]]);
+  assert.deepEqual(oneHot.toNested(), [
+    [0, 0, 1],
+    [1, 0, 0],
+  ]);
+  assert.deepEqual(T.oneHot(labels, 3).toNested(), [
+    [0, 0, 1],
+    [1, 0, 0],
+  ]);
   const x = T.tensor([1, 2, 3]);
   assert.deepEqual(x.maskedFill(x.gt(1), 0).toArray(), [1, 0, 0]);
   x.indexPut_(T.tensor([0, 2], { dtype: 'int64' }), T.tensor([9, 8]));
@@ -123,15 +164,30 @@ test('indexed writes: scatter, maskedFill and indexPut_', () => {
 });
 
 test('matmul, mm and bmm multiply matrices', () => {
-  const a = T.tensor([[1, 2], [3, 4]]);
-  const b = T.tensor([[5, 6], [7, 8]]);
-  assert.deepEqual(a.matmul(b).toNested(), [[19, 22], [43, 50]]);
-  assert.deepEqual(a.mm(b.t()).toNested(), [[17, 23], [39, 53]]);
+  const a = T.tensor([
+    [1, 2],
+    [3, 4],
+  ]);
+  const b = T.tensor([
+    [5, 6],
+    [7, 8],
+  ]);
+  assert.deepEqual(a.matmul(b).toNested(), [
+    [19, 22],
+    [43, 50],
+  ]);
+  assert.deepEqual(a.mm(b.t()).toNested(), [
+    [17, 23],
+    [39, 53],
+  ]);
   assert.deepEqual(T.stack([a, b]).bmm(T.stack([b, a])).shape, [2, 2, 2]);
 });
 
 test('softmax and logSoftmax are normalised along the given dim', () => {
-  const x = T.tensor([[1, 2, 3], [1, 1, 1]]);
+  const x = T.tensor([
+    [1, 2, 3],
+    [1, 1, 1],
+  ]);
   close(x.softmax(1).sum(1).toArray(), [1, 1], 1e-6);
   close(x.logSoftmax(1).exp().toArray(), x.softmax(1).toArray(), 1e-6);
 });

@@ -18,11 +18,32 @@ import type { UnlearnContext } from '../../src/unlearn/context.js';
 import { getMethod, listMethods } from '../../src/unlearn/methods.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { runMethod, type TimedResult } from '../../src/unlearn/run.js';
-import { buildFixture, changedEntries, fashionSubset, type Fixture, hashFiles, meanTrueClassConfidence, REPO_ROOT, snapshot, tempDir, TMU_BIN } from './support.js';
+import {
+  buildFixture,
+  changedEntries,
+  type Fixture,
+  fashionSubset,
+  hashFiles,
+  meanTrueClassConfidence,
+  REPO_ROOT,
+  snapshot,
+  TMU_BIN,
+  tempDir,
+} from './support.js';
 
 const BASELINES = [
-  'retrain', 'finetune', 'gradient-ascent', 'gradient-ascent-calibrated', 'neggrad-plus', 'random-label',
-  'boundary-shrink', 'l1-sparse', 'salun', 'scrub', 'bad-teacher', 'ssd',
+  'retrain',
+  'finetune',
+  'gradient-ascent',
+  'gradient-ascent-calibrated',
+  'neggrad-plus',
+  'random-label',
+  'boundary-shrink',
+  'l1-sparse',
+  'salun',
+  'scrub',
+  'bad-teacher',
+  'ssd',
 ] as const;
 
 const work = tempDir();
@@ -42,7 +63,11 @@ describe('baseline unlearning methods', () => {
   before(() => {
     fixture = buildFixture(dataDir, { epochs: 8, forgetClass: 8, fraction: 0.5 });
     moBefore = snapshot(fixture.original);
-    moAcc = { forget: acc(fixture.original, 'forget'), retain: acc(fixture.original, 'retain'), test: acc(fixture.original, 'test') };
+    moAcc = {
+      forget: acc(fixture.original, 'forget'),
+      retain: acc(fixture.original, 'retain'),
+      test: acc(fixture.original, 'test'),
+    };
     moForgetConfidence = meanTrueClassConfidence(fixture.ctx, fixture.original, fixture.ctx.forgetIds);
   });
   after(() => fixture?.original.dispose());
@@ -76,7 +101,13 @@ describe('baseline unlearning methods', () => {
     // Three epochs instead of the fixture's eight keep the test short; the seeding is the recipe's.
     initialiseSeed(ctx.recipe.seed);
     const gold = createModel(ctx.architecture);
-    train({ model: gold, dataset: ctx.train, ids: ctx.retainIds, recipe: { ...ctx.recipe, epochs: 3 }, normalize: ctx.normalize });
+    train({
+      model: gold,
+      dataset: ctx.train,
+      ids: ctx.retainIds,
+      recipe: { ...ctx.recipe, epochs: 3 },
+      normalize: ctx.normalize,
+    });
     try {
       runChecked('retrain', { epochs: 3 }, (result) => {
         assert.deepEqual(changedEntries(snapshot(gold), snapshot(result.model)), []);
@@ -144,23 +175,43 @@ describe('baseline unlearning methods', () => {
   };
   /** Mo's accuracy on the holdout samples of a class. */
   const holdoutAcc = (ctx: UnlearnContext, label: number): number =>
-    accuracy(predict(fixture.original, ctx.train, ctx.holdoutIds.filter((id) => ctx.train.labels[ctx.train.indexOf(id)] === label), { normalize: ctx.normalize }));
+    accuracy(
+      predict(
+        fixture.original,
+        ctx.train,
+        ctx.holdoutIds.filter((id) => ctx.train.labels[ctx.train.indexOf(id)] === label),
+        { normalize: ctx.normalize },
+      ),
+    );
 
-  test('gradient-ascent-calibrated stops at the first check where Df accuracy reaches Mo\'s holdout accuracy on the class', () => {
+  test("gradient-ascent-calibrated stops at the first check where Df accuracy reaches Mo's holdout accuracy on the class", () => {
     // Class 1 (trousers): Mo scores higher on its members than on unseen ones, so there is ascent to do.
     const ctx = forgetClass(1);
     const target = holdoutAcc(ctx, 1);
     const result = runMethod(ctx, getMethod('gradient-ascent-calibrated'), {});
     try {
-      const summary = result.summary as { target: number; initialForgetAcc: number; forgetAcc: number; steps: number; reached: boolean; forgetAccHistory: number[] };
+      const summary = result.summary as {
+        target: number;
+        initialForgetAcc: number;
+        forgetAcc: number;
+        steps: number;
+        reached: boolean;
+        forgetAccHistory: number[];
+      };
       assert.ok(Math.abs(summary.target - target) < 1e-9, `target ${summary.target} vs ${target}`);
       assert.ok(summary.initialForgetAcc > target, `Mo Df ${summary.initialForgetAcc} vs target ${target}`);
       assert.equal(summary.reached, true);
       assert.ok(summary.steps >= 1);
-      assert.equal(accuracy(predict(result.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize })), summary.forgetAcc);
+      assert.equal(
+        accuracy(predict(result.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize })),
+        summary.forgetAcc,
+      );
       assert.ok(summary.forgetAcc <= target);
       // Every earlier check was still above the target: it did not ascend further than needed.
-      assert.ok(summary.forgetAccHistory.slice(0, -1).every((value) => value > target), JSON.stringify(summary.forgetAccHistory));
+      assert.ok(
+        summary.forgetAccHistory.slice(0, -1).every((value) => value > target),
+        JSON.stringify(summary.forgetAccHistory),
+      );
       assert.equal(summary.forgetAccHistory.length, summary.steps + 1);
       assert.deepEqual(changedEntries(moBefore, snapshot(fixture.original)), [], 'Mo modified');
     } finally {
@@ -220,7 +271,11 @@ describe('baseline unlearning methods', () => {
         const before = original.get(name)!.toTypedArray() as Float32Array;
         for (let i = 0; i < after.length; i++) {
           if (after[i] === before[i]) continue;
-          assert.ok(Math.abs(after[i]!) < Math.abs(before[i]!) && Math.sign(after[i]!) === Math.sign(before[i]!) || after[i] === 0, `${name}[${i}]: ${before[i]} -> ${after[i]}`);
+          assert.ok(
+            (Math.abs(after[i]!) < Math.abs(before[i]!) && Math.sign(after[i]!) === Math.sign(before[i]!)) ||
+              after[i] === 0,
+            `${name}[${i}]: ${before[i]} -> ${after[i]}`,
+          );
         }
       }
     });
@@ -230,14 +285,18 @@ describe('baseline unlearning methods', () => {
     for (const name of BASELINES) {
       const method = getMethod(name);
       const valid = Object.keys(method.params.shape);
-      assert.throws(() => resolveParams(method, { notAParam: 1 }), (error: Error) => {
-        assert.match(error.message, /unknown parameter notAParam/);
-        assert.ok(error.message.includes(`(valid: ${valid.join(', ')})`), error.message);
-        return true;
-      });
+      assert.throws(
+        () => resolveParams(method, { notAParam: 1 }),
+        (error: Error) => {
+          assert.match(error.message, /unknown parameter notAParam/);
+          assert.ok(error.message.includes(`(valid: ${valid.join(', ')})`), error.message);
+          return true;
+        },
+      );
       // Every parameter has a default and a description.
       assert.doesNotThrow(() => resolveParams(method, {}));
-      for (const [key, schema] of Object.entries(method.params.shape)) assert.ok((schema as { description?: string }).description, `${name}.${key} has no description`);
+      for (const [key, schema] of Object.entries(method.params.shape))
+        assert.ok((schema as { description?: string }).description, `${name}.${key} has no description`);
     }
   });
 
@@ -253,7 +312,12 @@ describe('baseline unlearning methods', () => {
 
 describe('tmu methods and tmu unlearn (CLI)', () => {
   const run = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
-    const result = spawnSync(process.execPath, [TMU_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, TMU_NUM_THREADS: '2' }, timeout: 120_000 });
+    const result = spawnSync(process.execPath, [TMU_BIN, ...args], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TMU_NUM_THREADS: '2' },
+      timeout: 120_000,
+    });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
   const ok = (args: string[]): string => {
@@ -263,43 +327,90 @@ describe('tmu methods and tmu unlearn (CLI)', () => {
   };
 
   test('tmu methods --json lists the twelve baselines with their parameters', () => {
-    const { methods } = JSON.parse(ok(['methods', '--json'])) as { methods: { name: string; params: { name: string; default: unknown }[] }[] };
+    const { methods } = JSON.parse(ok(['methods', '--json'])) as {
+      methods: { name: string; params: { name: string; default: unknown }[] }[];
+    };
     const names = methods.map((method) => method.name);
     for (const name of BASELINES) assert.ok(names.includes(name), `${name} missing from ${names.join(', ')}`);
     const salun = methods.find((method) => method.name === 'salun')!;
     assert.deepEqual(salun.params.find((param) => param.name === 'saliencyFraction')?.default, 0.5);
   });
 
-  test('tmu methods names each parameter\'s type: choices, and a number or a word for unions', () => {
-    const { methods } = JSON.parse(ok(['methods', '--json'])) as { methods: { name: string; params: { name: string; type: string }[] }[] };
-    const typeOf = (name: string): string | undefined => methods.find((method) => method.name === 'tmu')!.params.find((param) => param.name === name)?.type;
+  test("tmu methods names each parameter's type: choices, and a number or a word for unions", () => {
+    const { methods } = JSON.parse(ok(['methods', '--json'])) as {
+      methods: { name: string; params: { name: string; type: string }[] }[];
+    };
+    const typeOf = (name: string): string | undefined =>
+      methods.find((method) => method.name === 'tmu')!.params.find((param) => param.name === name)?.type;
     assert.equal(typeOf('easyLoss'), 'label|hinge|distill');
     assert.equal(typeOf('hardRepeat'), 'integer|twin');
     assert.equal(typeOf('easyTemperature'), 'number|holdout');
     assert.equal(typeOf('updateLr'), 'number');
   });
 
-  test('tmu unlearn leaves the original model\'s files byte-identical and records params and seconds', () => {
+  test("tmu unlearn leaves the original model's files byte-identical and records params and seconds", () => {
     const modelDir = join(work, 'cli-original');
     const forgetFile = join(work, 'cli-forget.json');
     ok(['train', '--data-dir', dataDir, '--epochs', '2', '--out', modelDir]);
-    ok(['split', '--split', join(modelDir, 'split.json'), '--data-dir', dataDir, '--scenario', 'subclass', '--class', '8', '--fraction', '0.5', '--forget-out', forgetFile]);
+    ok([
+      'split',
+      '--split',
+      join(modelDir, 'split.json'),
+      '--data-dir',
+      dataDir,
+      '--scenario',
+      'subclass',
+      '--class',
+      '8',
+      '--fraction',
+      '0.5',
+      '--forget-out',
+      forgetFile,
+    ]);
     const before = hashFiles(modelDir);
     // One method of each kind (stopped ascent, masked relabelling, distillation, one-shot weight edit):
     // the CLI path that reads Mo and writes Mu is the same for every method.
     for (const name of ['gradient-ascent-calibrated', 'salun', 'scrub', 'ssd']) {
       const out = join(work, `cli-${name}`);
       const params: string[] = [];
-      const summary = JSON.parse(ok(['unlearn', '--model', modelDir, '--forget', forgetFile, '--method', name, ...params, '--out', out, '--json'])) as { method: string; seconds: number };
+      const summary = JSON.parse(
+        ok([
+          'unlearn',
+          '--model',
+          modelDir,
+          '--forget',
+          forgetFile,
+          '--method',
+          name,
+          ...params,
+          '--out',
+          out,
+          '--json',
+        ]),
+      ) as { method: string; seconds: number };
       assert.equal(summary.method, name);
-      const sidecar = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { unlearning: { method: string; params: Record<string, unknown>; seconds: number } };
+      const sidecar = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as {
+        unlearning: { method: string; params: Record<string, unknown>; seconds: number };
+      };
       assert.equal(sidecar.unlearning.method, name);
       assert.deepEqual(Object.keys(sidecar.unlearning.params).sort(), Object.keys(getMethod(name).params.shape).sort());
       assert.ok(sidecar.unlearning.seconds > 0);
       assert.deepEqual(hashFiles(modelDir), before, `tmu unlearn --method ${name} changed ${modelDir}`);
     }
     // A bad parameter fails with the valid ones listed, before anything is written.
-    const bad = run(['unlearn', '--model', modelDir, '--forget', forgetFile, '--method', 'scrub', '--param', 'lrr=0.1', '--out', join(work, 'cli-bad')]);
+    const bad = run([
+      'unlearn',
+      '--model',
+      modelDir,
+      '--forget',
+      forgetFile,
+      '--method',
+      'scrub',
+      '--param',
+      'lrr=0.1',
+      '--out',
+      join(work, 'cli-bad'),
+    ]);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /unknown parameter lrr \(valid: epochs, maxEpochs/);
   });

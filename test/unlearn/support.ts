@@ -12,15 +12,14 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-
-import { selectForget, retainIds } from '../../src/data/forget.js';
-import { loadDataset, type LoadedDataset } from '../../src/data/registry.js';
+import { Batches } from '../../src/data/batches.js';
+import { retainIds, selectForget } from '../../src/data/forget.js';
+import { type LoadedDataset, loadDataset } from '../../src/data/registry.js';
 import { makeSplit, type Split } from '../../src/data/split.js';
 import { type ArchitectureSpec, createModel } from '../../src/models/architecture.js';
 import type { Classifier } from '../../src/models/classifier.js';
 import { noGrad, softmax, tidy } from '../../src/tensor/index.js';
 import { batchTensors } from '../../src/train/inputs.js';
-import { Batches } from '../../src/data/batches.js';
 import { silentProgress } from '../../src/train/progress.js';
 import { defaultRecipe, type TrainRecipe } from '../../src/train/recipe.js';
 import { initialiseSeed, train } from '../../src/train/trainer.js';
@@ -56,7 +55,10 @@ function idxPrefix(file: string, count: number): Buffer {
 /** Writes the first {@link SUBSET} train and test samples of the real Fashion-MNIST as raw IDX files. */
 export function fashionSubset(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  for (const [partition, prefix] of [['train', 'train'], ['test', 't10k']] as const) {
+  for (const [partition, prefix] of [
+    ['train', 'train'],
+    ['test', 't10k'],
+  ] as const) {
     for (const kind of ['images-idx3-ubyte', 'labels-idx1-ubyte']) {
       writeFileSync(join(dir, `${prefix}-${kind}`), idxPrefix(`${prefix}-${kind}.gz`, SUBSET[partition]));
     }
@@ -78,7 +80,10 @@ export interface Fixture {
  * Trains a small CNN on the member set of the subset (seeded, a few epochs) and builds the context for
  * forgetting a share of one class's members (the subclass scenario).
  */
-export function buildFixture(dataDir: string, options: { epochs: number; forgetClass: number; fraction: number }): Fixture {
+export function buildFixture(
+  dataDir: string,
+  options: { epochs: number; forgetClass: number; fraction: number },
+): Fixture {
   const data = loadDataset('fashion-mnist', { dataDir });
   const split = makeSplit(data.train, data.test, { seed: 0 });
   const architecture: ArchitectureSpec = { name: 'cnn', inChannels: 1, numClasses: 10, imageSize: 28 };
@@ -87,7 +92,12 @@ export function buildFixture(dataDir: string, options: { epochs: number; forgetC
   initialiseSeed(recipe.seed);
   const original = createModel(architecture);
   train({ model: original, dataset: data.train, ids: split.member, recipe, normalize });
-  const forget = selectForget(split, data.train, { scenario: 'subclass', class: options.forgetClass, fraction: options.fraction }, 0);
+  const forget = selectForget(
+    split,
+    data.train,
+    { scenario: 'subclass', class: options.forgetClass, fraction: options.fraction },
+    0,
+  );
   const ctx: UnlearnContext = {
     original,
     architecture,
@@ -131,10 +141,12 @@ export function meanTrueClassConfidence(ctx: UnlearnContext, model: Classifier, 
   let total = 0;
   const batches = new Batches(ctx.train, ids, { batchSize: 256, normalize: ctx.normalize });
   for (const batch of batches) {
-    total += tidy(() => noGrad(() => {
-      const { inputs, labels } = batchTensors(batch);
-      return softmax(model.forward(inputs), 1).gather(1, labels.unsqueeze(1)).sum().item();
-    }));
+    total += tidy(() =>
+      noGrad(() => {
+        const { inputs, labels } = batchTensors(batch);
+        return softmax(model.forward(inputs), 1).gather(1, labels.unsqueeze(1)).sum().item();
+      }),
+    );
   }
   model.train(wasTraining);
   return total / ids.length;
@@ -144,7 +156,10 @@ export function meanTrueClassConfidence(ctx: UnlearnContext, model: Classifier, 
 export function hashFiles(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (entry.isFile()) out[entry.name] = createHash('sha256').update(readFileSync(join(dir, entry.name))).digest('hex');
+    if (entry.isFile())
+      out[entry.name] = createHash('sha256')
+        .update(readFileSync(join(dir, entry.name)))
+        .digest('hex');
   }
   return out;
 }

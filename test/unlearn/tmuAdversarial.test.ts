@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { softmax, tensor, tidy } from '../../src/tensor/index.js';
-import { modelOutputs } from '../../src/unlearn/tmu/outputs.js';
 import { adversarialFeature } from '../../src/unlearn/tmu/features.js';
-import { buildFixture, fashionSubset, type Fixture, snapshot, tempDir } from './support.js';
+import { modelOutputs } from '../../src/unlearn/tmu/outputs.js';
+import { buildFixture, type Fixture, fashionSubset, snapshot, tempDir } from './support.js';
 
 const mean = (values: Float32Array): number => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -23,11 +23,18 @@ describe('TMU adversarial feature', () => {
   });
 
   const attack = (eps: number, batchSize?: number): Float32Array =>
-    adversarialFeature(fixture.original, fixture.data.train, ids, fixture.ctx.normalize, { eps, steps: 5, stepSize: eps / 3, batchSize });
+    adversarialFeature(fixture.original, fixture.data.train, ids, fixture.ctx.normalize, {
+      eps,
+      steps: 5,
+      stepSize: eps / 3,
+      batchSize,
+    });
 
   test('at radius 0 the input cannot move, so the feature is the entropy of the clean prediction', () => {
     const logits = modelOutputs(fixture.original, fixture.data.train, ids, fixture.ctx.normalize).logits;
-    const probabilities = tidy(() => softmax(tensor(logits, { shape: [ids.length, 10] }), 1).toTypedArray() as Float32Array);
+    const probabilities = tidy(
+      () => softmax(tensor(logits, { shape: [ids.length, 10] }), 1).toTypedArray() as Float32Array,
+    );
     const feature = attack(0);
     for (let i = 0; i < ids.length; i++) {
       let entropy = 0;
@@ -35,7 +42,10 @@ describe('TMU adversarial feature', () => {
         const p = probabilities[i * 10 + j]!;
         if (p > 0) entropy -= p * Math.log(p);
       }
-      assert.ok(Math.abs(feature[i]! - entropy) < 1e-4, `sample ${i}: feature ${feature[i]} against entropy ${entropy}`);
+      assert.ok(
+        Math.abs(feature[i]! - entropy) < 1e-4,
+        `sample ${i}: feature ${feature[i]} against entropy ${entropy}`,
+      );
     }
   });
 
@@ -45,23 +55,27 @@ describe('TMU adversarial feature', () => {
     assert.ok(large > small + 0.05, `mean feature ${large} at 16/255 against ${small} at 1/255`);
   });
 
-  test('a sample\'s value does not depend on how the samples are batched', () => {
+  test("a sample's value does not depend on how the samples are batched", () => {
     const whole = attack(4 / 255, ids.length);
     for (const batchSize of [1, 16, 64]) {
       const batched = attack(4 / 255, batchSize);
       // Other batch sizes take other kernels; a gradient within rounding of 0 may flip one pixel's step.
       for (let i = 0; i < ids.length; i++) {
-        assert.ok(Math.abs(batched[i]! - whole[i]!) < 1e-3, `batch ${batchSize}, sample ${i}: ${batched[i]} against ${whole[i]}`);
+        assert.ok(
+          Math.abs(batched[i]! - whole[i]!) < 1e-3,
+          `batch ${batchSize}, sample ${i}: ${batched[i]} against ${whole[i]}`,
+        );
       }
     }
   });
 
   test('the model keeps its weights, its gradients and its training mode', () => {
     fixture.original.train(true);
-    const gradients = (): (number[] | null)[] => fixture.original.parameters().map((parameter) => {
-      const gradient = parameter.grad;
-      return gradient === null ? null : Array.from(gradient.toTypedArray() as Float32Array);
-    });
+    const gradients = (): (number[] | null)[] =>
+      fixture.original.parameters().map((parameter) => {
+        const gradient = parameter.grad;
+        return gradient === null ? null : Array.from(gradient.toTypedArray() as Float32Array);
+      });
     const weightsBefore = snapshot(fixture.original);
     const gradientsBefore = gradients();
     attack(4 / 255);

@@ -11,23 +11,38 @@ import { after, before, describe, test } from 'node:test';
 
 import { Random } from '../../src/data/random.js';
 import type { Classifier } from '../../src/models/classifier.js';
-import { cloneClassifier } from '../../src/unlearn/clone.js';
-import { alignedUpdate, type AlignedUpdateOptions } from '../../src/unlearn/tmu/alignedUpdate.js';
 import { predict } from '../../src/train/predict.js';
 import { batchCount } from '../../src/unlearn/batches.js';
+import { cloneClassifier } from '../../src/unlearn/clone.js';
+import { resolveParams } from '../../src/unlearn/params.js';
+import { type AlignedUpdateOptions, alignedUpdate } from '../../src/unlearn/tmu/alignedUpdate.js';
 import { modelOutputs } from '../../src/unlearn/tmu/outputs.js';
 import { sampleRetain } from '../../src/unlearn/tmu/retainSample.js';
-import { resolveParams } from '../../src/unlearn/params.js';
 import { alignedUpdateOptions, tmu } from '../../src/unlearn/tmu/tmu.js';
-import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
+import { buildFixture, type Fixture, fashionSubset, tempDir } from './support.js';
 
 const work = tempDir('tmu-aligned-');
 const dataDir = fashionSubset(join(work, 'data'));
 
 const OPTIONS: AlignedUpdateOptions = {
-  epochs: 1, lr: 0.01, momentum: 0.9, weightDecay: 0, batchSize: 64, retainMultiple: 0, easyNoise: 0.5,
-  select: 'last', checkEvery: 10, stop: 'epochs', average: 'none', hardLoss: 'label', easyLoss: 'label', hingeMargin: 1, hardRepeat: 1,
-  retainLoss: 'label', retainFocus: 0, seed: 0,
+  epochs: 1,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 0,
+  batchSize: 64,
+  retainMultiple: 0,
+  easyNoise: 0.5,
+  select: 'last',
+  checkEvery: 10,
+  stop: 'epochs',
+  average: 'none',
+  hardLoss: 'label',
+  easyLoss: 'label',
+  hingeMargin: 1,
+  hardRepeat: 1,
+  retainLoss: 'label',
+  retainFocus: 0,
+  seed: 0,
 };
 
 /** The largest absolute difference between the weights of two models. */
@@ -66,15 +81,22 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     assert.ok(fitted > 1e-3, `fitting the labels moved no weight noticeably (${fitted})`);
   });
 
-  test('easyLoss=distill holds easy samples at the targets given: at Mo\'s own outputs (T = 1) the weights stay put, while fitting their labels under noise moves them; without targets it is an error', () => {
+  test("easyLoss=distill holds easy samples at the targets given: at Mo's own outputs (T = 1) the weights stay put, while fitting their labels under noise moves them; without targets it is an error", () => {
     const { ctx } = fixture;
     const easyIds = ctx.forgetIds.slice(0, 40);
     const onEasy = modelOutputs(fixture.original, ctx.train, easyIds, ctx.normalize);
-    const targets = new Map(easyIds.map((id, i) => [id, onEasy.logits.slice(i * onEasy.numClasses, (i + 1) * onEasy.numClasses)]));
+    const targets = new Map(
+      easyIds.map((id, i) => [id, onEasy.logits.slice(i * onEasy.numClasses, (i + 1) * onEasy.numClasses)]),
+    );
     const moved = (options: Partial<AlignedUpdateOptions>): number => {
       const model = cloneClassifier(fixture.original, fixture.architecture);
       try {
-        alignedUpdate(ctx, model, easyIds, new Map(), { ...OPTIONS, retainMultiple: 1, retainLoss: 'distill', ...options });
+        alignedUpdate(ctx, model, easyIds, new Map(), {
+          ...OPTIONS,
+          retainMultiple: 1,
+          retainLoss: 'distill',
+          ...options,
+        });
         return maxWeightChange(model, fixture.original);
       } finally {
         model.dispose();
@@ -87,7 +109,7 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     assert.throws(() => moved({ easyLoss: 'distill' }), /easyTargets/);
   });
 
-  test('updateStop=share ends the update at the first check where Df\'s error reaches the predicted hard share; epochs runs them all', () => {
+  test("updateStop=share ends the update at the first check where Df's error reaches the predicted hard share; epochs runs them all", () => {
     const { ctx } = fixture;
     const forgetIds = ctx.forgetIds;
     const wrongCount = (model: Classifier): number => {
@@ -99,7 +121,13 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     assert.ok(hardCount < forgetIds.length, `${hardCount} of ${forgetIds.length}`);
     const hardLabels = new Map(forgetIds.slice(0, hardCount).map((id) => [id, (labelOf(id) + 1) % 10]));
     const easyIds = forgetIds.slice(hardCount);
-    const options: AlignedUpdateOptions = { ...OPTIONS, epochs: 40, retainMultiple: 5, checkEvery: 1, weightDecay: 5e-4 };
+    const options: AlignedUpdateOptions = {
+      ...OPTIONS,
+      epochs: 40,
+      retainMultiple: 5,
+      checkEvery: 1,
+      weightDecay: 5e-4,
+    };
     const fullSteps = options.epochs * batchCount(5 * forgetIds.length + forgetIds.length, options.batchSize);
     const model = cloneClassifier(fixture.original, fixture.architecture);
     try {
@@ -121,7 +149,7 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     }
   });
 
-  test('average=tail returns the mean of the last epoch\'s weights: the last step\'s when that epoch has one step, another model when it has several; it refuses what it cannot average', () => {
+  test("average=tail returns the mean of the last epoch's weights: the last step's when that epoch has one step, another model when it has several; it refuses what it cannot average", () => {
     const { ctx } = fixture;
     const forgetIds = ctx.forgetIds;
     const hardLabels = new Map(forgetIds.slice(0, 6).map((id) => [id, (labelOf(id) + 1) % 10]));
@@ -142,14 +170,20 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     for (const model of [last, tail, lastMany, tailMany]) model.dispose();
     const model = cloneClassifier(fixture.original, fixture.architecture);
     try {
-      assert.throws(() => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, average: 'tail', select: 'split' }), /average 'tail' needs select 'last' and stop 'epochs'/);
-      assert.throws(() => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, average: 'tail', stop: 'share' }), /average 'tail' needs/);
+      assert.throws(
+        () => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, average: 'tail', select: 'split' }),
+        /average 'tail' needs select 'last' and stop 'epochs'/,
+      );
+      assert.throws(
+        () => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, average: 'tail', stop: 'share' }),
+        /average 'tail' needs/,
+      );
     } finally {
       model.dispose();
     }
   });
 
-  test('hardRepeatByClass presents each hard sample as often as its class\'s entry says, other classes at hardRepeat, and rejects a bad entry by name', () => {
+  test("hardRepeatByClass presents each hard sample as often as its class's entry says, other classes at hardRepeat, and rejects a bad entry by name", () => {
     const { ctx } = fixture;
     const forgetIds = ctx.forgetIds;
     const forgetClass = labelOf(forgetIds[0]!);
@@ -168,23 +202,39 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     const expected = (repeat: number): number => batchCount(base + repeat * hardLabels.size, OPTIONS.batchSize);
     assert.notEqual(expected(1), expected(20), 'the fixture distinguishes the repeats');
     assert.equal(stepsWith({ hardRepeat: 1, hardRepeatByClass: new Map([[forgetClass, 20]]) }), expected(20));
-    assert.equal(stepsWith({ hardRepeat: 20, hardRepeatByClass: new Map([[(forgetClass + 1) % 10, 1]]) }), expected(20), 'a class without hard samples changes nothing');
+    assert.equal(
+      stepsWith({ hardRepeat: 20, hardRepeatByClass: new Map([[(forgetClass + 1) % 10, 1]]) }),
+      expected(20),
+      'a class without hard samples changes nothing',
+    );
     assert.equal(stepsWith({ hardRepeat: 20, hardRepeatByClass: new Map([[forgetClass, 1]]) }), expected(1));
     const model = cloneClassifier(fixture.original, fixture.architecture);
     try {
-      assert.throws(() => alignedUpdate(ctx, model, easyIds, hardLabels, { ...OPTIONS, hardRepeatByClass: new Map([[forgetClass, 0]]) }), /hardRepeat/);
+      assert.throws(
+        () =>
+          alignedUpdate(ctx, model, easyIds, hardLabels, {
+            ...OPTIONS,
+            hardRepeatByClass: new Map([[forgetClass, 0]]),
+          }),
+        /hardRepeat/,
+      );
     } finally {
       model.dispose();
     }
   });
 
-  test('forgetWeights scale each forget sample\'s loss: hard samples at weight 0 leave Mo where the distilled retain set holds it, at weight 1 they move it; a negative or non-finite weight is refused by name', () => {
+  test("forgetWeights scale each forget sample's loss: hard samples at weight 0 leave Mo where the distilled retain set holds it, at weight 1 they move it; a negative or non-finite weight is refused by name", () => {
     const { ctx } = fixture;
     const hardLabels = new Map(ctx.forgetIds.slice(0, 20).map((id) => [id, (labelOf(id) + 1) % 10]));
     const moved = (weight: number): number => {
       const model = cloneClassifier(fixture.original, fixture.architecture);
       try {
-        alignedUpdate(ctx, model, [], hardLabels, { ...OPTIONS, retainMultiple: 1, retainLoss: 'distill', forgetWeights: new Map([...hardLabels.keys()].map((id) => [id, weight])) });
+        alignedUpdate(ctx, model, [], hardLabels, {
+          ...OPTIONS,
+          retainMultiple: 1,
+          retainLoss: 'distill',
+          forgetWeights: new Map([...hardLabels.keys()].map((id) => [id, weight])),
+        });
         return maxWeightChange(model, fixture.original);
       } finally {
         model.dispose();
@@ -198,14 +248,17 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     try {
       const first = [...hardLabels.keys()][0]!;
       for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
-        assert.throws(() => alignedUpdate(ctx, model, [], hardLabels, { ...OPTIONS, forgetWeights: new Map([[first, bad]]) }), new RegExp(`forgetWeights of '${first}'`));
+        assert.throws(
+          () => alignedUpdate(ctx, model, [], hardLabels, { ...OPTIONS, forgetWeights: new Map([[first, bad]]) }),
+          new RegExp(`forgetWeights of '${first}'`),
+        );
       }
     } finally {
       model.dispose();
     }
   });
 
-  test('a focused retain sample is drawn from Df\'s classes and the hard samples\' new classes, in proportion, the rest uniformly', () => {
+  test("a focused retain sample is drawn from Df's classes and the hard samples' new classes, in proportion, the rest uniformly", () => {
     const { ctx } = fixture;
     const forgetIds = ctx.forgetIds.slice(0, 30);
     const forgetClass = labelOf(forgetIds[0]!);
@@ -216,17 +269,36 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     assert.equal(full.length, 20);
     assert.equal(new Set(full).size, 20, 'no sample twice');
     const retain = new Set(ctx.retainIds);
-    assert.ok(full.every((id) => retain.has(id)), 'only members of Dr');
+    assert.ok(
+      full.every((id) => retain.has(id)),
+      'only members of Dr',
+    );
     const ofClass = (ids: readonly string[], c: number): number => ids.filter((id) => labelOf(id) === c).length;
-    assert.ok(ctx.retainIds.filter((id) => labelOf(id) === forgetClass).length >= 15, 'the fixture keeps enough of the class');
+    assert.ok(
+      ctx.retainIds.filter((id) => labelOf(id) === forgetClass).length >= 15,
+      'the fixture keeps enough of the class',
+    );
     assert.equal(ofClass(full, forgetClass), 15);
     assert.equal(ofClass(full, newClass), 5);
 
-    const half = sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: 40, focus: 0.5 }, new Random(1));
-    assert.ok(ofClass(half, forgetClass) >= 15 && ofClass(half, newClass) >= 5, 'at least the focused share of each class');
+    const half = sampleRetain(
+      ctx.train,
+      ctx.retainIds,
+      { forgetIds, hardLabels, count: 40, focus: 0.5 },
+      new Random(1),
+    );
+    assert.ok(
+      ofClass(half, forgetClass) >= 15 && ofClass(half, newClass) >= 5,
+      'at least the focused share of each class',
+    );
     assert.ok(ofClass(half, forgetClass) + ofClass(half, newClass) < 40, 'the rest is drawn from every class');
 
-    const uniform = sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: 80, focus: 0 }, new Random(1));
+    const uniform = sampleRetain(
+      ctx.train,
+      ctx.retainIds,
+      { forgetIds, hardLabels, count: 80, focus: 0 },
+      new Random(1),
+    );
     assert.deepEqual(uniform, new Random(1).sample(ctx.retainIds, 80), 'focus 0 is the uniform sample');
   });
 
@@ -234,8 +306,20 @@ describe('TMU aligned update', { timeout: 300_000 }, () => {
     const { ctx } = fixture;
     const options = { forgetIds: ctx.forgetIds, hardLabels: new Map<string, number>(), count: 10 };
     assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, focus: 1.5 }, new Random(0)), /focus/);
-    assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, focus: Number.NaN }, new Random(0)), /focus/);
-    assert.throws(() => sampleRetain(ctx.train, ctx.retainIds, { ...options, count: ctx.retainIds.length + 1, focus: 0.5 }, new Random(0)), /count/);
+    assert.throws(
+      () => sampleRetain(ctx.train, ctx.retainIds, { ...options, focus: Number.NaN }, new Random(0)),
+      /focus/,
+    );
+    assert.throws(
+      () =>
+        sampleRetain(
+          ctx.train,
+          ctx.retainIds,
+          { ...options, count: ctx.retainIds.length + 1, focus: 0.5 },
+          new Random(0),
+        ),
+      /count/,
+    );
   });
 });
 
@@ -244,16 +328,34 @@ describe('TMU update parameters', () => {
     assert.equal(resolveParams(tmu, { updateAverage: 'tail' }).updateAverage, 'tail');
     assert.equal(alignedUpdateOptions(resolveParams(tmu, { updateAverage: 'tail' }), 3).average, 'tail');
     assert.equal(alignedUpdateOptions(resolveParams(tmu, {}), 3).seed, 3);
-    assert.throws(() => resolveParams(tmu, { updateAverage: 'tail', updateSelect: 'split' }), /updateAverage.*needs updateSelect 'last' and updateStop 'epochs'/);
+    assert.throws(
+      () => resolveParams(tmu, { updateAverage: 'tail', updateSelect: 'split' }),
+      /updateAverage.*needs updateSelect 'last' and updateStop 'epochs'/,
+    );
     assert.throws(() => resolveParams(tmu, { updateAverage: 'tail', updateStop: 'share' }), /updateAverage/);
     assert.throws(() => resolveParams(tmu, { updateAverage: 'mean' }), /updateAverage/);
   });
 
   test('splitWeight, predictorFolds and hardRateCalibration default to confidence weights, one fold and the hard rate as the twin measured it, and bad values are refused by name', () => {
     const byDefault = resolveParams(tmu, {});
-    assert.deepEqual([byDefault.splitWeight, byDefault.predictorFolds, byDefault.hardRepeat, byDefault.hardRateCalibration, byDefault.hardRateCalibrationSeeds, byDefault.hardRateCalibrationGate], ['confidence', 1, 1, 'none', 1, 0]);
+    assert.deepEqual(
+      [
+        byDefault.splitWeight,
+        byDefault.predictorFolds,
+        byDefault.hardRepeat,
+        byDefault.hardRateCalibration,
+        byDefault.hardRateCalibrationSeeds,
+        byDefault.hardRateCalibrationGate,
+      ],
+      ['confidence', 1, 1, 'none', 1, 0],
+    );
     assert.equal(resolveParams(tmu, { predictorFolds: 5 }).predictorFolds, 5);
-    for (const bad of [{ splitWeight: 'probability' }, { predictorFolds: 0 }, { predictorFolds: 2.5 }, { predictorFolds: 21 }]) {
+    for (const bad of [
+      { splitWeight: 'probability' },
+      { predictorFolds: 0 },
+      { predictorFolds: 2.5 },
+      { predictorFolds: 21 },
+    ]) {
       assert.throws(() => resolveParams(tmu, bad), new RegExp(Object.keys(bad)[0]!), JSON.stringify(bad));
     }
   });

@@ -11,14 +11,15 @@ import { easyTargets, meanConfidence, temperatureForConfidence } from '../../src
 import type { ModelOutputs } from '../../src/unlearn/tmu/outputs.js';
 
 /** Three classes; rows 0-2 of class 0 (row 2 misclassified as 1), rows 3-4 of class 2. */
-const LOGITS = Float32Array.from([
-  6, 1, 0,
-  4, 2, 1,
-  1, 3, 0,
-  0, 1, 5,
-  1, 0, 3,
-]);
-const OUTPUTS: ModelOutputs = { ids: ['a', 'b', 'c', 'd', 'e'], labels: Int32Array.from([0, 0, 0, 2, 2]), features: new Float32Array(0), featureSize: 0, logits: LOGITS, numClasses: 3 };
+const LOGITS = Float32Array.from([6, 1, 0, 4, 2, 1, 1, 3, 0, 0, 1, 5, 1, 0, 3]);
+const OUTPUTS: ModelOutputs = {
+  ids: ['a', 'b', 'c', 'd', 'e'],
+  labels: Int32Array.from([0, 0, 0, 2, 2]),
+  features: new Float32Array(0),
+  featureSize: 0,
+  logits: LOGITS,
+  numClasses: 3,
+};
 
 function confidence(row: readonly number[], temperature: number): number {
   const exps = row.map((z) => Math.exp(z / temperature));
@@ -38,7 +39,8 @@ describe('TMU easy targets', () => {
     assert.ok(Math.abs(meanConfidence(LOGITS, 3, [0, 1], t) - 0.6) < 1e-6);
     assert.equal(temperatureForConfidence(LOGITS, 3, [0, 1], 0.999), 1);
     assert.equal(temperatureForConfidence(LOGITS, 3, [0, 1], 0.34, 2), 2);
-    for (const bad of [0, -0.1, 1.5, Number.NaN]) assert.throws(() => temperatureForConfidence(LOGITS, 3, [0], bad), /target/, String(bad));
+    for (const bad of [0, -0.1, 1.5, Number.NaN])
+      assert.throws(() => temperatureForConfidence(LOGITS, 3, [0], bad), /target/, String(bad));
   });
 
   test('holdout targets soften each class to its holdout confidence; samples Mo gets wrong get none; a class without a holdout figure keeps T = 1', () => {
@@ -47,11 +49,14 @@ describe('TMU easy targets', () => {
     const t0 = temperatureByClass.get(0)!;
     assert.ok(Math.abs(meanConfidence(LOGITS, 3, [0, 1], t0) - 0.7) < 1e-6);
     assert.equal(temperatureByClass.get(2), 1);
-    assert.deepEqual([...targets.get('a')!].map((v) => Number(v.toFixed(5))), [6, 1, 0].map((v) => Number((v / t0).toFixed(5))));
+    assert.deepEqual(
+      [...targets.get('a')!].map((v) => Number(v.toFixed(5))),
+      [6, 1, 0].map((v) => Number((v / t0).toFixed(5))),
+    );
     assert.deepEqual([...targets.get('d')!], [0, 1, 5]);
   });
 
-  test('a fixed temperature divides every easy sample\'s logits by it; only the given rows get targets', () => {
+  test("a fixed temperature divides every easy sample's logits by it; only the given rows get targets", () => {
     const { targets, temperatureByClass } = easyTargets(OUTPUTS, [1, 4], 2, [0.7, 0.9, 0.8]);
     assert.deepEqual([...targets.keys()], ['b', 'e']);
     assert.deepEqual([...targets.get('b')!], [2, 1, 0.5]);

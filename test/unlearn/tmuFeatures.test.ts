@@ -31,7 +31,11 @@ describe('TMU features', () => {
     assert.equal(values[0], 0);
     assert.equal(values[1], 1);
     assert.ok(values[2]! > 0 && values[2]! < 1, `half way: ${values[2]}`);
-    assert.equal(neighbourhoodFeature(query, reference(), 2, 20)[0], 0.5, 'with k = all 20 samples, half are the other class');
+    assert.equal(
+      neighbourhoodFeature(query, reference(), 2, 20)[0],
+      0.5,
+      'with k = all 20 samples, half are the other class',
+    );
   });
 
   test('neighbourhood scores every query when there are more queries than one chunk, and an empty reference as fully foreign', () => {
@@ -50,7 +54,7 @@ describe('TMU features', () => {
     assert.equal(empty[0], 1);
   });
 
-  test('distance looks only at the sample\'s own class: a class-0 sample inside class 1 is far, whatever its neighbours', () => {
+  test("distance looks only at the sample's own class: a class-0 sample inside class 1 is far, whatever its neighbours", () => {
     const query = { features: Float32Array.from([1, 0, 0, 1]), labels: Int32Array.from([0, 0]) };
     const values = distanceFeature(query, reference(), 2, 3);
     assert.ok(values[0]! < 0.05, `typical: ${values[0]}`);

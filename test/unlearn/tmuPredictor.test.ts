@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { Random } from '../../src/data/random.js';
-import { GeneralisationPredictor, trainPredictor, type PredictorOptions } from '../../src/unlearn/tmu/predictor.js';
+import { GeneralisationPredictor, type PredictorOptions, trainPredictor } from '../../src/unlearn/tmu/predictor.js';
 
 const OPTIONS: PredictorOptions = { hidden: [8], lr: 0.01, epochs: 30, batchSize: 64, heldOutFraction: 0.2, seed: 3 };
 
@@ -41,7 +41,7 @@ describe('TMU generalisation-label predictor', () => {
     }
   });
 
-  test('F folds train F members, measure every row out of fold, and predict the members\' mean', () => {
+  test("F folds train F members, measure every row out of fold, and predict the members' mean", () => {
     const trained = trainPredictor(rows, labels, 2, { ...OPTIONS, folds: 4 });
     try {
       const { predictor } = trained;
@@ -53,11 +53,21 @@ describe('TMU generalisation-label predictor', () => {
       for (const network of predictor.networks) {
         const single = new GeneralisationPredictor(2, [8]);
         single.loadStateDict(network.stateDict());
-        single.predict(sample).forEach((p, i) => { memberMeans[i]! += p / 4; });
+        single.predict(sample).forEach((p, i) => {
+          memberMeans[i]! += p / 4;
+        });
         single.dispose();
       }
-      predictor.predict(sample).forEach((p, i) => assert.ok(Math.abs(p - memberMeans[i]!) < 1e-6, `row ${i}: ${p} against the members' mean ${memberMeans[i]}`));
-      const distinct = new Set(predictor.networks.map((network) => (network.stateDict().values().next().value!.toTypedArray() as Float32Array)[0]));
+      predictor
+        .predict(sample)
+        .forEach((p, i) => {
+          assert.ok(Math.abs(p - memberMeans[i]!) < 1e-6, `row ${i}: ${p} against the members' mean ${memberMeans[i]}`);
+        });
+      const distinct = new Set(
+        predictor.networks.map(
+          (network) => (network.stateDict().values().next().value!.toTypedArray() as Float32Array)[0],
+        ),
+      );
       assert.equal(distinct.size, 4, 'each member starts from its own initialisation');
     } finally {
       trained.predictor.dispose();
@@ -84,9 +94,15 @@ describe('TMU generalisation-label predictor', () => {
   });
 
   test('a bad fold count, or too few rows for the folds, is refused by name', () => {
-    assert.throws(() => trainPredictor(rows, labels, 2, { ...OPTIONS, folds: 0 }), /folds must be an integer >= 1, got 0/);
+    assert.throws(
+      () => trainPredictor(rows, labels, 2, { ...OPTIONS, folds: 0 }),
+      /folds must be an integer >= 1, got 0/,
+    );
     assert.throws(() => trainPredictor(rows, labels, 2, { ...OPTIONS, folds: 1.5 }), /folds must be an integer/);
-    assert.throws(() => trainPredictor(rows.subarray(0, 10), labels.subarray(0, 5), 2, { ...OPTIONS, folds: 3 }), /3 folds need at least 6 twin samples, got 5/);
+    assert.throws(
+      () => trainPredictor(rows.subarray(0, 10), labels.subarray(0, 5), 2, { ...OPTIONS, folds: 3 }),
+      /3 folds need at least 6 twin samples, got 5/,
+    );
     assert.throws(() => new GeneralisationPredictor(2, [8], 0), /members must be an integer >= 1/);
   });
 });

@@ -30,7 +30,10 @@ describe('TMU feature scaler', () => {
     const tukey = applyScaler(fitScaler([column], 'tukey'), [tail]);
     assert.deepEqual(Array.from(tukey), [1, 1, 1]);
     const quantile = applyScaler(fitScaler([column], 'quantile'), [tail]);
-    assert.ok(quantile[0]! < quantile[1]! && quantile[1]! < quantile[2]! && quantile[2]! < 1, `quantile scaled: ${Array.from(quantile)}`);
+    assert.ok(
+      quantile[0]! < quantile[1]! && quantile[1]! < quantile[2]! && quantile[2]! < 1,
+      `quantile scaled: ${Array.from(quantile)}`,
+    );
   });
 
   test('quantile maps values beyond the twin range to 0 and 1, and equal values to the middle of their run', () => {
@@ -47,7 +50,10 @@ describe('TMU feature scaler', () => {
     const scaler = fitScaler([column, column], 'quantile', 100);
     assert.equal(scaler.kind, 'quantile');
     if (scaler.kind !== 'quantile') return;
-    assert.deepEqual(scaler.quantiles.map((q) => q.length), [100, 100]);
+    assert.deepEqual(
+      scaler.quantiles.map((q) => q.length),
+      [100, 100],
+    );
     const scaled = applyScaler(scaler, [Float32Array.from([2500]), Float32Array.from([0])]);
     assert.ok(Math.abs(scaled[0]! - 0.5) < 0.01);
     assert.equal(scaled[1], 0);

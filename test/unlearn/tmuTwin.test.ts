@@ -14,14 +14,32 @@ import type { Classifier } from '../../src/models/classifier.js';
 import { initialiseSeed, train } from '../../src/train/trainer.js';
 import { resolveParams } from '../../src/unlearn/params.js';
 import { tmu, twinOptions } from '../../src/unlearn/tmu/tmu.js';
-import { buildTwin, disposeTwin, listCachedTwins, loadOrBuildTwin, twinCacheDir, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
-import { buildFixture, fashionSubset, type Fixture, tempDir } from './support.js';
+import {
+  buildTwin,
+  disposeTwin,
+  listCachedTwins,
+  loadOrBuildTwin,
+  type TwinOptions,
+  twinCacheDir,
+} from '../../src/unlearn/tmu/twin.js';
+import { buildFixture, type Fixture, fashionSubset, tempDir } from './support.js';
 
 const work = tempDir('tmu-twin-');
 const dataDir = fashionSubset(join(work, 'data'));
 
 const OPTIONS: TwinOptions = {
-  perClass: 10, epochs: 1, retainMultiple: 1, optimizer: 'sgd', lr: 0.05, batchSize: 32, pgdEps: 4 / 255, pgdSteps: 1, neighbours: 3, classNeighbours: 5, curriculumEpoch: 2, seed: 0,
+  perClass: 10,
+  epochs: 1,
+  retainMultiple: 1,
+  optimizer: 'sgd',
+  lr: 0.05,
+  batchSize: 32,
+  pgdEps: 4 / 255,
+  pgdSteps: 1,
+  neighbours: 3,
+  classNeighbours: 5,
+  curriculumEpoch: 2,
+  seed: 0,
 };
 
 function sameWeights(a: Classifier, b: Classifier): boolean {
@@ -55,8 +73,16 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
 
   test('the cosine schedule anneals per epoch: the first epoch runs at the base rate, as the constant schedule does; later ones lower', () => {
     assert.equal(sameTwinModel(OPTIONS, { ...OPTIONS, schedule: 'cosine' }), true, 'one epoch: identical');
-    assert.equal(sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'cosine' }), false, 'two epochs: the second is annealed');
-    assert.equal(sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'constant' }), true, 'constant is the default');
+    assert.equal(
+      sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'cosine' }),
+      false,
+      'two epochs: the second is annealed',
+    );
+    assert.equal(
+      sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'constant' }),
+      true,
+      'constant is the default',
+    );
   });
 
   test("the curriculum model is Mo's own run at curriculumEpoch: the checkpoint the run kept, or a replay with the same weights", () => {
@@ -64,7 +90,14 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     initialiseSeed(fixture.recipe.seed);
     const run = createModel(fixture.architecture);
     const checkpoint = join(work, 'curriculum-epoch-1.safetensors');
-    train({ model: run, dataset: fixture.data.train, ids: fixture.split.member, recipe: fixture.recipe, normalize: fixture.ctx.normalize, curriculum: { epoch: 1, path: checkpoint } });
+    train({
+      model: run,
+      dataset: fixture.data.train,
+      ids: fixture.split.member,
+      recipe: fixture.recipe,
+      normalize: fixture.ctx.normalize,
+      curriculum: { epoch: 1, path: checkpoint },
+    });
     run.dispose();
     const withCheckpoint = { ...fixture.ctx, curriculum: { path: checkpoint, epoch: 1 } };
     const kept = buildTwin(withCheckpoint, { ...OPTIONS, curriculumEpoch: 1 });
@@ -75,7 +108,11 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
       assert.equal(kept.curriculumSource, 'original-run');
       assert.equal(kept.seconds.curriculum, 0, 'the kept checkpoint costs nothing');
       assert.equal(replayed.curriculumSource, 'replayed');
-      assert.equal(sameWeights(kept.curriculum, replayed.curriculum), true, 'the replay to epoch 1 has the weights the run kept');
+      assert.equal(
+        sameWeights(kept.curriculum, replayed.curriculum),
+        true,
+        'the replay to epoch 1 has the weights the run kept',
+      );
       assert.equal(capped.curriculumSource, 'replayed');
       assert.deepEqual([kept.curriculumEpoch, replayed.curriculumEpoch, capped.curriculumEpoch], [1, 1, 2]);
       assert.equal(sameWeights(capped.curriculum, fixture.original), true, 'replayed to its last epoch, the run is Mo');
@@ -113,14 +150,26 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     };
     assert.equal(because(ctx, OPTIONS), 'no cached twin');
     assert.equal(because(ctx, OPTIONS), null, 'the second call is served from the cache');
-    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, OPTIONS) ?? '', /another original model \(digest digest-a\)/);
-    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /other twin options/);
+    assert.match(
+      because({ ...ctx, originalDigest: 'digest-b' }, OPTIONS) ?? '',
+      /another original model \(digest digest-a\)/,
+    );
+    assert.match(
+      because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '',
+      /other twin options/,
+    );
     const jsonPath = join(twinCacheDir(modelDir, { ...OPTIONS, pgdSteps: 2 }), 'twin.json');
     const stored = JSON.parse(readFileSync(jsonPath, 'utf8')) as { format: string };
     writeFileSync(jsonPath, JSON.stringify({ ...stored, format: 'tmu-twin/0' }));
-    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /format tmu-twin\/0, this tmu writes tmu-twin\/\d+/);
+    assert.match(
+      because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '',
+      /format tmu-twin\/0, this tmu writes tmu-twin\/\d+/,
+    );
     writeFileSync(jsonPath, '{"format": ');
-    assert.match(because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '', /twin\.json is unreadable/);
+    assert.match(
+      because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '',
+      /twin\.json is unreadable/,
+    );
   });
 
   test("twins of different options are cached side by side and each is reused; a twin built for a new Mo removes the old Mo's twins and an older tmu's single-twin files", () => {
@@ -128,7 +177,10 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     mkdirSync(modelDir, { recursive: true });
     const ctx = { ...fixture.ctx, modelDir, originalDigest: 'digest-a' };
     const other = { ...OPTIONS, pgdSteps: 2 };
-    const load = (context: typeof ctx, options: TwinOptions): { builtBecause: string | null; cacheDir: string | null } => {
+    const load = (
+      context: typeof ctx,
+      options: TwinOptions,
+    ): { builtBecause: string | null; cacheDir: string | null } => {
       const twin = loadOrBuildTwin(context, options);
       try {
         return { builtBecause: twin.builtBecause, cacheDir: twin.cacheDir };
@@ -137,22 +189,47 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
       }
     };
     assert.deepEqual(load(ctx, OPTIONS), { builtBecause: 'no cached twin', cacheDir: twinCacheDir(modelDir, OPTIONS) });
-    assert.equal(load(ctx, other).builtBecause, 'no cached twin with these twin options (1 cached with other twin options)');
-    assert.deepEqual(load(ctx, OPTIONS), { builtBecause: null, cacheDir: twinCacheDir(modelDir, OPTIONS) }, 'the first twin survived the second');
+    assert.equal(
+      load(ctx, other).builtBecause,
+      'no cached twin with these twin options (1 cached with other twin options)',
+    );
+    assert.deepEqual(
+      load(ctx, OPTIONS),
+      { builtBecause: null, cacheDir: twinCacheDir(modelDir, OPTIONS) },
+      'the first twin survived the second',
+    );
     assert.equal(load(ctx, other).builtBecause, null);
     const root = join(modelDir, 'twin');
-    assert.deepEqual(readdirSync(root).sort(), [twinCacheDir(modelDir, OPTIONS), twinCacheDir(modelDir, other)].map((dir) => basename(dir)).sort());
+    assert.deepEqual(
+      readdirSync(root).sort(),
+      [twinCacheDir(modelDir, OPTIONS), twinCacheDir(modelDir, other)].map((dir) => basename(dir)).sort(),
+    );
 
     // What an older tmu left: one twin directly in twin/, with its predictor.
-    for (const name of ['twin.json', 'features.safetensors', 'predictor-0123456789abcdef.safetensors']) writeFileSync(join(root, name), '{}');
-    writeFileSync(join(root, 'notes.txt'), 'not the cache\'s');
+    for (const name of ['twin.json', 'features.safetensors', 'predictor-0123456789abcdef.safetensors'])
+      writeFileSync(join(root, name), '{}');
+    writeFileSync(join(root, 'notes.txt'), "not the cache's");
     const legacy = listCachedTwins(modelDir, 'digest-a').find((entry) => entry.dir === root);
-    assert.deepEqual(legacy && { usable: legacy.usable, predictors: legacy.predictors, bytes: legacy.bytes }, { usable: false, predictors: 1, bytes: 6 }, '--list shows the older layout, with its size');
+    assert.deepEqual(
+      legacy && { usable: legacy.usable, predictors: legacy.predictors, bytes: legacy.bytes },
+      { usable: false, predictors: 1, bytes: 6 },
+      '--list shows the older layout, with its size',
+    );
     assert.match(legacy!.reason ?? '', /single-twin layout of an older tmu/);
-    assert.match(load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause ?? '', /another original model \(digest digest-a\)/);
-    assert.deepEqual(readdirSync(root).sort(), [basename(twinCacheDir(modelDir, OPTIONS)), 'notes.txt'].sort(), "digest-a's other twin and the legacy files are gone; a file tmu does not know is kept");
+    assert.match(
+      load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause ?? '',
+      /another original model \(digest digest-a\)/,
+    );
+    assert.deepEqual(
+      readdirSync(root).sort(),
+      [basename(twinCacheDir(modelDir, OPTIONS)), 'notes.txt'].sort(),
+      "digest-a's other twin and the legacy files are gone; a file tmu does not know is kept",
+    );
     rmSync(join(root, basename(twinCacheDir(modelDir, OPTIONS))), { recursive: true });
     writeFileSync(join(root, 'twin.json'), '{}');
-    assert.equal(load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause, 'the cached twin is in the single-twin layout of an older tmu');
+    assert.equal(
+      load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause,
+      'the cached twin is in the single-twin layout of an older tmu',
+    );
   });
 });

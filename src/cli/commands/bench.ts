@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { renderMarkdown } from '../../eval/markdown.js';
-import { PRESETS, type BenchmarkPreset } from '../../eval/presets.js';
+import { type BenchmarkPreset, PRESETS } from '../../eval/presets.js';
 import { ARCHITECTURES } from '../../models/architectureSpec.js';
 import { consoleProgress } from '../../train/progress.js';
 import { parseParamValue } from '../../unlearn/params.js';
@@ -8,18 +8,24 @@ import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 
 function list(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 /** `--param method.key=value` pairs into per-method parameter objects; `checkMethod` rejects unknown names. */
-function methodParams(flags: FlagValues, checkMethod: (name: string) => unknown): Record<string, Record<string, unknown>> {
+function methodParams(
+  flags: FlagValues,
+  checkMethod: (name: string) => unknown,
+): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const pair of (flags.param as string[] | undefined) ?? []) {
     const match = /^([a-z0-9-]+)\.([A-Za-z0-9]+)=(.*)$/.exec(pair);
     if (!match) throw new UsageError(`--param must be method.key=value, got '${pair}'`);
     const [, method, key, value] = match;
     checkMethod(method!);
-    (out[method!] ??= {})[key!] = parseParamValue(value!);
+    out[method!] = { ...out[method!], [key!]: parseParamValue(value!) };
   }
   return out;
 }
@@ -31,7 +37,8 @@ export function presetFromFlags(flags: FlagValues, fallback: keyof typeof PRESET
   if (flags.dataset !== undefined) preset.dataset = requireString(flags, 'dataset');
   if (flags.arch !== undefined) preset.arch = choiceFlag(flags, 'arch', ARCHITECTURES, preset.arch);
   if (flags.epochs !== undefined) preset.epochs = intFlag(flags, 'epochs', preset.epochs, 1, 1000);
-  if (flags.scenario !== undefined) preset.scenario = choiceFlag(flags, 'scenario', ['subclass', 'class', 'random'] as const, preset.scenario);
+  if (flags.scenario !== undefined)
+    preset.scenario = choiceFlag(flags, 'scenario', ['subclass', 'class', 'random'] as const, preset.scenario);
   if (flags.class !== undefined) {
     preset.classes = list(requireString(flags, 'class')).map((value) => {
       if (!/^\d+$/.test(value)) throw new UsageError(`--class must be class indices, got '${value}'`);
@@ -50,7 +57,13 @@ export function presetFromFlags(flags: FlagValues, fallback: keyof typeof PRESET
 
 /** Flags shared by bench and demo. */
 export const BENCH_FLAGS: Command['flags'] = {
-  preset: { type: 'string', description: `protocol: ${Object.entries(PRESETS).map(([name, preset]) => `${name} (${preset.description})`).join('; ')}`, value: 'NAME' },
+  preset: {
+    type: 'string',
+    description: `protocol: ${Object.entries(PRESETS)
+      .map(([name, preset]) => `${name} (${preset.description})`)
+      .join('; ')}`,
+    value: 'NAME',
+  },
   dataset: { type: 'string', description: 'dataset (overrides the preset)', value: 'NAME' },
   'data-dir': { type: 'string', description: 'dataset folder', value: 'DIR' },
   arch: { type: 'string', description: `architecture: ${ARCHITECTURES.join(', ')}`, value: 'NAME' },
@@ -60,13 +73,22 @@ export const BENCH_FLAGS: Command['flags'] = {
   class: { type: 'string', description: 'class index, or a list (0,2,4,6): one report per class', value: 'C' },
   fraction: { type: 'string', description: 'fraction to forget', value: 'F' },
   seeds: { type: 'string', description: 'number of seeds (S..S+N-1, S from --first-seed)', value: 'N' },
-  'first-seed': { type: 'string', description: 'first seed (default 0): held-out seeds give other splits, forget sets and models', value: 'S' },
+  'first-seed': {
+    type: 'string',
+    description: 'first seed (default 0): held-out seeds give other splits, forget sets and models',
+    value: 'S',
+  },
   methods: { type: 'string', description: "methods, comma-separated, or 'all'", value: 'LIST' },
   param: { type: 'string', multiple: true, description: 'method parameter method.key=value', value: 'M.K=V' },
   'train-limit': { type: 'string', description: 'use only the first N training images', value: 'N' },
   'test-limit': { type: 'string', description: 'use only the first N test images', value: 'N' },
   'no-noise-floor': { type: 'boolean', description: 'skip the second gold model (retrain noise floor)' },
-  cache: { type: 'string', description: 'where trained original and gold models are cached', default: 'runs/cache', value: 'DIR' },
+  cache: {
+    type: 'string',
+    description: 'where trained original and gold models are cached',
+    default: 'runs/cache',
+    value: 'DIR',
+  },
   out: { type: 'string', description: 'output directory for report.json, report.md, report.html', value: 'DIR' },
 };
 
@@ -92,11 +114,32 @@ export const benchCommand: Command = {
     const width = flags.width !== undefined ? numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16) : undefined;
     const progress = consoleProgress({ json: flags.json === true });
     const result = runPreset(preset, {
-      out, cacheDir: optionalString(flags, 'cache') ?? 'runs/cache', dataDir: optionalString(flags, 'data-dir') ?? null, ...(width ? { width } : {}), params, progress,
+      out,
+      cacheDir: optionalString(flags, 'cache') ?? 'runs/cache',
+      dataDir: optionalString(flags, 'data-dir') ?? null,
+      ...(width ? { width } : {}),
+      params,
+      progress,
       command: `tmu bench ${process.argv.slice(3).join(' ')}`.trim(),
     });
-    const summary = { out: resolve(out), seconds: Number(result.seconds.toFixed(1)), reports: result.reports.map(({ dir }) => ({ json: join(dir, 'report.json'), markdown: join(dir, 'report.md'), html: join(dir, 'report.html') })) };
-    printResult(flags, summary, [...result.reports.map(({ report }) => renderMarkdown(report)), '', `reports: ${summary.reports.map((r) => r.html).join(', ')} (${summary.seconds} s)`].join('\n'));
+    const summary = {
+      out: resolve(out),
+      seconds: Number(result.seconds.toFixed(1)),
+      reports: result.reports.map(({ dir }) => ({
+        json: join(dir, 'report.json'),
+        markdown: join(dir, 'report.md'),
+        html: join(dir, 'report.html'),
+      })),
+    };
+    printResult(
+      flags,
+      summary,
+      [
+        ...result.reports.map(({ report }) => renderMarkdown(report)),
+        '',
+        `reports: ${summary.reports.map((r) => r.html).join(', ')} (${summary.seconds} s)`,
+      ].join('\n'),
+    );
     return 0;
   },
 };

@@ -11,8 +11,16 @@ export const evalCommand: Command = {
   details: 'Example:\n  tmu eval --model runs/original --forget runs/forget.json --json',
   flags: {
     model: { type: 'string', description: 'model directory', value: 'DIR' },
-    forget: { type: 'string', description: 'forget-set file: also report accuracy on it and on the rest of D', value: 'FILE' },
-    'data-dir': { type: 'string', description: 'dataset folder, if not where the model was trained from', value: 'DIR' },
+    forget: {
+      type: 'string',
+      description: 'forget-set file: also report accuracy on it and on the rest of D',
+      value: 'FILE',
+    },
+    'data-dir': {
+      type: 'string',
+      description: 'dataset folder, if not where the model was trained from',
+      value: 'DIR',
+    },
   },
   async run(flags) {
     const dir = requireString(flags, 'model');
@@ -31,7 +39,8 @@ export const evalCommand: Command = {
       ['test', data.test, split.test],
     ];
     const excluded = readExcludedIds(dir, sidecar);
-    if (excluded.length > 0) sets.push(['excluded', data.train, excluded], ['retain', data.train, retainIds(split, excluded)]);
+    if (excluded.length > 0)
+      sets.push(['excluded', data.train, excluded], ['retain', data.train, retainIds(split, excluded)]);
     if (forget) sets.push(['forget', data.train, forget], ['forgetRetain', data.train, retainIds(split, forget)]);
     const progress = consoleProgress({ json: flags.json === true });
     const task = progress.task('evaluate', sets.length);
@@ -45,7 +54,13 @@ export const evalCommand: Command = {
     task.done();
     model.dispose();
     const result = { model: dir, digest: sidecar.digest, acc, counts };
-    printResult(flags, result, Object.entries(acc).map(([name, value]) => `${name.padEnd(13)} ${value.toFixed(2)}%  (${counts[name]} samples)`).join('\n'));
+    printResult(
+      flags,
+      result,
+      Object.entries(acc)
+        .map(([name, value]) => `${name.padEnd(13)} ${value.toFixed(2)}%  (${counts[name]} samples)`)
+        .join('\n'),
+    );
     return 0;
   },
 };

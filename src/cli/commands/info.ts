@@ -16,7 +16,13 @@ export const infoCommand: Command = {
       openblasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
       glibcTunables: process.env.GLIBC_TUNABLES ?? null,
     };
-    printResult(flags, info, Object.entries(info).map(([key, value]) => `${key}: ${value}`).join('\n'));
+    printResult(
+      flags,
+      info,
+      Object.entries(info)
+        .map(([key, value]) => `${key}: ${value}`)
+        .join('\n'),
+    );
     return 0;
   },
 };

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { complianceReport } from '../../ledger/compliance.js';
 import { renderComplianceHtml } from '../../ledger/complianceHtml.js';
 import { Ledger } from '../../ledger/ledger.js';
-import { createToken, listTokens, revokeToken, ROLES, type Role } from '../../ledger/tokens.js';
+import { createToken, listTokens, ROLES, type Role, revokeToken } from '../../ledger/tokens.js';
 import { verifyLedger } from '../../ledger/verify.js';
 import type { Command } from '../command.js';
 import { choiceFlag, printResult, requireString, UsageError } from '../command.js';
 
-const USAGE = 'usage: tmu ledger verify | export --request ID --out DIR | token create --role ROLE --name NAME | token list | token revoke ID  (all with --db FILE)';
+const USAGE =
+  'usage: tmu ledger verify | export --request ID --out DIR | token create --role ROLE --name NAME | token list | token revoke ID  (all with --db FILE)';
 
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
@@ -44,7 +45,9 @@ export const ledgerCommand: Command = {
       try {
         const result = verifyLedger(ledger);
         const human = result.ok
-          ? `ledger ${db} verifies: ${result.events} events, ${Object.entries(result.checked).map(([table, n]) => `${n} ${table}`).join(', ')}; head ${result.head}`
+          ? `ledger ${db} verifies: ${result.events} events, ${Object.entries(result.checked)
+              .map(([table, n]) => `${n} ${table}`)
+              .join(', ')}; head ${result.head}`
           : `ledger ${db} FAILS verification: ${result.firstBad!.table} row ${result.firstBad!.row}: ${result.firstBad!.problem}`;
         printResult(flags, result, human);
         return result.ok ? 0 : 1;
@@ -61,7 +64,11 @@ export const ledgerCommand: Command = {
         mkdirSync(out, { recursive: true });
         writeAtomic(join(out, `${id}.json`), `${JSON.stringify(report, null, 2)}\n`);
         writeAtomic(join(out, `${id}.html`), renderComplianceHtml(report));
-        printResult(flags, { json: join(out, `${id}.json`), html: join(out, `${id}.html`), verified: report.verification.ok }, `wrote ${join(out, `${id}.json`)} and ${join(out, `${id}.html`)}${report.verification.ok ? '' : ' (WARNING: the ledger does not verify)'}`);
+        printResult(
+          flags,
+          { json: join(out, `${id}.json`), html: join(out, `${id}.html`), verified: report.verification.ok },
+          `wrote ${join(out, `${id}.json`)} and ${join(out, `${id}.html`)}${report.verification.ok ? '' : ' (WARNING: the ledger does not verify)'}`,
+        );
         return 0;
       } finally {
         ledger.close();
@@ -75,12 +82,25 @@ export const ledgerCommand: Command = {
           const role = choiceFlag<Role>(flags, 'role', ROLES, 'requester');
           if (flags.role === undefined) throw new UsageError('--role is required');
           const token = createToken(ledger, { name: requireString(flags, 'name'), role });
-          printResult(flags, token, `${token.secret}\n(token ${token.id}, role ${token.role}, name ${token.name}: store it now, it is not shown again)`);
+          printResult(
+            flags,
+            token,
+            `${token.secret}\n(token ${token.id}, role ${token.role}, name ${token.name}: store it now, it is not shown again)`,
+          );
           return 0;
         }
         if (action === 'list') {
           const tokens = listTokens(ledger);
-          printResult(flags, { tokens }, tokens.map((t) => `${t.id}  ${t.role.padEnd(9)}  ${t.name}  ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`).join('\n') || '(no tokens)');
+          printResult(
+            flags,
+            { tokens },
+            tokens
+              .map(
+                (t) =>
+                  `${t.id}  ${t.role.padEnd(9)}  ${t.name}  ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`,
+              )
+              .join('\n') || '(no tokens)',
+          );
           return 0;
         }
         if (action === 'revoke') {

@@ -15,11 +15,17 @@ export const methodsCommand: Command = {
       reference: method.reference,
       params: describeParams(method),
     }));
-    const human = methods.map((method) => [
-      `${method.name}: ${method.description}`,
-      `  reference: ${method.reference}`,
-      ...method.params.map((param) => `  --param ${param.name}=${JSON.stringify(param.default)}  (${param.type}) ${param.description}`),
-    ].join('\n')).join('\n\n');
+    const human = methods
+      .map((method) =>
+        [
+          `${method.name}: ${method.description}`,
+          `  reference: ${method.reference}`,
+          ...method.params.map(
+            (param) => `  --param ${param.name}=${JSON.stringify(param.default)}  (${param.type}) ${param.description}`,
+          ),
+        ].join('\n'),
+      )
+      .join('\n\n');
     printResult(flags, { methods }, human);
     return 0;
   },

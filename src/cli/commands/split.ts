@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type ForgetSpec, FORGET_SCENARIOS, loadForget, saveForget, selectForget } from '../../data/forget.js';
+import { FORGET_SCENARIOS, type ForgetSpec, loadForget, saveForget, selectForget } from '../../data/forget.js';
 import { loadSplit, makeSplit, saveSplit, splitDigest } from '../../data/split.js';
 import type { Command } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
@@ -22,8 +22,16 @@ export const splitCommand: Command = {
     holdout: { type: 'string', description: 'holdout fraction of the training partition', default: '0.25', value: 'F' },
     scenario: { type: 'string', description: `forget scenario: ${FORGET_SCENARIOS.join(', ')}`, value: 'NAME' },
     class: { type: 'string', description: 'class index or name (subclass, class)', value: 'C' },
-    fraction: { type: 'string', description: 'fraction to forget (subclass: of the class members; random: of D)', value: 'F' },
-    ids: { type: 'string', description: 'file of ids to forget (scenario ids): {"ids": [...]} or a JSON array', value: 'FILE' },
+    fraction: {
+      type: 'string',
+      description: 'fraction to forget (subclass: of the class members; random: of D)',
+      value: 'F',
+    },
+    ids: {
+      type: 'string',
+      description: 'file of ids to forget (scenario ids): {"ids": [...]} or a JSON array',
+      value: 'FILE',
+    },
     'forget-seed': { type: 'string', description: 'seed of the forget-set draw', default: '0', value: 'N' },
     'forget-out': { type: 'string', description: 'where to write the forget set JSON', value: 'FILE' },
   },
@@ -31,15 +39,18 @@ export const splitCommand: Command = {
     const existing = optionalString(flags, 'split');
     const out = optionalString(flags, 'out');
     if (!existing && !out) throw new UsageError('--out is required (or --split to reuse a split)');
-    const scenario = flags.scenario === undefined ? undefined : choiceFlag(flags, 'scenario', FORGET_SCENARIOS, 'subclass');
+    const scenario =
+      flags.scenario === undefined ? undefined : choiceFlag(flags, 'scenario', FORGET_SCENARIOS, 'subclass');
     const forgetOut = optionalString(flags, 'forget-out');
     if (scenario && !forgetOut) throw new UsageError('--forget-out is required with --scenario');
     let spec: ForgetSpec | undefined;
     if (scenario) {
       const classFlag = optionalString(flags, 'class');
       const classValue = classFlag === undefined ? undefined : /^\d+$/.test(classFlag) ? Number(classFlag) : classFlag;
-      if ((scenario === 'subclass' || scenario === 'class') && classValue === undefined) throw new UsageError(`--class is required for scenario ${scenario}`);
-      if ((scenario === 'subclass' || scenario === 'random') && flags.fraction === undefined) throw new UsageError(`--fraction is required for scenario ${scenario}`);
+      if ((scenario === 'subclass' || scenario === 'class') && classValue === undefined)
+        throw new UsageError(`--class is required for scenario ${scenario}`);
+      if ((scenario === 'subclass' || scenario === 'random') && flags.fraction === undefined)
+        throw new UsageError(`--fraction is required for scenario ${scenario}`);
       const fraction = numberFlag(flags, 'fraction', 0, 0, 1);
       if (scenario === 'subclass') spec = { scenario, class: classValue!, fraction };
       else if (scenario === 'random') spec = { scenario, fraction };
@@ -49,8 +60,12 @@ export const splitCommand: Command = {
     const { data } = loadDatasetFromFlags(flags);
     const split = existing
       ? loadSplit(existing)
-      : makeSplit(data.train, data.test, { seed: intFlag(flags, 'seed', 0, 0), holdoutFraction: numberFlag(flags, 'holdout', 0.25, 0, 1) });
-    if (split.dataset !== data.train.name) throw new UsageError(`the split is for ${split.dataset}, not ${data.train.name}`);
+      : makeSplit(data.train, data.test, {
+          seed: intFlag(flags, 'seed', 0, 0),
+          holdoutFraction: numberFlag(flags, 'holdout', 0.25, 0, 1),
+        });
+    if (split.dataset !== data.train.name)
+      throw new UsageError(`the split is for ${split.dataset}, not ${data.train.name}`);
     const forget = spec ? selectForget(split, data.train, spec, intFlag(flags, 'forget-seed', 0, 0)) : undefined;
     if (out) {
       if (existing && existsSync(out) && out === existing) throw new UsageError('--out and --split are the same file');
@@ -58,13 +73,27 @@ export const splitCommand: Command = {
     }
     if (forget && forgetOut) saveForget(forgetOut, forget);
     const result = {
-      split: { file: out ?? existing, digest: splitDigest(split), member: split.member.length, holdout: split.holdout.length, test: split.test.length },
-      forget: forget ? { file: forgetOut, scenario: forget.scenario, params: forget.params, count: forget.ids.length } : null,
+      split: {
+        file: out ?? existing,
+        digest: splitDigest(split),
+        member: split.member.length,
+        holdout: split.holdout.length,
+        test: split.test.length,
+      },
+      forget: forget
+        ? { file: forgetOut, scenario: forget.scenario, params: forget.params, count: forget.ids.length }
+        : null,
     };
-    printResult(flags, result, [
-      `split ${result.split.file}: member ${result.split.member}, holdout ${result.split.holdout}, test ${result.split.test}`,
-      ...(forget ? [`forget set ${forgetOut}: ${forget.scenario} ${JSON.stringify(forget.params)}, ${forget.ids.length} ids`] : []),
-    ].join('\n'));
+    printResult(
+      flags,
+      result,
+      [
+        `split ${result.split.file}: member ${result.split.member}, holdout ${result.split.holdout}, test ${result.split.test}`,
+        ...(forget
+          ? [`forget set ${forgetOut}: ${forget.scenario} ${JSON.stringify(forget.params)}, ${forget.ids.length} ids`]
+          : []),
+      ].join('\n'),
+    );
     return 0;
   },
 };

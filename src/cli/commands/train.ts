@@ -5,7 +5,13 @@ import { loadSplit, makeSplit } from '../../data/split.js';
 import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architectureSpec.js';
 import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
-import { DEFAULT_CURRICULUM_EPOCH, defaultRecipe, OPTIMIZERS, SCHEDULES, type TrainRecipe } from '../../train/recipe.js';
+import {
+  DEFAULT_CURRICULUM_EPOCH,
+  defaultRecipe,
+  OPTIMIZERS,
+  SCHEDULES,
+  type TrainRecipe,
+} from '../../train/recipe.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 import { DATA_FLAGS, loadDatasetFromFlags } from '../dataFlags.js';
@@ -38,7 +44,7 @@ export const trainCommand: Command = {
     '  tmu train --dataset fashion-mnist --arch cnn --epochs 10 --seed 0 --out runs/original',
     '  tmu train --arch cnn --epochs 10 --seed 0 --split runs/original/split.json --exclude runs/forget.json --out runs/gold',
     'Writes DIR/model.safetensors (PyTorch-loadable), DIR/model.json (sidecar with the SHA-256 digest),',
-    'DIR/split.json and DIR/curriculum.safetensors (the weights after --curriculum-epoch, TMU\'s curriculum model).',
+    "DIR/split.json and DIR/curriculum.safetensors (the weights after --curriculum-epoch, TMU's curriculum model).",
     'A checkpoint is written after every epoch; after an interruption, rerun with --resume.',
   ].join('\n'),
   flags: {
@@ -48,21 +54,39 @@ export const trainCommand: Command = {
     out: { type: 'string', description: 'model directory to write', value: 'DIR' },
     split: { type: 'string', description: 'split file to use (default: draw one with --split-seed)', value: 'FILE' },
     'split-seed': { type: 'string', description: 'seed of the drawn split', default: '0', value: 'N' },
-    exclude: { type: 'string', description: 'forget-set file: train without these ids (the gold model)', value: 'FILE' },
+    exclude: {
+      type: 'string',
+      description: 'forget-set file: train without these ids (the gold model)',
+      value: 'FILE',
+    },
     epochs: { type: 'string', description: 'epochs (default: 10, ResNet-18 15)', value: 'N' },
-    seed: { type: 'string', description: 'training seed (initialisation, order, augmentation)', default: '0', value: 'N' },
+    seed: {
+      type: 'string',
+      description: 'training seed (initialisation, order, augmentation)',
+      default: '0',
+      value: 'N',
+    },
     'batch-size': { type: 'string', description: 'batch size', default: '128', value: 'N' },
     optimizer: { type: 'string', description: `optimizer: ${OPTIMIZERS.join(', ')}`, default: 'sgd', value: 'NAME' },
     lr: { type: 'string', description: 'learning rate (default: 0.05, ResNet-18 0.1)', value: 'LR' },
     momentum: { type: 'string', description: 'SGD momentum', default: '0.9', value: 'M' },
     'weight-decay': { type: 'string', description: 'weight decay', default: '0.0005', value: 'WD' },
-    schedule: { type: 'string', description: `lr schedule per epoch: ${SCHEDULES.join(', ')}`, default: 'cosine', value: 'NAME' },
+    schedule: {
+      type: 'string',
+      description: `lr schedule per epoch: ${SCHEDULES.join(', ')}`,
+      default: 'cosine',
+      value: 'NAME',
+    },
     'warmup-epochs': { type: 'string', description: 'linear warm-up epochs before cosine', default: '0', value: 'N' },
     'step-size': { type: 'string', description: 'StepLR period in epochs', default: '5', value: 'N' },
     gamma: { type: 'string', description: 'StepLR factor', default: '0.1', value: 'G' },
     augment: { type: 'boolean', description: 'random crop + horizontal flip (default on for colour datasets)' },
     'no-augment': { type: 'boolean', description: 'no augmentation' },
-    'curriculum-epoch': { type: 'string', description: `keep the weights after this epoch for TMU's curriculum feature (0: none; default: ${DEFAULT_CURRICULUM_EPOCH}, or the last epoch of a shorter run)`, value: 'N' },
+    'curriculum-epoch': {
+      type: 'string',
+      description: `keep the weights after this epoch for TMU's curriculum feature (0: none; default: ${DEFAULT_CURRICULUM_EPOCH}, or the last epoch of a shorter run)`,
+      value: 'N',
+    },
     resume: { type: 'boolean', description: 'continue an interrupted run from its last epoch checkpoint' },
     force: { type: 'boolean', description: 'overwrite a complete model in --out' },
   },
@@ -74,7 +98,8 @@ export const trainCommand: Command = {
     // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
     const { isModelDir, MODEL_FILES } = await import('../../train/modelStore.js');
     const { trainToDir } = await import('../../train/trainToDir.js');
-    if (isModelDir(out) && !flags.force && !resume) throw new UsageError(`${out} already holds a trained model; use --force to overwrite it`);
+    if (isModelDir(out) && !flags.force && !resume)
+      throw new UsageError(`${out} already holds a trained model; use --force to overwrite it`);
     if (isModelDir(out) && resume) throw new UsageError(`${out} already holds a finished model; nothing to resume`);
     const checkpointPath = join(out, MODEL_FILES.checkpoint);
     if (resume && !existsSync(checkpointPath)) throw new UsageError(`--resume: no checkpoint in ${out}`);
@@ -84,10 +109,14 @@ export const trainCommand: Command = {
     const recipe = recipeFromFlags(flags, arch, data.augmentDefault);
     // The default must not make a shorter run an error: it keeps the last epoch instead.
     const curriculumEpoch = intFlag(flags, 'curriculum-epoch', Math.min(DEFAULT_CURRICULUM_EPOCH, recipe.epochs), 0);
-    if (curriculumEpoch > recipe.epochs) throw new UsageError(`--curriculum-epoch ${curriculumEpoch} is beyond --epochs ${recipe.epochs}`);
+    if (curriculumEpoch > recipe.epochs)
+      throw new UsageError(`--curriculum-epoch ${curriculumEpoch} is beyond --epochs ${recipe.epochs}`);
     const splitFile = optionalString(flags, 'split');
-    const split = splitFile ? loadSplit(splitFile) : makeSplit(data.train, data.test, { seed: intFlag(flags, 'split-seed', 0, 0) });
-    if (split.dataset !== data.train.name) throw new UsageError(`the split is for ${split.dataset}, not ${data.train.name}`);
+    const split = splitFile
+      ? loadSplit(splitFile)
+      : makeSplit(data.train, data.test, { seed: intFlag(flags, 'split-seed', 0, 0) });
+    if (split.dataset !== data.train.name)
+      throw new UsageError(`the split is for ${split.dataset}, not ${data.train.name}`);
     const excludeFile = optionalString(flags, 'exclude');
     const excluded = excludeFile ? loadForget(excludeFile).ids : [];
     if (excluded.length > 0) checkForgetIds(split, data.train, excluded);
@@ -106,8 +135,15 @@ export const trainCommand: Command = {
     let sidecar: ModelSidecar;
     try {
       sidecar = trainToDir({
-        out, dataset: { name, dataDir, train: data.train, test: data.test, normalize }, architecture, recipe, split,
-        excludedIds: excluded, curriculumEpoch, resume, progress,
+        out,
+        dataset: { name, dataDir, train: data.train, test: data.test, normalize },
+        architecture,
+        recipe,
+        split,
+        excludedIds: excluded,
+        curriculumEpoch,
+        resume,
+        progress,
       });
     } catch (error) {
       // A run that fails before its first checkpoint (a diverging loss) leaves no empty folder behind;
@@ -123,8 +159,20 @@ export const trainCommand: Command = {
     }
     const seconds = sidecar.training!.seconds;
     const { testAcc, holdoutAcc } = sidecar.metrics as { testAcc: number; holdoutAcc: number };
-    const summary = { out, digest: sidecar.digest, seconds: Number(seconds.toFixed(2)), threads: sidecar.training!.threads, trainSamples: trainIds.length, excluded: excluded.length, ...sidecar.metrics };
-    printResult(flags, summary, `trained ${arch} on ${trainIds.length} samples in ${summary.seconds} s: test ${testAcc.toFixed(2)}%, holdout ${holdoutAcc.toFixed(2)}%\nmodel ${out} (sha256 ${sidecar.digest})`);
+    const summary = {
+      out,
+      digest: sidecar.digest,
+      seconds: Number(seconds.toFixed(2)),
+      threads: sidecar.training!.threads,
+      trainSamples: trainIds.length,
+      excluded: excluded.length,
+      ...sidecar.metrics,
+    };
+    printResult(
+      flags,
+      summary,
+      `trained ${arch} on ${trainIds.length} samples in ${summary.seconds} s: test ${testAcc.toFixed(2)}%, holdout ${holdoutAcc.toFixed(2)}%\nmodel ${out} (sha256 ${sidecar.digest})`,
+    );
     return 0;
   },
 };

@@ -10,7 +10,8 @@ import { METHOD_PARAM_FLAGS, methodParamsFromFlags } from '../methodFlags.js';
  */
 export const twinCommand: Command = {
   name: 'twin',
-  summary: "build TMU's twin problem and predictor for a model ahead of its first deletion request, or list the twins cached beside it",
+  summary:
+    "build TMU's twin problem and predictor for a model ahead of its first deletion request, or list the twins cached beside it",
   details: [
     'The twin depends on the model and its holdout only, so it is built once and reused by every request with the same',
     'twin options and seed (docs/tmu.md, "Amortisation"). Without this command the first request builds it.',
@@ -22,9 +23,21 @@ export const twinCommand: Command = {
   flags: {
     model: { type: 'string', description: 'the trained (original) model directory', value: 'DIR' },
     ...METHOD_PARAM_FLAGS,
-    seed: { type: 'string', description: 'the seed the deletion requests will use (tmu unlearn --seed): the twin is drawn with it', default: '0', value: 'N' },
-    'data-dir': { type: 'string', description: 'dataset folder, if not where the model was trained from', value: 'DIR' },
-    list: { type: 'boolean', description: 'list the cached twins (usable or not, options, size) instead of building one' },
+    seed: {
+      type: 'string',
+      description: 'the seed the deletion requests will use (tmu unlearn --seed): the twin is drawn with it',
+      default: '0',
+      value: 'N',
+    },
+    'data-dir': {
+      type: 'string',
+      description: 'dataset folder, if not where the model was trained from',
+      value: 'DIR',
+    },
+    list: {
+      type: 'boolean',
+      description: 'list the cached twins (usable or not, options, size) instead of building one',
+    },
   },
   async run(flags) {
     const modelDir = requireString(flags, 'model');
@@ -33,15 +46,27 @@ export const twinCommand: Command = {
     const { isModelDir, readSidecar } = await import('../../train/modelStore.js');
     if (!isModelDir(modelDir)) throw new Error(`${modelDir} holds no model (no model.json)`);
     if (flags.list) {
-      if (flags.param !== undefined || flags.features !== undefined) throw new UsageError('--list takes no --param or --features: it lists every cached twin');
+      if (flags.param !== undefined || flags.features !== undefined)
+        throw new UsageError('--list takes no --param or --features: it lists every cached twin');
       const { listCachedTwins } = await import('../../unlearn/tmu/twin.js');
       const twins = listCachedTwins(modelDir, readSidecar(modelDir).digest);
-      const human = twins.length === 0
-        ? `no twin cached beside ${modelDir}`
-        : twins.map((twin) => [
-          `${twin.dir}: ${twin.usable ? 'usable' : `not usable (${twin.reason})`}, ${(twin.bytes / 2 ** 20).toFixed(1)} MiB, ${twin.predictors} predictor(s)${twin.buildSeconds === null ? '' : `, built in ${twin.buildSeconds.toFixed(1)} s`}`,
-          ...(twin.options ? [`  options: ${Object.entries(twin.options).map(([key, value]) => `${key}=${String(value)}`).join(', ')}`] : []),
-        ].join('\n')).join('\n');
+      const human =
+        twins.length === 0
+          ? `no twin cached beside ${modelDir}`
+          : twins
+              .map((twin) =>
+                [
+                  `${twin.dir}: ${twin.usable ? 'usable' : `not usable (${twin.reason})`}, ${(twin.bytes / 2 ** 20).toFixed(1)} MiB, ${twin.predictors} predictor(s)${twin.buildSeconds === null ? '' : `, built in ${twin.buildSeconds.toFixed(1)} s`}`,
+                  ...(twin.options
+                    ? [
+                        `  options: ${Object.entries(twin.options)
+                          .map(([key, value]) => `${key}=${String(value)}`)
+                          .join(', ')}`,
+                      ]
+                    : []),
+                ].join('\n'),
+              )
+              .join('\n');
       printResult(flags, { model: modelDir, twins }, human);
       return 0;
     }
@@ -58,12 +83,16 @@ export const twinCommand: Command = {
       const progress = consoleProgress({ json: flags.json === true });
       const prepared = prepareTwin(modelContext(original, { seed, progress }), params);
       const { twin, predictor } = prepared;
-      printResult(flags, { model: modelDir, ...prepared }, [
-        `twin: ${twin.cached ? 'already cached' : 'built'} in ${join(modelDir, prepared.cacheDir)}${twin.builtBecause ? `, because: ${twin.builtBecause}` : ''}`,
-        `  ${twin.samples} samples, hard rate ${(100 * twin.hardRate).toFixed(1)}%, ${twin.buildSeconds.total.toFixed(1)} s to build; curriculum model: epoch ${twin.curriculumEpoch}, ${twin.curriculum === 'original-run' ? "kept by Mo's training run" : "replayed from Mo's recipe"}`,
-        `predictor: ${predictor.features.join(', ')} (${predictor.scaler} scaling), ${predictor.cached ? 'already cached' : 'trained'}; on the twin's held-out samples accuracy ${predictor.heldOutAccuracy.toFixed(2)}%, AUROC ${predictor.heldOutAuroc.toFixed(3)}`,
-        `requests with these TMU parameters and --seed ${seed} reuse both; ${prepared.seconds.toFixed(1)} s`,
-      ].join('\n'));
+      printResult(
+        flags,
+        { model: modelDir, ...prepared },
+        [
+          `twin: ${twin.cached ? 'already cached' : 'built'} in ${join(modelDir, prepared.cacheDir)}${twin.builtBecause ? `, because: ${twin.builtBecause}` : ''}`,
+          `  ${twin.samples} samples, hard rate ${(100 * twin.hardRate).toFixed(1)}%, ${twin.buildSeconds.total.toFixed(1)} s to build; curriculum model: epoch ${twin.curriculumEpoch}, ${twin.curriculum === 'original-run' ? "kept by Mo's training run" : "replayed from Mo's recipe"}`,
+          `predictor: ${predictor.features.join(', ')} (${predictor.scaler} scaling), ${predictor.cached ? 'already cached' : 'trained'}; on the twin's held-out samples accuracy ${predictor.heldOutAccuracy.toFixed(2)}%, AUROC ${predictor.heldOutAuroc.toFixed(3)}`,
+          `requests with these TMU parameters and --seed ${seed} reuse both; ${prepared.seconds.toFixed(1)} s`,
+        ].join('\n'),
+      );
     } finally {
       original.loaded.model.dispose();
     }

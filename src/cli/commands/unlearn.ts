@@ -20,27 +20,42 @@ export const unlearnCommand: Command = {
   ].join('\n'),
   flags: {
     model: { type: 'string', description: 'the trained (original) model directory', value: 'DIR' },
-    forget: { type: 'string', description: 'forget-set file ({"ids": [...]} or a JSON array of member ids)', value: 'FILE' },
+    forget: {
+      type: 'string',
+      description: 'forget-set file ({"ids": [...]} or a JSON array of member ids)',
+      value: 'FILE',
+    },
     method: { type: 'string', description: 'unlearning method (see tmu methods)', default: 'tmu', value: 'NAME' },
     ...METHOD_PARAM_FLAGS,
     out: { type: 'string', description: 'directory for the unlearned model', value: 'DIR' },
     seed: { type: 'string', description: "seed of the method's randomness", default: '0', value: 'N' },
-    'data-dir': { type: 'string', description: 'dataset folder, if not where the model was trained from', value: 'DIR' },
+    'data-dir': {
+      type: 'string',
+      description: 'dataset folder, if not where the model was trained from',
+      value: 'DIR',
+    },
     force: { type: 'boolean', description: 'overwrite a model in --out' },
-    gold: { type: 'string', description: 'evaluation runs: the gold model (retrained without the forget set), to report accuracy on Df against it and, for TMU, the predictor\'s accuracy and AUROC against its real correctness', value: 'DIR' },
+    gold: {
+      type: 'string',
+      description:
+        "evaluation runs: the gold model (retrained without the forget set), to report accuracy on Df against it and, for TMU, the predictor's accuracy and AUROC against its real correctness",
+      value: 'DIR',
+    },
   },
   async run(flags) {
     const modelDir = requireString(flags, 'model');
     const out = requireString(flags, 'out');
     const forgetFile = requireString(flags, 'forget');
-    if (resolve(out) === resolve(modelDir)) throw new UsageError('--out must differ from --model: the original model is never overwritten');
+    if (resolve(out) === resolve(modelDir))
+      throw new UsageError('--out must differ from --model: the original model is never overwritten');
     // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
     const { idsDigest, isModelDir, loadModel } = await import('../../train/modelStore.js');
     const { getMethod } = await import('../../unlearn/methods.js');
     const { accuracy, predict } = await import('../../train/predict.js');
     const { buildContext, prepareOriginal, runMethod, saveUnlearned } = await import('../../unlearn/run.js');
     const { predictorQuality } = await import('../../eval/predictorQuality.js');
-    if (isModelDir(out) && !flags.force) throw new UsageError(`${out} already holds a model; use --force to overwrite it`);
+    if (isModelDir(out) && !flags.force)
+      throw new UsageError(`${out} already holds a model; use --force to overwrite it`);
     const method = getMethod(optionalString(flags, 'method') ?? 'tmu');
     const rawParams = methodParamsFromFlags(flags);
     resolveParams(method, rawParams);
@@ -60,16 +75,30 @@ export const unlearnCommand: Command = {
     if (goldDir) {
       const gold = loadModel(goldDir);
       try {
-        if (gold.sidecar.excluded?.digest !== idsDigest(ctx.forgetIds)) throw new UsageError(`--gold ${goldDir} was not trained without exactly this forget set`);
+        if (gold.sidecar.excluded?.digest !== idsDigest(ctx.forgetIds))
+          throw new UsageError(`--gold ${goldDir} was not trained without exactly this forget set`);
         const goldOnForget = predict(gold.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize });
         const muOnForget = predict(result.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize });
-        const goldCorrect = Uint8Array.from(goldOnForget.labels, (label, i) => (goldOnForget.predicted[i] === label ? 1 : 0));
+        const goldCorrect = Uint8Array.from(goldOnForget.labels, (label, i) =>
+          goldOnForget.predicted[i] === label ? 1 : 0,
+        );
         let agree = 0;
-        muOnForget.predicted.forEach((value, i) => { if (value === goldOnForget.predicted[i]) agree++; });
-        diagnostics = { goldForgetAcc: accuracy(goldOnForget), forgetGap: Math.abs(forgetAcc - accuracy(goldOnForget)), agreement: (100 * agree) / ctx.forgetIds.length };
+        muOnForget.predicted.forEach((value, i) => {
+          if (value === goldOnForget.predicted[i]) agree++;
+        });
+        diagnostics = {
+          goldForgetAcc: accuracy(goldOnForget),
+          forgetGap: Math.abs(forgetAcc - accuracy(goldOnForget)),
+          agreement: (100 * agree) / ctx.forgetIds.length,
+        };
         const details = result.details as TmuDetails | undefined;
         if (method.name === 'tmu' && details) {
-          const quality = predictorQuality(details.easyProbability, details.predictedHard, goldCorrect, Uint8Array.from(details.bypassed, (b) => 1 - b));
+          const quality = predictorQuality(
+            details.easyProbability,
+            details.predictedHard,
+            goldCorrect,
+            Uint8Array.from(details.bypassed, (b) => 1 - b),
+          );
           diagnostics = { ...diagnostics, predictorAccuracy: quality.accuracy, predictorAuroc: quality.auroc };
         }
       } finally {
@@ -79,13 +108,40 @@ export const unlearnCommand: Command = {
     const sidecar = saveUnlearned(out, original, ctx, method, result, { testAcc, forgetAcc });
     result.model.dispose();
     original.loaded.model.dispose();
-    const summary = { out, digest: sidecar.digest, parent: sidecar.parent, method: method.name, params: result.params, seconds: Number(result.seconds.toFixed(3)), forget: ctx.forgetIds.length, testAcc, forgetAcc, summary: result.summary, ...(goldDir ? { gold: diagnostics } : {}) };
-    printResult(flags, summary, [
-      `${method.name}: forgot ${ctx.forgetIds.length} samples in ${summary.seconds} s; forget acc ${forgetAcc.toFixed(2)}%, test acc ${testAcc.toFixed(2)}%`,
-      ...(goldDir ? [`  against the gold model: ${Object.entries(diagnostics).map(([key, value]) => `${key} ${value.toFixed(3)}`).join(', ')}`] : []),
-      ...(result.highlights ?? Object.entries(result.summary).map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)).map((line) => `  ${line}`),
-      `model ${out} (sha256 ${sidecar.digest}, parent ${sidecar.parent})`,
-    ].join('\n'));
+    const summary = {
+      out,
+      digest: sidecar.digest,
+      parent: sidecar.parent,
+      method: method.name,
+      params: result.params,
+      seconds: Number(result.seconds.toFixed(3)),
+      forget: ctx.forgetIds.length,
+      testAcc,
+      forgetAcc,
+      summary: result.summary,
+      ...(goldDir ? { gold: diagnostics } : {}),
+    };
+    printResult(
+      flags,
+      summary,
+      [
+        `${method.name}: forgot ${ctx.forgetIds.length} samples in ${summary.seconds} s; forget acc ${forgetAcc.toFixed(2)}%, test acc ${testAcc.toFixed(2)}%`,
+        ...(goldDir
+          ? [
+              `  against the gold model: ${Object.entries(diagnostics)
+                .map(([key, value]) => `${key} ${value.toFixed(3)}`)
+                .join(', ')}`,
+            ]
+          : []),
+        ...(
+          result.highlights ??
+          Object.entries(result.summary).map(
+            ([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+          )
+        ).map((line) => `  ${line}`),
+        `model ${out} (sha256 ${sidecar.digest}, parent ${sidecar.parent})`,
+      ].join('\n'),
+    );
     return 0;
   },
 };

@@ -9,7 +9,19 @@
 
 import { escapeHtml, formatStat } from '../format.js';
 import type { Report } from '../report.js';
-import { axes, colour, type Frame, linearScale, logScale, niceMax, noData, openSvg, px, type Scale, text } from './svg.js';
+import {
+  axes,
+  colour,
+  type Frame,
+  linearScale,
+  logScale,
+  niceMax,
+  noData,
+  openSvg,
+  px,
+  type Scale,
+  text,
+} from './svg.js';
 
 /** The SVG (`data-chart="cost"`). */
 export function costScatterSvg(report: Report): string {
@@ -35,16 +47,34 @@ export function costScatterSvg(report: Report): string {
   parts.push(axes(frame, x, y, `RTE: seconds / seconds of a retrain${useLog ? ' (log scale)' : ''}`, 'Avg.Gap (pp)'));
   for (const r of references) {
     const yy = y(r.value);
-    parts.push(`<line class="reference" x1="${px(frame.left)}" x2="${px(frame.width - frame.right)}" y1="${px(yy)}" y2="${px(yy)}" stroke="${r.colour}"/>`);
-    parts.push(text(frame.width - frame.right + 4, yy + 4, `${r.label} ${r.value.toFixed(2)}`, { class: 'reference-label', fill: r.colour }));
+    parts.push(
+      `<line class="reference" x1="${px(frame.left)}" x2="${px(frame.width - frame.right)}" y1="${px(yy)}" y2="${px(yy)}" stroke="${r.colour}"/>`,
+    );
+    parts.push(
+      text(frame.width - frame.right + 4, yy + 4, `${r.label} ${r.value.toFixed(2)}`, {
+        class: 'reference-label',
+        fill: r.colour,
+      }),
+    );
   }
   for (const p of points) {
     const cx = x(p.rte.mean!);
     const cy = y(p.gap.mean!);
-    if (p.gap.ci95) parts.push(`<path class="whisker" d="M${px(cx)} ${px(y(Math.max(0, p.gap.ci95[0])))}V${px(y(p.gap.ci95[1]))}"/>`);
-    if (p.rte.ci95) parts.push(`<path class="whisker" d="M${px(x(Math.max(p.rte.ci95[0], x.domain[0])))} ${px(cy)}H${px(x(p.rte.ci95[1]))}"/>`);
-    parts.push(`<circle class="point" cx="${px(cx)}" cy="${px(cy)}" r="5" fill="${p.colour}"><title>${escapeHtml(`${p.name}: RTE ${formatStat(p.rte, 3)}, Avg.Gap ${formatStat(p.gap, 2)}`)}</title></circle>`);
-    parts.push(text(cx + 8, cy - 6, p.name.length > 24 ? `${p.name.slice(0, 23)}…` : p.name, { class: 'point-label', fill: p.colour }));
+    if (p.gap.ci95)
+      parts.push(`<path class="whisker" d="M${px(cx)} ${px(y(Math.max(0, p.gap.ci95[0])))}V${px(y(p.gap.ci95[1]))}"/>`);
+    if (p.rte.ci95)
+      parts.push(
+        `<path class="whisker" d="M${px(x(Math.max(p.rte.ci95[0], x.domain[0])))} ${px(cy)}H${px(x(p.rte.ci95[1]))}"/>`,
+      );
+    parts.push(
+      `<circle class="point" cx="${px(cx)}" cy="${px(cy)}" r="5" fill="${p.colour}"><title>${escapeHtml(`${p.name}: RTE ${formatStat(p.rte, 3)}, Avg.Gap ${formatStat(p.gap, 2)}`)}</title></circle>`,
+    );
+    parts.push(
+      text(cx + 8, cy - 6, p.name.length > 24 ? `${p.name.slice(0, 23)}…` : p.name, {
+        class: 'point-label',
+        fill: p.colour,
+      }),
+    );
   }
   if (points.length === 0) parts.push(noData(frame, 'no method with a cost and a gap'));
   parts.push('</svg>');

@@ -21,19 +21,32 @@ function panel(scatter: PredictorScatter, by: 'predictor' | 'gold'): string {
   const x = linearScale([Math.min(0, ...xs), Math.max(1, ...xs)], [frame.left, frame.width - frame.right]);
   const y = linearScale([Math.min(0, ...ys), Math.max(1, ...ys)], [frame.height - frame.bottom, frame.top]);
   const title = by === 'predictor' ? 'coloured by the predictor' : 'coloured by the gold model';
-  const parts = [openSvg(`predictor-scatter-${by}`, frame, `${scatter.method}: Df samples, ${title}`, { 'data-method': scatter.method })];
+  const parts = [
+    openSvg(`predictor-scatter-${by}`, frame, `${scatter.method}: Df samples, ${title}`, {
+      'data-method': scatter.method,
+    }),
+  ];
   parts.push(axes(frame, x, y, scatter.xFeature, scatter.yFeature));
   parts.push(text(frame.left, 14, `${scatter.method} · ${title}`, { class: 'panel-title' }));
-  const items = by === 'predictor'
-    ? [{ label: 'predicted easy', colour: GOOD }, { label: 'predicted hard', colour: BAD }]
-    : [{ label: 'gold correct', colour: GOOD }, { label: 'gold wrong', colour: BAD }];
+  const items =
+    by === 'predictor'
+      ? [
+          { label: 'predicted easy', colour: GOOD },
+          { label: 'predicted hard', colour: BAD },
+        ]
+      : [
+          { label: 'gold correct', colour: GOOD },
+          { label: 'gold wrong', colour: BAD },
+        ];
   parts.push(legend(items, frame.left, 32, frame.width - frame.left));
   let drawn = 0;
   for (const p of scatter.points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
     const good = by === 'predictor' ? !p.predictedHard : p.goldCorrect;
     drawn++;
-    parts.push(`<circle cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="3" fill="${good ? GOOD : BAD}" class="dot"><title>${escapeHtml(`${p.id}: P(easy) ${p.pEasy.toFixed(3)}, predicted ${p.predictedHard ? 'hard' : 'easy'}, gold ${p.goldCorrect ? 'correct' : 'wrong'}`)}</title></circle>`);
+    parts.push(
+      `<circle cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="3" fill="${good ? GOOD : BAD}" class="dot"><title>${escapeHtml(`${p.id}: P(easy) ${p.pEasy.toFixed(3)}, predicted ${p.predictedHard ? 'hard' : 'easy'}, gold ${p.goldCorrect ? 'correct' : 'wrong'}`)}</title></circle>`,
+    );
   }
   if (drawn === 0) parts.push(noData(frame, 'no samples'));
   parts.push('</svg>');

@@ -15,15 +15,19 @@ import { deriveSeed, frozenCopy, sampleRetain } from './shared.js';
  */
 export const badTeacher = defineMethod({
   name: 'bad-teacher',
-  description: 'Bad Teacher (competent/incompetent teacher distillation): the student starts as a copy of Mo and is trained with Adam to match, at temperature T, the softmax of the competent teacher (Mo) on a Dr sample (retainMultiple x |Df|, 0 = all of Dr) and of an incompetent teacher (the same architecture, randomly initialised) on Df, both in the same shuffled batches, by KL(teacher || student).',
-  reference: 'Chundawat et al., "Can Bad Teaching Induce Forgetting? Unlearning in Deep Networks Using an Incompetent Teacher", AAAI 2023',
-  params: z.object({
-    epochs: z.number().int().min(1).default(1).describe('epochs over Df plus the Dr sample'),
-    retainMultiple: z.number().min(0).default(5).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
-    temperature: z.number().positive().default(1).describe('distillation temperature T'),
-    lr: z.number().positive().default(1e-5).describe('Adam learning rate'),
-    batchSize: z.number().int().min(1).default(64).describe('batch size'),
-  }).strict(),
+  description:
+    'Bad Teacher (competent/incompetent teacher distillation): the student starts as a copy of Mo and is trained with Adam to match, at temperature T, the softmax of the competent teacher (Mo) on a Dr sample (retainMultiple x |Df|, 0 = all of Dr) and of an incompetent teacher (the same architecture, randomly initialised) on Df, both in the same shuffled batches, by KL(teacher || student).',
+  reference:
+    'Chundawat et al., "Can Bad Teaching Induce Forgetting? Unlearning in Deep Networks Using an Incompetent Teacher", AAAI 2023',
+  params: z
+    .object({
+      epochs: z.number().int().min(1).default(1).describe('epochs over Df plus the Dr sample'),
+      retainMultiple: z.number().min(0).default(5).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
+      temperature: z.number().positive().default(1).describe('distillation temperature T'),
+      lr: z.number().positive().default(1e-5).describe('Adam learning rate'),
+      batchSize: z.number().int().min(1).default(64).describe('batch size'),
+    })
+    .strict(),
   unlearn(ctx, params) {
     const retain = sampleRetain(ctx, params.retainMultiple, 'bad-teacher');
     const ids = [...retain.ids, ...ctx.forgetIds];
@@ -41,12 +45,18 @@ export const badTeacher = defineMethod({
     let steps = 0;
     try {
       for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(`bad-teacher epoch ${epoch + 1}/${params.epochs}`, batchCount(ids.length, params.batchSize));
+        const task = ctx.progress.task(
+          `bad-teacher epoch ${epoch + 1}/${params.epochs}`,
+          batchCount(ids.length, params.batchSize),
+        );
         forEachBatch(ctx, ids, { batchSize: params.batchSize, epoch, seed }, (batch) => {
           tidy(() => {
             optimizer.zeroGrad();
             const { inputs } = batchTensors(batch);
-            const isForget = tensor(Float32Array.from(batch.ids, (id) => (forget.has(id) ? 1 : 0)), { shape: [batch.ids.length, 1] });
+            const isForget = tensor(
+              Float32Array.from(batch.ids, (id) => (forget.has(id) ? 1 : 0)),
+              { shape: [batch.ids.length, 1] },
+            );
             const target = noGrad(() => {
               const good = softmax(competent.forward(inputs).div(t), 1);
               const bad = softmax(incompetent.forward(inputs).div(t), 1);
@@ -66,6 +76,15 @@ export const badTeacher = defineMethod({
       incompetent.dispose();
     }
     student.eval();
-    return { model: student, summary: { steps, retainSamples: retain.ids.length, retainShare: retain.share, retainSamplesSeen: retain.ids.length * params.epochs, forgetSamplesSeen: ctx.forgetIds.length * params.epochs } };
+    return {
+      model: student,
+      summary: {
+        steps,
+        retainSamples: retain.ids.length,
+        retainShare: retain.share,
+        retainSamplesSeen: retain.ids.length * params.epochs,
+        forgetSamplesSeen: ctx.forgetIds.length * params.epochs,
+      },
+    };
   },
 });

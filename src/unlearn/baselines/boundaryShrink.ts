@@ -13,7 +13,11 @@ import { deriveSeed, frozenCopy } from './shared.js';
  * pixel units): the class the attacked input is predicted as, or, where the attack did not change the
  * prediction, the attacked input's highest-scoring wrong class.
  */
-export function nearestWrongLabels(ctx: UnlearnContext, epsilon: number, batchSize: number): { labels: Map<string, number>; flipped: number } {
+export function nearestWrongLabels(
+  ctx: UnlearnContext,
+  epsilon: number,
+  batchSize: number,
+): { labels: Map<string, number>; flipped: number } {
   const attacker = frozenCopy(ctx);
   const channels = ctx.architecture.inChannels;
   const mean = ctx.normalize.mean;
@@ -21,28 +25,45 @@ export function nearestWrongLabels(ctx: UnlearnContext, epsilon: number, batchSi
   const labels = new Map<string, number>();
   let flipped = 0;
   try {
-    forEachBatch(ctx, ctx.forgetIds, { batchSize, seed: deriveSeed(ctx.seed, 'boundary-shrink/attack'), shuffle: false }, (batch) => {
-      const [nearest, hits] = tidy(() => {
-        const shape = [1, channels, 1, 1];
-        // FGSM in the normalised space the model sees: a pixel step eps is eps/std there, and the
-        // attacked image stays inside the valid pixel range [0, 1].
-        const step = tensor(std.map((s) => epsilon / s), { shape });
-        const low = tensor(mean.map((m, c) => (0 - m) / std[c]!), { shape });
-        const high = tensor(mean.map((m, c) => (1 - m) / std[c]!), { shape });
-        const { inputs, labels: truth } = batchTensors(batch);
-        inputs.requiresGrad_(true);
-        const [gradient] = grad(crossEntropy(attacker.forward(inputs), truth), inputs);
-        return noGrad(() => {
-          const attacked = minimum(maximum(inputs.detach().add(gradient!.sign().mul(step)), low), high);
-          const logits = attacker.forward(attacked);
-          const predicted = logits.argmax(1);
-          const wrong = logits.scatterValue(1, truth.unsqueeze(1), Number.NEGATIVE_INFINITY).argmax(1);
-          return [Array.from(wrong.toTypedArray() as BigInt64Array, Number), predicted.ne(truth).sum().item()] as const;
+    forEachBatch(
+      ctx,
+      ctx.forgetIds,
+      { batchSize, seed: deriveSeed(ctx.seed, 'boundary-shrink/attack'), shuffle: false },
+      (batch) => {
+        const [nearest, hits] = tidy(() => {
+          const shape = [1, channels, 1, 1];
+          // FGSM in the normalised space the model sees: a pixel step eps is eps/std there, and the
+          // attacked image stays inside the valid pixel range [0, 1].
+          const step = tensor(
+            std.map((s) => epsilon / s),
+            { shape },
+          );
+          const low = tensor(
+            mean.map((m, c) => (0 - m) / std[c]!),
+            { shape },
+          );
+          const high = tensor(
+            mean.map((m, c) => (1 - m) / std[c]!),
+            { shape },
+          );
+          const { inputs, labels: truth } = batchTensors(batch);
+          inputs.requiresGrad_(true);
+          const [gradient] = grad(crossEntropy(attacker.forward(inputs), truth), inputs);
+          return noGrad(() => {
+            const attacked = minimum(maximum(inputs.detach().add(gradient!.sign().mul(step)), low), high);
+            const logits = attacker.forward(attacked);
+            const predicted = logits.argmax(1);
+            const wrong = logits.scatterValue(1, truth.unsqueeze(1), Number.NEGATIVE_INFINITY).argmax(1);
+            return [
+              Array.from(wrong.toTypedArray() as BigInt64Array, Number),
+              predicted.ne(truth).sum().item(),
+            ] as const;
+          });
         });
-      });
-      batch.ids.forEach((id, i) => labels.set(id, nearest[i]!));
-      flipped += hits;
-    });
+        for (const [i, id] of batch.ids.entries()) labels.set(id, nearest[i]!);
+        flipped += hits;
+      },
+    );
   } finally {
     attacker.dispose();
   }
@@ -55,15 +76,19 @@ export function nearestWrongLabels(ctx: UnlearnContext, epsilon: number, batchSi
  */
 export const boundaryShrink = defineMethod({
   name: 'boundary-shrink',
-  description: "Boundary Shrink: relabel each Df sample with its nearest wrong class, the class Mo predicts for the sample after one FGSM step of epsilon (pixel units; where the step does not flip Mo's prediction, the attacked input's top wrong class), then fine-tune on Df with those labels so the forgotten samples fall just across the closest decision boundary.",
-  reference: 'Chen et al., "Boundary Unlearning: Rapid Forgetting of Deep Networks via Shifting the Decision Space", CVPR 2023',
-  params: z.object({
-    epsilon: z.number().positive().default(0.1).describe('FGSM step in [0, 1] pixel units'),
-    epochs: z.number().int().min(1).default(1).describe('epochs over Df'),
-    lr: z.number().positive().default(1e-4).describe('SGD learning rate'),
-    momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
-    batchSize: z.number().int().min(1).default(64).describe('batch size'),
-  }).strict(),
+  description:
+    "Boundary Shrink: relabel each Df sample with its nearest wrong class, the class Mo predicts for the sample after one FGSM step of epsilon (pixel units; where the step does not flip Mo's prediction, the attacked input's top wrong class), then fine-tune on Df with those labels so the forgotten samples fall just across the closest decision boundary.",
+  reference:
+    'Chen et al., "Boundary Unlearning: Rapid Forgetting of Deep Networks via Shifting the Decision Space", CVPR 2023',
+  params: z
+    .object({
+      epsilon: z.number().positive().default(0.1).describe('FGSM step in [0, 1] pixel units'),
+      epochs: z.number().int().min(1).default(1).describe('epochs over Df'),
+      lr: z.number().positive().default(1e-4).describe('SGD learning rate'),
+      momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
+      batchSize: z.number().int().min(1).default(64).describe('batch size'),
+    })
+    .strict(),
   unlearn(ctx, params) {
     const attackTask = ctx.progress.task('boundary-shrink nearest labels', 1);
     const { labels: nearest, flipped } = nearestWrongLabels(ctx, params.epsilon, 256);
@@ -75,12 +100,18 @@ export const boundaryShrink = defineMethod({
     let steps = 0;
     try {
       for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(`boundary-shrink epoch ${epoch + 1}/${params.epochs}`, batchCount(ctx.forgetIds.length, params.batchSize));
+        const task = ctx.progress.task(
+          `boundary-shrink epoch ${epoch + 1}/${params.epochs}`,
+          batchCount(ctx.forgetIds.length, params.batchSize),
+        );
         forEachBatch(ctx, ctx.forgetIds, { batchSize: params.batchSize, epoch, seed }, (batch) => {
           tidy(() => {
             optimizer.zeroGrad();
             const { inputs } = batchTensors(batch);
-            const targets = tensor(BigInt64Array.from(batch.ids, (id) => BigInt(nearest.get(id)!)), { shape: [batch.ids.length] });
+            const targets = tensor(
+              BigInt64Array.from(batch.ids, (id) => BigInt(nearest.get(id)!)),
+              { shape: [batch.ids.length] },
+            );
             crossEntropy(model.forward(inputs), targets).backward();
             optimizer.step();
           });
@@ -93,6 +124,14 @@ export const boundaryShrink = defineMethod({
       optimizer.dispose();
     }
     model.eval();
-    return { model, summary: { steps, attackFlipped: flipped, attackFlipRate: flipped / ctx.forgetIds.length, forgetSamplesSeen: ctx.forgetIds.length * params.epochs } };
+    return {
+      model,
+      summary: {
+        steps,
+        attackFlipped: flipped,
+        attackFlipRate: flipped / ctx.forgetIds.length,
+        forgetSamplesSeen: ctx.forgetIds.length * params.epochs,
+      },
+    };
   },
 });

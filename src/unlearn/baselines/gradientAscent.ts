@@ -14,24 +14,35 @@ import { deriveSeed } from './shared.js';
  */
 export const gradientAscent = defineMethod({
   name: 'gradient-ascent',
-  description: 'Gradient ascent on the forget set: SGD steps that increase the cross-entropy of Df under its true labels, for a fixed number of epochs over Df. Nothing anchors Dr, so it trades utility for forgetting; see gradient-ascent-calibrated for a stopping rule.',
-  reference: 'Thudi et al., "Unrolling SGD: Understanding Factors Influencing Machine Unlearning", EuroS&P 2022; Graves et al., AAAI 2021',
-  params: z.object({
-    epochs: z.number().int().min(1).default(1).describe('epochs over Df'),
-    lr: z.number().positive().default(0.002).describe('SGD learning rate'),
-    momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
-    weightDecay: z.number().min(0).default(0).describe('weight decay'),
-    batchSize: z.number().int().min(1).default(64).describe('batch size (Df samples per step)'),
-  }).strict(),
+  description:
+    'Gradient ascent on the forget set: SGD steps that increase the cross-entropy of Df under its true labels, for a fixed number of epochs over Df. Nothing anchors Dr, so it trades utility for forgetting; see gradient-ascent-calibrated for a stopping rule.',
+  reference:
+    'Thudi et al., "Unrolling SGD: Understanding Factors Influencing Machine Unlearning", EuroS&P 2022; Graves et al., AAAI 2021',
+  params: z
+    .object({
+      epochs: z.number().int().min(1).default(1).describe('epochs over Df'),
+      lr: z.number().positive().default(0.002).describe('SGD learning rate'),
+      momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
+      weightDecay: z.number().min(0).default(0).describe('weight decay'),
+      batchSize: z.number().int().min(1).default(64).describe('batch size (Df samples per step)'),
+    })
+    .strict(),
   unlearn(ctx, params) {
     const model = cloneClassifier(ctx.original, ctx.architecture);
     model.train();
-    const optimizer = new SGD(model.parameters(), { lr: params.lr, momentum: params.momentum, weightDecay: params.weightDecay });
+    const optimizer = new SGD(model.parameters(), {
+      lr: params.lr,
+      momentum: params.momentum,
+      weightDecay: params.weightDecay,
+    });
     const seed = deriveSeed(ctx.seed, 'gradient-ascent/order');
     let steps = 0;
     try {
       for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(`gradient-ascent epoch ${epoch + 1}/${params.epochs}`, batchCount(ctx.forgetIds.length, params.batchSize));
+        const task = ctx.progress.task(
+          `gradient-ascent epoch ${epoch + 1}/${params.epochs}`,
+          batchCount(ctx.forgetIds.length, params.batchSize),
+        );
         forEachBatch(ctx, ctx.forgetIds, { batchSize: params.batchSize, epoch, seed }, (batch) => {
           const loss = tidy(() => {
             optimizer.zeroGrad();

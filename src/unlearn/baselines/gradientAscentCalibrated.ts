@@ -13,15 +13,24 @@ import { accuracyOn, cycleBatches, deriveSeed, holdoutAccuracyForForgetClasses }
  */
 export const gradientAscentCalibrated = defineMethod({
   name: 'gradient-ascent-calibrated',
-  description: "Gradient ascent on Df that stops as soon as Mu's accuracy on Df falls to Mo's accuracy on the holdout samples of Df's classes (weighted by Df's class shares): the accuracy the gold model is expected to have on Df. Df accuracy is checked after every checkEvery steps; maxSteps bounds the run.",
-  reference: 'Gradient ascent (Thudi et al., EuroS&P 2022) with a holdout-calibrated stop, as proposed in this project (issue 5); cf. the early-stopped GA of Jia et al., NeurIPS 2023',
-  params: z.object({
-    lr: z.number().positive().default(0.01).describe('SGD learning rate'),
-    momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
-    batchSize: z.number().int().min(1).default(64).describe('Df samples per ascent step'),
-    checkEvery: z.number().int().min(1).default(1).describe('measure Df accuracy after every this many steps'),
-    maxSteps: z.number().int().min(1).default(200).describe('give up after this many steps (the summary says whether the target was reached)'),
-  }).strict(),
+  description:
+    "Gradient ascent on Df that stops as soon as Mu's accuracy on Df falls to Mo's accuracy on the holdout samples of Df's classes (weighted by Df's class shares): the accuracy the gold model is expected to have on Df. Df accuracy is checked after every checkEvery steps; maxSteps bounds the run.",
+  reference:
+    'Gradient ascent (Thudi et al., EuroS&P 2022) with a holdout-calibrated stop, as proposed in this project (issue 5); cf. the early-stopped GA of Jia et al., NeurIPS 2023',
+  params: z
+    .object({
+      lr: z.number().positive().default(0.01).describe('SGD learning rate'),
+      momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
+      batchSize: z.number().int().min(1).default(64).describe('Df samples per ascent step'),
+      checkEvery: z.number().int().min(1).default(1).describe('measure Df accuracy after every this many steps'),
+      maxSteps: z
+        .number()
+        .int()
+        .min(1)
+        .default(200)
+        .describe('give up after this many steps (the summary says whether the target was reached)'),
+    })
+    .strict(),
   unlearn(ctx, params) {
     const model = cloneClassifier(ctx.original, ctx.architecture);
     // Mu is still a copy of Mo here: the target is Mo's holdout accuracy on Df's classes.
@@ -32,9 +41,14 @@ export const gradientAscentCalibrated = defineMethod({
     let steps = 0;
     model.train();
     const optimizer = new SGD(model.parameters(), { lr: params.lr, momentum: params.momentum });
-    const task = ctx.progress.task('gradient-ascent-calibrated', params.maxSteps, { target: Number(target.toFixed(2)) });
+    const task = ctx.progress.task('gradient-ascent-calibrated', params.maxSteps, {
+      target: Number(target.toFixed(2)),
+    });
     try {
-      const stream = cycleBatches(ctx, ctx.forgetIds, { batchSize: params.batchSize, seed: deriveSeed(ctx.seed, 'gradient-ascent-calibrated/order') });
+      const stream = cycleBatches(ctx, ctx.forgetIds, {
+        batchSize: params.batchSize,
+        seed: deriveSeed(ctx.seed, 'gradient-ascent-calibrated/order'),
+      });
       while (forgetAcc > target && steps < params.maxSteps) {
         const batch = stream.next().value;
         tidy(() => {
@@ -57,7 +71,15 @@ export const gradientAscentCalibrated = defineMethod({
     model.eval();
     return {
       model,
-      summary: { target, targetPerClass: perClass, initialForgetAcc: initialAcc, forgetAcc, steps, reached: forgetAcc <= target, forgetAccHistory: history },
+      summary: {
+        target,
+        targetPerClass: perClass,
+        initialForgetAcc: initialAcc,
+        forgetAcc,
+        steps,
+        reached: forgetAcc <= target,
+        forgetAccHistory: history,
+      },
     };
   },
 });

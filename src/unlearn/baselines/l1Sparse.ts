@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SGD } from '../../optim/index.js';
-import { type Tensor, crossEntropy, tidy } from '../../tensor/index.js';
+import { crossEntropy, type Tensor, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 import { batchCount, forEachBatch } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
@@ -20,23 +20,30 @@ function l1Norm(parameters: readonly Tensor[]): Tensor {
  */
 export const l1Sparse = defineMethod({
   name: 'l1-sparse',
-  description: 'l1-sparse unlearning: fine-tune on Dr (a sample of retainMultiple x |Df|, 0 = all of Dr) with SGD on CE + gamma_t * ||theta||_1, the l1 strength gamma_t decaying linearly from l1 to 0 over the run (per step), so a sparsity-promoting phase that erodes weights only Df needed is followed by plain fine-tuning.',
+  description:
+    'l1-sparse unlearning: fine-tune on Dr (a sample of retainMultiple x |Df|, 0 = all of Dr) with SGD on CE + gamma_t * ||theta||_1, the l1 strength gamma_t decaying linearly from l1 to 0 over the run (per step), so a sparsity-promoting phase that erodes weights only Df needed is followed by plain fine-tuning.',
   reference: 'Jia et al., "Model Sparsity Can Simplify Machine Unlearning", NeurIPS 2023',
-  params: z.object({
-    l1: z.number().min(0).default(1e-4).describe('initial l1 strength gamma (decays linearly to 0)'),
-    epochs: z.number().int().min(1).default(2).describe('epochs over the Dr sample'),
-    retainMultiple: z.number().min(0).default(20).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
-    lr: z.number().positive().default(0.01).describe('SGD learning rate'),
-    momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
-    weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),
-    batchSize: z.number().int().min(1).default(128).describe('batch size'),
-  }).strict(),
+  params: z
+    .object({
+      l1: z.number().min(0).default(1e-4).describe('initial l1 strength gamma (decays linearly to 0)'),
+      epochs: z.number().int().min(1).default(2).describe('epochs over the Dr sample'),
+      retainMultiple: z.number().min(0).default(20).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
+      lr: z.number().positive().default(0.01).describe('SGD learning rate'),
+      momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
+      weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),
+      batchSize: z.number().int().min(1).default(128).describe('batch size'),
+    })
+    .strict(),
   unlearn(ctx, params) {
     const retain = sampleRetain(ctx, params.retainMultiple, 'l1-sparse');
     const model = cloneClassifier(ctx.original, ctx.architecture);
     model.train();
     const parameters = model.parameters();
-    const optimizer = new SGD(parameters, { lr: params.lr, momentum: params.momentum, weightDecay: params.weightDecay });
+    const optimizer = new SGD(parameters, {
+      lr: params.lr,
+      momentum: params.momentum,
+      weightDecay: params.weightDecay,
+    });
     const perEpoch = batchCount(retain.ids.length, params.batchSize);
     const totalSteps = perEpoch * params.epochs;
     const seed = deriveSeed(ctx.seed, 'l1-sparse/order');
@@ -62,6 +69,14 @@ export const l1Sparse = defineMethod({
       optimizer.dispose();
     }
     model.eval();
-    return { model, summary: { steps, retainSamples: retain.ids.length, retainShare: retain.share, retainSamplesSeen: retain.ids.length * params.epochs } };
+    return {
+      model,
+      summary: {
+        steps,
+        retainSamples: retain.ids.length,
+        retainShare: retain.share,
+        retainSamplesSeen: retain.ids.length * params.epochs,
+      },
+    };
   },
 });

@@ -13,29 +13,47 @@ import { cycleBatches, deriveSeed, sampleRetain } from './shared.js';
  */
 export const neggradPlus = defineMethod({
   name: 'neggrad-plus',
-  description: 'NegGrad+: fine-tune on the loss alpha * CE(Dr batch) - (1 - alpha) * CE(Df batch), pairing every retain batch with a forget batch (Df cycled). The Dr term keeps utility while the negated Df term erases the forget set. Trains on a random Dr sample of retainMultiple x |Df| (0: all of Dr).',
+  description:
+    'NegGrad+: fine-tune on the loss alpha * CE(Dr batch) - (1 - alpha) * CE(Df batch), pairing every retain batch with a forget batch (Df cycled). The Dr term keeps utility while the negated Df term erases the forget set. Trains on a random Dr sample of retainMultiple x |Df| (0: all of Dr).',
   reference: 'Kurmanji et al., "Towards Unbounded Machine Unlearning", NeurIPS 2023 (NegGrad+ baseline)',
-  params: z.object({
-    epochs: z.number().int().min(1).default(1).describe('epochs over the Dr sample'),
-    retainMultiple: z.number().min(0).default(20).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
-    alpha: z.number().min(0).max(1).default(0.95).describe('weight of the Dr loss; 1 - alpha weighs the negated Df loss'),
-    lr: z.number().positive().default(0.01).describe('SGD learning rate'),
-    momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
-    weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),
-    batchSize: z.number().int().min(1).default(64).describe('Dr samples per step'),
-    forgetBatchSize: z.number().int().min(1).default(64).describe('Df samples per step'),
-  }).strict(),
+  params: z
+    .object({
+      epochs: z.number().int().min(1).default(1).describe('epochs over the Dr sample'),
+      retainMultiple: z.number().min(0).default(20).describe('Dr sample size as a multiple of |Df| (0 = all of Dr)'),
+      alpha: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.95)
+        .describe('weight of the Dr loss; 1 - alpha weighs the negated Df loss'),
+      lr: z.number().positive().default(0.01).describe('SGD learning rate'),
+      momentum: z.number().min(0).max(0.999).default(0.9).describe('SGD momentum'),
+      weightDecay: z.number().min(0).default(5e-4).describe('weight decay'),
+      batchSize: z.number().int().min(1).default(64).describe('Dr samples per step'),
+      forgetBatchSize: z.number().int().min(1).default(64).describe('Df samples per step'),
+    })
+    .strict(),
   unlearn(ctx, params) {
     const retain = sampleRetain(ctx, params.retainMultiple, 'neggrad-plus');
     const model = cloneClassifier(ctx.original, ctx.architecture);
     model.train();
-    const optimizer = new SGD(model.parameters(), { lr: params.lr, momentum: params.momentum, weightDecay: params.weightDecay });
-    const forgetStream = cycleBatches(ctx, ctx.forgetIds, { batchSize: params.forgetBatchSize, seed: deriveSeed(ctx.seed, 'neggrad-plus/forget') });
+    const optimizer = new SGD(model.parameters(), {
+      lr: params.lr,
+      momentum: params.momentum,
+      weightDecay: params.weightDecay,
+    });
+    const forgetStream = cycleBatches(ctx, ctx.forgetIds, {
+      batchSize: params.forgetBatchSize,
+      seed: deriveSeed(ctx.seed, 'neggrad-plus/forget'),
+    });
     const seed = deriveSeed(ctx.seed, 'neggrad-plus/retain');
     let steps = 0;
     try {
       for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(`neggrad-plus epoch ${epoch + 1}/${params.epochs}`, batchCount(retain.ids.length, params.batchSize));
+        const task = ctx.progress.task(
+          `neggrad-plus epoch ${epoch + 1}/${params.epochs}`,
+          batchCount(retain.ids.length, params.batchSize),
+        );
         forEachBatch(ctx, retain.ids, { batchSize: params.batchSize, epoch, seed }, (batch) => {
           const forgetBatch = forgetStream.next().value;
           tidy(() => {
@@ -44,7 +62,10 @@ export const neggradPlus = defineMethod({
             const f = batchTensors(forgetBatch);
             const retainLoss = crossEntropy(model.forward(r.inputs), r.labels);
             const forgetLoss = crossEntropy(model.forward(f.inputs), f.labels);
-            retainLoss.mul(params.alpha).sub(forgetLoss.mul(1 - params.alpha)).backward();
+            retainLoss
+              .mul(params.alpha)
+              .sub(forgetLoss.mul(1 - params.alpha))
+              .backward();
             optimizer.step();
           });
           steps++;
@@ -56,6 +77,14 @@ export const neggradPlus = defineMethod({
       optimizer.dispose();
     }
     model.eval();
-    return { model, summary: { steps, retainSamples: retain.ids.length, retainShare: retain.share, retainSamplesSeen: retain.ids.length * params.epochs } };
+    return {
+      model,
+      summary: {
+        steps,
+        retainSamples: retain.ids.length,
+        retainShare: retain.share,
+        retainSamplesSeen: retain.ids.length * params.epochs,
+      },
+    };
   },
 });

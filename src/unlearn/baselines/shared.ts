@@ -9,7 +9,7 @@ import { type Batch, Batches } from '../../data/batches.js';
 import { Random } from '../../data/random.js';
 import type { Classifier } from '../../models/classifier.js';
 import { SGD } from '../../optim/index.js';
-import { type Tensor, crossEntropy, klDiv, logSoftmax, noGrad, tidy } from '../../tensor/index.js';
+import { crossEntropy, klDiv, logSoftmax, noGrad, type Tensor, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 import { accuracy, predict } from '../../train/predict.js';
 import { batchCount, forEachBatch } from '../batches.js';
@@ -36,7 +36,11 @@ export function frozenCopy(ctx: UnlearnContext): Classifier {
  * The retain samples a method trains on: all of Dr for `multiple` 0, else a seeded random sample of
  * `round(multiple * |Df|)` ids (capped at |Dr|). Returns the ids and what share of Dr they are.
  */
-export function sampleRetain(ctx: UnlearnContext, multiple: number, label: string): { ids: readonly string[]; share: number } {
+export function sampleRetain(
+  ctx: UnlearnContext,
+  multiple: number,
+  label: string,
+): { ids: readonly string[]; share: number } {
   const all = ctx.retainIds;
   if (multiple <= 0) return { ids: all, share: 1 };
   const count = Math.min(all.length, Math.max(1, Math.round(multiple * ctx.forgetIds.length)));
@@ -57,9 +61,18 @@ export function sampleMember(ctx: UnlearnContext, multiple: number, label: strin
  * Endless shuffled mini-batches of `ids` (epoch after epoch, each with a fresh order), normalised as
  * Mo was trained: the second stream of methods that pair every Dr batch with a Df batch.
  */
-export function* cycleBatches(ctx: UnlearnContext, ids: readonly string[], options: { batchSize: number; seed: number }): Generator<Batch, never> {
+export function* cycleBatches(
+  ctx: UnlearnContext,
+  ids: readonly string[],
+  options: { batchSize: number; seed: number },
+): Generator<Batch, never> {
   if (ids.length === 0) throw new RangeError('cycleBatches: no samples');
-  const batches = new Batches(ctx.train, ids, { batchSize: options.batchSize, shuffle: true, seed: options.seed, normalize: ctx.normalize });
+  const batches = new Batches(ctx.train, ids, {
+    batchSize: options.batchSize,
+    shuffle: true,
+    seed: options.seed,
+    normalize: ctx.normalize,
+  });
   for (let epoch = 0; ; epoch++) yield* batches.epoch(epoch);
 }
 
@@ -107,7 +120,10 @@ export function accuracyOn(ctx: UnlearnContext, model: Classifier, ids: readonly
  * model that never saw Df (the gold model) is expected to score on Df. Classes with no holdout sample
  * fall back to Mo's accuracy on all of H.
  */
-export function holdoutAccuracyForForgetClasses(ctx: UnlearnContext, reference: Classifier): { target: number; perClass: Record<string, number> } {
+export function holdoutAccuracyForForgetClasses(
+  ctx: UnlearnContext,
+  reference: Classifier,
+): { target: number; perClass: Record<string, number> } {
   const labelOf = (id: string): number => ctx.train.labels[ctx.train.indexOf(id)]!;
   const forgetCounts = new Map<number, number>();
   for (const id of ctx.forgetIds) forgetCounts.set(labelOf(id), (forgetCounts.get(labelOf(id)) ?? 0) + 1);
@@ -161,19 +177,31 @@ export interface RandomLabelOptions {
  * each sample relabelled once with a random wrong class, shuffled together with a Dr sample under
  * true labels. Returns what it saw.
  */
-export function randomLabelFineTune(ctx: UnlearnContext, model: Classifier, options: RandomLabelOptions): Record<string, unknown> {
+export function randomLabelFineTune(
+  ctx: UnlearnContext,
+  model: Classifier,
+  options: RandomLabelOptions,
+): Record<string, unknown> {
   const retain = sampleRetain(ctx, options.retainMultiple, options.label);
   const wrong = randomWrongLabels(ctx, ctx.forgetIds, options.label);
   const ids = [...retain.ids, ...ctx.forgetIds];
   const parameters = model.parameters();
-  if (options.masks && options.masks.length !== parameters.length) throw new RangeError(`${options.label}: ${options.masks.length} masks for ${parameters.length} parameters`);
+  if (options.masks && options.masks.length !== parameters.length)
+    throw new RangeError(`${options.label}: ${options.masks.length} masks for ${parameters.length} parameters`);
   model.train();
-  const optimizer = new SGD(parameters, { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
+  const optimizer = new SGD(parameters, {
+    lr: options.lr,
+    momentum: options.momentum,
+    weightDecay: options.weightDecay,
+  });
   const seed = deriveSeed(ctx.seed, `${options.label}/order`);
   let steps = 0;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
-      const task = ctx.progress.task(`${options.label} epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
+      const task = ctx.progress.task(
+        `${options.label} epoch ${epoch + 1}/${options.epochs}`,
+        batchCount(ids.length, options.batchSize),
+      );
       forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed }, (batch) => {
         tidy(() => {
           optimizer.zeroGrad();
@@ -196,5 +224,11 @@ export function randomLabelFineTune(ctx: UnlearnContext, model: Classifier, opti
     optimizer.dispose();
   }
   model.eval();
-  return { steps, retainSamples: retain.ids.length, retainShare: retain.share, retainSamplesSeen: retain.ids.length * options.epochs, forgetSamplesSeen: ctx.forgetIds.length * options.epochs };
+  return {
+    steps,
+    retainSamples: retain.ids.length,
+    retainShare: retain.share,
+    retainSamplesSeen: retain.ids.length * options.epochs,
+    forgetSamplesSeen: ctx.forgetIds.length * options.epochs,
+  };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Classifier } from '../../models/classifier.js';
-import { type Tensor, crossEntropy, dispose, gt, minimum, noGrad, tidy, where, zerosLike } from '../../tensor/index.js';
+import { crossEntropy, dispose, gt, minimum, noGrad, type Tensor, tidy, where, zerosLike } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 import { forEachBatch } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
@@ -13,7 +13,13 @@ import { deriveSeed, sampleMember } from './shared.js';
  * averaged over batches (SSD's `calc_importance`), computed in eval mode. Aligned with
  * `model.parameters()`; the caller disposes them.
  */
-export function fisherImportances(ctx: UnlearnContext, model: Classifier, ids: readonly string[], batchSize: number, label: string): Tensor[] {
+export function fisherImportances(
+  ctx: UnlearnContext,
+  model: Classifier,
+  ids: readonly string[],
+  batchSize: number,
+  label: string,
+): Tensor[] {
   const parameters = model.parameters();
   const sums = tidy(() => parameters.map((p) => zerosLike(p)));
   const wasTraining = model.training;
@@ -50,14 +56,22 @@ export function fisherImportances(ctx: UnlearnContext, model: Classifier, ids: r
  */
 export const ssd = defineMethod({
   name: 'ssd',
-  description: 'Selective Synaptic Dampening: compute diagonal Fisher importances (mean squared gradient of the batch loss) on Df and on D (a random sample of memberMultiple x |Df| member samples, 0 = all of D, Df included as in the reference); for every weight whose Df importance exceeds alpha times its D importance, multiply it by min(lambda * imp_D / imp_Df, 1). No gradient steps are taken: a one-shot edit, retrain-free.',
-  reference: 'Foster et al., "Fast Machine Unlearning Without Retraining Through Selective Synaptic Dampening", AAAI 2024',
-  params: z.object({
-    alpha: z.number().positive().default(100).describe('selection weighting: dampen where imp_Df > alpha * imp_D'),
-    lambda: z.number().positive().default(1).describe('dampening constant: factor min(lambda * imp_D / imp_Df, 1)'),
-    memberMultiple: z.number().min(0).default(20).describe('D sample size for imp_D as a multiple of |Df| (0 = all of D)'),
-    batchSize: z.number().int().min(1).default(64).describe('batch size of both importance passes'),
-  }).strict(),
+  description:
+    'Selective Synaptic Dampening: compute diagonal Fisher importances (mean squared gradient of the batch loss) on Df and on D (a random sample of memberMultiple x |Df| member samples, 0 = all of D, Df included as in the reference); for every weight whose Df importance exceeds alpha times its D importance, multiply it by min(lambda * imp_D / imp_Df, 1). No gradient steps are taken: a one-shot edit, retrain-free.',
+  reference:
+    'Foster et al., "Fast Machine Unlearning Without Retraining Through Selective Synaptic Dampening", AAAI 2024',
+  params: z
+    .object({
+      alpha: z.number().positive().default(100).describe('selection weighting: dampen where imp_Df > alpha * imp_D'),
+      lambda: z.number().positive().default(1).describe('dampening constant: factor min(lambda * imp_D / imp_Df, 1)'),
+      memberMultiple: z
+        .number()
+        .min(0)
+        .default(20)
+        .describe('D sample size for imp_D as a multiple of |Df| (0 = all of D)'),
+      batchSize: z.number().int().min(1).default(64).describe('batch size of both importance passes'),
+    })
+    .strict(),
   unlearn(ctx, params) {
     const model = cloneClassifier(ctx.original, ctx.architecture);
     const member = sampleMember(ctx, params.memberMultiple, 'ssd');
@@ -87,6 +101,14 @@ export const ssd = defineMethod({
       dispose([forgetImportance, memberImportance]);
     }
     model.eval();
-    return { model, summary: { dampenedWeights: dampened, totalWeights: total, dampenedShare: dampened / total, memberSamples: member.length } };
+    return {
+      model,
+      summary: {
+        dampenedWeights: dampened,
+        totalWeights: total,
+        dampenedShare: dampened / total,
+        memberSamples: member.length,
+      },
+    };
   },
 });

@@ -1,8 +1,18 @@
 import { Random } from '../../data/random.js';
 import type { Classifier } from '../../models/classifier.js';
-import { SGD, WeightAverage } from '../../optim/index.js';
 import { klDiv, logSoftmax, softmax } from '../../nn/functional.js';
-import { crossEntropy, keep, manualSeed, maxDim, noGrad, randnLike, type Tensor, tensor, tidy } from '../../tensor/index.js';
+import { SGD, WeightAverage } from '../../optim/index.js';
+import {
+  crossEntropy,
+  keep,
+  manualSeed,
+  maxDim,
+  noGrad,
+  randnLike,
+  type Tensor,
+  tensor,
+  tidy,
+} from '../../tensor/index.js';
 import { predict } from '../../train/predict.js';
 import { batchCount, forEachBatch } from '../batches.js';
 import type { UnlearnContext } from '../context.js';
@@ -113,32 +123,64 @@ export interface AlignedUpdateReport {
  * wrong label fixed once (`hardLabels`), presented `hardRepeat` times per epoch, so the model stops
  * getting it right, as the gold model would.
  */
-export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: readonly string[], hardLabels: ReadonlyMap<string, number>, options: AlignedUpdateOptions): AlignedUpdateReport {
+export function alignedUpdate(
+  ctx: UnlearnContext,
+  model: Classifier,
+  easyIds: readonly string[],
+  hardLabels: ReadonlyMap<string, number>,
+  options: AlignedUpdateOptions,
+): AlignedUpdateReport {
   const random = new Random(options.seed).fork('tmu/aligned-update');
   const forgetIds = [...easyIds, ...hardLabels.keys()];
-  const retainCount = options.retainMultiple > 0 ? Math.min(ctx.retainIds.length, Math.round(options.retainMultiple * forgetIds.length)) : ctx.retainIds.length;
+  const retainCount =
+    options.retainMultiple > 0
+      ? Math.min(ctx.retainIds.length, Math.round(options.retainMultiple * forgetIds.length))
+      : ctx.retainIds.length;
   const repeats = [options.hardRepeat, ...(options.hardRepeatByClass?.values() ?? [])];
-  for (const repeat of repeats) if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${repeat}`);
-  if (!(options.retainFocus >= 0 && options.retainFocus <= 1)) throw new RangeError(`alignedUpdate: retainFocus must be in [0, 1], got ${options.retainFocus}`);
-  if (options.average === 'tail' && (options.select !== 'last' || options.stop !== 'epochs')) throw new RangeError("alignedUpdate: average 'tail' needs select 'last' and stop 'epochs' (it averages the whole last epoch)");
-  for (const [id, weight] of options.forgetWeights ?? []) if (!(Number.isFinite(weight) && weight >= 0)) throw new RangeError(`alignedUpdate: forgetWeights of '${id}' must be finite and >= 0, got ${weight}`);
-  const retain = retainCount === ctx.retainIds.length ? [...ctx.retainIds] : sampleRetain(ctx.train, ctx.retainIds, { forgetIds, hardLabels, count: retainCount, focus: options.retainFocus }, random.fork('retain'));
+  for (const repeat of repeats)
+    if (!Number.isInteger(repeat) || repeat < 1)
+      throw new RangeError(`alignedUpdate: hardRepeat must be an integer >= 1, got ${repeat}`);
+  if (!(options.retainFocus >= 0 && options.retainFocus <= 1))
+    throw new RangeError(`alignedUpdate: retainFocus must be in [0, 1], got ${options.retainFocus}`);
+  if (options.average === 'tail' && (options.select !== 'last' || options.stop !== 'epochs'))
+    throw new RangeError(
+      "alignedUpdate: average 'tail' needs select 'last' and stop 'epochs' (it averages the whole last epoch)",
+    );
+  for (const [id, weight] of options.forgetWeights ?? [])
+    if (!(Number.isFinite(weight) && weight >= 0))
+      throw new RangeError(`alignedUpdate: forgetWeights of '${id}' must be finite and >= 0, got ${weight}`);
+  const retain =
+    retainCount === ctx.retainIds.length
+      ? [...ctx.retainIds]
+      : sampleRetain(
+          ctx.train,
+          ctx.retainIds,
+          { forgetIds, hardLabels, count: retainCount, focus: options.retainFocus },
+          random.fork('retain'),
+        );
   const hardIds = [...hardLabels.keys()];
-  const repeatOf = (id: string): number => options.hardRepeatByClass?.get(ctx.train.labels[ctx.train.indexOf(id)]!) ?? options.hardRepeat;
+  const repeatOf = (id: string): number =>
+    options.hardRepeatByClass?.get(ctx.train.labels[ctx.train.indexOf(id)]!) ?? options.hardRepeat;
   // Pass k holds the hard samples presented at least k times, so a uniform repeat lists them as before.
   const passes = Array.from({ length: Math.max(...repeats) }, (_, k) => hardIds.filter((id) => repeatOf(id) > k));
   const ids = [...retain, ...easyIds, ...passes.flat()];
   const easy = new Set(easyIds);
   // Mo's logits on the retain sample, once: the distillation target does not change during the update.
-  const teacher = options.retainLoss === 'distill' ? modelOutputs(ctx.original, ctx.train, retain, ctx.normalize) : null;
+  const teacher =
+    options.retainLoss === 'distill' ? modelOutputs(ctx.original, ctx.train, retain, ctx.normalize) : null;
   const teacherRow = new Map(teacher ? retain.map((id, i) => [id, i]) : []);
   const easyTargets = options.easyLoss === 'distill' ? options.easyTargets : undefined;
-  if (options.easyLoss === 'distill' && !easyTargets) throw new RangeError("alignedUpdate: easyLoss 'distill' needs easyTargets");
+  if (options.easyLoss === 'distill' && !easyTargets)
+    throw new RangeError("alignedUpdate: easyLoss 'distill' needs easyTargets");
   const numClasses = ctx.architecture.numClasses;
   const distilling = teacher !== null || (easyTargets !== undefined && easyIds.length > 0);
   manualSeed(random.fork('noise').nextUint32());
   model.train();
-  const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
+  const optimizer = new SGD(model.parameters(), {
+    lr: options.lr,
+    momentum: options.momentum,
+    weightDecay: options.weightDecay,
+  });
   // On clean inputs: the percent of Df where the model is right exactly on the predicted-easy samples,
   // and the share of Df it gets wrong.
   const measure = (): { splitMatch: number; wrongShare: number } => {
@@ -150,12 +192,21 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
       if (!right) wrong++;
       if (right === !hardLabels.has(forgetIds[i]!)) matches++;
     }
-    return forgetIds.length ? { splitMatch: (100 * matches) / forgetIds.length, wrongShare: wrong / forgetIds.length } : { splitMatch: 100, wrongShare: 0 };
+    return forgetIds.length
+      ? { splitMatch: (100 * matches) / forgetIds.length, wrongShare: wrong / forgetIds.length }
+      : { splitMatch: 100, wrongShare: 0 };
   };
   const hardShare = forgetIds.length ? hardLabels.size / forgetIds.length : 0;
-  let best: { step: number; match: number; state: Map<string, Tensor> | null } = { step: 0, match: Number.NEGATIVE_INFINITY, state: null };
-  const snapshot = (): Map<string, Tensor> => noGrad(() => new Map([...model.stateDict()].map(([key, value]) => [key, keep(value.detach().clone())])));
-  const disposeState = (state: Map<string, Tensor> | null): void => { for (const value of state?.values() ?? []) value.dispose(); };
+  let best: { step: number; match: number; state: Map<string, Tensor> | null } = {
+    step: 0,
+    match: Number.NEGATIVE_INFINITY,
+    state: null,
+  };
+  const snapshot = (): Map<string, Tensor> =>
+    noGrad(() => new Map([...model.stateDict()].map(([key, value]) => [key, keep(value.detach().clone())])));
+  const disposeState = (state: Map<string, Tensor> | null): void => {
+    for (const value of state?.values() ?? []) value.dispose();
+  };
   // Returns whether the update should stop here.
   const check = (step: number): boolean => {
     const { splitMatch: match, wrongShare } = measure();
@@ -175,7 +226,10 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
     // Mo itself (step 0) is never a candidate: it would return the request unlearned in name only.
     for (let epoch = 0; epoch < options.epochs && !stopped; epoch++) {
       if (options.average === 'tail' && epoch === options.epochs - 1) tail = new WeightAverage(model.parameters());
-      const task = ctx.progress.task(`tmu update epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
+      const task = ctx.progress.task(
+        `tmu update epoch ${epoch + 1}/${options.epochs}`,
+        batchCount(ids.length, options.batchSize),
+      );
       forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed: options.seed }, (batch) => {
         const n = batch.ids.length;
         const labels = new BigInt64Array(n);
@@ -199,13 +253,11 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           else if (easyTarget && teacherLogits) {
             distillWeight[i] = 1;
             teacherLogits.set(easyTarget, i * numClasses);
-          }
-          else if (teacher && teacherLogits && hard === undefined && !easy.has(id)) {
+          } else if (teacher && teacherLogits && hard === undefined && !easy.has(id)) {
             distillWeight[i] = 1;
             const row = teacherRow.get(id)!;
             teacherLogits.set(teacher.logits.subarray(row * numClasses, (row + 1) * numClasses), i * numClasses);
-          }
-          else ceWeight[i] = 1;
+          } else ceWeight[i] = 1;
           const weight = easy.has(id) || hard !== undefined ? options.forgetWeights?.get(id) : undefined;
           if (weight !== undefined) {
             ceWeight[i]! *= weight;
@@ -215,7 +267,11 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           }
         });
         const distill = distillWeight.some((v) => v > 0);
-        const perRow = distill || options.forgetWeights !== undefined || forgetWeight.some((v) => v > 0) || keepWeight.some((v) => v > 0);
+        const perRow =
+          distill ||
+          options.forgetWeights !== undefined ||
+          forgetWeight.some((v) => v > 0) ||
+          keepWeight.some((v) => v > 0);
         tidy(() => {
           optimizer.zeroGrad();
           let inputs = tensor(batch.inputs, { shape: batch.shape });
@@ -226,16 +282,22 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
           if (!perRow) {
             crossEntropy(logits, tensor(labels)).backward();
           } else {
-            const target = distill && teacherLogits ? softmax(tensor(teacherLogits, { shape: [n, numClasses] }), 1) : null;
+            const target =
+              distill && teacherLogits ? softmax(tensor(teacherLogits, { shape: [n, numClasses] }), 1) : null;
             // margin_i = z_y − max_{j≠y} z_j: positive where the model is right.
             const index = tensor(trueLabels, { shape: [n, 1] });
             const trueLogit = logits.gather(1, index).squeeze(1);
             const otherLogit = maxDim(logits.scatterValue(1, index, Number.NEGATIVE_INFINITY), 1)[0];
             const margin = trueLogit.sub(otherLogit);
-            crossEntropy(logits, tensor(labels), null, 'none').mul(tensor(ceWeight))
+            crossEntropy(logits, tensor(labels), null, 'none')
+              .mul(tensor(ceWeight))
               .add(margin.add(options.hingeMargin).relu().mul(tensor(forgetWeight)))
               .add(margin.neg().add(options.hingeMargin).relu().mul(tensor(keepWeight)))
-              .add(target ? klDiv(logSoftmax(logits, 1), target, { reduction: 'none' }).sum([1]).mul(tensor(distillWeight)) : tensor(new Float32Array(n)))
+              .add(
+                target
+                  ? klDiv(logSoftmax(logits, 1), target, { reduction: 'none' }).sum([1]).mul(tensor(distillWeight))
+                  : tensor(new Float32Array(n)),
+              )
               .mean()
               .backward();
           }
@@ -263,8 +325,12 @@ export function alignedUpdate(ctx: UnlearnContext, model: Classifier, easyIds: r
   model.eval();
   const selectedStep = options.select === 'split' ? best.step : steps;
   return {
-    retainUsed: retain.length, retainFraction: retain.length / Math.max(1, ctx.retainIds.length), steps,
+    retainUsed: retain.length,
+    retainFraction: retain.length / Math.max(1, ctx.retainIds.length),
+    steps,
     // Measured again on the returned model, so the report describes what was returned.
-    selectedStep, splitMatch: measure().splitMatch, stoppedEarly: stopped && steps < options.epochs * batchCount(ids.length, options.batchSize),
+    selectedStep,
+    splitMatch: measure().splitMatch,
+    stoppedEarly: stopped && steps < options.epochs * batchCount(ids.length, options.batchSize),
   };
 }

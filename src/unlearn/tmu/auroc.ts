@@ -6,11 +6,15 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
   let rankSum = 0;
-  for (let start = 0; start < n;) {
+  for (let start = 0; start < n; ) {
     let end = start;
     while (end + 1 < n && scores[order[end + 1]!] === scores[order[start]!]) end++;
     const averageRank = (start + end) / 2 + 1;
-    for (let i = start; i <= end; i++) if (labels[order[i]!]) { positives++; rankSum += averageRank; }
+    for (let i = start; i <= end; i++)
+      if (labels[order[i]!]) {
+        positives++;
+        rankSum += averageRank;
+      }
     start = end + 1;
   }
   const negatives = n - positives;

@@ -1,7 +1,13 @@
 import type { UnlearnContext } from '../context.js';
 import { twinHardRate } from './transfer.js';
 import type { TwinProblem } from './twin.js';
-import { readClassCache, type TwinClassMeasurements, TwinClassRequest, type TwinUpdateSetup, writeClassCache } from './twinRequest.js';
+import {
+  readClassCache,
+  type TwinClassMeasurements,
+  TwinClassRequest,
+  type TwinUpdateSetup,
+  writeClassCache,
+} from './twinRequest.js';
 
 /** What the twin measured for one class: the agreement with the twin's gold model of each candidate. */
 export interface ClassCalibration extends TwinClassMeasurements {
@@ -41,11 +47,19 @@ export interface CalibrationRequest extends TwinUpdateSetup {
  * measured on the real request (the gold model) is measured on its twin. It depends on Mo, H and the
  * update options only, so it is cached beside the twin per class and paid once per original model.
  */
-export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, request: CalibrationRequest): RepeatCalibration {
+export function calibrateHardRepeat(
+  ctx: UnlearnContext,
+  twin: TwinProblem,
+  request: CalibrationRequest,
+): RepeatCalibration {
   const started = performance.now();
   const candidates = [...request.candidates].sort((a, b) => a - b);
-  if (candidates.length === 0 || candidates.some((r) => !Number.isInteger(r) || r < 1)) throw new RangeError(`calibrateHardRepeat: candidates must be integers >= 1, got ${request.candidates.join(',')}`);
-  if (request.twinEasyProbability.length !== twin.ids.length) throw new RangeError(`calibrateHardRepeat: ${request.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`);
+  if (candidates.length === 0 || candidates.some((r) => !Number.isInteger(r) || r < 1))
+    throw new RangeError(`calibrateHardRepeat: candidates must be integers >= 1, got ${request.candidates.join(',')}`);
+  if (request.twinEasyProbability.length !== twin.ids.length)
+    throw new RangeError(
+      `calibrateHardRepeat: ${request.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`,
+    );
   const cached = readClassCache<ClassCalibration>(ctx, request.cachePath, request.cacheKey);
   const byClass = new Map<number, ClassCalibration>();
   const calibrated: number[] = [];
@@ -58,7 +72,16 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
     }
     // A class the twin has no samples of cannot be measured: the smallest candidate.
     if (!twin.labels.includes(label)) {
-      byClass.set(label, { repeat: candidates[0]!, agreement: {}, accuracy: {}, goldAccuracy: Number.NaN, twinAccuracy: Number.NaN, samples: 0, hard: 0, seconds: 0 });
+      byClass.set(label, {
+        repeat: candidates[0]!,
+        agreement: {},
+        accuracy: {},
+        goldAccuracy: Number.NaN,
+        twinAccuracy: Number.NaN,
+        samples: 0,
+        hard: 0,
+        seconds: 0,
+      });
       continue;
     }
     const classStarted = performance.now();
@@ -76,14 +99,29 @@ export function calibrateHardRepeat(ctx: UnlearnContext, twin: TwinProblem, requ
         accuracy[String(repeat)] = outcome.accuracy;
       }
     }
-    const repeat = hard > 0 ? candidates.reduce((best, r) => (agreement[String(r)]! > agreement[String(best)]! ? r : best), candidates[0]!) : candidates[0]!;
-    const result: ClassCalibration = { repeat, agreement, accuracy, goldAccuracy: twinRequest.goldAccuracy, twinAccuracy: twinRequest.twinAccuracy, samples: twinRequest.ids.length, hard, seconds: Number(((performance.now() - classStarted) / 1000).toFixed(3)) };
+    const repeat =
+      hard > 0
+        ? candidates.reduce((best, r) => (agreement[String(r)]! > agreement[String(best)]! ? r : best), candidates[0]!)
+        : candidates[0]!;
+    const result: ClassCalibration = {
+      repeat,
+      agreement,
+      accuracy,
+      goldAccuracy: twinRequest.goldAccuracy,
+      twinAccuracy: twinRequest.twinAccuracy,
+      samples: twinRequest.ids.length,
+      hard,
+      seconds: Number(((performance.now() - classStarted) / 1000).toFixed(3)),
+    };
     ctx.progress.log('tmu calibration', { class: label, repeat, hard, agreement: JSON.stringify(agreement) });
     byClass.set(label, result);
     calibrated.push(label);
   }
   if (request.cachePath && calibrated.length > 0) {
-    writeClassCache(request.cachePath, request.cacheKey, { ...cached, ...Object.fromEntries([...byClass].map(([label, value]) => [String(label), value])) });
+    writeClassCache(request.cachePath, request.cacheKey, {
+      ...cached,
+      ...Object.fromEntries([...byClass].map(([label, value]) => [String(label), value])),
+    });
   }
   return { byClass, calibrated, seconds: (performance.now() - started) / 1000 };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { argmaxRow, maxSoftmaxRow, type ModelOutputs } from './outputs.js';
+import { argmaxRow, type ModelOutputs, maxSoftmaxRow } from './outputs.js';
 
 /** Mean largest softmax probability of `logits / temperature` over `rows` of a [n, k] matrix. */
 export function meanConfidence(logits: Float32Array, k: number, rows: readonly number[], temperature: number): number {
@@ -21,8 +21,15 @@ export function meanConfidence(logits: Float32Array, k: number, rows: readonly n
  * confidence decreases as T grows). T = 1 when the rows are no more confident than the target already,
  * `maxTemperature` when even it leaves them above.
  */
-export function temperatureForConfidence(logits: Float32Array, k: number, rows: readonly number[], target: number, maxTemperature = 100): number {
-  if (!(target > 0 && target <= 1)) throw new RangeError(`temperatureForConfidence: target must be in (0, 1], got ${target}`);
+export function temperatureForConfidence(
+  logits: Float32Array,
+  k: number,
+  rows: readonly number[],
+  target: number,
+  maxTemperature = 100,
+): number {
+  if (!(target > 0 && target <= 1))
+    throw new RangeError(`temperatureForConfidence: target must be in (0, 1], got ${target}`);
   if (rows.length === 0 || meanConfidence(logits, k, rows, 1) <= target) return 1;
   if (meanConfidence(logits, k, rows, maxTemperature) >= target) return maxTemperature;
   let low = 1;
@@ -48,7 +55,12 @@ export interface EasyTargets {
  * confidence on the samples of H of class c it gets right (`holdoutConfidenceByClass`, from the twin).
  * Samples Mo gets wrong are left out (their output is no target).
  */
-export function easyTargets(onForget: ModelOutputs, easyRows: readonly number[], temperature: number | 'holdout', holdoutConfidenceByClass: readonly number[]): EasyTargets {
+export function easyTargets(
+  onForget: ModelOutputs,
+  easyRows: readonly number[],
+  temperature: number | 'holdout',
+  holdoutConfidenceByClass: readonly number[],
+): EasyTargets {
   const k = onForget.numClasses;
   const right = easyRows.filter((row) => argmaxRow(onForget.logits, k, row) === onForget.labels[row]);
   const byClass = new Map<number, number[]>();
@@ -61,12 +73,22 @@ export function easyTargets(onForget: ModelOutputs, easyRows: readonly number[],
   const temperatureByClass = new Map<number, number>();
   for (const [label, rows] of byClass) {
     const target = holdoutConfidenceByClass[label];
-    temperatureByClass.set(label, temperature !== 'holdout' ? temperature : target === undefined || Number.isNaN(target) ? 1 : temperatureForConfidence(onForget.logits, k, rows, target));
+    temperatureByClass.set(
+      label,
+      temperature !== 'holdout'
+        ? temperature
+        : target === undefined || Number.isNaN(target)
+          ? 1
+          : temperatureForConfidence(onForget.logits, k, rows, target),
+    );
   }
   const targets = new Map<string, Float32Array>();
   for (const row of right) {
     const t = temperatureByClass.get(onForget.labels[row]!)!;
-    targets.set(onForget.ids[row]!, Float32Array.from(onForget.logits.subarray(row * k, (row + 1) * k), (value) => value / t));
+    targets.set(
+      onForget.ids[row]!,
+      Float32Array.from(onForget.logits.subarray(row * k, (row + 1) * k), (value) => value / t),
+    );
   }
   return { targets, temperatureByClass };
 }

@@ -1,8 +1,18 @@
 import type { NormalizeOptions } from '../../data/batches.js';
+import { Batches } from '../../data/batches.js';
 import type { ImageDataset } from '../../data/dataset.js';
 import type { Classifier } from '../../models/classifier.js';
-import { Batches } from '../../data/batches.js';
-import { cdist, crossEntropy, grad, keep, noGrad, normalize as l2normalize, tensor, type Tensor, tidy } from '../../tensor/index.js';
+import {
+  cdist,
+  crossEntropy,
+  grad,
+  keep,
+  normalize as l2normalize,
+  noGrad,
+  type Tensor,
+  tensor,
+  tidy,
+} from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 
 /**
@@ -23,7 +33,12 @@ export const DEFAULT_FEATURES: readonly FeatureName[] = ['distance', 'adversaria
  * @param query - [n, F] features of the samples to score, with their labels
  * @param reference - [m, F] features of the remaining samples, with their labels
  */
-export function distanceFeature(query: { features: Float32Array; labels: Int32Array }, reference: { features: Float32Array; labels: Int32Array }, featureSize: number, k = 5): Float32Array {
+export function distanceFeature(
+  query: { features: Float32Array; labels: Int32Array },
+  reference: { features: Float32Array; labels: Int32Array },
+  featureSize: number,
+  k = 5,
+): Float32Array {
   const out = new Float32Array(query.labels.length);
   const classes = new Set(query.labels);
   for (const label of classes) {
@@ -38,17 +53,29 @@ export function distanceFeature(query: { features: Float32Array; labels: Int32Ar
     }
     const gather = (source: Float32Array, rows: number[]): Float32Array => {
       const buffer = new Float32Array(rows.length * featureSize);
-      rows.forEach((row, i) => buffer.set(source.subarray(row * featureSize, (row + 1) * featureSize), i * featureSize));
+      for (const [i, row] of rows.entries()) {
+        buffer.set(source.subarray(row * featureSize, (row + 1) * featureSize), i * featureSize);
+      }
       return buffer;
     };
     const neighbours = Math.min(k, referenceRows.length);
     const values = tidy(() => {
-      const q = l2normalize(tensor(gather(query.features, queryRows), { shape: [queryRows.length, featureSize] }), 2, 1);
-      const r = l2normalize(tensor(gather(reference.features, referenceRows), { shape: [referenceRows.length, featureSize] }), 2, 1);
+      const q = l2normalize(
+        tensor(gather(query.features, queryRows), { shape: [queryRows.length, featureSize] }),
+        2,
+        1,
+      );
+      const r = l2normalize(
+        tensor(gather(reference.features, referenceRows), { shape: [referenceRows.length, featureSize] }),
+        2,
+        1,
+      );
       const [nearest] = cdist(q, r).topk(neighbours, 1, false);
       return nearest.mean([1]).toTypedArray() as Float32Array;
     });
-    queryRows.forEach((row, i) => { out[row] = values[i]!; });
+    queryRows.forEach((row, i) => {
+      out[row] = values[i]!;
+    });
   }
   return out;
 }
@@ -62,7 +89,12 @@ export function distanceFeature(query: { features: Float32Array; labels: Int32Ar
  * @param query - [n, F] features of the samples to score, with their labels
  * @param reference - [m, F] features of the remaining samples, with their labels
  */
-export function neighbourhoodFeature(query: { features: Float32Array; labels: Int32Array }, reference: { features: Float32Array; labels: Int32Array }, featureSize: number, k = 50): Float32Array {
+export function neighbourhoodFeature(
+  query: { features: Float32Array; labels: Int32Array },
+  reference: { features: Float32Array; labels: Int32Array },
+  featureSize: number,
+  k = 50,
+): Float32Array {
   const n = query.labels.length;
   const m = reference.labels.length;
   const out = new Float32Array(n);
@@ -75,13 +107,20 @@ export function neighbourhoodFeature(query: { features: Float32Array; labels: In
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
       const indices = tidy(() => {
-        const q = l2normalize(tensor(query.features.subarray(start * featureSize, end * featureSize), { shape: [end - start, featureSize] }), 2, 1);
+        const q = l2normalize(
+          tensor(query.features.subarray(start * featureSize, end * featureSize), {
+            shape: [end - start, featureSize],
+          }),
+          2,
+          1,
+        );
         const [, nearest] = cdist(q, referenceRows).topk(neighbours, 1, false);
         return nearest.toTypedArray() as BigInt64Array;
       });
       for (let i = start; i < end; i++) {
         let other = 0;
-        for (let j = 0; j < neighbours; j++) if (reference.labels[Number(indices[(i - start) * neighbours + j]!)] !== query.labels[i]) other++;
+        for (let j = 0; j < neighbours; j++)
+          if (reference.labels[Number(indices[(i - start) * neighbours + j]!)] !== query.labels[i]) other++;
         out[i] = other / neighbours;
       }
     }
@@ -112,7 +151,13 @@ export interface PgdOptions {
  * the model's output on the attacked input and its softmax on the clean one: how easily its prediction
  * moves. Input gradients come from `grad()`, so the model's parameter gradients are untouched.
  */
-export function adversarialFeature(model: Classifier, dataset: ImageDataset, ids: readonly string[], normalize: NormalizeOptions, options: PgdOptions): Float32Array {
+export function adversarialFeature(
+  model: Classifier,
+  dataset: ImageDataset,
+  ids: readonly string[],
+  normalize: NormalizeOptions,
+  options: PgdOptions,
+): Float32Array {
   const wasTraining = model.training;
   model.eval();
   const out = new Float32Array(ids.length);
@@ -142,9 +187,15 @@ export function adversarialFeature(model: Classifier, dataset: ImageDataset, ids
             const current = previous.detach().requiresGrad_();
             const loss = crossEntropy(model.forward(current), labels, null, 'sum');
             const [inputGrad] = grad(loss, [current]);
-            return noGrad(() => current.detach().add(inputGrad!.sign().mul(step))
-              .minimum(inputs.add(eps)).maximum(inputs.sub(eps))
-              .minimum(high).maximum(low));
+            return noGrad(() =>
+              current
+                .detach()
+                .add(inputGrad!.sign().mul(step))
+                .minimum(inputs.add(eps))
+                .maximum(inputs.sub(eps))
+                .minimum(high)
+                .maximum(low),
+            );
           });
         }
         const values = noGrad(() => cleanProbabilities.mul(model.forward(attacked).logSoftmax(1)).sum([1]).neg());

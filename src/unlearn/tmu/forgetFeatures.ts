@@ -1,5 +1,12 @@
 import type { UnlearnContext } from '../context.js';
-import { adversarialFeature, curriculumFeature, distanceFeature, type FeatureName, neighbourhoodFeature, type PgdOptions } from './features.js';
+import {
+  adversarialFeature,
+  curriculumFeature,
+  distanceFeature,
+  type FeatureName,
+  neighbourhoodFeature,
+  type PgdOptions,
+} from './features.js';
 import type { ModelOutputs } from './outputs.js';
 import { modelOutputs } from './outputs.js';
 import type { TwinProblem } from './twin.js';
@@ -21,15 +28,28 @@ export interface ForgetFeatureOptions {
  *
  * @param onForget - Mo's outputs on Df (`modelOutputs(ctx.original, ..., ctx.forgetIds)`)
  */
-export function forgetFeatures(ctx: UnlearnContext, twin: TwinProblem, onForget: ModelOutputs, names: readonly FeatureName[], options: ForgetFeatureOptions): Float32Array[] {
+export function forgetFeatures(
+  ctx: UnlearnContext,
+  twin: TwinProblem,
+  onForget: ModelOutputs,
+  names: readonly FeatureName[],
+  options: ForgetFeatureOptions,
+): Float32Array[] {
   const forget = [...onForget.ids];
   const removed = new Set(forget);
   const keepRows: number[] = [];
-  twin.originalFeatures.ids.forEach((id, i) => { if (!removed.has(id)) keepRows.push(i); });
+  twin.originalFeatures.ids.forEach((id, i) => {
+    if (!removed.has(id)) keepRows.push(i);
+  });
   const size = twin.originalFeatures.featureSize;
   const referenceFeatures = new Float32Array(keepRows.length * size);
-  keepRows.forEach((row, i) => referenceFeatures.set(twin.originalFeatures.features.subarray(row * size, (row + 1) * size), i * size));
-  const reference = { features: referenceFeatures, labels: Int32Array.from(keepRows, (row) => twin.originalFeatures.labels[row]!) };
+  for (const [i, row] of keepRows.entries()) {
+    referenceFeatures.set(twin.originalFeatures.features.subarray(row * size, (row + 1) * size), i * size);
+  }
+  const reference = {
+    features: referenceFeatures,
+    labels: Int32Array.from(keepRows, (row) => twin.originalFeatures.labels[row]!),
+  };
   const columns: Record<FeatureName, () => Float32Array> = {
     distance: () => distanceFeature(onForget, reference, size, options.neighbours),
     neighbourhood: () => neighbourhoodFeature(onForget, reference, size, options.classNeighbours),

@@ -17,7 +17,13 @@ export interface ModelOutputs {
 }
 
 /** Runs `model` in eval mode over `ids` and collects features and logits (one pass). */
-export function modelOutputs(model: Classifier, dataset: ImageDataset, ids: readonly string[], normalize: NormalizeOptions, batchSize = 512): ModelOutputs {
+export function modelOutputs(
+  model: Classifier,
+  dataset: ImageDataset,
+  ids: readonly string[],
+  normalize: NormalizeOptions,
+  batchSize = 512,
+): ModelOutputs {
   const wasTraining = model.training;
   model.eval();
   const n = ids.length;
@@ -29,19 +35,21 @@ export function modelOutputs(model: Classifier, dataset: ImageDataset, ids: read
   let offset = 0;
   try {
     for (const batch of new Batches(dataset, ids, { batchSize, normalize })) {
-      tidy(() => noGrad(() => {
-        const { inputs } = batchTensors(batch);
-        const feats = model.features(inputs);
-        const out = model.head(feats);
-        featureSize = feats.size(1);
-        numClasses = out.size(1);
-        if (features.length === 0) {
-          features = new Float32Array(n * featureSize);
-          logits = new Float32Array(n * numClasses);
-        }
-        features.set(feats.toTypedArray() as Float32Array, offset * featureSize);
-        logits.set(out.toTypedArray() as Float32Array, offset * numClasses);
-      }));
+      tidy(() =>
+        noGrad(() => {
+          const { inputs } = batchTensors(batch);
+          const feats = model.features(inputs);
+          const out = model.head(feats);
+          featureSize = feats.size(1);
+          numClasses = out.size(1);
+          if (features.length === 0) {
+            features = new Float32Array(n * featureSize);
+            logits = new Float32Array(n * numClasses);
+          }
+          features.set(feats.toTypedArray() as Float32Array, offset * featureSize);
+          logits.set(out.toTypedArray() as Float32Array, offset * numClasses);
+        }),
+      );
       labels.set(batch.labels, offset);
       offset += batch.labels.length;
     }
@@ -61,7 +69,8 @@ export function argmaxRow(matrix: Float32Array, k: number, row: number): number 
 /** The class with the largest logit in row `row` other than `exclude` (a sample's runner-up class when `exclude` is its label). */
 export function runnerUpRow(matrix: Float32Array, k: number, row: number, exclude: number): number {
   let best = -1;
-  for (let j = 0; j < k; j++) if (j !== exclude && (best < 0 || matrix[row * k + j]! > matrix[row * k + best]!)) best = j;
+  for (let j = 0; j < k; j++)
+    if (j !== exclude && (best < 0 || matrix[row * k + j]! > matrix[row * k + best]!)) best = j;
   return best;
 }
 
@@ -77,6 +86,7 @@ export function maxSoftmaxRow(logits: Float32Array, k: number, row: number, temp
 /** Whether the model classifies each sample correctly ([Mo(x) = y]). */
 export function correctness(outputs: ModelOutputs): Uint8Array {
   const out = new Uint8Array(outputs.ids.length);
-  for (let i = 0; i < out.length; i++) out[i] = argmaxRow(outputs.logits, outputs.numClasses, i) === outputs.labels[i] ? 1 : 0;
+  for (let i = 0; i < out.length; i++)
+    out[i] = argmaxRow(outputs.logits, outputs.numClasses, i) === outputs.labels[i] ? 1 : 0;
   return out;
 }

@@ -4,8 +4,8 @@ import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../nn/module.js';
 import { Sequential } from '../../nn/sequential.js';
 import { Adam } from '../../optim/index.js';
-import { auroc } from './auroc.js';
 import { binaryCrossEntropyWithLogits, manualSeed, noGrad, type Tensor, tensor, tidy } from '../../tensor/index.js';
+import { auroc } from './auroc.js';
 
 /** Hyper-parameters of the generalisation-label predictor. */
 export interface PredictorOptions {
@@ -30,7 +30,16 @@ export interface PredictorOptions {
 function easyProbability(network: Sequential, rows: Float32Array, inputSize: number): Float32Array {
   const n = rows.length / inputSize;
   network.eval();
-  return tidy(() => noGrad(() => network.forward(tensor(rows, { shape: [n, inputSize] })).sigmoid().reshape([-1]).toTypedArray() as Float32Array));
+  return tidy(() =>
+    noGrad(
+      () =>
+        network
+          .forward(tensor(rows, { shape: [n, inputSize] }))
+          .sigmoid()
+          .reshape([-1])
+          .toTypedArray() as Float32Array,
+    ),
+  );
 }
 
 /**
@@ -46,8 +55,14 @@ export class GeneralisationPredictor {
    * @param members - networks whose mean P(easy) is the prediction
    * @param seedMember - called before each member's weights are initialised (to seed them)
    */
-  constructor(readonly inputSize: number, hidden: readonly number[], members = 1, seedMember?: (member: number) => void) {
-    if (!Number.isInteger(members) || members < 1) throw new RangeError(`GeneralisationPredictor: members must be an integer >= 1, got ${members}`);
+  constructor(
+    readonly inputSize: number,
+    hidden: readonly number[],
+    members = 1,
+    seedMember?: (member: number) => void,
+  ) {
+    if (!Number.isInteger(members) || members < 1)
+      throw new RangeError(`GeneralisationPredictor: members must be an integer >= 1, got ${members}`);
     this.networks = Array.from({ length: members }, (_, f) => {
       seedMember?.(f);
       return GeneralisationPredictor.network(inputSize, hidden);
@@ -80,7 +95,11 @@ export class GeneralisationPredictor {
   /** The members' weights; a single member's keys are its network's own, several are prefixed `<member>.`. */
   stateDict(): Map<string, Tensor> {
     if (this.networks.length === 1) return this.networks[0]!.stateDict();
-    return new Map(this.networks.flatMap((network, f) => [...network.stateDict()].map(([key, value]) => [`${f}.${key}`, value] as const)));
+    return new Map(
+      this.networks.flatMap((network, f) =>
+        [...network.stateDict()].map(([key, value]) => [`${f}.${key}`, value] as const),
+      ),
+    );
   }
 
   /** Loads what {@link stateDict} wrote; every member's every weight must be there. */
@@ -91,11 +110,17 @@ export class GeneralisationPredictor {
     }
     this.networks.forEach((network, f) => {
       const prefix = `${f}.`;
-      network.loadStateDict(new Map([...state].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value])), { strict: true });
+      network.loadStateDict(
+        new Map(
+          [...state].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]),
+        ),
+        { strict: true },
+      );
     });
     const known = this.networks.length;
     const stray = [...state.keys()].find((key) => !(Number(key.split('.')[0]) < known));
-    if (stray !== undefined) throw new RangeError(`GeneralisationPredictor: unexpected weight '${stray}' for ${known} members`);
+    if (stray !== undefined)
+      throw new RangeError(`GeneralisationPredictor: unexpected weight '${stray}' for ${known} members`);
   }
 
   dispose(): void {
@@ -116,16 +141,29 @@ export interface TrainedPredictor {
 
 function selectRows(rows: Float32Array, width: number, indices: ArrayLike<number>): Float32Array {
   const out = new Float32Array(indices.length * width);
-  for (let i = 0; i < indices.length; i++) out.set(rows.subarray(indices[i]! * width, (indices[i]! + 1) * width), i * width);
+  for (let i = 0; i < indices.length; i++)
+    out.set(rows.subarray(indices[i]! * width, (indices[i]! + 1) * width), i * width);
   return out;
 }
 
 /** Fits one network on the given rows with Adam and mini-batches; the epoch orders come from `random`. */
-function fitNetwork(network: Sequential, rows: Float32Array, labels: Uint8Array, inputSize: number, indices: Int32Array, options: PredictorOptions, random: Random, epochLabel: (epoch: number) => string): void {
+function fitNetwork(
+  network: Sequential,
+  rows: Float32Array,
+  labels: Uint8Array,
+  inputSize: number,
+  indices: Int32Array,
+  options: PredictorOptions,
+  random: Random,
+  epochLabel: (epoch: number) => string,
+): void {
   const optimizer = new Adam(network.parameters(), { lr: options.lr });
   const m = indices.length;
   const allInputs = tensor(selectRows(rows, inputSize, indices), { shape: [m, inputSize] });
-  const allTargets = tensor(Float32Array.from(indices, (i) => labels[i]!), { shape: [m, 1] });
+  const allTargets = tensor(
+    Float32Array.from(indices, (i) => labels[i]!),
+    { shape: [m, 1] },
+  );
   try {
     network.train();
     for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -149,9 +187,14 @@ function fitNetwork(network: Sequential, rows: Float32Array, labels: Uint8Array,
 }
 
 /** Accuracy (at 0.5, in percent) and AUROC of P(easy) against the labels. */
-function heldOutQuality(probabilities: Float32Array, truth: Uint8Array): { heldOutAccuracy: number; heldOutAuroc: number } {
+function heldOutQuality(
+  probabilities: Float32Array,
+  truth: Uint8Array,
+): { heldOutAccuracy: number; heldOutAuroc: number } {
   let correct = 0;
-  probabilities.forEach((p, i) => { if ((p >= 0.5 ? 1 : 0) === truth[i]) correct++; });
+  probabilities.forEach((p, i) => {
+    if ((p >= 0.5 ? 1 : 0) === truth[i]) correct++;
+  });
   return { heldOutAccuracy: (100 * correct) / truth.length, heldOutAuroc: auroc(probabilities, truth) };
 }
 
@@ -160,11 +203,18 @@ function heldOutQuality(probabilities: Float32Array, truth: Uint8Array): { heldO
  * of the rows, its accuracy (at 0.5) and AUROC measured on the rest. With F folds: F networks, each on
  * all rows but one fold, measured on every row's out-of-fold prediction (see {@link PredictorOptions.folds}).
  */
-export function trainPredictor(rows: Float32Array, labels: Uint8Array, inputSize: number, options: PredictorOptions): TrainedPredictor {
+export function trainPredictor(
+  rows: Float32Array,
+  labels: Uint8Array,
+  inputSize: number,
+  options: PredictorOptions,
+): TrainedPredictor {
   const n = labels.length;
   const folds = options.folds ?? 1;
-  if (!Number.isInteger(folds) || folds < 1) throw new RangeError(`trainPredictor: folds must be an integer >= 1, got ${folds}`);
-  if (folds > 1 && n < 2 * folds) throw new RangeError(`trainPredictor: ${folds} folds need at least ${2 * folds} twin samples, got ${n}`);
+  if (!Number.isInteger(folds) || folds < 1)
+    throw new RangeError(`trainPredictor: folds must be an integer >= 1, got ${folds}`);
+  if (folds > 1 && n < 2 * folds)
+    throw new RangeError(`trainPredictor: ${folds} folds need at least ${2 * folds} twin samples, got ${n}`);
   const random = new Random(options.seed);
   if (folds === 1) {
     const order = random.fork('predictor/split').permutation(n);
@@ -173,26 +223,54 @@ export function trainPredictor(rows: Float32Array, labels: Uint8Array, inputSize
     const trainIndices = order.subarray(heldOutCount);
     manualSeed(random.fork('predictor/init').nextUint32());
     const predictor = new GeneralisationPredictor(inputSize, options.hidden);
-    fitNetwork(predictor.networks[0]!, rows, labels, inputSize, trainIndices, options, random, (epoch) => `predictor/epoch/${epoch}`);
-    const quality = heldOutCount > 0
-      ? heldOutQuality(predictor.predict(selectRows(rows, inputSize, heldOut)), Uint8Array.from(heldOut, (i) => labels[i]!))
-      : { heldOutAccuracy: Number.NaN, heldOutAuroc: Number.NaN };
+    fitNetwork(
+      predictor.networks[0]!,
+      rows,
+      labels,
+      inputSize,
+      trainIndices,
+      options,
+      random,
+      (epoch) => `predictor/epoch/${epoch}`,
+    );
+    const quality =
+      heldOutCount > 0
+        ? heldOutQuality(
+            predictor.predict(selectRows(rows, inputSize, heldOut)),
+            Uint8Array.from(heldOut, (i) => labels[i]!),
+          )
+        : { heldOutAccuracy: Number.NaN, heldOutAuroc: Number.NaN };
     return { predictor, ...quality, trainSamples: trainIndices.length, heldOutSamples: heldOutCount };
   }
   const order = random.fork('predictor/folds').permutation(n);
   const foldOf = new Int32Array(n);
-  order.forEach((row, position) => { foldOf[row] = position % folds; });
+  order.forEach((row, position) => {
+    foldOf[row] = position % folds;
+  });
   // Each member starts from its own initialisation.
-  const predictor = new GeneralisationPredictor(inputSize, options.hidden, folds, (f) => manualSeed(random.fork(`predictor/init/${f}`).nextUint32()));
+  const predictor = new GeneralisationPredictor(inputSize, options.hidden, folds, (f) =>
+    manualSeed(random.fork(`predictor/init/${f}`).nextUint32()),
+  );
   const outOfFold = new Float32Array(n);
   try {
     for (let f = 0; f < folds; f++) {
       const network = predictor.networks[f]!;
       const trainIndices = Int32Array.from({ length: n }, (_, i) => i).filter((i) => foldOf[i] !== f);
       const heldOut = Int32Array.from({ length: n }, (_, i) => i).filter((i) => foldOf[i] === f);
-      fitNetwork(network, rows, labels, inputSize, trainIndices, options, random, (epoch) => `predictor/fold/${f}/epoch/${epoch}`);
+      fitNetwork(
+        network,
+        rows,
+        labels,
+        inputSize,
+        trainIndices,
+        options,
+        random,
+        (epoch) => `predictor/fold/${f}/epoch/${epoch}`,
+      );
       const probabilities = easyProbability(network, selectRows(rows, inputSize, heldOut), inputSize);
-      heldOut.forEach((row, i) => { outOfFold[row] = probabilities[i]!; });
+      heldOut.forEach((row, i) => {
+        outOfFold[row] = probabilities[i]!;
+      });
     }
   } catch (error) {
     predictor.dispose();

@@ -23,10 +23,16 @@ export interface RetainSampleOptions {
  *
  * @throws RangeError when `focus` is outside [0, 1] or `count` outside 0..|Dr|
  */
-export function sampleRetain(train: ImageDataset, retainIds: readonly string[], options: RetainSampleOptions, random: Random): string[] {
+export function sampleRetain(
+  train: ImageDataset,
+  retainIds: readonly string[],
+  options: RetainSampleOptions,
+  random: Random,
+): string[] {
   const { forgetIds, hardLabels, count, focus } = options;
   if (!(focus >= 0 && focus <= 1)) throw new RangeError(`retain sample: focus must be in [0, 1], got ${focus}`);
-  if (!Number.isInteger(count) || count < 0 || count > retainIds.length) throw new RangeError(`retain sample: count must be an integer in 0..${retainIds.length}, got ${count}`);
+  if (!Number.isInteger(count) || count < 0 || count > retainIds.length)
+    throw new RangeError(`retain sample: count must be an integer in 0..${retainIds.length}, got ${count}`);
   if (focus === 0) return random.sample(retainIds, count);
   const labelOf = (id: string): number => train.labels[train.indexOf(id)]!;
   const weight = new Float64Array(train.numClasses);

@@ -12,7 +12,7 @@ export type ScalerKind = (typeof SCALER_KINDS)[number];
  * - `tukey` (the reference): clipped to the Tukey fences [Q1 - 1.5 IQR, Q3 + 1.5 IQR], then min-max scaled.
  */
 export type FeatureScaler =
-  | { kind: 'quantile'; /** Per feature, its values at probabilities 0, 1/(q-1), ..., 1. */ quantiles: number[][] }
+  | { kind: 'quantile' /** Per feature, its values at probabilities 0, 1/(q-1), ..., 1. */; quantiles: number[][] }
   | { kind: 'tukey'; low: number[]; high: number[] };
 
 /** Default number of reference quantiles of the `quantile` scaler (scikit-learn's default). */
@@ -32,17 +32,28 @@ function quantile(sorted: Float64Array, q: number): number {
  * curriculum loss that is most of the hard samples, which the predictor then cannot rank (docs/tmu.md
  * measures the difference). `quantile` keeps the order of every value inside the twin's range.
  */
-export function fitScaler(columns: readonly Float32Array[], kind: ScalerKind = 'quantile', quantiles = DEFAULT_QUANTILES): FeatureScaler {
+export function fitScaler(
+  columns: readonly Float32Array[],
+  kind: ScalerKind = 'quantile',
+  quantiles = DEFAULT_QUANTILES,
+): FeatureScaler {
   if (columns.some((column) => column.length === 0)) throw new Error('fitScaler: a feature column is empty');
   const sortedColumns = columns.map((column) => {
     const sorted = Float64Array.from(column).sort();
-    if (!Number.isFinite(sorted[0]!) || !Number.isFinite(sorted[sorted.length - 1]!)) throw new Error('fitScaler: a feature column holds a non-finite value');
+    if (!Number.isFinite(sorted[0]!) || !Number.isFinite(sorted[sorted.length - 1]!))
+      throw new Error('fitScaler: a feature column holds a non-finite value');
     return sorted;
   });
   if (kind === 'quantile') {
-    if (!Number.isInteger(quantiles) || quantiles < 2) throw new Error(`fitScaler: quantiles must be an integer >= 2, got ${quantiles}`);
+    if (!Number.isInteger(quantiles) || quantiles < 2)
+      throw new Error(`fitScaler: quantiles must be an integer >= 2, got ${quantiles}`);
     const points = Math.min(quantiles, Math.max(2, sortedColumns[0]!.length));
-    return { kind, quantiles: sortedColumns.map((sorted) => Array.from({ length: points }, (_, i) => quantile(sorted, i / (points - 1)))) };
+    return {
+      kind,
+      quantiles: sortedColumns.map((sorted) =>
+        Array.from({ length: points }, (_, i) => quantile(sorted, i / (points - 1))),
+      ),
+    };
   }
   const low: number[] = [];
   const high: number[] = [];
@@ -98,7 +109,8 @@ export function applyScaler(scaler: FeatureScaler, columns: readonly Float32Arra
   if (k !== expected) throw new Error(`applyScaler: the scaler was fitted on ${expected} features, got ${k}`);
   const out = new Float32Array(n * k);
   columns.forEach((column, j) => {
-    if (column.length !== n) throw new Error(`applyScaler: feature ${j} has ${column.length} values, feature 0 has ${n}`);
+    if (column.length !== n)
+      throw new Error(`applyScaler: feature ${j} has ${column.length} values, feature 0 has ${n}`);
     if (scaler.kind === 'quantile') {
       const reference = scaler.quantiles[j]!;
       for (let i = 0; i < n; i++) out[i * k + j] = quantilePosition(reference, column[i]!);

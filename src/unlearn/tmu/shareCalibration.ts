@@ -1,6 +1,12 @@
 import type { UnlearnContext } from '../context.js';
 import type { TwinProblem } from './twin.js';
-import { readClassCache, type TwinClassMeasurements, TwinClassRequest, type TwinUpdateSetup, writeClassCache } from './twinRequest.js';
+import {
+  readClassCache,
+  type TwinClassMeasurements,
+  TwinClassRequest,
+  type TwinUpdateSetup,
+  writeClassCache,
+} from './twinRequest.js';
 
 /** What the twin measured for one class: the update's outcome at each hard share it tried (keyed by offset). */
 export interface ClassShareCalibration extends TwinClassMeasurements {
@@ -87,18 +93,30 @@ function offsetKey(offset: number): string {
  * on Mo, H and the update options only, so it is cached beside the twin per class, paid once per
  * original model.
  */
-export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, request: ShareCalibrationRequest): ShareCalibration {
+export function calibrateHardShare(
+  ctx: UnlearnContext,
+  twin: TwinProblem,
+  request: ShareCalibrationRequest,
+): ShareCalibration {
   const started = performance.now();
   const offsets = [...new Set(request.offsets.map((offset) => Number(offset.toFixed(4))))].sort((a, b) => a - b);
   if (offsets.length === 0 || offsets.some((offset) => !Number.isFinite(offset) || offset <= -1 || offset >= 1)) {
     throw new RangeError(`calibrateHardShare: offsets must be shares in (-1, 1), got ${request.offsets.join(',')}`);
   }
   const seeds = request.seeds ?? 1;
-  if (!Number.isInteger(seeds) || seeds < 1) throw new RangeError(`calibrateHardShare: seeds must be a positive integer, got ${seeds}`);
+  if (!Number.isInteger(seeds) || seeds < 1)
+    throw new RangeError(`calibrateHardShare: seeds must be a positive integer, got ${seeds}`);
   const gate = request.gate ?? 0;
-  if (!Number.isFinite(gate) || gate < 0) throw new RangeError(`calibrateHardShare: gate must be a number of standard errors >= 0, got ${gate}`);
-  if (gate > 0 && seeds < 2) throw new RangeError(`calibrateHardShare: a gate of ${gate} standard errors needs seeds >= 2 to measure them, got seeds ${seeds}`);
-  if (request.twinEasyProbability.length !== twin.ids.length) throw new RangeError(`calibrateHardShare: ${request.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`);
+  if (!Number.isFinite(gate) || gate < 0)
+    throw new RangeError(`calibrateHardShare: gate must be a number of standard errors >= 0, got ${gate}`);
+  if (gate > 0 && seeds < 2)
+    throw new RangeError(
+      `calibrateHardShare: a gate of ${gate} standard errors needs seeds >= 2 to measure them, got seeds ${seeds}`,
+    );
+  if (request.twinEasyProbability.length !== twin.ids.length)
+    throw new RangeError(
+      `calibrateHardShare: ${request.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`,
+    );
   const cached = readClassCache<ClassShareCalibration>(ctx, request.cachePath, request.cacheKey);
   const byClass = new Map<number, ClassShareCalibration>();
   const calibrated: number[] = [];
@@ -112,7 +130,17 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
     const rate = twin.hardRateByClass[label];
     // A class the twin has no samples of cannot be measured: its rate is not moved.
     if (rate === undefined || Number.isNaN(rate) || !twin.labels.includes(label)) {
-      byClass.set(label, { offset: 0, rate: rate ?? Number.NaN, accuracy: {}, agreement: {}, hard: {}, goldAccuracy: Number.NaN, twinAccuracy: Number.NaN, samples: 0, seconds: 0 });
+      byClass.set(label, {
+        offset: 0,
+        rate: rate ?? Number.NaN,
+        accuracy: {},
+        agreement: {},
+        hard: {},
+        goldAccuracy: Number.NaN,
+        twinAccuracy: Number.NaN,
+        samples: 0,
+        seconds: 0,
+      });
       continue;
     }
     const classStarted = performance.now();
@@ -125,8 +153,11 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
     const gapAt = (index: number): number => {
       const key = offsetKey(offsets[index]!);
       if (!(key in accuracy)) {
-        const outcomes = Array.from({ length: seeds }, (_, s) => twinRequest.run(twinRate + offsets[index]!, request.update.hardRepeat, request.update.seed + s));
-        const meanOf = (pick: (outcome: (typeof outcomes)[number]) => number): number => Number((outcomes.reduce((sum, outcome) => sum + pick(outcome), 0) / seeds).toFixed(2));
+        const outcomes = Array.from({ length: seeds }, (_, s) =>
+          twinRequest.run(twinRate + offsets[index]!, request.update.hardRepeat, request.update.seed + s),
+        );
+        const meanOf = (pick: (outcome: (typeof outcomes)[number]) => number): number =>
+          Number((outcomes.reduce((sum, outcome) => sum + pick(outcome), 0) / seeds).toFixed(2));
         seedAccuracy[key] = outcomes.map((outcome) => outcome.accuracy);
         accuracy[key] = meanOf((outcome) => outcome.accuracy);
         agreement[key] = meanOf((outcome) => outcome.agreement);
@@ -135,7 +166,8 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
       return accuracy[key]! - twinRequest.goldAccuracy;
     };
     const first = gapAt(start);
-    const gateReading = gate > 0 ? readGate(seedAccuracy[offsetKey(offsets[start]!)]!, twinRequest.goldAccuracy, gate) : undefined;
+    const gateReading =
+      gate > 0 ? readGate(seedAccuracy[offsetKey(offsets[start]!)]!, twinRequest.goldAccuracy, gate) : undefined;
     // A positive gap keeps too much of Dt_c: more hard samples; a negative one forgets too much: fewer.
     const direction = gateReading?.moved === false ? 0 : Math.sign(first);
     // At 300 samples a class, one step can leave the accuracy where it was: walk on until the gap changes sign.
@@ -152,15 +184,32 @@ export function calibrateHardShare(ctx: UnlearnContext, twin: TwinProblem, reque
       return a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2]))) ? candidate : best;
     });
     const result: ClassShareCalibration = {
-      offset, rate: Number(rate.toFixed(4)), ...(request.from === 'twin-error' ? { twinRate: Number(twinRate.toFixed(4)) } : {}), accuracy, agreement, hard, ...(gateReading ? { gate: gateReading } : {}), goldAccuracy: twinRequest.goldAccuracy, twinAccuracy: twinRequest.twinAccuracy,
-      samples: twinRequest.ids.length, seconds: Number(((performance.now() - classStarted) / 1000).toFixed(3)),
+      offset,
+      rate: Number(rate.toFixed(4)),
+      ...(request.from === 'twin-error' ? { twinRate: Number(twinRate.toFixed(4)) } : {}),
+      accuracy,
+      agreement,
+      hard,
+      ...(gateReading ? { gate: gateReading } : {}),
+      goldAccuracy: twinRequest.goldAccuracy,
+      twinAccuracy: twinRequest.twinAccuracy,
+      samples: twinRequest.ids.length,
+      seconds: Number(((performance.now() - classStarted) / 1000).toFixed(3)),
     };
-    ctx.progress.log('tmu share calibration', { class: label, offset, gold: twinRequest.goldAccuracy, accuracy: JSON.stringify(accuracy) });
+    ctx.progress.log('tmu share calibration', {
+      class: label,
+      offset,
+      gold: twinRequest.goldAccuracy,
+      accuracy: JSON.stringify(accuracy),
+    });
     byClass.set(label, result);
     calibrated.push(label);
   }
   if (request.cachePath && calibrated.length > 0) {
-    writeClassCache(request.cachePath, request.cacheKey, { ...cached, ...Object.fromEntries([...byClass].map(([label, value]) => [String(label), value])) });
+    writeClassCache(request.cachePath, request.cacheKey, {
+      ...cached,
+      ...Object.fromEntries([...byClass].map(([label, value]) => [String(label), value])),
+    });
   }
   return { byClass, calibrated, seconds: (performance.now() - started) / 1000 };
 }
@@ -176,14 +225,21 @@ function readGate(seedAccuracy: readonly number[], goldAccuracy: number, gate: n
   const mean = gaps.reduce((sum, gap) => sum + gap, 0) / n;
   const variance = gaps.reduce((sum, gap) => sum + (gap - mean) ** 2, 0) / (n - 1);
   const standardError = Math.sqrt(variance / n);
-  return { gap: Number(mean.toFixed(4)), standardError: Number(standardError.toFixed(4)), moved: Math.abs(mean) > gate * standardError };
+  return {
+    gap: Number(mean.toFixed(4)),
+    standardError: Number(standardError.toFixed(4)),
+    moved: Math.abs(mean) > gate * standardError,
+  };
 }
 
 /**
  * The class hard rates with each calibrated class's offset added, clamped to [0, 1]; classes without a
  * calibration or a rate keep theirs.
  */
-export function offsetRates(hardRateByClass: readonly number[], calibration: ReadonlyMap<number, Pick<ClassShareCalibration, 'offset'>>): number[] {
+export function offsetRates(
+  hardRateByClass: readonly number[],
+  calibration: ReadonlyMap<number, Pick<ClassShareCalibration, 'offset'>>,
+): number[] {
   return hardRateByClass.map((rate, label) => {
     const entry = calibration.get(label);
     return entry === undefined || Number.isNaN(rate) ? rate : Math.min(1, Math.max(0, rate + entry.offset));

@@ -15,7 +15,9 @@ export function splitEasyHard(easyProbability: Float32Array, rule: ThresholdRule
     return hard;
   }
   const count = Math.min(n, Math.max(0, Math.round(rule.hardRate * n)));
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => easyProbability[a]! - easyProbability[b]! || a - b);
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => easyProbability[a]! - easyProbability[b]! || a - b,
+  );
   for (let i = 0; i < count; i++) hard[order[i]!] = 1;
   return hard;
 }
@@ -31,7 +33,12 @@ export function twinHardRate(generalisation: Uint8Array): number {
  * samples (those not `bypassed`), so a forget set drawn from a confusable class gets that class's rate. A
  * class the twin has no samples of (NaN) counts at the twin's overall rate.
  */
-export function expectedHardRate(hardRateByClass: readonly number[], overallRate: number, labels: Int32Array, bypassed: Uint8Array): number {
+export function expectedHardRate(
+  hardRateByClass: readonly number[],
+  overallRate: number,
+  labels: Int32Array,
+  bypassed: Uint8Array,
+): number {
   let expected = 0;
   let scored = 0;
   labels.forEach((label, i) => {
@@ -54,11 +61,17 @@ export function expectedHardRate(hardRateByClass: readonly number[], overallRate
  * @param forgottenShareByClass - per class, |Df_c| / |D_c| (0 for a class Df does not touch)
  * @param slope - rise of the hard rate per unit share of the class forgotten; 0 leaves the rates as they are
  */
-export function goldShiftedRates(hardRateByClass: readonly number[], forgottenShareByClass: readonly number[], slope: number): number[] {
-  if (!(slope >= 0) || !Number.isFinite(slope)) throw new RangeError(`goldShiftedRates: slope must be finite and non-negative, got ${slope}`);
+export function goldShiftedRates(
+  hardRateByClass: readonly number[],
+  forgottenShareByClass: readonly number[],
+  slope: number,
+): number[] {
+  if (!(slope >= 0) || !Number.isFinite(slope))
+    throw new RangeError(`goldShiftedRates: slope must be finite and non-negative, got ${slope}`);
   return hardRateByClass.map((rate, c) => {
     const share = forgottenShareByClass[c] ?? 0;
-    if (!(share >= 0 && share <= 1)) throw new RangeError(`goldShiftedRates: forgotten share of class ${c} is ${share}, not in [0, 1]`);
+    if (!(share >= 0 && share <= 1))
+      throw new RangeError(`goldShiftedRates: forgotten share of class ${c} is ${share}, not in [0, 1]`);
     return Number.isNaN(rate) ? rate : Math.min(1, rate + slope * share);
   });
 }
@@ -84,14 +97,16 @@ export function massShiftedRates(
   twin: { easyProbability: Float32Array; labels: Int32Array },
 ): number[] {
   const hardMass = (easy: Float32Array, labels: Int32Array, skip?: Uint8Array): { sum: number[]; count: number[] } => {
-    if (easy.length !== labels.length || (skip && skip.length !== labels.length)) throw new RangeError(`massShiftedRates: ${easy.length} probabilities for ${labels.length} labels`);
+    if (easy.length !== labels.length || (skip && skip.length !== labels.length))
+      throw new RangeError(`massShiftedRates: ${easy.length} probabilities for ${labels.length} labels`);
     const sum = new Array<number>(hardRateByClass.length).fill(0);
     const count = new Array<number>(hardRateByClass.length).fill(0);
     labels.forEach((label, i) => {
       if (skip?.[i]) return;
       const p = easy[i]!;
       if (!(p >= 0 && p <= 1)) throw new RangeError(`massShiftedRates: P(easy) of sample ${i} is ${p}, not in [0, 1]`);
-      if (label < 0 || label >= hardRateByClass.length) throw new RangeError(`massShiftedRates: label ${label} of sample ${i} has no rate`);
+      if (label < 0 || label >= hardRateByClass.length)
+        throw new RangeError(`massShiftedRates: label ${label} of sample ${i} has no rate`);
       sum[label]! += 1 - p;
       count[label]!++;
     });
@@ -119,7 +134,8 @@ export function forgottenShares(forgetLabels: Int32Array, memberLabels: Int32Arr
   for (const label of forgetLabels) forgotten[label]!++;
   for (const label of memberLabels) members[label]!++;
   return forgotten.map((count, c) => {
-    if (count > members[c]!) throw new RangeError(`forgottenShares: class ${c} has ${count} forget samples but ${members[c]} members`);
+    if (count > members[c]!)
+      throw new RangeError(`forgottenShares: class ${c} has ${count} forget samples but ${members[c]} members`);
     return count > 0 ? count / members[c]! : 0;
   });
 }
@@ -133,10 +149,19 @@ export function forgottenShares(forgetLabels: Int32Array, memberLabels: Int32Arr
  * and they do not enter the hard side's mean. With `power` p the confidence is raised to p before the
  * rescaling: above 1 the weight moves further from the samples near the threshold.
  */
-export function confidenceWeights(easyProbability: Float32Array, predictedHard: Uint8Array, bypassed: Uint8Array, power = 1): Float32Array {
+export function confidenceWeights(
+  easyProbability: Float32Array,
+  predictedHard: Uint8Array,
+  bypassed: Uint8Array,
+  power = 1,
+): Float32Array {
   const n = easyProbability.length;
-  if (predictedHard.length !== n || bypassed.length !== n) throw new RangeError(`confidenceWeights: ${n} probabilities, ${predictedHard.length} split flags and ${bypassed.length} bypass flags`);
-  if (!(power > 0) || !Number.isFinite(power)) throw new RangeError(`confidenceWeights: power must be finite and positive, got ${power}`);
+  if (predictedHard.length !== n || bypassed.length !== n)
+    throw new RangeError(
+      `confidenceWeights: ${n} probabilities, ${predictedHard.length} split flags and ${bypassed.length} bypass flags`,
+    );
+  if (!(power > 0) || !Number.isFinite(power))
+    throw new RangeError(`confidenceWeights: power must be finite and positive, got ${power}`);
   const confidence = Float32Array.from(easyProbability, (p, i) => (predictedHard[i] ? 1 - p : p) ** power);
   const sums = [0, 0];
   const counts = [0, 0];
@@ -144,11 +169,13 @@ export function confidenceWeights(easyProbability: Float32Array, predictedHard: 
     if (bypassed[i]) continue;
     const p = easyProbability[i]!;
     if (!(p >= 0 && p <= 1)) throw new RangeError(`confidenceWeights: P(easy) of sample ${i} is ${p}, not in [0, 1]`);
-    sums[predictedHard[i]!]! += confidence[i]!;
+    sums[predictedHard[i]!]! += confidence[i];
     counts[predictedHard[i]!]!++;
   }
   // A side whose every sample sits exactly on the wrong end (mean confidence 0) has nothing to
   // redistribute: it keeps uniform weights rather than dividing by zero.
   const mean = sums.map((sum, side) => (sum > 0 ? sum / counts[side]! : 0));
-  return Float32Array.from(confidence, (c, i) => (bypassed[i] || mean[predictedHard[i]!] === 0 ? 1 : c / mean[predictedHard[i]!]!));
+  return Float32Array.from(confidence, (c, i) =>
+    bypassed[i] || mean[predictedHard[i]!] === 0 ? 1 : c / mean[predictedHard[i]!]!,
+  );
 }

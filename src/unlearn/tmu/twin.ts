@@ -13,8 +13,14 @@ import { initialiseSeed, train } from '../../train/trainer.js';
 import { batchCount, forEachBatch } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
-import { adversarialFeature, curriculumFeature, distanceFeature, type FeatureName, neighbourhoodFeature } from './features.js';
-import { correctness, maxSoftmaxRow, type ModelOutputs, modelOutputs } from './outputs.js';
+import {
+  adversarialFeature,
+  curriculumFeature,
+  distanceFeature,
+  type FeatureName,
+  neighbourhoodFeature,
+} from './features.js';
+import { correctness, type ModelOutputs, maxSoftmaxRow, modelOutputs } from './outputs.js';
 
 /** How the twin problem is built. */
 export interface TwinOptions {
@@ -107,7 +113,8 @@ export type CurriculumSource = 'original-run' | 'replayed';
 const TWIN_FORMAT = 'tmu-twin/6';
 const TWIN_DIR = 'twin';
 /** Files a tmu older than the keyed layout wrote directly into `twin/`, one twin per model. */
-const LEGACY_FILE = /^(twin\.json|members\.json|features\.safetensors|twin-model\.safetensors|curriculum\.safetensors|predictor-[0-9a-f]+\.safetensors|(share-)?calibration-[0-9a-f]+\.json)$/;
+const LEGACY_FILE =
+  /^(twin\.json|members\.json|features\.safetensors|twin-model\.safetensors|curriculum\.safetensors|predictor-[0-9a-f]+\.safetensors|(share-)?calibration-[0-9a-f]+\.json)$/;
 const STAGING = /\.tmp-/;
 
 function optionsKey(options: TwinOptions): string {
@@ -167,18 +174,32 @@ export function confidenceByClass(outputs: ModelOutputs, select: Uint8Array, num
 }
 
 /** Mo fine-tuned on Dt ∪ (a sample of D): the twin's original model, which has memorised Dt. */
-function fineTuneTwin(ctx: UnlearnContext, twinIds: readonly string[], options: TwinOptions, random: Random): Classifier {
+function fineTuneTwin(
+  ctx: UnlearnContext,
+  twinIds: readonly string[],
+  options: TwinOptions,
+  random: Random,
+): Classifier {
   const model = cloneClassifier(ctx.original, ctx.architecture);
-  const memberSample = random.fork('twin/members').sample([...ctx.split.member], Math.min(ctx.split.member.length, Math.round(options.retainMultiple * twinIds.length)));
+  const memberSample = random
+    .fork('twin/members')
+    .sample(
+      [...ctx.split.member],
+      Math.min(ctx.split.member.length, Math.round(options.retainMultiple * twinIds.length)),
+    );
   const ids = [...twinIds, ...memberSample];
   model.train();
-  const optimizer = options.optimizer === 'adam'
-    ? new Adam(model.parameters(), { lr: options.lr })
-    : new SGD(model.parameters(), { lr: options.lr, momentum: 0.9, weightDecay: 5e-4 });
+  const optimizer =
+    options.optimizer === 'adam'
+      ? new Adam(model.parameters(), { lr: options.lr })
+      : new SGD(model.parameters(), { lr: options.lr, momentum: 0.9, weightDecay: 5e-4 });
   const scheduler = options.schedule === 'cosine' ? new CosineAnnealingLR(optimizer, { tMax: options.epochs }) : null;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
-      const task = ctx.progress.task(`tmu twin model epoch ${epoch + 1}/${options.epochs}`, batchCount(ids.length, options.batchSize));
+      const task = ctx.progress.task(
+        `tmu twin model epoch ${epoch + 1}/${options.epochs}`,
+        batchCount(ids.length, options.batchSize),
+      );
       forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed: options.seed }, (batch) => {
         tidy(() => {
           optimizer.zeroGrad();
@@ -209,11 +230,24 @@ function curriculumTarget(ctx: UnlearnContext, options: TwinOptions): number {
   return Math.min(options.curriculumEpoch, ctx.recipe.epochs);
 }
 
-function curriculumModel(ctx: UnlearnContext, target: number, cacheDir: string | null): { model: Classifier; source: CurriculumSource; seconds: number; digest: string | null } {
+function curriculumModel(
+  ctx: UnlearnContext,
+  target: number,
+  cacheDir: string | null,
+): { model: Classifier; source: CurriculumSource; seconds: number; digest: string | null } {
   if (ctx.curriculum && ctx.curriculum.epoch === target && existsSync(ctx.curriculum.path)) {
-    return { model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculum.path), source: 'original-run', seconds: 0, digest: fileDigest(ctx.curriculum.path) };
+    return {
+      model: loadWeightsInto(createModel(ctx.architecture), ctx.curriculum.path),
+      source: 'original-run',
+      seconds: 0,
+      digest: fileDigest(ctx.curriculum.path),
+    };
   }
-  ctx.progress.log('tmu curriculum replay', { epoch: target, of: ctx.recipe.epochs, kept: ctx.curriculum?.epoch ?? 'none' });
+  ctx.progress.log('tmu curriculum replay', {
+    epoch: target,
+    of: ctx.recipe.epochs,
+    kept: ctx.curriculum?.epoch ?? 'none',
+  });
   const started = performance.now();
   const threads = getNumThreads();
   if (ctx.trainingThreads !== null) setNumThreads(ctx.trainingThreads);
@@ -221,7 +255,15 @@ function curriculumModel(ctx: UnlearnContext, target: number, cacheDir: string |
   try {
     initialiseSeed(ctx.recipe.seed);
     model = createModel(ctx.architecture);
-    train({ model, dataset: ctx.train, ids: ctx.split.member, recipe: ctx.recipe, normalize: ctx.normalize, progress: ctx.progress, stopAfterEpoch: target });
+    train({
+      model,
+      dataset: ctx.train,
+      ids: ctx.split.member,
+      recipe: ctx.recipe,
+      normalize: ctx.normalize,
+      progress: ctx.progress,
+      stopAfterEpoch: target,
+    });
   } finally {
     setNumThreads(threads);
   }
@@ -239,7 +281,10 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   const started = performance.now();
   const random = new Random(options.seed).fork('tmu/twin');
   const ids = drawTwinIds(ctx, options.perClass, random);
-  if (ids.length < 20) throw new Error(`tmu: the holdout set has only ${ids.length} samples; the twin problem needs a holdout (train the model with a holdout split)`);
+  if (ids.length < 20)
+    throw new Error(
+      `tmu: the holdout set has only ${ids.length} samples; the twin problem needs a holdout (train the model with a holdout split)`,
+    );
   const twinStarted = performance.now();
   const twinModel = fineTuneTwin(ctx, ids, options, random);
   const twinSeconds = (performance.now() - twinStarted) / 1000;
@@ -258,11 +303,24 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
   const twinOnMembers = modelOutputs(twinModel, ctx.train, ctx.split.member, ctx.normalize);
   task.tick();
   const distance = distanceFeature(twinOnTwin, twinOnMembers, twinOnTwin.featureSize, options.neighbours);
-  const neighbourhood = neighbourhoodFeature(twinOnTwin, twinOnMembers, twinOnTwin.featureSize, options.classNeighbours);
-  const adversarial = adversarialFeature(twinModel, ctx.train, ids, ctx.normalize, { eps: options.pgdEps, steps: options.pgdSteps, stepSize: options.pgdEps / 3 });
+  const neighbourhood = neighbourhoodFeature(
+    twinOnTwin,
+    twinOnMembers,
+    twinOnTwin.featureSize,
+    options.classNeighbours,
+  );
+  const adversarial = adversarialFeature(twinModel, ctx.train, ids, ctx.normalize, {
+    eps: options.pgdEps,
+    steps: options.pgdSteps,
+    stepSize: options.pgdEps / 3,
+  });
   task.tick();
   const curriculumOnTwin = modelOutputs(curriculum.model, ctx.train, ids, ctx.normalize);
-  const curriculumValues = curriculumFeature(curriculumOnTwin.logits, curriculumOnTwin.labels, curriculumOnTwin.numClasses);
+  const curriculumValues = curriculumFeature(
+    curriculumOnTwin.logits,
+    curriculumOnTwin.labels,
+    curriculumOnTwin.numClasses,
+  );
   task.tick();
   const originalOnMembers = modelOutputs(ctx.original, ctx.train, ctx.split.member, ctx.normalize);
   task.done();
@@ -286,14 +344,24 @@ export function buildTwin(ctx: UnlearnContext, options: TwinOptions, cacheDir: s
     features: { distance, adversarial, curriculum: curriculumValues, neighbourhood },
     hardRateByClass,
     holdoutConfidenceByClass,
-    originalFeatures: { ids: [...ctx.split.member], labels: originalOnMembers.labels, features: originalOnMembers.features, featureSize: originalOnMembers.featureSize },
+    originalFeatures: {
+      ids: [...ctx.split.member],
+      labels: originalOnMembers.labels,
+      features: originalOnMembers.features,
+      featureSize: originalOnMembers.featureSize,
+    },
     model: twinModel,
     curriculum: curriculum.model,
     curriculumSource: curriculum.source,
     curriculumEpoch: curriculumTarget(ctx, options),
     curriculumDigest: curriculum.digest,
     twinModelDigest,
-    seconds: { twinModel: twinSeconds, curriculum: curriculum.seconds, features: featureSeconds, total: (performance.now() - started) / 1000 },
+    seconds: {
+      twinModel: twinSeconds,
+      curriculum: curriculum.seconds,
+      features: featureSeconds,
+      total: (performance.now() - started) / 1000,
+    },
     cached: false,
     cacheDir: null,
     builtBecause: null,
@@ -333,7 +401,12 @@ function saveTwin(modelDir: string, twin: TwinProblem, stagingDir: string): void
     ['twin.curriculum', tensor(twin.features.curriculum)],
     ['twin.neighbourhood', tensor(twin.features.neighbourhood)],
     ['original.labels', tensor(twin.originalFeatures.labels)],
-    ['original.features', tensor(twin.originalFeatures.features, { shape: [twin.originalFeatures.ids.length, twin.originalFeatures.featureSize] })],
+    [
+      'original.features',
+      tensor(twin.originalFeatures.features, {
+        shape: [twin.originalFeatures.ids.length, twin.originalFeatures.featureSize],
+      }),
+    ],
   ]);
   const featuresPath = join(stagingDir, 'features.safetensors');
   try {
@@ -399,9 +472,15 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
   const dir = twinCacheDir(ctx.modelDir, options);
   const jsonPath = join(dir, 'twin.json');
   if (!existsSync(jsonPath)) {
-    if (existsSync(join(ctx.modelDir, TWIN_DIR, 'twin.json'))) return { miss: 'the cached twin is in the single-twin layout of an older tmu' };
+    if (existsSync(join(ctx.modelDir, TWIN_DIR, 'twin.json')))
+      return { miss: 'the cached twin is in the single-twin layout of an older tmu' };
     const others = cachedTwinCount(ctx.modelDir);
-    return { miss: others === 0 ? 'no cached twin' : `no cached twin with these twin options (${others} cached with other twin options)` };
+    return {
+      miss:
+        others === 0
+          ? 'no cached twin'
+          : `no cached twin with these twin options (${others} cached with other twin options)`,
+    };
   }
   let json: TwinJson;
   try {
@@ -410,8 +489,10 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
     return { miss: `${jsonPath} is unreadable (${(error as Error).message})` };
   }
   // The cache is keyed by Mo's digest: a changed model (or other twin options) means a rebuild.
-  if (json.format !== TWIN_FORMAT) return { miss: `the cached twin has format ${String(json.format)}, this tmu writes ${TWIN_FORMAT}` };
-  if (json.originalDigest !== ctx.originalDigest) return { miss: `the cached twin was built for another original model (digest ${String(json.originalDigest)})` };
+  if (json.format !== TWIN_FORMAT)
+    return { miss: `the cached twin has format ${String(json.format)}, this tmu writes ${TWIN_FORMAT}` };
+  if (json.originalDigest !== ctx.originalDigest)
+    return { miss: `the cached twin was built for another original model (digest ${String(json.originalDigest)})` };
   if (json.optionsKey !== optionsKey(options)) return { miss: 'the cached twin was built with other twin options' };
   const featuresPath = join(dir, 'features.safetensors');
   if (!existsSync(featuresPath)) return { miss: `${featuresPath} is missing` };
@@ -423,10 +504,14 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
   } catch (error) {
     return { miss: `${membersPath} is unreadable (${(error as Error).message})` };
   }
-  if (members.length !== ctx.split.member.length || members.some((id, i) => id !== ctx.split.member[i])) return { miss: "the cached twin's member set is not the model's" };
-  const curriculumPath = json.curriculumSource === 'replayed' ? join(dir, 'curriculum.safetensors') : ctx.curriculum?.path;
-  if (!curriculumPath || !existsSync(curriculumPath)) return { miss: `the curriculum model ${curriculumPath ?? "(the original run's checkpoint)"} is missing` };
-  if (!json.curriculumDigest || fileDigest(curriculumPath) !== json.curriculumDigest) return { miss: `${curriculumPath} fails its digest` };
+  if (members.length !== ctx.split.member.length || members.some((id, i) => id !== ctx.split.member[i]))
+    return { miss: "the cached twin's member set is not the model's" };
+  const curriculumPath =
+    json.curriculumSource === 'replayed' ? join(dir, 'curriculum.safetensors') : ctx.curriculum?.path;
+  if (!curriculumPath || !existsSync(curriculumPath))
+    return { miss: `the curriculum model ${curriculumPath ?? "(the original run's checkpoint)"} is missing` };
+  if (!json.curriculumDigest || fileDigest(curriculumPath) !== json.curriculumDigest)
+    return { miss: `${curriculumPath} fails its digest` };
   const twinModelPath = join(dir, 'twin-model.safetensors');
   if (!json.twinModelDigest || !existsSync(twinModelPath)) return { miss: `${twinModelPath} is missing` };
   if (fileDigest(twinModelPath) !== json.twinModelDigest) return { miss: `${twinModelPath} fails its digest` };
@@ -446,10 +531,20 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
       ids: json.ids,
       labels: get('twin.labels').toTypedArray() as Int32Array,
       generalisation: Uint8Array.from(json.generalisation),
-      features: { distance: float32(get('twin.distance')), adversarial: float32(get('twin.adversarial')), curriculum: float32(get('twin.curriculum')), neighbourhood: float32(get('twin.neighbourhood')) },
+      features: {
+        distance: float32(get('twin.distance')),
+        adversarial: float32(get('twin.adversarial')),
+        curriculum: float32(get('twin.curriculum')),
+        neighbourhood: float32(get('twin.neighbourhood')),
+      },
       hardRateByClass: json.hardRateByClass.map((rate) => (rate === null ? Number.NaN : rate)),
       holdoutConfidenceByClass: json.holdoutConfidenceByClass.map((value) => (value === null ? Number.NaN : value)),
-      originalFeatures: { ids: members, labels: get('original.labels').toTypedArray() as Int32Array, features: float32(originalFeatures), featureSize: originalFeatures.size(1) },
+      originalFeatures: {
+        ids: members,
+        labels: get('original.labels').toTypedArray() as Int32Array,
+        features: float32(originalFeatures),
+        featureSize: originalFeatures.size(1),
+      },
       model: twinModel,
       curriculum: loadWeightsInto(createModel(ctx.architecture), curriculumPath),
       curriculumSource: json.curriculumSource,
@@ -470,8 +565,11 @@ function loadCachedTwin(ctx: UnlearnContext, options: TwinOptions): TwinProblem 
 function twinFolders(modelDir: string): string[] {
   const root = join(modelDir, TWIN_DIR);
   if (!existsSync(root)) return [];
-  if (!statSync(root).isDirectory()) throw new Error(`${root}: TMU caches its twins in this folder, but it is a file; move it away`);
-  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !STAGING.test(entry.name)).map((entry) => join(root, entry.name));
+  if (!statSync(root).isDirectory())
+    throw new Error(`${root}: TMU caches its twins in this folder, but it is a file; move it away`);
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !STAGING.test(entry.name))
+    .map((entry) => join(root, entry.name));
 }
 
 /** How many twins are cached beside the model (folders with a twin.json, whatever their Mo or options). */
@@ -516,19 +614,36 @@ export function listCachedTwins(modelDir: string, originalDigest: string | null)
     }
     if (json && !reason) {
       if (json.format !== TWIN_FORMAT) reason = `format ${String(json.format)}, this tmu reads ${TWIN_FORMAT}`;
-      else if (json.originalDigest !== originalDigest) reason = `built for another original model (digest ${String(json.originalDigest)})`;
+      else if (json.originalDigest !== originalDigest)
+        reason = `built for another original model (digest ${String(json.originalDigest)})`;
       else if (!json.options || optionsKey(json.options) !== key) reason = 'its options do not match its folder';
     }
-    entries.push({ dir, key, usable: reason === null, reason, options: json?.options ?? null, buildSeconds: json?.seconds?.total ?? null, predictors, bytes });
+    entries.push({
+      dir,
+      key,
+      usable: reason === null,
+      reason,
+      options: json?.options ?? null,
+      buildSeconds: json?.seconds?.total ?? null,
+      predictors,
+      bytes,
+    });
   }
   entries.sort((a, b) => a.key.localeCompare(b.key));
   // An older tmu kept one twin directly in twin/: shown so that its disk use is not a surprise.
   const root = join(modelDir, TWIN_DIR);
-  const legacy = existsSync(root) ? readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isFile() && LEGACY_FILE.test(entry.name)) : [];
+  const legacy = existsSync(root)
+    ? readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isFile() && LEGACY_FILE.test(entry.name))
+    : [];
   if (legacy.length > 0) {
     entries.push({
-      dir: root, key: '(single-twin layout)', usable: false, reason: 'the single-twin layout of an older tmu; the next twin built for this model removes it',
-      options: null, buildSeconds: null, predictors: legacy.filter((file) => /^predictor-/.test(file.name)).length,
+      dir: root,
+      key: '(single-twin layout)',
+      usable: false,
+      reason: 'the single-twin layout of an older tmu; the next twin built for this model removes it',
+      options: null,
+      buildSeconds: null,
+      predictors: legacy.filter((file) => /^predictor-/.test(file.name)).length,
       bytes: legacy.reduce((sum, file) => sum + statSync(join(root, file.name)).size, 0),
     });
   }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
-import { alignedUpdate, type AlignedUpdateOptions } from './alignedUpdate.js';
+import { type AlignedUpdateOptions, alignedUpdate } from './alignedUpdate.js';
 import { easyTargets } from './easyTargets.js';
 import { argmaxRow, modelOutputs, runnerUpRow } from './outputs.js';
 import { confidenceWeights, splitEasyHard } from './transfer.js';
@@ -65,8 +65,16 @@ export class TwinClassRequest {
   private readonly onTwin: ReturnType<typeof modelOutputs>;
   private readonly goldPrediction: number[];
 
-  constructor(private readonly ctx: UnlearnContext, private readonly twin: TwinProblem, label: number, private readonly setup: TwinUpdateSetup) {
-    if (setup.twinEasyProbability.length !== twin.ids.length) throw new RangeError(`twin request: ${setup.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`);
+  constructor(
+    readonly ctx: UnlearnContext,
+    readonly twin: TwinProblem,
+    label: number,
+    private readonly setup: TwinUpdateSetup,
+  ) {
+    if (setup.twinEasyProbability.length !== twin.ids.length)
+      throw new RangeError(
+        `twin request: ${setup.twinEasyProbability.length} probabilities for ${twin.ids.length} twin samples`,
+      );
     this.label = label;
     const rows = twin.ids.map((_, i) => i).filter((i) => twin.labels[i] === label);
     if (rows.length === 0) throw new RangeError(`twin request: the twin has no samples of class ${label}`);
@@ -100,23 +108,42 @@ export class TwinClassRequest {
       else easyIds.push(id);
     });
     // The twin's easy samples get targets from the twin's original, as a request's get them from Mo.
-    const twinEasyTargets = setup.update.easyLoss === 'distill'
-      ? easyTargets(this.onTwin, ids.flatMap((_, i) => (hard[i] ? [] : [i])), setup.easyTemperature ?? 'holdout', twin.holdoutConfidenceByClass).targets
-      : undefined;
+    const twinEasyTargets =
+      setup.update.easyLoss === 'distill'
+        ? easyTargets(
+            this.onTwin,
+            ids.flatMap((_, i) => (hard[i] ? [] : [i])),
+            setup.easyTemperature ?? 'holdout',
+            twin.holdoutConfidenceByClass,
+          ).targets
+        : undefined;
     // The twin's samples weigh as a request's would (forgetWeights is keyed by the request's ids).
     const weighed = setup.splitWeight ? setup.splitWeight === 'confidence' : setup.update.forgetWeights !== undefined;
-    const weights = weighed ? confidenceWeights(this.probability, hard, new Uint8Array(ids.length), setup.splitWeightPower ?? 1) : null;
+    const weights = weighed
+      ? confidenceWeights(this.probability, hard, new Uint8Array(ids.length), setup.splitWeightPower ?? 1)
+      : null;
     // The twin request's retain set: what Mt was trained on besides Dt.
     const twinContext: UnlearnContext = { ...ctx, original: twin.model, retainIds: ctx.split.member, forgetIds: ids };
     const model = cloneClassifier(twin.model, ctx.architecture);
     try {
       alignedUpdate(twinContext, model, easyIds, hardLabels, {
-        ...setup.update, seed, hardRepeat, hardRepeatByClass: undefined, easyTargets: twinEasyTargets,
+        ...setup.update,
+        seed,
+        hardRepeat,
+        hardRepeatByClass: undefined,
+        easyTargets: twinEasyTargets,
         forgetWeights: weights ? new Map(ids.map((id, i) => [id, weights[i]!])) : undefined,
       });
       const after = modelOutputs(model, ctx.train, ids, ctx.normalize);
-      const same = this.goldPrediction.reduce((sum, prediction, i) => sum + (argmaxRow(after.logits, k, i) === prediction ? 1 : 0), 0);
-      return { hard: percent(hardLabels.size, ids.length), agreement: percent(same, ids.length), accuracy: this.percentRight(after.logits) };
+      const same = this.goldPrediction.reduce(
+        (sum, prediction, i) => sum + (argmaxRow(after.logits, k, i) === prediction ? 1 : 0),
+        0,
+      );
+      return {
+        hard: percent(hardLabels.size, ids.length),
+        agreement: percent(same, ids.length),
+        accuracy: this.percentRight(after.logits),
+      };
     } finally {
       model.dispose();
     }
@@ -124,7 +151,10 @@ export class TwinClassRequest {
 
   private percentRight(logits: Float32Array): number {
     const k = this.onTwin.numClasses;
-    return percent(this.ids.reduce((sum, _, i) => sum + (argmaxRow(logits, k, i) === this.label ? 1 : 0), 0), this.ids.length);
+    return percent(
+      this.ids.reduce((sum, _, i) => sum + (argmaxRow(logits, k, i) === this.label ? 1 : 0), 0),
+      this.ids.length,
+    );
   }
 }
 
