@@ -15,6 +15,8 @@ export {
   getNumThreads,
   liveTensors,
   manualSeed,
+  type RuntimeSettings,
+  runtimeSettings,
   setCpuCacheLimit,
   setNumThreads,
 } from './runtime.js';
