@@ -59,7 +59,7 @@ describe('tmu as a dependency', { timeout: 600_000 }, () => {
     const script = [
       `const entries = ${JSON.stringify(ENTRIES)};`,
       'const loaded = {};',
-      'for (const name of entries) loaded[name] = await import(`tmu/${name}`);',
+      "for (const name of entries) loaded[name] = await import('tmu/' + name);",
       "const root = await import('tmu');",
       'console.log(JSON.stringify({',
       '  exports: Object.fromEntries(entries.map((name) => [name, Object.keys(loaded[name]).length])),',
