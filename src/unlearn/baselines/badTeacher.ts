@@ -7,7 +7,7 @@ import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import { fit } from '../fit.js';
 import { defineMethod } from '../method.js';
-import { deriveSeed, frozenCopy, sampleRetain } from './shared.js';
+import { deriveSeed, frozenCopy, retainSummary, sampleRetain } from './shared.js';
 
 /**
  * Bad Teacher: a student (a copy of Mo) distils from two teachers: the competent one (Mo) on Dr and
@@ -72,9 +72,7 @@ export const badTeacher = defineMethod({
       model: student,
       summary: {
         steps,
-        retainSamples: retain.ids.length,
-        retainShare: retain.share,
-        retainSamplesSeen: retain.ids.length * params.epochs,
+        ...retainSummary(retain, params.epochs),
         forgetSamplesSeen: ctx.forgetIds.length * params.epochs,
       },
     };

@@ -5,7 +5,7 @@ import { cloneClassifier } from '../clone.js';
 import { fit } from '../fit.js';
 import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { deriveSeed, sampleRetain, sgd } from './shared.js';
+import { deriveSeed, retainSummary, sampleRetain, sgd } from './shared.js';
 
 /** The l1 norm of every parameter together (Jia et al.'s `l1_regularization`). */
 function l1Norm(parameters: readonly Tensor[]): Tensor {
@@ -59,9 +59,7 @@ export const l1Sparse = defineMethod({
       model,
       summary: {
         steps,
-        retainSamples: retain.ids.length,
-        retainShare: retain.share,
-        retainSamplesSeen: retain.ids.length * params.epochs,
+        ...retainSummary(retain, params.epochs),
       },
     };
   },

@@ -4,7 +4,7 @@ import { cloneClassifier } from '../clone.js';
 import { fit } from '../fit.js';
 import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { deriveSeed, sampleRetain, sgd } from './shared.js';
+import { deriveSeed, retainSummary, sampleRetain, sgd } from './shared.js';
 
 /**
  * NegGrad+: every step descends the loss on a Dr batch and ascends it on a Df batch, weighted
@@ -62,9 +62,7 @@ export const neggradPlus = defineMethod({
       model,
       summary: {
         steps,
-        retainSamples: retain.ids.length,
-        retainShare: retain.share,
-        retainSamplesSeen: retain.ids.length * params.epochs,
+        ...retainSummary(retain, params.epochs),
       },
     };
   },

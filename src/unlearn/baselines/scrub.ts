@@ -7,7 +7,7 @@ import { cloneClassifier } from '../clone.js';
 import { fit } from '../fit.js';
 import { distillKL } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { deriveSeed, frozenCopy, sampleRetain, sgd } from './shared.js';
+import { deriveSeed, frozenCopy, retainSummary, sampleRetain, sgd } from './shared.js';
 
 /**
  * SCRUB: a student initialised from Mo is trained against Mo as teacher, alternating max-steps that
@@ -94,9 +94,7 @@ export const scrub = defineMethod({
       summary: {
         maxSteps,
         minSteps,
-        retainSamples: retain.ids.length,
-        retainShare: retain.share,
-        retainSamplesSeen: retain.ids.length * params.epochs,
+        ...retainSummary(retain, params.epochs),
       },
     };
   },

@@ -50,6 +50,14 @@ export function sampleRetain(
   return { ids, share: count / all.length };
 }
 
+/** What a method reports of its retain sample: its size, its share of Dr and the samples seen over the epochs. */
+export function retainSummary(
+  retain: { ids: readonly string[]; share: number },
+  epochs: number,
+): { retainSamples: number; retainShare: number; retainSamplesSeen: number } {
+  return { retainSamples: retain.ids.length, retainShare: retain.share, retainSamplesSeen: retain.ids.length * epochs };
+}
+
 /** Same as {@link sampleRetain} over the member set D (Df included), for methods that need D. */
 export function sampleMember(ctx: UnlearnContext, multiple: number, label: string): readonly string[] {
   const all = ctx.split.member;
@@ -180,13 +188,7 @@ export function randomLabelFineTune(
       : {}),
     progress: ctx.progress,
   });
-  return {
-    steps,
-    retainSamples: retain.ids.length,
-    retainShare: retain.share,
-    retainSamplesSeen: retain.ids.length * options.epochs,
-    forgetSamplesSeen: ctx.forgetIds.length * options.epochs,
-  };
+  return { steps, ...retainSummary(retain, options.epochs), forgetSamplesSeen: ctx.forgetIds.length * options.epochs };
 }
 
 /** SGD over the model's parameters with the method's learning rate, momentum and weight decay. */
