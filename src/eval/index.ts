@@ -6,6 +6,7 @@
  * @module
  */
 
+export { auroc } from '../train/metrics.js';
 export { accuracyPercent, correctness, setAccuracy } from './accuracy.js';
 export { agreement, easyRecall, hardForget } from './agreement.js';
 export { ATTACK_FEATURES, attackFeatures } from './attackFeatures.js';
