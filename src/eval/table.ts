@@ -88,7 +88,8 @@ function rowsOf(report: Report): AnyRow[] {
 }
 
 function build(title: string, report: Report, columns: Column[]): Table {
-  const rows = rowsOf(report);
+  // A preparation row has only cost columns: it shows in a table that has them.
+  const rows = rowsOf(report).filter((row) => row.kind !== 'preparation' || columns.some((c) => c.preparation));
   const bestMeans = columns.map((column) => {
     if (!column.best) return null;
     const means = rows
@@ -109,7 +110,9 @@ function build(title: string, report: Report, columns: Column[]): Table {
         cells: columns.map((column, i) => {
           if (row.kind === 'preparation') {
             const preparation = row.method?.preparation;
-            return preparation && column.preparation ? formatStat(column.preparation(preparation), 3) : '';
+            if (!preparation || !column.preparation) return '';
+            const stat = column.preparation(preparation);
+            return formatStat(stat, column.digits(stat));
           }
           if (row.kind === 'gold' && column.gold !== undefined) return column.gold;
           const stat = stats[i];
