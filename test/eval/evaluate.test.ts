@@ -12,7 +12,8 @@ function reversedDetails(input: SeedInput): SeedInput {
   const width = details.featureNames.length;
   const order = Array.from({ length: n }, (_, i) => n - 1 - i);
   const features = new Float32Array(n * width);
-  for (const [to, from] of order.entries()) features.set(details.features.subarray(from * width, (from + 1) * width), to * width);
+  for (const [to, from] of order.entries())
+    features.set(details.features.subarray(from * width, (from + 1) * width), to * width);
   return {
     ...input,
     methods: input.methods.map((m) =>

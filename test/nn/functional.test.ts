@@ -63,7 +63,8 @@ describe('functional losses: hand-computed values', () => {
       ];
       const logQ = f64(q.map((row) => row.map(Math.log)));
       let sum = 0;
-      for (const [i, row] of p.entries()) for (const [j, pv] of row.entries()) sum += pv * (Math.log(pv) - Math.log(q[i]![j]!));
+      for (const [i, row] of p.entries())
+        for (const [j, pv] of row.entries()) sum += pv * (Math.log(pv) - Math.log(q[i]![j]!));
       close(F.klDiv(logQ, f64(p), { reduction: 'batchmean' }).item(), sum / 2);
       close(F.klDiv(logQ, f64(p), { reduction: 'mean' }).item(), sum / 4);
       close(F.klDiv(logQ, f64(p.map((row) => row.map(Math.log))), { reduction: 'sum', logTarget: true }).item(), sum);

@@ -20,7 +20,7 @@ import { fashionSubset, TMU_BIN } from '../unlearn/support.js';
 /** A running test service. */
 export interface TestService {
   url: string;
-  tokens: { operator: string; requester: string; auditor: string };
+  tokens: { operator: string; requester: string; auditor: string; client: string; client2: string };
   modelId: string;
   dir: string;
   dbPath: string;
@@ -126,13 +126,15 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const source = options.modelFrom ?? trainModel();
   spawnSync('cp', ['-r', source, join(modelsDir, 'base')]);
   const dbPath = join(dir, 'ledger.sqlite');
-  const ledger = Ledger.open(dbPath);
+  const ledger = await Ledger.open(dbPath);
   const tokens = {
-    operator: createToken(ledger, { name: 'ops', role: 'operator' }).secret,
-    requester: createToken(ledger, { name: 'customer-care', role: 'requester' }).secret,
-    auditor: createToken(ledger, { name: 'dpo', role: 'auditor' }).secret,
+    operator: (await createToken(ledger, { name: 'ops', role: 'operator' })).secret,
+    requester: (await createToken(ledger, { name: 'customer-care', role: 'requester' })).secret,
+    auditor: (await createToken(ledger, { name: 'dpo', role: 'auditor' })).secret,
+    client: (await createToken(ledger, { name: 'shop', role: 'client' })).secret,
+    client2: (await createToken(ledger, { name: 'app', role: 'client' })).secret,
   };
-  ledger.close();
+  await ledger.close();
   const configPath = join(dir, 'service.json');
   writeFileSync(
     configPath,
