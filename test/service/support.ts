@@ -55,6 +55,8 @@ export interface TestServiceOptions {
   modelFrom?: string;
   /** Prepare registered models in the background (the service's default: true). */
   prepareModels?: boolean;
+  /** Further configuration keys (docs/service.md), e.g. maxIdsPerRequest, pilotMinClients. */
+  config?: Record<string, unknown>;
 }
 
 let trainedModel: string | null = null;
@@ -151,6 +153,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       ...(options.audit ? { audit: true } : {}),
       ...(options.prepareModels !== undefined ? { prepareModels: options.prepareModels } : {}),
       ...(options.maxPilotDisagreement !== undefined ? { maxPilotDisagreement: options.maxPilotDisagreement } : {}),
+      ...(options.config ?? {}),
     }),
   );
   const log: string[] = [];
