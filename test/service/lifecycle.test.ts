@@ -86,8 +86,8 @@ test(
     assert.equal(ignored.body.version, root, 'production answers during the pilot');
     const first15 = await predict(service.tokens.client, service.nonMembers.slice(0, 30));
     assert.equal(first15.body.predictions.length, 30);
-    const afterOne = (await api(service, 'GET', `/v1/models/${service.modelId}`, { token: service.tokens.operator })).body
-      .pilot;
+    const afterOne = (await api(service, 'GET', `/v1/models/${service.modelId}`, { token: service.tokens.operator }))
+      .body.pilot;
     assert.deepEqual(
       { status: afterOne.status, seen: afterOne.seen, clients: afterOne.clients },
       { status: 'running', seen: 30, clients: 1 },
@@ -100,7 +100,10 @@ test(
     const pilot = (await api(service, 'GET', `/v1/deletion-requests/${first}`, { token: service.tokens.auditor })).body
       .pilot;
     assert.equal(model.body.pilot, null, 'the pilot is over');
-    assert.deepEqual({ status: pilot.status, seen: pilot.seen, clients: pilot.clients }, { status: 'passed', seen: 31, clients: 2 });
+    assert.deepEqual(
+      { status: pilot.status, seen: pilot.seen, clients: pilot.clients },
+      { status: 'passed', seen: 31, clients: 2 },
+    );
 
     const promoted = await api(service, 'POST', `/v1/models/${service.modelId}/promote`, {
       token: service.tokens.operator,

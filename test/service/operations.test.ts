@@ -87,35 +87,44 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
   test('every request is logged, failed authentication included, and counted in the Prometheus metrics', async () => {
     assert.equal((await api(service, 'GET', '/v1/deletion-requests', { token: 'tmu_stolen' })).status, 401);
     assert.equal(
-      (await api(service, 'POST', `/v1/models/${service.modelId}/promote`, { token: service.tokens.requester, body: { version: 'v' } }))
-        .status,
+      (
+        await api(service, 'POST', `/v1/models/${service.modelId}/promote`, {
+          token: service.tokens.requester,
+          body: { version: 'v' },
+        })
+      ).status,
       403,
     );
     const metrics = await api(service, 'GET', '/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
-    assert.match(metrics.body, /tmu_http_requests_total\{method="GET",route="\/v1\/deletion-requests",status="401"\} 1/);
+    assert.match(
+      metrics.body,
+      /tmu_http_requests_total\{method="GET",route="\/v1\/deletion-requests",status="401"\} 1/,
+    );
     assert.match(metrics.body, /tmu_auth_failures_total\{reason="unauthenticated"\} 1/);
     assert.match(metrics.body, /tmu_auth_failures_total\{reason="forbidden"\} 1/);
     assert.match(metrics.body, /tmu_http_request_duration_seconds_bucket/);
     assert.match(metrics.body, /tmu_queue_depth\{queue="jobs",state="waiting"\} \d+/);
     const failed = logEvents(service, 'auth failed');
-    assert.ok(failed.some((line) => line.status === 401 && line.url === '/v1/deletion-requests' && typeof line.ip === 'string'));
+    assert.ok(
+      failed.some((line) => line.status === 401 && line.url === '/v1/deletion-requests' && typeof line.ip === 'string'),
+    );
     assert.ok(failed.some((line) => line.status === 403 && typeof line.token === 'string'));
     assert.ok(logEvents(service, 'http').some((line) => line.status === 401 && line.route === '/v1/deletion-requests'));
   });
 
   test('a reason with a lone surrogate, a blank reason or control characters is refused and nothing is recorded', async () => {
-    const before = (await api(service, 'GET', '/v1/deletion-requests?limit=1000', { token: service.tokens.auditor })).body
-      .requests.length;
+    const before = (await api(service, 'GET', '/v1/deletion-requests?limit=1000', { token: service.tokens.auditor }))
+      .body.requests.length;
     // JSON.stringify keeps a lone surrogate as the escape \ud800, which is what a client can send.
     for (const reason of ['deleted \ud800 me', '   ', 'line\nbreak', 'bell\u0007', 'nul\u0000']) {
       const response = await file({ reason });
       assert.equal(response.status, 400, `${JSON.stringify(reason)}: ${JSON.stringify(response.body)}`);
       assert.match(response.body.error.message, /reason: .*(surrogate|blank|control)/);
     }
-    const after = (await api(service, 'GET', '/v1/deletion-requests?limit=1000', { token: service.tokens.auditor })).body
-      .requests.length;
+    const after = (await api(service, 'GET', '/v1/deletion-requests?limit=1000', { token: service.tokens.auditor }))
+      .body.requests.length;
     assert.equal(after, before);
     const verified = await api(service, 'GET', '/v1/ledger/verify', { token: service.tokens.auditor });
     assert.equal(verified.body.ok, true);
@@ -157,7 +166,7 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     }
   });
 
-  test("a token_hash swapped in the database lets the attacker in, and verification names the token row", async () => {
+  test('a token_hash swapped in the database lets the attacker in, and verification names the token row', async () => {
     const db = new Database(service.dbPath);
     const attacker = 'tmu_attacker-chosen-secret';
     const operator = db.prepare("SELECT id FROM tokens WHERE name = 'ops'").get() as { id: string };
@@ -166,9 +175,10 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     assert.equal((await api(service, 'GET', '/v1/jobs', { token: attacker })).status, 200);
     const verified = await api(service, 'GET', '/v1/ledger/verify', { token: service.tokens.auditor });
     assert.equal(verified.body.ok, false);
-    assert.deepEqual(verified.body.problems.map((p: { table: string; row: string }) => `${p.table} ${p.row}`), [
-      `tokens ${operator.id}`,
-    ]);
+    assert.deepEqual(
+      verified.body.problems.map((p: { table: string; row: string }) => `${p.table} ${p.row}`),
+      [`tokens ${operator.id}`],
+    );
   });
 
   test('a request deleted from the database with its sample ids fails verification', async () => {
@@ -181,10 +191,14 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     db.close();
     const verified = await api(service, 'GET', '/v1/ledger/verify', { token: service.tokens.auditor });
     assert.ok(
-      verified.body.problems.some((p: { table: string; row: string; problem: string }) => p.row === id && /deleted/.test(p.problem)),
+      verified.body.problems.some(
+        (p: { table: string; row: string; problem: string }) => p.row === id && /deleted/.test(p.problem),
+      ),
       JSON.stringify(verified.body.problems),
     );
-    const cli = spawnSync(process.execPath, [TMU_BIN, 'ledger', 'verify', '--db', service.dbPath], { encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [TMU_BIN, 'ledger', 'verify', '--db', service.dbPath], {
+      encoding: 'utf8',
+    });
     assert.equal(cli.status, 1);
     assert.match(cli.stdout, /FAILS verification: 2 problems/);
     assert.match(cli.stdout, new RegExp(`requests row ${id}: its request.created event has no row`));
@@ -200,7 +214,16 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     assert.match(second.stderr, /already served by another tmu serve/);
     const queued = spawnSync(
       process.execPath,
-      [TMU_BIN, 'serve', '--db', join(work, 'other.sqlite'), '--queue', 'redis://127.0.0.1:1', '--models', service.modelsDir],
+      [
+        TMU_BIN,
+        'serve',
+        '--db',
+        join(work, 'other.sqlite'),
+        '--queue',
+        'redis://127.0.0.1:1',
+        '--models',
+        service.modelsDir,
+      ],
       { encoding: 'utf8' },
     );
     assert.equal(queued.status, 2);
@@ -246,72 +269,102 @@ test('a pilot cannot be decided before its minimum time and number of client tok
   assert.equal(judge(11, 2), true);
 });
 
-test('the rate limit per token answers 429 with Retry-After once a token is over it', { timeout: 300_000 }, async () => {
-  const service = await startTestService({ ...BASE, modelFrom: trainMlp(), batchWindowMs: 3_600_000, config: { rateLimitPerMinute: 5 } });
-  try {
-    // Registration used one of the operator's five.
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await api(service, 'GET', '/v1/models', { token: service.tokens.operator })).status);
-    assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
-    const limited = await api(service, 'GET', '/v1/models', { token: service.tokens.operator });
-    assert.equal(limited.status, 429);
-    assert.equal(limited.body.error.code, 'rate_limited');
-    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
-    assert.equal((await api(service, 'GET', '/v1/models', { token: service.tokens.auditor })).status, 200, 'other tokens are not held back');
-  } finally {
-    await service.stop();
-  }
-});
-
-test('SIGTERM to the pid the user holds (the launcher) drains the server, removes the staging of the job it cut short, and exits 0', { timeout: 600_000 }, async () => {
-  const service = await startTestService({ ...BASE, params: { epochs: 30 }, modelFrom: trainMlp(), batchWindowMs: 100 });
-  try {
-    const filed = await api(service, 'POST', '/v1/deletion-requests', {
-      token: service.tokens.requester,
-      body: { model: service.modelId, ids: freshMembers(service, 5), reason: 'erasure' },
+test(
+  'the rate limit per token answers 429 with Retry-After once a token is over it',
+  { timeout: 300_000 },
+  async () => {
+    const service = await startTestService({
+      ...BASE,
+      modelFrom: trainMlp(),
+      batchWindowMs: 3_600_000,
+      config: { rateLimitPerMinute: 5 },
     });
-    await waitForStatus(service, filed.body.request.id, ['running'], 120_000);
-    const staging = join(service.modelsDir, '.tmu-versions', '.staging');
-    const deadline = Date.now() + 60_000;
-    while (!(existsSync(staging) && readdirSync(staging).length > 0) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(readdirSync(staging).length > 0, 'the job has a staging folder');
-    const exited = new Promise<number | null>((resolve) => service.process.once('exit', (code) => resolve(code)));
-    service.process.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    const lines = service.log.map((line) => JSON.parse(line) as { event: string });
-    const names = lines.map((line) => line.event);
-    assert.ok(names.includes('draining') && names.includes('job cut short') && names.includes('stopped'), names.join(', '));
-    assert.ok(names.indexOf('stopped') > names.indexOf('draining'));
-    assert.deepEqual(readdirSync(staging), [], 'staging removed');
-    // The job cut short runs again at the next start, as after a crash.
-    await service.restart();
-    const done = await waitForStatus(service, filed.body.request.id, ['evaluated', 'rejected', 'failed'], 300_000);
-    assert.equal(done.status, 'evaluated', done.body.request.statusReason);
-  } finally {
-    await service.stop();
-  }
-});
+    try {
+      // Registration used one of the operator's five.
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++)
+        statuses.push((await api(service, 'GET', '/v1/models', { token: service.tokens.operator })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+      const limited = await api(service, 'GET', '/v1/models', { token: service.tokens.operator });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.error.code, 'rate_limited');
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      assert.equal(
+        (await api(service, 'GET', '/v1/models', { token: service.tokens.auditor })).status,
+        200,
+        'other tokens are not held back',
+      );
+    } finally {
+      await service.stop();
+    }
+  },
+);
 
-test('`tmu serve ... & kill $!` from a shell: the launcher forwards SIGTERM and the server exits 0', { timeout: 300_000 }, async () => {
-  const dir = mkdtempSync(join(work, 'shell-'));
-  cpSync(trainMlp(), join(dir, 'models', 'base'), { recursive: true });
-  const script = `"${process.execPath}" "${TMU_BIN}" serve --db "${dir}/ledger.sqlite" --models "${dir}/models" --port 0 --json > "${dir}/out" 2> "${dir}/err" &
+test(
+  'SIGTERM to the pid the user holds (the launcher) drains the server, removes the staging of the job it cut short, and exits 0',
+  { timeout: 600_000 },
+  async () => {
+    const service = await startTestService({
+      ...BASE,
+      params: { epochs: 30 },
+      modelFrom: trainMlp(),
+      batchWindowMs: 100,
+    });
+    try {
+      const filed = await api(service, 'POST', '/v1/deletion-requests', {
+        token: service.tokens.requester,
+        body: { model: service.modelId, ids: freshMembers(service, 5), reason: 'erasure' },
+      });
+      await waitForStatus(service, filed.body.request.id, ['running'], 120_000);
+      const staging = join(service.modelsDir, '.tmu-versions', '.staging');
+      const deadline = Date.now() + 60_000;
+      while (!(existsSync(staging) && readdirSync(staging).length > 0) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(readdirSync(staging).length > 0, 'the job has a staging folder');
+      const exited = new Promise<number | null>((resolve) => service.process.once('exit', (code) => resolve(code)));
+      service.process.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const lines = service.log.map((line) => JSON.parse(line) as { event: string });
+      const names = lines.map((line) => line.event);
+      assert.ok(
+        names.includes('draining') && names.includes('job cut short') && names.includes('stopped'),
+        names.join(', '),
+      );
+      assert.ok(names.indexOf('stopped') > names.indexOf('draining'));
+      assert.deepEqual(readdirSync(staging), [], 'staging removed');
+      // The job cut short runs again at the next start, as after a crash.
+      await service.restart();
+      const done = await waitForStatus(service, filed.body.request.id, ['evaluated', 'rejected', 'failed'], 300_000);
+      assert.equal(done.status, 'evaluated', done.body.request.statusReason);
+    } finally {
+      await service.stop();
+    }
+  },
+);
+
+test(
+  '`tmu serve ... & kill $!` from a shell: the launcher forwards SIGTERM and the server exits 0',
+  { timeout: 300_000 },
+  async () => {
+    const dir = mkdtempSync(join(work, 'shell-'));
+    cpSync(trainMlp(), join(dir, 'models', 'base'), { recursive: true });
+    const script = `"${process.execPath}" "${TMU_BIN}" serve --db "${dir}/ledger.sqlite" --models "${dir}/models" --port 0 --json > "${dir}/out" 2> "${dir}/err" &
 pid=$!
 for i in $(seq 1 600); do grep -q url "${dir}/out" 2>/dev/null && break; sleep 0.1; done
 kill $pid
 wait $pid
 echo "exit $?"`;
-  const result = await new Promise<{ stdout: string }>((resolve) => {
-    const shell = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    shell.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
+    const result = await new Promise<{ stdout: string }>((resolve) => {
+      const shell = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      shell.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      shell.on('exit', () => resolve({ stdout }));
     });
-    shell.on('exit', () => resolve({ stdout }));
-  });
-  assert.match(result.stdout, /exit 0/);
-  const log = spawnSync('cat', [join(dir, 'err')], { encoding: 'utf8' }).stdout;
-  assert.match(log, /"event":"draining"/);
-  assert.match(log, /"event":"stopped"/);
-});
+    assert.match(result.stdout, /exit 0/);
+    const log = spawnSync('cat', [join(dir, 'err')], { encoding: 'utf8' }).stdout;
+    assert.match(log, /"event":"draining"/);
+    assert.match(log, /"event":"stopped"/);
+  },
+);

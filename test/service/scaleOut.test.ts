@@ -45,7 +45,9 @@ function start(name: string, args: string[]): Proc {
   const log: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => log.push(line));
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line) as Record<string, unknown>));
+    createInterface({ input: child.stdout! }).once('line', (line) =>
+      resolve(JSON.parse(line) as Record<string, unknown>),
+    );
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${log.slice(-10).join('\n')}`)));
   });
   return { name, child, log, ready };
@@ -63,7 +65,11 @@ function events(proc: Proc, event: string): Record<string, unknown>[] {
     .filter((record): record is Record<string, unknown> => record !== null && record.event === event);
 }
 
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+async function poll<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null | undefined | false>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -117,15 +123,31 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
     const data = fashionSubset(join(dir, 'data'));
     const trained = spawnSync(
       process.execPath,
-      [TMU_BIN, 'train', '--data-dir', data, '--arch', 'mlp', '--epochs', '1', '--seed', '0', '--out', join(models, 'a'), '--json'],
+      [
+        TMU_BIN,
+        'train',
+        '--data-dir',
+        data,
+        '--arch',
+        'mlp',
+        '--epochs',
+        '1',
+        '--seed',
+        '0',
+        '--out',
+        join(models, 'a'),
+        '--json',
+      ],
       { encoding: 'utf8' },
     );
     assert.equal(trained.status, 0, trained.stderr.split('\n').filter(Boolean).pop());
     cpSync(join(models, 'a'), join(models, 'b'), { recursive: true });
     cpSync(join(models, 'a'), join(models, 'c'), { recursive: true });
-    members = (JSON.parse(spawnSync('cat', [join(models, 'a', 'split.json')], { encoding: 'utf8' }).stdout) as {
-      member: string[];
-    }).member;
+    members = (
+      JSON.parse(spawnSync('cat', [join(models, 'a', 'split.json')], { encoding: 'utf8' }).stdout) as {
+        member: string[];
+      }
+    ).member;
     const ledger = await Ledger.open(db);
     tokens = {
       operator: (await createToken(ledger, { name: 'ops', role: 'operator' })).secret,
@@ -149,7 +171,19 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
       }),
     );
     for (let i = 0; i < 2; i++) {
-      const server = start(`server ${i}`, ['serve', '--db', db, '--queue', redis.url, '--models', models, '--config', configPath, '--port', '0']);
+      const server = start(`server ${i}`, [
+        'serve',
+        '--db',
+        db,
+        '--queue',
+        redis.url,
+        '--models',
+        models,
+        '--config',
+        configPath,
+        '--port',
+        '0',
+      ]);
       servers.push(server);
       procs.push(server);
     }
@@ -184,7 +218,8 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
   });
 
   after(async () => {
-    for (const proc of procs) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    for (const proc of procs)
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
     await Promise.all([postgres?.stop(), redis?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -193,7 +228,10 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
   const url = (i: number): { url: string } => ({ url: urls[i]! });
 
   test('the same model directory cannot be registered under a second id on another server', async () => {
-    const again = await api(url(1), 'POST', '/v1/models', { token: tokens.operator, body: { id: 'model-a2', path: 'a' } });
+    const again = await api(url(1), 'POST', '/v1/models', {
+      token: tokens.operator,
+      body: { id: 'model-a2', path: 'a' },
+    });
     assert.equal(again.status, 409);
     assert.match(again.body.error.message, /already registered as model 'model-a'/);
   });
@@ -202,14 +240,22 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
     const file = (i: number, server: number) =>
       api(url(server), 'POST', '/v1/deletion-requests', {
         token: tokens.requester,
-        body: { model: i % 2 === 0 ? 'model-a' : 'model-b', ids: [members[Math.floor(i / 2)]!], reason: `erasure ${i}` },
+        body: {
+          model: i % 2 === 0 ? 'model-a' : 'model-b',
+          ids: [members[Math.floor(i / 2)]!],
+          reason: `erasure ${i}`,
+        },
         headers: { 'idempotency-key': `scale-${i}` },
       });
     const first = await inPool(200, 25, async (i) => {
       const response = await file(i, i % 2);
       return { status: response.status, id: response.body.request?.id as string, body: response.body };
     });
-    assert.deepEqual([...new Set(first.map((r) => r.status))], [202], JSON.stringify(first.find((r) => r.status !== 202)?.body));
+    assert.deepEqual(
+      [...new Set(first.map((r) => r.status))],
+      [202],
+      JSON.stringify(first.find((r) => r.status !== 202)?.body),
+    );
     assert.equal(new Set(first.map((r) => r.id)).size, 200);
     // Every request retried on the other server: the same request, not a second one.
     const retries = await inPool(200, 25, async (i) => {
@@ -237,13 +283,18 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
     await client.connect();
     try {
       const statuses = async () =>
-        (await client.query<{ status: string; n: string }>('SELECT status, COUNT(*) AS n FROM requests GROUP BY status'))
-          .rows;
+        (
+          await client.query<{ status: string; n: string }>(
+            'SELECT status, COUNT(*) AS n FROM requests GROUP BY status',
+          )
+        ).rows;
       await poll('every request evaluated and promoted', 900_000, async () => {
         const rows = await statuses();
         const failed = rows.find((row) => row.status === 'failed' || row.status === 'rejected');
         if (failed) {
-          const reasons = await client.query("SELECT status_reason FROM requests WHERE status IN ('failed', 'rejected') LIMIT 3");
+          const reasons = await client.query(
+            "SELECT status_reason FROM requests WHERE status IN ('failed', 'rejected') LIMIT 3",
+          );
           throw new Error(`requests ${failed.status}: ${JSON.stringify(reasons.rows)}`);
         }
         return rows.length === 1 && rows[0]!.status === 'promoted' && Number(rows[0]!.n) === 200;
@@ -267,10 +318,13 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
         "SELECT j.id, j.status, (SELECT COUNT(*) FROM model_versions v WHERE v.job_id = j.id) AS versions FROM jobs j WHERE j.model_id IN ('model-a', 'model-b')",
       );
       assert.ok(jobs.rows.length >= 2);
-      for (const job of jobs.rows) assert.deepEqual({ status: job.status, versions: Number(job.versions) }, { status: 'succeeded', versions: 1 });
+      for (const job of jobs.rows)
+        assert.deepEqual({ status: job.status, versions: Number(job.versions) }, { status: 'succeeded', versions: 1 });
       // Versions on disk are exactly the ledger's; nothing is left in staging.
       const recorded = new Set(
-        (await client.query<{ path: string }>("SELECT path FROM model_versions WHERE status <> 'root'")).rows.map((row) => row.path),
+        (await client.query<{ path: string }>("SELECT path FROM model_versions WHERE status <> 'root'")).rows.map(
+          (row) => row.path,
+        ),
       );
       const onDisk = ['model-a', 'model-b'].flatMap((model) => {
         const folder = join(models, '.tmu-versions', model);
@@ -278,7 +332,11 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
       });
       assert.deepEqual(onDisk.sort(), [...recorded].sort());
       const staging = join(models, '.tmu-versions', '.staging');
-      await poll('staging folders removed', 60_000, async () => !existsSync(staging) || readdirSync(staging).length === 0);
+      await poll(
+        'staging folders removed',
+        60_000,
+        async () => !existsSync(staging) || readdirSync(staging).length === 0,
+      );
     } finally {
       await client.end();
     }

@@ -259,7 +259,10 @@ export async function waitForStatus(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
-    `request ${id} did not reach ${statuses.join('/')} in ${timeoutMs} ms (last: ${JSON.stringify(last?.body?.request ?? last?.body)}); server log tail:\n${service.log.slice(-8).join('\n')}`,
+    `request ${id} did not reach ${statuses.join('/')} in ${timeoutMs} ms (last: ${JSON.stringify(last?.body?.request ?? last?.body)}); server log tail (access lines left out):\n${service.log
+      .filter((line) => !line.includes('"event":"http"'))
+      .slice(-8)
+      .join('\n')}`,
   );
 }
 
