@@ -64,7 +64,7 @@ async function stop(proc: Proc): Promise<void> {
   await exited;
 }
 
-async function call(url: string, method: string, path: string, token: string, body?: unknown): Promise<any> {
+async function call<T>(url: string, method: string, path: string, token: string, body?: unknown): Promise<T> {
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -72,7 +72,7 @@ async function call(url: string, method: string, path: string, token: string, bo
   });
   const json = (await response.json()) as unknown;
   if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
+  return json as T;
 }
 
 async function main(): Promise<void> {
@@ -194,25 +194,28 @@ async function main(): Promise<void> {
         const started = performance.now();
         const filed = await Promise.all(
           Array.from({ length: models }, (_, m) =>
-            call(url, 'POST', '/v1/deletion-requests', requester, {
+            call<{ request: { id: string } }>(url, 'POST', '/v1/deletion-requests', requester, {
               model: `m${m}`,
               ids: members.slice(m * ids, (m + 1) * ids),
               reason: 'benchmark',
             }),
           ),
         );
-        const pending = new Set(filed.map((f: { request: { id: string } }) => f.request.id));
+        const pending = new Set(filed.map((f) => f.request.id));
         const jobSeconds: number[] = [];
         while (pending.size > 0) {
           await new Promise((resolve) => setTimeout(resolve, 200));
           for (const id of [...pending]) {
-            const view = await call(url, 'GET', `/v1/deletion-requests/${id}`, operator);
+            const view = await call<{
+              request: { status: string; statusReason: string | null };
+              jobs: { startedAt: string; finishedAt: string }[];
+            }>(url, 'GET', `/v1/deletion-requests/${id}`, operator);
             const status = view.request.status as string;
             if (status === 'failed' || status === 'rejected')
               throw new Error(`request ${id} ${status}: ${view.request.statusReason}`);
             if (status === 'evaluated' || status === 'promoted' || status === 'piloting') {
               pending.delete(id);
-              const job = view.jobs.at(-1) as { startedAt: string; finishedAt: string };
+              const job = view.jobs.at(-1)!;
               jobSeconds.push((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000);
             }
           }
