@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const members = (JSON.parse(readFileSync(join(base, 'split.json'), 'utf8')) as { member: string[] }).member;
     const runs: Record<
       string,
-      { workers: number; jobs: number; seconds: number; jobsPerHour: number; jobSeconds: number[] }
+      { workers: number; jobs: number; seconds: number; jobsPerHour: number; finishedAfterSeconds: number[] }
     > = {};
     for (const workers of [1, 2]) {
       const db = await postgres.createDatabase(`bench_${workers}`);
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
           ),
         );
         const pending = new Set(filed.map((f) => f.request.id));
-        const jobSeconds: number[] = [];
+        const finishedAfterSeconds: number[] = [];
         while (pending.size > 0) {
           await new Promise((resolve) => setTimeout(resolve, 200));
           for (const id of [...pending]) {
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
             if (status === 'evaluated' || status === 'promoted' || status === 'piloting') {
               pending.delete(id);
               const job = view.jobs.at(-1)!;
-              jobSeconds.push((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000);
+              finishedAfterSeconds.push((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000);
             }
           }
         }
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
           jobs: models,
           seconds: Number(seconds.toFixed(2)),
           jobsPerHour: Math.round((models / seconds) * 3600),
-          jobSeconds: jobSeconds.map((s) => Number(s.toFixed(2))),
+          finishedAfterSeconds: finishedAfterSeconds.map((s) => Number(s.toFixed(2))),
         };
         say(`${workers} worker(s): ${seconds.toFixed(1)} s`);
       } finally {
