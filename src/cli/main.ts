@@ -7,7 +7,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   split: async () => (await import('./commands/split.js')).splitCommand,
   unlearn: async () => (await import('./commands/unlearn.js')).unlearnCommand,
-  twin: async () => (await import('./commands/twin.js')).twinCommand,
+  prepare: async () => (await import('./commands/prepare.js')).prepareCommand,
   methods: async () => (await import('./commands/methods.js')).methodsCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,

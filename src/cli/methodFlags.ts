@@ -2,13 +2,13 @@ import { parseParamPairs } from '../unlearn/params.js';
 import type { FlagSpec, FlagValues } from './command.js';
 import { UsageError } from './command.js';
 
-/** --param and TMU's --features shortcut, shared by the commands that configure a method. */
+/** --param and the --features shortcut of TMU's predictor, shared by the commands that configure a method. */
 export const METHOD_PARAM_FLAGS: Record<string, FlagSpec> = {
   param: { type: 'string', multiple: true, description: 'method parameter key=value', value: 'K=V' },
   features: {
     type: 'string',
     description:
-      'TMU: features of the predictor, comma-separated (distance, adversarial, curriculum; default all three); same as --param features=...',
+      'TMU: features of the predictor, comma-separated (distance, adversarial, curriculum, neighbourhood: the default; the reference configuration is distance,adversarial,curriculum); same as --param features=...',
     value: 'LIST',
   },
 };

@@ -12,8 +12,7 @@ import { type ProgressSink, silentProgress } from '../train/progress.js';
 import { defaultRecipe, type TrainRecipe } from '../train/recipe.js';
 import { trainToDir } from '../train/trainToDir.js';
 import { getMethod } from '../unlearn/methods.js';
-import { buildContext, type PreparedOriginal, runMethod } from '../unlearn/run.js';
-import type { TmuDetails } from '../unlearn/tmu/tmu.js';
+import { buildContext, modelContext, type PreparedOriginal, prepareMethod, runMethod } from '../unlearn/run.js';
 import type { MethodRun, ModelRun, SeedInput } from './evaluate.js';
 import type { SetOutputs, SplitOutputs } from './outputs.js';
 
@@ -187,7 +186,7 @@ export function runBenchmark(
     const methods: MethodRun[] = [];
     for (const name of options.methods) {
       const method = getMethod(name);
-      if (name === 'retrain') {
+      if (method.capabilities.exact) {
         // Retraining with Mo's recipe and seed on Dr is, by definition, the gold model: reuse it.
         methods.push({
           name,
@@ -199,16 +198,20 @@ export function runBenchmark(
         continue;
       }
       progress.log('bench method', { seed, method: name });
+      const params = options.methodParams?.[name] ?? {};
+      // The one-off preparation (built once per model, cached beside it) is timed apart from the request.
+      const preparation = prepareMethod(modelContext(prepared, { seed, progress }), method, params);
       const ctx = buildContext(prepared, forget.ids, { seed, progress });
-      const result = runMethod(ctx, method, options.methodParams?.[name] ?? {});
+      const result = runMethod(ctx, method, params);
       try {
         methods.push({
           name,
           params: result.params,
           seconds: result.seconds,
+          preparationSeconds: preparation?.buildSeconds ?? null,
           outputs: evaluate(result.model),
           summary: result.summary,
-          predictor: name === 'tmu' ? (result.details as TmuDetails) : null,
+          predictor: result.diagnostics ?? null,
         });
       } finally {
         result.model.dispose();

@@ -9,8 +9,8 @@
  */
 
 import { Random } from '../data/random.js';
-import { auroc } from '../unlearn/tmu/auroc.js';
-import type { TmuDetails } from '../unlearn/tmu/tmu.js';
+import { auroc } from '../train/metrics.js';
+import type { ForgetDiagnostics } from '../unlearn/context.js';
 import { correctness, setAccuracy } from './accuracy.js';
 import { agreement, easyRecall, hardForget } from './agreement.js';
 import { relativeTime } from './cost.js';
@@ -62,9 +62,9 @@ export interface AlignmentMetrics {
   jsDivergence: number;
 }
 
-/** TMU's per-sample predictor output, as in {@link TmuDetails}. */
+/** A method's per-sample easy/hard predictions (its `ForgetDiagnostics`); `bypassed` may be absent. */
 export type PredictorDetails = Pick<
-  TmuDetails,
+  ForgetDiagnostics,
   'ids' | 'features' | 'featureNames' | 'easyProbability' | 'predictedHard'
 > & { bypassed?: Uint8Array };
 
@@ -109,12 +109,17 @@ export interface MethodRun {
   name: string;
   /** Resolved parameters (with defaults). */
   params: Record<string, unknown>;
-  /** Wall seconds of the method. */
+  /** Wall seconds of the method's request (its one-off preparation excluded). */
   seconds: number;
+  /**
+   * Seconds the method's prepare step takes to build what it reuses across a model's requests (built
+   * once per model, not per request); null for a method without one.
+   */
+  preparationSeconds?: number | null;
   outputs: SplitOutputs;
   /** The method's summary (UnlearnResult.summary), kept in the report. */
   summary?: Record<string, unknown>;
-  /** TMU's predictor details (UnlearnResult.details of tmu): predictor quality and scatter. */
+  /** The method's per-sample diagnostics (UnlearnResult.diagnostics): predictor quality and scatter. */
   predictor?: PredictorDetails | null;
 }
 
@@ -162,8 +167,10 @@ export interface MethodSeedResult extends ComparedSeedResult {
   seconds: number;
   /** seconds / seconds(gold). */
   rte: number;
+  /** The one-off preparation: its seconds and its RTE (null for a method without one). */
+  preparation: { seconds: number; rte: number } | null;
   summary: Record<string, unknown> | null;
-  /** TMU: predictor accuracy (percent) and AUROC against Mg's correctness on Df. */
+  /** Methods with per-sample diagnostics: predictor accuracy (percent) and AUROC against Mg's correctness on Df. */
   predictor: PredictorSeedQuality | null;
   scatter: PredictorScatter | null;
 }
@@ -349,6 +356,10 @@ export function evaluateSeed(input: SeedInput, options: EvaluateOptions = {}): S
       params: run.params,
       seconds: run.seconds,
       rte: relativeTime(run.seconds, input.gold.seconds),
+      preparation:
+        run.preparationSeconds === undefined || run.preparationSeconds === null
+          ? null
+          : { seconds: run.preparationSeconds, rte: relativeTime(run.preparationSeconds, input.gold.seconds) },
       summary: run.summary ?? null,
       predictor: predictor?.quality ?? null,
       scatter: predictor?.scatter ?? null,

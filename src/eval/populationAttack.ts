@@ -12,7 +12,7 @@
  * @module
  */
 
-import { auroc } from '../unlearn/tmu/auroc.js';
+import { auroc } from '../train/metrics.js';
 import type { SetOutputs } from './outputs.js';
 import { crossEntropyRows } from './probabilities.js';
 import { ROC_FPR_GRID } from './rocGrid.js';

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { auroc } from '../unlearn/tmu/auroc.js';
+import { auroc } from '../train/metrics.js';
 
 /** Accuracy (percent) and AUROC (in [0, 1]) of the predictor against Mg's real correctness. */
 export interface PredictorQuality {

@@ -108,7 +108,12 @@ export interface MethodReport extends ModelReport, AlignmentReport {
   params: Record<string, unknown>;
   /** seconds / seconds(retrain of the same seed). */
   rte: Stat;
-  /** TMU (any method with predictor details): its easy/hard predictions against Mg's correctness on Df. */
+  /**
+   * A method with a prepare step: what it builds once per model and reuses for every request (its
+   * seconds and RTE), reported apart from the per-request `seconds` and `rte`.
+   */
+  preparation?: { seconds: Stat; rte: Stat };
+  /** A method with per-sample diagnostics: its easy/hard predictions against Mg's correctness on Df. */
   predictor?: {
     accuracy: Stat;
     auroc: Stat;
@@ -231,6 +236,14 @@ function methodReport(name: string, items: readonly Maybe<MethodSeedResult>[]): 
     ...modelReport(items),
     ...alignmentReport(items),
     rte: stat(items, (item) => item.rte),
+    ...(items.some((item) => item?.preparation)
+      ? {
+          preparation: {
+            seconds: stat(items, (item) => item.preparation?.seconds ?? null),
+            rte: stat(items, (item) => item.preparation?.rte ?? null),
+          },
+        }
+      : {}),
     ...(withPredictor
       ? {
           predictor: {

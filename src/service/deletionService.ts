@@ -143,8 +143,9 @@ export class DeletionService {
     if (sidecar.excluded || sidecar.unlearning)
       throw unprocessable(`'${input.path}' is a gold or unlearned model; register the trained original`);
     const split = loadSplit(join(resolved.absolute, MODEL_FILES.split));
-    if (getMethod(this.config.method).name === 'tmu' && split.holdout.length === 0)
-      throw unprocessable(`'${input.path}' has no holdout set, which TMU's twin needs`);
+    const method = getMethod(this.config.method);
+    if (method.capabilities.needsHoldout && split.holdout.length === 0)
+      throw unprocessable(`'${input.path}' has no holdout set, which the method ${method.name} needs`);
     let model: ModelRecord;
     try {
       model = await registerModel(this.ledger, {

@@ -2,41 +2,74 @@ import { type Batch, Batches } from '../data/batches.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { UnlearnContext } from './context.js';
 
-/** Options of {@link forEachBatch}. */
-export interface BatchLoopOptions {
+/**
+ * The mini-batches of a training run, epoch by epoch: what {@link fit} iterates. `epoch(e)` yields epoch
+ * e's batches lazily (a loop that stops early builds no further batch); `count(e)` says how many it has.
+ */
+export interface BatchStream<B> {
+  count(epoch: number): number;
+  epoch(epoch: number): Iterable<B>;
+}
+
+/** Options of {@link sampleBatches}. */
+export interface SampleBatchOptions {
   batchSize: number;
-  /** Epoch number: with the seed it fixes the order, so methods are reproducible. */
-  epoch?: number;
-  shuffle?: boolean;
+  /** With the epoch it fixes the order, so methods are reproducible. */
   seed: number;
-  augment?: boolean;
+  /** Visit the samples in a fresh random order each epoch (default true). */
+  shuffle?: boolean;
+  /** The dataset the ids belong to (default: the train partition). */
   dataset?: ImageDataset;
 }
 
 /**
- * Calls `step` for each mini-batch of `ids` (from the train partition unless `dataset` is given),
- * normalised as Mo was trained. The step converts the batch to tensors inside its own tidy scope; it
- * returns `false` to stop the loop early (no further batch is made). Returns the number of steps run.
+ * Mini-batches of `ids`, normalised as Mo was trained, in a seeded order that depends only on the seed
+ * and the epoch number.
  */
-export function forEachBatch(
+export function sampleBatches(
   ctx: UnlearnContext,
   ids: readonly string[],
-  options: BatchLoopOptions,
-  step: (batch: Batch, index: number) => unknown,
-): number {
+  options: SampleBatchOptions,
+): BatchStream<Batch> {
   const batches = new Batches(options.dataset ?? ctx.train, ids, {
     batchSize: options.batchSize,
     shuffle: options.shuffle ?? true,
     seed: options.seed,
     normalize: ctx.normalize,
-    ...(options.augment ? { augment: { padding: 4, horizontalFlip: true } } : {}),
   });
-  let index = 0;
-  for (const batch of batches.epoch(options.epoch ?? 0)) if (step(batch, index++) === false) break;
-  return index;
+  return { count: () => batchCount(ids.length, options.batchSize), epoch: (epoch) => batches.epoch(epoch) };
 }
 
-/** Number of batches {@link forEachBatch} makes. */
+/**
+ * Endless shuffled mini-batches of `ids` (epoch after epoch, each in a fresh order): the second stream
+ * of methods that pair every batch of one set with a batch of another.
+ */
+export function* cycleBatches(
+  ctx: UnlearnContext,
+  ids: readonly string[],
+  options: { batchSize: number; seed: number },
+): Generator<Batch, never> {
+  if (ids.length === 0) throw new RangeError('cycleBatches: no samples');
+  const batches = new Batches(ctx.train, ids, {
+    batchSize: options.batchSize,
+    shuffle: true,
+    seed: options.seed,
+    normalize: ctx.normalize,
+  });
+  for (let epoch = 0; ; epoch++) yield* batches.epoch(epoch);
+}
+
+/** A stream whose every batch is `transform(batch)`, with the same counts. */
+export function mapBatches<A, B>(stream: BatchStream<A>, transform: (batch: A) => B): BatchStream<B> {
+  return {
+    count: (epoch) => stream.count(epoch),
+    *epoch(epoch) {
+      for (const batch of stream.epoch(epoch)) yield transform(batch);
+    },
+  };
+}
+
+/** Number of batches of `size` samples at `batchSize` per batch (the last one may be smaller). */
 export function batchCount(size: number, batchSize: number): number {
   return Math.ceil(size / batchSize);
 }

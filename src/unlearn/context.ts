@@ -46,6 +46,24 @@ export interface UnlearnContext {
   trainingThreads: number | null;
 }
 
+/**
+ * A method's per-sample account of the forget set: how likely it judged each sample to be classified
+ * correctly by the gold model, and which it therefore made wrong. Evaluation runs score it against the
+ * real gold model.
+ */
+export interface ForgetDiagnostics {
+  ids: readonly string[];
+  /** P(easy): the method's estimate that the gold model classifies the sample correctly. */
+  easyProbability: Float32Array;
+  /** 1 where the method made the sample wrong (predicted hard). */
+  predictedHard: Uint8Array;
+  /** 1 where the method decided without an estimate (a class forgotten entirely is hard by definition). */
+  bypassed: Uint8Array;
+  /** The inputs of the estimate, [n, featureNames.length] (for plots). */
+  features: Float32Array;
+  featureNames: readonly string[];
+}
+
 /** What a method returns. */
 export interface UnlearnResult {
   /** The unlearned model Mu (a new model; Mo is untouched). */
@@ -57,6 +75,6 @@ export interface UnlearnResult {
    * field, which `--json` and the sidecar keep); absent: the fields are printed as they are.
    */
   highlights?: string[];
-  /** Per-sample diagnostics for evaluation runs and reports (not persisted with the model). */
-  details?: unknown;
+  /** Per-sample diagnostics, from methods whose capabilities say they have them (not persisted with the model). */
+  diagnostics?: ForgetDiagnostics;
 }

@@ -9,17 +9,33 @@ export type ParamsSchema = z.ZodObject<z.ZodRawShape>;
  * across that model's deletion requests.
  */
 export interface MethodPreparation {
-  /** Seconds the step took (about 0 when everything was cached). */
+  /** Seconds this call took (about 0 when everything was cached). */
   seconds: number;
+  /** Seconds building it all takes (what it cost when it was built, also when it was found cached). */
+  buildSeconds: number;
   /** Whether everything was found in the model's cache (nothing was built). */
   reused: boolean;
-  /** The method's own account of what it prepared (for TMU: the twin's and the predictor's). */
+  /** The method's own account of what it prepared. */
   summary: Record<string, unknown>;
+}
+
+/** What a method needs from the model's data and what it reports, so callers ask it rather than its name. */
+export interface MethodCapabilities {
+  /** It needs a holdout set (samples the model never trained on); without one it cannot run. */
+  needsHoldout: boolean;
+  /** Its results carry per-sample diagnostics (`UnlearnResult.diagnostics`). */
+  diagnostics: boolean;
+  /**
+   * It computes the gold model itself (exact unlearning by retraining with Mo's recipe and seed): an
+   * evaluation that already trained the gold model reuses it instead of running the method.
+   */
+  exact: boolean;
 }
 
 /**
  * An unlearning method: a name, a parameter schema with defaults, a description with its reference,
- * and `unlearn(ctx, params)`, which returns a new model and leaves Mo intact.
+ * its capabilities, and `unlearn(ctx, params)`, which returns a new model and leaves Mo intact. A method
+ * with state to amortise across a model's requests also has a `prepare` step.
  */
 export interface UnlearningMethod<S extends ParamsSchema = ParamsSchema> {
   /** Registry name, e.g. `tmu`, `finetune`. */
@@ -30,10 +46,11 @@ export interface UnlearningMethod<S extends ParamsSchema = ParamsSchema> {
   readonly reference: string;
   /** Hyper-parameters, every one with a validated default. */
   readonly params: S;
+  readonly capabilities: MethodCapabilities;
   unlearn(ctx: UnlearnContext, params: z.infer<S>): UnlearnResult;
   /**
    * Builds, or finds cached beside the model, what the method reuses across the model's deletion
-   * requests (TMU's twin and predictor), so that the first request costs what later ones do. Called with
+   * requests, so that the first request costs what later ones do. Called with
    * the model's own context (no forget set) and the parameters and seed the requests will use. Methods
    * with nothing to amortise leave it out.
    */

@@ -58,9 +58,11 @@ describe('TMU generalisation-label predictor', () => {
         });
         single.dispose();
       }
-      predictor.predict(sample).forEach((p, i) => {
-        assert.ok(Math.abs(p - memberMeans[i]!) < 1e-6, `row ${i}: ${p} against the members' mean ${memberMeans[i]}`);
-      });
+      predictor
+        .predict(sample)
+        .forEach((p, i) => {
+          assert.ok(Math.abs(p - memberMeans[i]!) < 1e-6, `row ${i}: ${p} against the members' mean ${memberMeans[i]}`);
+        });
       const distinct = new Set(
         predictor.networks.map(
           (network) => (network.stateDict().values().next().value!.toTypedArray() as Float32Array)[0],

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { loadForget } from '../../data/forget.js';
 import { consoleProgress } from '../../train/progress.js';
 import { resolveParams } from '../../unlearn/params.js';
-import type { TmuDetails } from '../../unlearn/tmu/tmu.js';
 import type { Command } from '../command.js';
 import { intFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 import { METHOD_PARAM_FLAGS, methodParamsFromFlags } from '../methodFlags.js';
@@ -91,8 +90,8 @@ export const unlearnCommand: Command = {
           forgetGap: Math.abs(forgetAcc - accuracy(goldOnForget)),
           agreement: (100 * agree) / ctx.forgetIds.length,
         };
-        const details = result.details as TmuDetails | undefined;
-        if (method.name === 'tmu' && details) {
+        const details = result.diagnostics;
+        if (details) {
           const quality = predictorQuality(
             details.easyProbability,
             details.predictedHard,

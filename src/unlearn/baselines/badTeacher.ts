@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { createModel } from '../../models/architecture.js';
 import { Adam } from '../../optim/index.js';
-import { klDiv, logSoftmax, manualSeed, noGrad, softmax, tensor, tidy } from '../../tensor/index.js';
+import { klDiv, logSoftmax, manualSeed, noGrad, softmax, tensor } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
-import { batchCount, forEachBatch } from '../batches.js';
+import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
+import { fit } from '../fit.js';
 import { defineMethod } from '../method.js';
 import { deriveSeed, frozenCopy, sampleRetain } from './shared.js';
 
@@ -19,6 +20,7 @@ export const badTeacher = defineMethod({
     'Bad Teacher (competent/incompetent teacher distillation): the student starts as a copy of Mo and is trained with Adam to match, at temperature T, the softmax of the competent teacher (Mo) on a Dr sample (retainMultiple x |Df|, 0 = all of Dr) and of an incompetent teacher (the same architecture, randomly initialised) on Df, both in the same shuffled batches, by KL(teacher || student).',
   reference:
     'Chundawat et al., "Can Bad Teaching Induce Forgetting? Unlearning in Deep Networks Using an Incompetent Teacher", AAAI 2023',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       epochs: z.number().int().min(1).default(1).describe('epochs over Df plus the Dr sample'),
@@ -30,7 +32,6 @@ export const badTeacher = defineMethod({
     .strict(),
   unlearn(ctx, params) {
     const retain = sampleRetain(ctx, params.retainMultiple, 'bad-teacher');
-    const ids = [...retain.ids, ...ctx.forgetIds];
     const forget = new Set(ctx.forgetIds);
     const competent = frozenCopy(ctx);
     manualSeed(deriveSeed(ctx.seed, 'bad-teacher/incompetent-init'));
@@ -38,44 +39,35 @@ export const badTeacher = defineMethod({
     incompetent.eval();
     incompetent.requiresGrad_(false);
     const student = cloneClassifier(ctx.original, ctx.architecture);
-    student.train();
-    const optimizer = new Adam(student.parameters(), { lr: params.lr });
-    const seed = deriveSeed(ctx.seed, 'bad-teacher/order');
     const t = params.temperature;
     let steps = 0;
     try {
-      for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(
-          `bad-teacher epoch ${epoch + 1}/${params.epochs}`,
-          batchCount(ids.length, params.batchSize),
-        );
-        forEachBatch(ctx, ids, { batchSize: params.batchSize, epoch, seed }, (batch) => {
-          tidy(() => {
-            optimizer.zeroGrad();
-            const { inputs } = batchTensors(batch);
-            const isForget = tensor(
-              Float32Array.from(batch.ids, (id) => (forget.has(id) ? 1 : 0)),
-              { shape: [batch.ids.length, 1] },
-            );
-            const target = noGrad(() => {
-              const good = softmax(competent.forward(inputs).div(t), 1);
-              const bad = softmax(incompetent.forward(inputs).div(t), 1);
-              return bad.mul(isForget).add(good.mul(isForget.neg().add(1)));
-            });
-            klDiv(logSoftmax(student.forward(inputs).div(t), 1), target, 'batchmean').backward();
-            optimizer.step();
+      ({ steps } = fit(student, new Adam(student.parameters(), { lr: params.lr }), {
+        name: 'bad-teacher',
+        epochs: params.epochs,
+        batches: sampleBatches(ctx, [...retain.ids, ...ctx.forgetIds], {
+          batchSize: params.batchSize,
+          seed: deriveSeed(ctx.seed, 'bad-teacher/order'),
+        }),
+        loss: (batch) => {
+          const { inputs } = batchTensors(batch);
+          const isForget = tensor(
+            Float32Array.from(batch.ids, (id) => (forget.has(id) ? 1 : 0)),
+            { shape: [batch.ids.length, 1] },
+          );
+          const target = noGrad(() => {
+            const good = softmax(competent.forward(inputs).div(t), 1);
+            const bad = softmax(incompetent.forward(inputs).div(t), 1);
+            return bad.mul(isForget).add(good.mul(isForget.neg().add(1)));
           });
-          steps++;
-          task.tick();
-        });
-        task.done();
-      }
+          return klDiv(logSoftmax(student.forward(inputs).div(t), 1), target, 'batchmean');
+        },
+        progress: ctx.progress,
+      }));
     } finally {
-      optimizer.dispose();
       competent.dispose();
       incompetent.dispose();
     }
-    student.eval();
     return {
       model: student,
       summary: {

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { SGD } from '../../optim/index.js';
 import { crossEntropy, grad, maximum, minimum, noGrad, tensor, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
-import { batchCount, forEachBatch } from '../batches.js';
+import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
+import { fit } from '../fit.js';
+import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { deriveSeed, frozenCopy } from './shared.js';
+import { deriveSeed, frozenCopy, relabel, sgd } from './shared.js';
 
 /**
  * The nearest wrong class of each Df sample under Mo, found by one FGSM step of `epsilon` (in [0, 1]
@@ -25,45 +26,41 @@ export function nearestWrongLabels(
   const labels = new Map<string, number>();
   let flipped = 0;
   try {
-    forEachBatch(
-      ctx,
-      ctx.forgetIds,
-      { batchSize, seed: deriveSeed(ctx.seed, 'boundary-shrink/attack'), shuffle: false },
-      (batch) => {
-        const [nearest, hits] = tidy(() => {
-          const shape = [1, channels, 1, 1];
-          // FGSM in the normalised space the model sees: a pixel step eps is eps/std there, and the
-          // attacked image stays inside the valid pixel range [0, 1].
-          const step = tensor(
-            std.map((s) => epsilon / s),
-            { shape },
-          );
-          const low = tensor(
-            mean.map((m, c) => (0 - m) / std[c]!),
-            { shape },
-          );
-          const high = tensor(
-            mean.map((m, c) => (1 - m) / std[c]!),
-            { shape },
-          );
-          const { inputs, labels: truth } = batchTensors(batch);
-          inputs.requiresGrad_(true);
-          const [gradient] = grad(crossEntropy(attacker.forward(inputs), truth), inputs);
-          return noGrad(() => {
-            const attacked = minimum(maximum(inputs.detach().add(gradient!.sign().mul(step)), low), high);
-            const logits = attacker.forward(attacked);
-            const predicted = logits.argmax(1);
-            const wrong = logits.scatterValue(1, truth.unsqueeze(1), Number.NEGATIVE_INFINITY).argmax(1);
-            return [
-              Array.from(wrong.toTypedArray() as BigInt64Array, Number),
-              predicted.ne(truth).sum().item(),
-            ] as const;
-          });
+    for (const batch of sampleBatches(ctx, ctx.forgetIds, {
+      batchSize,
+      seed: deriveSeed(ctx.seed, 'boundary-shrink/attack'),
+      shuffle: false,
+    }).epoch(0)) {
+      const [nearest, hits] = tidy(() => {
+        const shape = [1, channels, 1, 1];
+        // FGSM in the normalised space the model sees: a pixel step eps is eps/std there, and the
+        // attacked image stays inside the valid pixel range [0, 1].
+        const step = tensor(
+          std.map((s) => epsilon / s),
+          { shape },
+        );
+        const low = tensor(
+          mean.map((m, c) => (0 - m) / std[c]!),
+          { shape },
+        );
+        const high = tensor(
+          mean.map((m, c) => (1 - m) / std[c]!),
+          { shape },
+        );
+        const { inputs, labels: truth } = batchTensors(batch);
+        inputs.requiresGrad_(true);
+        const [gradient] = grad(crossEntropy(attacker.forward(inputs), truth), inputs);
+        return noGrad(() => {
+          const attacked = minimum(maximum(inputs.detach().add(gradient!.sign().mul(step)), low), high);
+          const logits = attacker.forward(attacked);
+          const predicted = logits.argmax(1);
+          const wrong = logits.scatterValue(1, truth.unsqueeze(1), Number.NEGATIVE_INFINITY).argmax(1);
+          return [Array.from(wrong.toTypedArray() as BigInt64Array, Number), predicted.ne(truth).sum().item()] as const;
         });
-        for (const [i, id] of batch.ids.entries()) labels.set(id, nearest[i]!);
-        flipped += hits;
-      },
-    );
+      });
+      for (const [i, id] of batch.ids.entries()) labels.set(id, nearest[i]!);
+      flipped += hits;
+    }
   } finally {
     attacker.dispose();
   }
@@ -80,6 +77,7 @@ export const boundaryShrink = defineMethod({
     "Boundary Shrink: relabel each Df sample with its nearest wrong class, the class Mo predicts for the sample after one FGSM step of epsilon (pixel units; where the step does not flip Mo's prediction, the attacked input's top wrong class), then fine-tune on Df with those labels so the forgotten samples fall just across the closest decision boundary.",
   reference:
     'Chen et al., "Boundary Unlearning: Rapid Forgetting of Deep Networks via Shifting the Decision Space", CVPR 2023',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       epsilon: z.number().positive().default(0.1).describe('FGSM step in [0, 1] pixel units'),
@@ -94,36 +92,16 @@ export const boundaryShrink = defineMethod({
     const { labels: nearest, flipped } = nearestWrongLabels(ctx, params.epsilon, 256);
     attackTask.done({ flipped });
     const model = cloneClassifier(ctx.original, ctx.architecture);
-    model.train();
-    const optimizer = new SGD(model.parameters(), { lr: params.lr, momentum: params.momentum });
-    const seed = deriveSeed(ctx.seed, 'boundary-shrink/order');
-    let steps = 0;
-    try {
-      for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(
-          `boundary-shrink epoch ${epoch + 1}/${params.epochs}`,
-          batchCount(ctx.forgetIds.length, params.batchSize),
-        );
-        forEachBatch(ctx, ctx.forgetIds, { batchSize: params.batchSize, epoch, seed }, (batch) => {
-          tidy(() => {
-            optimizer.zeroGrad();
-            const { inputs } = batchTensors(batch);
-            const targets = tensor(
-              BigInt64Array.from(batch.ids, (id) => BigInt(nearest.get(id)!)),
-              { shape: [batch.ids.length] },
-            );
-            crossEntropy(model.forward(inputs), targets).backward();
-            optimizer.step();
-          });
-          steps++;
-          task.tick();
-        });
-        task.done();
-      }
-    } finally {
-      optimizer.dispose();
-    }
-    model.eval();
+    const { steps } = fit(model, sgd(model, params), {
+      name: 'boundary-shrink',
+      epochs: params.epochs,
+      batches: sampleBatches(ctx, ctx.forgetIds, {
+        batchSize: params.batchSize,
+        seed: deriveSeed(ctx.seed, 'boundary-shrink/order'),
+      }),
+      loss: (batch) => classificationLoss(model, relabel(batch, nearest)),
+      progress: ctx.progress,
+    });
     return {
       model,
       summary: {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { SGD } from '../../optim/index.js';
-import { crossEntropy, tidy } from '../../tensor/index.js';
-import { batchTensors } from '../../train/inputs.js';
-import { batchCount, forEachBatch } from '../batches.js';
+import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
+import { fit } from '../fit.js';
+import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
+import { sgd } from './shared.js';
 
 /**
  * Fine-tuning (FT): continue training Mo on the retain set only, relying on catastrophic forgetting
@@ -15,6 +15,7 @@ export const finetune = defineMethod({
   description:
     'Fine-tune the original model on the retain set Dr with SGD, so that what only Df supported fades through catastrophic forgetting.',
   reference: 'Warnecke et al., "Machine Unlearning of Features and Labels", NDSS 2023; Jia et al., NeurIPS 2023',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       epochs: z.number().int().min(1).default(2).describe('epochs over Dr'),
@@ -26,33 +27,13 @@ export const finetune = defineMethod({
     .strict(),
   unlearn(ctx, params) {
     const model = cloneClassifier(ctx.original, ctx.architecture);
-    model.train();
-    const optimizer = new SGD(model.parameters(), {
-      lr: params.lr,
-      momentum: params.momentum,
-      weightDecay: params.weightDecay,
+    fit(model, sgd(model, params), {
+      name: 'finetune',
+      epochs: params.epochs,
+      batches: sampleBatches(ctx, ctx.retainIds, { batchSize: params.batchSize, seed: ctx.seed }),
+      loss: (batch) => classificationLoss(model, batch),
+      progress: ctx.progress,
     });
-    try {
-      for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(
-          `finetune epoch ${epoch + 1}/${params.epochs}`,
-          batchCount(ctx.retainIds.length, params.batchSize),
-        );
-        forEachBatch(ctx, ctx.retainIds, { batchSize: params.batchSize, epoch, seed: ctx.seed }, (batch) => {
-          tidy(() => {
-            optimizer.zeroGrad();
-            const { inputs, labels } = batchTensors(batch);
-            crossEntropy(model.forward(inputs), labels).backward();
-            optimizer.step();
-          });
-          task.tick();
-        });
-        task.done();
-      }
-    } finally {
-      optimizer.dispose();
-    }
-    model.eval();
     return { model, summary: { retainSamplesSeen: ctx.retainIds.length * params.epochs } };
   },
 });

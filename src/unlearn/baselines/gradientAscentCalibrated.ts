@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { SGD } from '../../optim/index.js';
-import { crossEntropy, tidy } from '../../tensor/index.js';
-import { batchTensors } from '../../train/inputs.js';
+import { cycleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
+import { fit } from '../fit.js';
+import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { accuracyOn, cycleBatches, deriveSeed, holdoutAccuracyForForgetClasses } from './shared.js';
+import { accuracyOn, deriveSeed, holdoutAccuracyForForgetClasses, sgd } from './shared.js';
 
 /**
  * Gradient ascent with a stopping rule calibrated on the holdout set: a model that never saw Df is
@@ -17,6 +17,7 @@ export const gradientAscentCalibrated = defineMethod({
     "Gradient ascent on Df that stops as soon as Mu's accuracy on Df falls to Mo's accuracy on the holdout samples of Df's classes (weighted by Df's class shares): the accuracy the gold model is expected to have on Df. Df accuracy is checked after every checkEvery steps; maxSteps bounds the run.",
   reference:
     'Gradient ascent (Thudi et al., EuroS&P 2022) with a holdout-calibrated stop, as proposed in this project (issue 5); cf. the early-stopped GA of Jia et al., NeurIPS 2023',
+  capabilities: { needsHoldout: true, diagnostics: false, exact: false },
   params: z
     .object({
       lr: z.number().positive().default(0.01).describe('SGD learning rate'),
@@ -39,36 +40,30 @@ export const gradientAscentCalibrated = defineMethod({
     const history: number[] = [initialAcc];
     let forgetAcc = initialAcc;
     let steps = 0;
-    model.train();
-    const optimizer = new SGD(model.parameters(), { lr: params.lr, momentum: params.momentum });
-    const task = ctx.progress.task('gradient-ascent-calibrated', params.maxSteps, {
-      target: Number(target.toFixed(2)),
-    });
-    try {
+    if (forgetAcc > target) {
       const stream = cycleBatches(ctx, ctx.forgetIds, {
         batchSize: params.batchSize,
         seed: deriveSeed(ctx.seed, 'gradient-ascent-calibrated/order'),
       });
-      while (forgetAcc > target && steps < params.maxSteps) {
-        const batch = stream.next().value;
-        tidy(() => {
-          optimizer.zeroGrad();
-          const { inputs, labels } = batchTensors(batch);
-          crossEntropy(model.forward(inputs), labels).neg().backward();
-          optimizer.step();
-        });
-        steps++;
-        if (steps % params.checkEvery === 0 || steps === params.maxSteps) {
+      ({ steps } = fit(model, sgd(model, params), {
+        name: 'gradient-ascent-calibrated',
+        epochs: 1,
+        batches: {
+          count: () => params.maxSteps,
+          *epoch() {
+            for (let step = 0; step < params.maxSteps; step++) yield stream.next().value;
+          },
+        },
+        loss: (batch) => classificationLoss(model, batch).neg(),
+        afterStep: (step) => {
+          if (step % params.checkEvery !== 0 && step !== params.maxSteps) return true;
           forgetAcc = accuracyOn(ctx, model, ctx.forgetIds);
           history.push(forgetAcc);
-        }
-        task.tick(1, { forgetAcc });
-      }
-      task.done({ steps, forgetAcc });
-    } finally {
-      optimizer.dispose();
+          return forgetAcc > target;
+        },
+        progress: ctx.progress,
+      }));
     }
-    model.eval();
     return {
       model,
       summary: {

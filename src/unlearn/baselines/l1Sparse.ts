@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { SGD } from '../../optim/index.js';
-import { crossEntropy, type Tensor, tidy } from '../../tensor/index.js';
-import { batchTensors } from '../../train/inputs.js';
-import { batchCount, forEachBatch } from '../batches.js';
+import type { Tensor } from '../../tensor/index.js';
+import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
+import { fit } from '../fit.js';
+import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { deriveSeed, sampleRetain } from './shared.js';
+import { deriveSeed, sampleRetain, sgd } from './shared.js';
 
 /** The l1 norm of every parameter together (Jia et al.'s `l1_regularization`). */
 function l1Norm(parameters: readonly Tensor[]): Tensor {
@@ -23,6 +23,7 @@ export const l1Sparse = defineMethod({
   description:
     'l1-sparse unlearning: fine-tune on Dr (a sample of retainMultiple x |Df|, 0 = all of Dr) with SGD on CE + gamma_t * ||theta||_1, the l1 strength gamma_t decaying linearly from l1 to 0 over the run (per step), so a sparsity-promoting phase that erodes weights only Df needed is followed by plain fine-tuning.',
   reference: 'Jia et al., "Model Sparsity Can Simplify Machine Unlearning", NeurIPS 2023',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       l1: z.number().min(0).default(1e-4).describe('initial l1 strength gamma (decays linearly to 0)'),
@@ -37,38 +38,23 @@ export const l1Sparse = defineMethod({
   unlearn(ctx, params) {
     const retain = sampleRetain(ctx, params.retainMultiple, 'l1-sparse');
     const model = cloneClassifier(ctx.original, ctx.architecture);
-    model.train();
     const parameters = model.parameters();
-    const optimizer = new SGD(parameters, {
-      lr: params.lr,
-      momentum: params.momentum,
-      weightDecay: params.weightDecay,
+    const batches = sampleBatches(ctx, retain.ids, {
+      batchSize: params.batchSize,
+      seed: deriveSeed(ctx.seed, 'l1-sparse/order'),
     });
-    const perEpoch = batchCount(retain.ids.length, params.batchSize);
-    const totalSteps = perEpoch * params.epochs;
-    const seed = deriveSeed(ctx.seed, 'l1-sparse/order');
-    let steps = 0;
-    try {
-      for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(`l1-sparse epoch ${epoch + 1}/${params.epochs}`, perEpoch);
-        forEachBatch(ctx, retain.ids, { batchSize: params.batchSize, epoch, seed }, (batch) => {
-          const gamma = params.l1 * (1 - steps / totalSteps);
-          tidy(() => {
-            optimizer.zeroGrad();
-            const { inputs, labels } = batchTensors(batch);
-            const loss = crossEntropy(model.forward(inputs), labels);
-            (gamma > 0 ? loss.add(l1Norm(parameters).mul(gamma)) : loss).backward();
-            optimizer.step();
-          });
-          steps++;
-          task.tick(1, { l1: gamma });
-        });
-        task.done();
-      }
-    } finally {
-      optimizer.dispose();
-    }
-    model.eval();
+    const totalSteps = batches.count(0) * params.epochs;
+    const { steps } = fit(model, sgd(model, params), {
+      name: 'l1-sparse',
+      epochs: params.epochs,
+      batches,
+      loss: (batch, step) => {
+        const gamma = params.l1 * (1 - step / totalSteps);
+        const loss = classificationLoss(model, batch);
+        return gamma > 0 ? loss.add(l1Norm(parameters).mul(gamma)) : loss;
+      },
+      progress: ctx.progress,
+    });
     return {
       model,
       summary: {

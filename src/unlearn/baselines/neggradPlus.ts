@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { SGD } from '../../optim/index.js';
-import { crossEntropy, tidy } from '../../tensor/index.js';
-import { batchTensors } from '../../train/inputs.js';
-import { batchCount, forEachBatch } from '../batches.js';
+import { cycleBatches, mapBatches, sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
+import { fit } from '../fit.js';
+import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { cycleBatches, deriveSeed, sampleRetain } from './shared.js';
+import { deriveSeed, sampleRetain, sgd } from './shared.js';
 
 /**
  * NegGrad+: every step descends the loss on a Dr batch and ascends it on a Df batch, weighted
@@ -16,6 +15,7 @@ export const neggradPlus = defineMethod({
   description:
     'NegGrad+: fine-tune on the loss alpha * CE(Dr batch) - (1 - alpha) * CE(Df batch), pairing every retain batch with a forget batch (Df cycled). The Dr term keeps utility while the negated Df term erases the forget set. Trains on a random Dr sample of retainMultiple x |Df| (0: all of Dr).',
   reference: 'Kurmanji et al., "Towards Unbounded Machine Unlearning", NeurIPS 2023 (NegGrad+ baseline)',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       epochs: z.number().int().min(1).default(1).describe('epochs over the Dr sample'),
@@ -36,47 +36,28 @@ export const neggradPlus = defineMethod({
   unlearn(ctx, params) {
     const retain = sampleRetain(ctx, params.retainMultiple, 'neggrad-plus');
     const model = cloneClassifier(ctx.original, ctx.architecture);
-    model.train();
-    const optimizer = new SGD(model.parameters(), {
-      lr: params.lr,
-      momentum: params.momentum,
-      weightDecay: params.weightDecay,
-    });
     const forgetStream = cycleBatches(ctx, ctx.forgetIds, {
       batchSize: params.forgetBatchSize,
       seed: deriveSeed(ctx.seed, 'neggrad-plus/forget'),
     });
-    const seed = deriveSeed(ctx.seed, 'neggrad-plus/retain');
-    let steps = 0;
-    try {
-      for (let epoch = 0; epoch < params.epochs; epoch++) {
-        const task = ctx.progress.task(
-          `neggrad-plus epoch ${epoch + 1}/${params.epochs}`,
-          batchCount(retain.ids.length, params.batchSize),
-        );
-        forEachBatch(ctx, retain.ids, { batchSize: params.batchSize, epoch, seed }, (batch) => {
-          const forgetBatch = forgetStream.next().value;
-          tidy(() => {
-            optimizer.zeroGrad();
-            const r = batchTensors(batch);
-            const f = batchTensors(forgetBatch);
-            const retainLoss = crossEntropy(model.forward(r.inputs), r.labels);
-            const forgetLoss = crossEntropy(model.forward(f.inputs), f.labels);
-            retainLoss
-              .mul(params.alpha)
-              .sub(forgetLoss.mul(1 - params.alpha))
-              .backward();
-            optimizer.step();
-          });
-          steps++;
-          task.tick();
-        });
-        task.done();
-      }
-    } finally {
-      optimizer.dispose();
-    }
-    model.eval();
+    // Every retain batch is paired with the next batch of the cycled forget set.
+    const pairs = mapBatches(
+      sampleBatches(ctx, retain.ids, {
+        batchSize: params.batchSize,
+        seed: deriveSeed(ctx.seed, 'neggrad-plus/retain'),
+      }),
+      (batch) => ({ retain: batch, forget: forgetStream.next().value }),
+    );
+    const { steps } = fit(model, sgd(model, params), {
+      name: 'neggrad-plus',
+      epochs: params.epochs,
+      batches: pairs,
+      loss: (pair) =>
+        classificationLoss(model, pair.retain)
+          .mul(params.alpha)
+          .sub(classificationLoss(model, pair.forget).mul(1 - params.alpha)),
+      progress: ctx.progress,
+    });
     return {
       model,
       summary: {

@@ -13,6 +13,7 @@ export const randomLabel = defineMethod({
     'Random labels (RL): relabel every Df sample once with a uniformly random wrong class and fine-tune with SGD on those together with a random Dr sample of retainMultiple x |Df| under true labels (0: all of Dr), shuffled into the same batches.',
   reference:
     'Golatkar et al., "Eternal Sunshine of the Spotless Net", CVPR 2020; Graves et al., "Amnesiac Machine Learning", AAAI 2021; as run by Fan et al. (SalUn), ICLR 2024',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       epochs: z.number().int().min(1).default(1).describe('epochs over Df plus the Dr sample'),

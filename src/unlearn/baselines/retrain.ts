@@ -13,6 +13,7 @@ export const retrain = defineMethod({
     'Train a fresh model from scratch on the retain set Dr with the original recipe (initialisation seed, optimizer, schedule, epochs): exact unlearning, the gold model, and the cost every other method is measured against (RTE = seconds / seconds of retrain).',
   reference:
     'Exact unlearning by retraining (the reference point of e.g. Bourtoule et al., "Machine Unlearning", IEEE S&P 2021)',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: true },
   params: z
     .object({
       epochs: z.number().int().min(0).default(0).describe("epochs; 0 = the original recipe's (the gold model)"),

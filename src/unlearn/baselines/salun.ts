@@ -13,7 +13,7 @@ import {
   zerosLike,
 } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
-import { forEachBatch } from '../batches.js';
+import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
@@ -34,18 +34,18 @@ export function saliencyMasks(
   const wasTraining = model.training;
   model.eval();
   model.zeroGrad();
-  forEachBatch(
-    ctx,
-    ctx.forgetIds,
-    { batchSize, seed: deriveSeed(ctx.seed, 'salun/saliency'), shuffle: false },
-    (batch) => {
-      tidy(() => {
-        const { inputs, labels } = batchTensors(batch);
-        // SalUn's forget loss is the negated cross-entropy; only its magnitude matters here.
-        crossEntropy(model.forward(inputs), labels, null, 'sum').neg().backward();
-      });
-    },
-  );
+  const batches = sampleBatches(ctx, ctx.forgetIds, {
+    batchSize,
+    seed: deriveSeed(ctx.seed, 'salun/saliency'),
+    shuffle: false,
+  });
+  for (const batch of batches.epoch(0)) {
+    tidy(() => {
+      const { inputs, labels } = batchTensors(batch);
+      // SalUn's forget loss is the negated cross-entropy; only its magnitude matters here.
+      crossEntropy(model.forward(inputs), labels, null, 'sum').neg().backward();
+    });
+  }
   const result = tidy(() =>
     noGrad(() => {
       const magnitudes = parameters.map((p) => {
@@ -84,6 +84,7 @@ export const salun = defineMethod({
     'SalUn (saliency unlearning): compute the gradient of the forget loss over Df with respect to every weight, keep the top saliencyFraction of weights by |gradient| (one global percentile threshold) as a 0/1 mask, then run random-label fine-tuning (Df with random wrong labels plus a Dr sample of retainMultiple x |Df|, 0 = all of Dr) in which gradients are multiplied by the mask before each SGD step, so only salient weights change (weight decay still applies to all).',
   reference:
     'Fan et al., "SalUn: Empowering Machine Unlearning via Gradient-based Weight Saliency in Both Image Classification and Generation", ICLR 2024',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       saliencyFraction: z

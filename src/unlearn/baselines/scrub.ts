@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { SGD } from '../../optim/index.js';
-import { crossEntropy, noGrad, tidy } from '../../tensor/index.js';
+import type { Batch } from '../../data/batches.js';
+import { crossEntropy, noGrad } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
-import { batchCount, forEachBatch } from '../batches.js';
+import { type BatchStream, sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
+import { fit } from '../fit.js';
+import { distillKL } from '../losses.js';
 import { defineMethod } from '../method.js';
-import { deriveSeed, distillKL, frozenCopy, sampleRetain } from './shared.js';
+import { deriveSeed, frozenCopy, sampleRetain, sgd } from './shared.js';
 
 /**
  * SCRUB: a student initialised from Mo is trained against Mo as teacher, alternating max-steps that
@@ -17,6 +19,7 @@ export const scrub = defineMethod({
   description:
     'SCRUB (SCalable Remembering and Unlearning unBound): the student starts as a copy of Mo, the teacher is Mo. Each epoch first (for the first maxEpochs epochs) makes a max pass over Df, ascending KL(teacher || student) at temperature T, then a min pass over a Dr sample (retainMultiple x |Df|, 0 = all of Dr) descending klWeight * KL + ceWeight * CE, following the reference schedule (max steps then min steps per epoch, few epochs).',
   reference: 'Kurmanji et al., "Towards Unbounded Machine Unlearning", NeurIPS 2023',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       epochs: z
@@ -46,64 +49,46 @@ export const scrub = defineMethod({
     const retain = sampleRetain(ctx, params.retainMultiple, 'scrub');
     const teacher = frozenCopy(ctx);
     const student = cloneClassifier(ctx.original, ctx.architecture);
-    student.train();
-    const optimizer = new SGD(student.parameters(), {
-      lr: params.lr,
-      momentum: params.momentum,
-      weightDecay: params.weightDecay,
+    const maxPass = sampleBatches(ctx, ctx.forgetIds, {
+      batchSize: params.forgetBatchSize,
+      seed: deriveSeed(ctx.seed, 'scrub/forget'),
     });
-    const forgetSeed = deriveSeed(ctx.seed, 'scrub/forget');
-    const retainSeed = deriveSeed(ctx.seed, 'scrub/retain');
+    const minPass = sampleBatches(ctx, retain.ids, {
+      batchSize: params.batchSize,
+      seed: deriveSeed(ctx.seed, 'scrub/retain'),
+    });
+    // Each epoch: the max pass over Df (during the first maxEpochs epochs), then the min pass over Dr.
+    const schedule: BatchStream<{ pass: 'max' | 'min'; batch: Batch }> = {
+      count: (epoch) => (epoch < params.maxEpochs ? maxPass.count(epoch) : 0) + minPass.count(epoch),
+      *epoch(epoch) {
+        if (epoch < params.maxEpochs) for (const batch of maxPass.epoch(epoch)) yield { pass: 'max', batch };
+        for (const batch of minPass.epoch(epoch)) yield { pass: 'min', batch };
+      },
+    };
     let maxSteps = 0;
     let minSteps = 0;
     try {
-      for (let epoch = 0; epoch < params.epochs; epoch++) {
-        if (epoch < params.maxEpochs) {
-          const task = ctx.progress.task(
-            `scrub epoch ${epoch + 1}/${params.epochs} max`,
-            batchCount(ctx.forgetIds.length, params.forgetBatchSize),
-          );
-          forEachBatch(ctx, ctx.forgetIds, { batchSize: params.forgetBatchSize, epoch, seed: forgetSeed }, (batch) => {
-            const kl = tidy(() => {
-              optimizer.zeroGrad();
-              const { inputs } = batchTensors(batch);
-              const target = noGrad(() => teacher.forward(inputs));
-              const divergence = distillKL(student.forward(inputs), target, params.temperature);
-              divergence.neg().backward();
-              optimizer.step();
-              return divergence.item();
-            });
+      fit(student, sgd(student, params), {
+        name: 'scrub',
+        epochs: params.epochs,
+        batches: schedule,
+        loss: ({ pass, batch }) => {
+          const { inputs, labels } = batchTensors(batch);
+          const target = noGrad(() => teacher.forward(inputs));
+          const logits = student.forward(inputs);
+          const divergence = distillKL(logits, target, params.temperature);
+          if (pass === 'max') {
             maxSteps++;
-            task.tick(1, { kl });
-          });
-          task.done();
-        }
-        const task = ctx.progress.task(
-          `scrub epoch ${epoch + 1}/${params.epochs} min`,
-          batchCount(retain.ids.length, params.batchSize),
-        );
-        forEachBatch(ctx, retain.ids, { batchSize: params.batchSize, epoch, seed: retainSeed }, (batch) => {
-          tidy(() => {
-            optimizer.zeroGrad();
-            const { inputs, labels } = batchTensors(batch);
-            const target = noGrad(() => teacher.forward(inputs));
-            const logits = student.forward(inputs);
-            distillKL(logits, target, params.temperature)
-              .mul(params.klWeight)
-              .add(crossEntropy(logits, labels).mul(params.ceWeight))
-              .backward();
-            optimizer.step();
-          });
+            return divergence.neg();
+          }
           minSteps++;
-          task.tick();
-        });
-        task.done();
-      }
+          return divergence.mul(params.klWeight).add(crossEntropy(logits, labels).mul(params.ceWeight));
+        },
+        progress: ctx.progress,
+      });
     } finally {
-      optimizer.dispose();
       teacher.dispose();
     }
-    student.eval();
     return {
       model: student,
       summary: {

@@ -5,16 +5,17 @@
  * @module
  */
 
-import { type Batch, Batches } from '../../data/batches.js';
+import type { Batch } from '../../data/batches.js';
 import { Random } from '../../data/random.js';
 import type { Classifier } from '../../models/classifier.js';
 import { SGD } from '../../optim/index.js';
-import { crossEntropy, klDiv, logSoftmax, noGrad, type Tensor, tidy } from '../../tensor/index.js';
-import { batchTensors } from '../../train/inputs.js';
+import { noGrad, type Tensor } from '../../tensor/index.js';
 import { accuracy, predict } from '../../train/predict.js';
-import { batchCount, forEachBatch } from '../batches.js';
+import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
+import { fit } from '../fit.js';
+import { classificationLoss } from '../losses.js';
 
 /** A seed for one use (`label`) of the method's randomness, derived from the request's seed. */
 export function deriveSeed(seed: number, label: string): number {
@@ -57,25 +58,6 @@ export function sampleMember(ctx: UnlearnContext, multiple: number, label: strin
   return count === all.length ? all : new Random(deriveSeed(ctx.seed, `${label}/member-sample`)).sample(all, count);
 }
 
-/**
- * Endless shuffled mini-batches of `ids` (epoch after epoch, each with a fresh order), normalised as
- * Mo was trained: the second stream of methods that pair every Dr batch with a Df batch.
- */
-export function* cycleBatches(
-  ctx: UnlearnContext,
-  ids: readonly string[],
-  options: { batchSize: number; seed: number },
-): Generator<Batch, never> {
-  if (ids.length === 0) throw new RangeError('cycleBatches: no samples');
-  const batches = new Batches(ctx.train, ids, {
-    batchSize: options.batchSize,
-    shuffle: true,
-    seed: options.seed,
-    normalize: ctx.normalize,
-  });
-  for (let epoch = 0; ; epoch++) yield* batches.epoch(epoch);
-}
-
 /** A uniformly random wrong class for each id (seeded), for random-label updates. */
 export function randomWrongLabels(ctx: UnlearnContext, ids: readonly string[], label: string): Map<string, number> {
   const numClasses = ctx.architecture.numClasses;
@@ -98,16 +80,6 @@ export function relabel(batch: Batch, labels: ReadonlyMap<string, number>): Batc
     if (label !== undefined) replaced[i] = label;
   }
   return { ...batch, labels: replaced };
-}
-
-/**
- * Distillation loss KL(teacher || student) at temperature T, averaged over the batch and scaled by T^2
- * (Hinton et al.; SCRUB's DistillKL).
- */
-export function distillKL(studentLogits: Tensor, teacherLogits: Tensor, temperature: number): Tensor {
-  const student = logSoftmax(studentLogits.div(temperature), 1);
-  const teacher = logSoftmax(teacherLogits.div(temperature), 1);
-  return klDiv(student, teacher, 'batchmean', true).mul(temperature * temperature);
 }
 
 /** Accuracy (%) of a model on train-partition ids, in eval mode without gradients. */
@@ -184,46 +156,30 @@ export function randomLabelFineTune(
 ): Record<string, unknown> {
   const retain = sampleRetain(ctx, options.retainMultiple, options.label);
   const wrong = randomWrongLabels(ctx, ctx.forgetIds, options.label);
-  const ids = [...retain.ids, ...ctx.forgetIds];
   const parameters = model.parameters();
-  if (options.masks && options.masks.length !== parameters.length)
-    throw new RangeError(`${options.label}: ${options.masks.length} masks for ${parameters.length} parameters`);
-  model.train();
-  const optimizer = new SGD(parameters, {
-    lr: options.lr,
-    momentum: options.momentum,
-    weightDecay: options.weightDecay,
-  });
-  const seed = deriveSeed(ctx.seed, `${options.label}/order`);
-  let steps = 0;
-  try {
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      const task = ctx.progress.task(
-        `${options.label} epoch ${epoch + 1}/${options.epochs}`,
-        batchCount(ids.length, options.batchSize),
-      );
-      forEachBatch(ctx, ids, { batchSize: options.batchSize, epoch, seed }, (batch) => {
-        tidy(() => {
-          optimizer.zeroGrad();
-          const { inputs, labels } = batchTensors(relabel(batch, wrong));
-          crossEntropy(model.forward(inputs), labels).backward();
-          if (options.masks) {
-            for (let k = 0; k < parameters.length; k++) {
-              const gradient = parameters[k]!.grad;
-              if (gradient !== null) noGrad(() => gradient.mul_(options.masks![k]!));
+  const masks = options.masks;
+  if (masks && masks.length !== parameters.length)
+    throw new RangeError(`${options.label}: ${masks.length} masks for ${parameters.length} parameters`);
+  const { steps } = fit(model, sgd(model, options), {
+    name: options.label,
+    epochs: options.epochs,
+    batches: sampleBatches(ctx, [...retain.ids, ...ctx.forgetIds], {
+      batchSize: options.batchSize,
+      seed: deriveSeed(ctx.seed, `${options.label}/order`),
+    }),
+    loss: (batch) => classificationLoss(model, relabel(batch, wrong)),
+    ...(masks
+      ? {
+          beforeStep: () => {
+            for (const [k, parameter] of parameters.entries()) {
+              const gradient = parameter.grad;
+              if (gradient !== null) noGrad(() => gradient.mul_(masks[k]!));
             }
-          }
-          optimizer.step();
-        });
-        steps++;
-        task.tick();
-      });
-      task.done();
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  model.eval();
+          },
+        }
+      : {}),
+    progress: ctx.progress,
+  });
   return {
     steps,
     retainSamples: retain.ids.length,
@@ -231,4 +187,13 @@ export function randomLabelFineTune(
     retainSamplesSeen: retain.ids.length * options.epochs,
     forgetSamplesSeen: ctx.forgetIds.length * options.epochs,
   };
+}
+
+/** SGD over the model's parameters with the method's learning rate, momentum and weight decay. */
+export function sgd(model: Classifier, options: { lr: number; momentum: number; weightDecay?: number }): SGD {
+  return new SGD(model.parameters(), {
+    lr: options.lr,
+    momentum: options.momentum,
+    weightDecay: options.weightDecay ?? 0,
+  });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Classifier } from '../../models/classifier.js';
 import { crossEntropy, dispose, gt, minimum, noGrad, type Tensor, tidy, where, zerosLike } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
-import { forEachBatch } from '../batches.js';
+import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { defineMethod } from '../method.js';
@@ -24,9 +24,10 @@ export function fisherImportances(
   const sums = tidy(() => parameters.map((p) => zerosLike(p)));
   const wasTraining = model.training;
   model.eval();
-  let batches = 0;
+  let batchesSeen = 0;
   try {
-    forEachBatch(ctx, ids, { batchSize, seed: deriveSeed(ctx.seed, `ssd/${label}`), shuffle: true }, (batch) => {
+    const batches = sampleBatches(ctx, ids, { batchSize, seed: deriveSeed(ctx.seed, `ssd/${label}`) });
+    for (const batch of batches.epoch(0)) {
       tidy(() => {
         model.zeroGrad();
         const { inputs, labels } = batchTensors(batch);
@@ -38,14 +39,14 @@ export function fisherImportances(
           });
         });
       });
-      batches++;
-    });
+      batchesSeen++;
+    }
   } finally {
     model.zeroGrad();
     model.train(wasTraining);
   }
   noGrad(() => {
-    for (const sum of sums) sum.div_(Math.max(1, batches));
+    for (const sum of sums) sum.div_(Math.max(1, batchesSeen));
   });
   return sums;
 }
@@ -60,6 +61,7 @@ export const ssd = defineMethod({
     'Selective Synaptic Dampening: compute diagonal Fisher importances (mean squared gradient of the batch loss) on Df and on D (a random sample of memberMultiple x |Df| member samples, 0 = all of D, Df included as in the reference); for every weight whose Df importance exceeds alpha times its D importance, multiply it by min(lambda * imp_D / imp_Df, 1). No gradient steps are taken: a one-shot edit, retrain-free.',
   reference:
     'Foster et al., "Fast Machine Unlearning Without Retraining Through Selective Synaptic Dampening", AAAI 2024',
+  capabilities: { needsHoldout: false, diagnostics: false, exact: false },
   params: z
     .object({
       alpha: z.number().positive().default(100).describe('selection weighting: dampen where imp_Df > alpha * imp_D'),

@@ -16,14 +16,19 @@ import {
 import { batchTensors } from '../../train/inputs.js';
 
 /**
- * The features TMU's generalisation-label predictor can use: the reference's three (the default set) and
- * `neighbourhood`, an optional fourth (docs/tmu.md has its measurement).
+ * The features TMU's generalisation-label predictor can use: the reference's three and `neighbourhood`,
+ * which tmu adds (docs/tmu.md has the measurement that made all four the default).
  */
 export const FEATURE_NAMES = ['distance', 'adversarial', 'curriculum', 'neighbourhood'] as const;
 /** One of {@link FEATURE_NAMES}. */
 export type FeatureName = (typeof FEATURE_NAMES)[number];
-/** The reference's features, the predictor's default. */
-export const DEFAULT_FEATURES: readonly FeatureName[] = ['distance', 'adversarial', 'curriculum'];
+/** The predictor's default features: all four. */
+export const DEFAULT_FEATURES: readonly FeatureName[] = FEATURE_NAMES;
+/** The reference configuration's features (`--features distance,adversarial,curriculum`). */
+export const REFERENCE_FEATURES: readonly FeatureName[] = ['distance', 'adversarial', 'curriculum'];
+
+/** Raw (unscaled) values of every feature for a set of samples, one column per feature. */
+export type FeatureColumns = Record<FeatureName, Float32Array>;
 
 /**
  * Distance feature DF: for each query, the mean of its `k` smallest L2 distances between L2-normalised

@@ -1,3 +1,11 @@
+/**
+ * Step 2 of TMU on the real problem: the features of Df under Mo, measured as the twin measured Dt's
+ * under Mt, so that the predictor trained on the twin applies.
+ *
+ * @module
+ */
+
+import type { Classifier } from '../../models/classifier.js';
 import type { UnlearnContext } from '../context.js';
 import {
   adversarialFeature,
@@ -7,11 +15,10 @@ import {
   neighbourhoodFeature,
   type PgdOptions,
 } from './features.js';
-import type { ModelOutputs } from './outputs.js';
-import { modelOutputs } from './outputs.js';
+import { type ModelOutputs, modelOutputs } from './outputs.js';
 import type { TwinProblem } from './twin.js';
 
-/** How the real problem's features are computed (the same settings the twin used). */
+/** How the real problem's features are computed (the settings the twin used). */
 export interface ForgetFeatureOptions {
   /** Same-class neighbours of the distance feature. */
   neighbours: number;
@@ -21,16 +28,16 @@ export interface ForgetFeatureOptions {
 }
 
 /**
- * The features of the real problem, Df under Mo, for the features named: the distance and neighbourhood
- * features against Mo's penultimate features of what remains of D (Dr, stored with the twin), the
- * adversarial feature by attacking Mo, the curriculum feature under the twin's curriculum model. These
- * are the twin's features with Mt and Dt replaced by Mo and Df.
+ * The raw features of Df, one column per name: the distance and neighbourhood features against Mo's
+ * penultimate features of what remains of D (the twin's reference set without Df), the adversarial
+ * feature by attacking Mo, the curriculum feature under the curriculum model.
  *
- * @param onForget - Mo's outputs on Df (`modelOutputs(ctx.original, ..., ctx.forgetIds)`)
+ * @param onForget - Mo's outputs on Df
  */
 export function forgetFeatures(
   ctx: UnlearnContext,
   twin: TwinProblem,
+  curriculum: Classifier,
   onForget: ModelOutputs,
   names: readonly FeatureName[],
   options: ForgetFeatureOptions,
@@ -38,24 +45,24 @@ export function forgetFeatures(
   const forget = [...onForget.ids];
   const removed = new Set(forget);
   const keepRows: number[] = [];
-  twin.originalFeatures.ids.forEach((id, i) => {
+  ctx.split.member.forEach((id, i) => {
     if (!removed.has(id)) keepRows.push(i);
   });
-  const size = twin.originalFeatures.featureSize;
+  const size = twin.reference.featureSize;
   const referenceFeatures = new Float32Array(keepRows.length * size);
   for (const [i, row] of keepRows.entries()) {
-    referenceFeatures.set(twin.originalFeatures.features.subarray(row * size, (row + 1) * size), i * size);
+    referenceFeatures.set(twin.reference.features.subarray(row * size, (row + 1) * size), i * size);
   }
   const reference = {
     features: referenceFeatures,
-    labels: Int32Array.from(keepRows, (row) => twin.originalFeatures.labels[row]!),
+    labels: Int32Array.from(keepRows, (row) => twin.reference.labels[row]!),
   };
   const columns: Record<FeatureName, () => Float32Array> = {
     distance: () => distanceFeature(onForget, reference, size, options.neighbours),
     neighbourhood: () => neighbourhoodFeature(onForget, reference, size, options.classNeighbours),
     adversarial: () => adversarialFeature(ctx.original, ctx.train, forget, ctx.normalize, options.pgd),
     curriculum: () => {
-      const out = modelOutputs(twin.curriculum, ctx.train, forget, ctx.normalize);
+      const out = modelOutputs(curriculum, ctx.train, forget, ctx.normalize);
       return curriculumFeature(out.logits, out.labels, out.numClasses);
     },
   };

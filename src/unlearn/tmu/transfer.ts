@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { type ModelOutputs, runnerUpRow } from './outputs.js';
+import { type TwinProblem, twinHardRate } from './twin.js';
+
 /** How predicted P(easy) becomes an easy/hard split of the forget set. */
 export type ThresholdRule = { kind: 'rate'; hardRate: number } | { kind: 'probability'; threshold: number };
 
@@ -20,12 +24,6 @@ export function splitEasyHard(easyProbability: Float32Array, rule: ThresholdRule
   );
   for (let i = 0; i < count; i++) hard[order[i]!] = 1;
   return hard;
-}
-
-/** The twin's overall hard rate: the share of Dt that Mo (the twin's gold model) gets wrong. */
-export function twinHardRate(generalisation: Uint8Array): number {
-  if (generalisation.length === 0) return 0;
-  return generalisation.reduce((wrong, g) => wrong + (g ? 0 : 1), 0) / generalisation.length;
 }
 
 /**
@@ -53,8 +51,7 @@ export function expectedHardRate(
 /**
  * The twin's per-class hard rates shifted for the gold model's smaller class: a gold model retrained
  * without a share f_c of class c's members has seen fewer samples of c than Mo, and errs more on c's
- * unseen samples than Mo does (docs/tmu.md, session 13: its holdout error on the class was 1.9 pp above
- * Mo's on average at f_c = 0.2). The twin cannot see this, as its own gold model is Mo, so the rate of
+ * unseen samples than Mo does. The twin cannot see this, as its own gold model is Mo, so the rate of
  * class c becomes min(1, rate_c + slope * f_c). Classes without a rate (NaN) stay without one.
  *
  * @param hardRateByClass - the twin's hard rate per class (Mo's error on the class's holdout samples)
@@ -73,51 +70,6 @@ export function goldShiftedRates(
     if (!(share >= 0 && share <= 1))
       throw new RangeError(`goldShiftedRates: forgotten share of class ${c} is ${share}, not in [0, 1]`);
     return Number.isNaN(rate) ? rate : Math.min(1, rate + slope * share);
-  });
-}
-
-/**
- * The per-class hard rates moved by how much harder the predictor finds this forget set than the twin's
- * samples of the same class (session 18): rate_c + mean_{Df_c}(1 − P(easy)) − mean_{Dt_c}(1 − P(easy)),
- * clamped to [0, 1]. The twin's rate is Mo's error over all of the class's holdout samples; Df is one
- * draw of a few hundred samples, whose gold error moves by about two points from draw to draw. The
- * predictor's probabilities are not calibrated across the transfer (their mean over Df alone misses the
- * gold model's error by 4-5 points), but their difference from the twin's own, for one class under one
- * Mo, tracks the draw: on the validation instances it cut the spread of the share's error from 2.8 to 2.2
- * points (docs/tmu.md, session 18). Classes Df does not hold, those the twin has no sample of, and
- * bypassed samples (classes forgotten whole) leave the rates as they are.
- *
- * @param hardRateByClass - the hard rate per class (NaN where the twin has none)
- * @param forget - P(easy) and labels of Df, with its bypassed samples flagged
- * @param twin - P(easy) of the same predictor on the twin samples Dt, with their labels
- */
-export function massShiftedRates(
-  hardRateByClass: readonly number[],
-  forget: { easyProbability: Float32Array; labels: Int32Array; bypassed: Uint8Array },
-  twin: { easyProbability: Float32Array; labels: Int32Array },
-): number[] {
-  const hardMass = (easy: Float32Array, labels: Int32Array, skip?: Uint8Array): { sum: number[]; count: number[] } => {
-    if (easy.length !== labels.length || (skip && skip.length !== labels.length))
-      throw new RangeError(`massShiftedRates: ${easy.length} probabilities for ${labels.length} labels`);
-    const sum = new Array<number>(hardRateByClass.length).fill(0);
-    const count = new Array<number>(hardRateByClass.length).fill(0);
-    labels.forEach((label, i) => {
-      if (skip?.[i]) return;
-      const p = easy[i]!;
-      if (!(p >= 0 && p <= 1)) throw new RangeError(`massShiftedRates: P(easy) of sample ${i} is ${p}, not in [0, 1]`);
-      if (label < 0 || label >= hardRateByClass.length)
-        throw new RangeError(`massShiftedRates: label ${label} of sample ${i} has no rate`);
-      sum[label]! += 1 - p;
-      count[label]!++;
-    });
-    return { sum, count };
-  };
-  const ofForget = hardMass(forget.easyProbability, forget.labels, forget.bypassed);
-  const ofTwin = hardMass(twin.easyProbability, twin.labels);
-  return hardRateByClass.map((rate, c) => {
-    if (Number.isNaN(rate) || ofForget.count[c] === 0 || ofTwin.count[c] === 0) return rate;
-    const shift = ofForget.sum[c]! / ofForget.count[c]! - ofTwin.sum[c]! / ofTwin.count[c]!;
-    return Math.min(1, Math.max(0, rate + shift));
   });
 }
 
@@ -146,23 +98,19 @@ export function forgottenShares(forgetLabels: Int32Array, memberLabels: Int32Arr
  * each side rescaled to mean 1 so that the side's total pull is unchanged and only its distribution over
  * samples moves: a sample the predictor is sure of is pushed harder than one near the threshold, where a
  * wrong split costs agreement. Bypassed samples (classes forgotten entirely, hard by definition) weigh 1,
- * and they do not enter the hard side's mean. With `power` p the confidence is raised to p before the
- * rescaling: above 1 the weight moves further from the samples near the threshold.
+ * and they do not enter the hard side's mean.
  */
 export function confidenceWeights(
   easyProbability: Float32Array,
   predictedHard: Uint8Array,
   bypassed: Uint8Array,
-  power = 1,
 ): Float32Array {
   const n = easyProbability.length;
   if (predictedHard.length !== n || bypassed.length !== n)
     throw new RangeError(
       `confidenceWeights: ${n} probabilities, ${predictedHard.length} split flags and ${bypassed.length} bypass flags`,
     );
-  if (!(power > 0) || !Number.isFinite(power))
-    throw new RangeError(`confidenceWeights: power must be finite and positive, got ${power}`);
-  const confidence = Float32Array.from(easyProbability, (p, i) => (predictedHard[i] ? 1 - p : p) ** power);
+  const confidence = Float32Array.from(easyProbability, (p, i) => (predictedHard[i] ? 1 - p : p));
   const sums = [0, 0];
   const counts = [0, 0];
   for (let i = 0; i < n; i++) {
@@ -178,4 +126,87 @@ export function confidenceWeights(
   return Float32Array.from(confidence, (c, i) =>
     bypassed[i] || mean[predictedHard[i]!] === 0 ? 1 : c / mean[predictedHard[i]!]!,
   );
+}
+
+/** The easy/hard split of the forget set (step 4) and the labels the update fits. */
+export interface ForgetSplit {
+  ids: readonly string[];
+  labels: Int32Array;
+  /** P(easy) from the predictor, per sample. */
+  easyProbability: Float32Array;
+  /** 1 where the sample is predicted hard (the gold model would get it wrong). */
+  predictedHard: Uint8Array;
+  /** 1 for samples of classes forgotten entirely: hard without asking the predictor. */
+  bypassed: Uint8Array;
+  /** The hard share the split aimed at. */
+  hardRate: number;
+  easyIds: string[];
+  /** The wrong class each predicted-hard sample is fitted to. */
+  hardLabels: Map<string, number>;
+}
+
+/** How {@link transfer} splits and relabels. */
+export interface TransferOptions {
+  /** `rate`: the hard share follows the twin's hard rates; a number: a P(easy) threshold. */
+  threshold: 'rate' | number;
+  hardRateSlope: number;
+  hardLabel: 'runner-up' | 'random';
+  /** Seed of the random wrong labels. */
+  seed: number;
+}
+
+/**
+ * Step 4: applies the predictor's P(easy) to Df. With the `rate` threshold, the hard share is the twin's
+ * hard rate of each sample's class (raised by `hardRateSlope` for the share of the class forgotten),
+ * and the samples of lowest P(easy) make it up; classes forgotten entirely are all hard. Each hard sample
+ * gets a wrong label: Mo's runner-up class (what a model that never saw it most often predicts) or a
+ * random wrong class (the reference).
+ *
+ * @param onForget - Mo's outputs on Df
+ * @param memberLabels - labels of the members D (which include Df)
+ */
+export function transfer(
+  onForget: ModelOutputs,
+  easyProbability: Float32Array,
+  twin: Pick<TwinProblem, 'generalisation' | 'hardRateByClass'>,
+  memberLabels: Int32Array,
+  options: TransferOptions,
+): ForgetSplit {
+  const { ids, labels, numClasses } = onForget;
+  const shares = forgottenShares(labels, memberLabels, numClasses);
+  const whole = new Set(shares.flatMap((share, label) => (share === 1 ? [label] : [])));
+  const bypassed = Uint8Array.from(labels, (label) => (whole.has(label) ? 1 : 0));
+  const rates =
+    options.hardRateSlope > 0
+      ? goldShiftedRates(twin.hardRateByClass, shares, options.hardRateSlope)
+      : twin.hardRateByClass;
+  const hardRate = expectedHardRate(rates, twinHardRate(twin.generalisation), labels, bypassed);
+  const scored = ids.map((_, i) => i).filter((i) => !bypassed[i]);
+  const scoredHard = splitEasyHard(
+    Float32Array.from(scored, (i) => easyProbability[i]!),
+    options.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: options.threshold },
+  );
+  const predictedHard = Uint8Array.from(bypassed);
+  scored.forEach((i, k) => {
+    predictedHard[i] = scoredHard[k]!;
+  });
+  const easyIds: string[] = [];
+  const hardLabels = new Map<string, number>();
+  ids.forEach((id, i) => {
+    if (!predictedHard[i]) easyIds.push(id);
+    else
+      hardLabels.set(
+        id,
+        options.hardLabel === 'random'
+          ? randomWrongLabel(`${options.seed}/${id}`, labels[i]!, numClasses)
+          : runnerUpRow(onForget.logits, numClasses, i, labels[i]!),
+      );
+  });
+  return { ids, labels, easyProbability, predictedHard, bypassed, hardRate, easyIds, hardLabels };
+}
+
+/** A wrong class drawn from a hash of `key` (uniform over the classes other than `label`). */
+function randomWrongLabel(key: string, label: number, numClasses: number): number {
+  const wrong = createHash('sha256').update(key).digest().readUInt32LE(0) % (numClasses - 1);
+  return wrong >= label ? wrong + 1 : wrong;
 }

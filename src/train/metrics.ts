@@ -1,8 +1,14 @@
-// A pure function, kept free of libtorch imports so that evaluation code can use it cheaply.
+/**
+ * Rank metrics over scores and binary labels, shared by the methods (a predictor's held-out quality)
+ * and the evaluation (attacks, predictor quality against the gold model).
+ *
+ * @module
+ */
 
 /** Area under the ROC curve of `scores` for the binary `labels` (ties averaged); NaN with one class. */
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const n = scores.length;
+  if (labels.length !== n) throw new RangeError(`auroc: ${n} scores for ${labels.length} labels`);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
   let rankSum = 0;
