@@ -69,3 +69,24 @@ export function redisConnection(value: string): { connection: ConnectionOptions;
     description: `${url.protocol}//${url.hostname}:${url.port || 6379}${db ? `/${db}` : ''}`,
   };
 }
+
+/** How long a server or worker waits for Redis at start before giving up with an error. */
+export const QUEUE_START_TIMEOUT_MS = 30_000;
+
+/** Waits for `ready`, or fails naming the queue once {@link QUEUE_START_TIMEOUT_MS} have passed. */
+export async function queueReady(ready: Promise<unknown>, description: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ready,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the queue ${description} did not answer in ${QUEUE_START_TIMEOUT_MS / 1000} s`)),
+          QUEUE_START_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

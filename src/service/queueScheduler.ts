@@ -21,6 +21,7 @@ import {
   preparationJobId,
   type QueuedJob,
   type QueuedPreparation,
+  queueReady,
 } from './jobQueue.js';
 import type { JobScheduler, RunningJob } from './jobScheduler.js';
 import type { QueueDepth } from './metrics.js';
@@ -43,6 +44,7 @@ export class QueueScheduler implements JobScheduler {
     private readonly service: DeletionService,
     private readonly log: ServiceLog,
     connection: ConnectionOptions,
+    private readonly description = 'redis',
   ) {
     this.jobsQueue = new Queue<QueuedJob>(JOBS_QUEUE, { connection });
     this.preparations = new Queue<QueuedPreparation, PreparationReturn>(PREPARATIONS_QUEUE, { connection });
@@ -51,7 +53,10 @@ export class QueueScheduler implements JobScheduler {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.jobsQueue.waitUntilReady(), this.preparations.waitUntilReady()]);
+    await queueReady(
+      Promise.all([this.jobsQueue.waitUntilReady(), this.preparations.waitUntilReady()]),
+      this.description,
+    );
     for (const model of await listModels(this.service.ledger)) await this.enqueuePreparation(model.id, true);
     this.timer = setInterval(() => void this.tick(), this.service.config.pollMs);
     await this.tick();

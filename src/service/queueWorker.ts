@@ -28,6 +28,7 @@ import {
   type PreparationReturn,
   type QueuedJob,
   type QueuedPreparation,
+  queueReady,
 } from './jobQueue.js';
 import type { JobSpec } from './jobSpec.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -79,6 +80,7 @@ export class QueueWorker {
     private readonly connection: ConnectionOptions,
     private readonly options: QueueWorkerOptions,
     private readonly metrics?: ServiceMetrics,
+    private readonly description = 'redis',
   ) {}
 
   private service(config: ServiceConfig): DeletionService {
@@ -112,7 +114,7 @@ export class QueueWorker {
     this.preparations.on('error', (error) =>
       this.log('queue error', { queue: PREPARATIONS_QUEUE, error: error.message }),
     );
-    await Promise.all([this.jobs.waitUntilReady(), this.preparations.waitUntilReady()]);
+    await queueReady(Promise.all([this.jobs.waitUntilReady(), this.preparations.waitUntilReady()]), this.description);
   }
 
   private async runJob(job: Job<QueuedJob>, token: string | undefined): Promise<{ version: string | null }> {
@@ -159,6 +161,7 @@ export class QueueWorker {
           discarded: attempt.spec.versionId,
           reason: error.message,
         });
+        await service.sweep(jobId);
         return { version: null };
       }
       throw error;

@@ -94,8 +94,10 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       status: 201,
       handler: async ({ body, token }) => {
         const model = await service.registerModel(body, token);
+        // The answer shows the preparation as it stands at registration (queued); it starts right after.
+        const view = await withPreparation(model);
         await runner.modelRegistered(model.id);
-        return { status: 201, body: await withPreparation(model) };
+        return { status: 201, body: view };
       },
     }),
     route({

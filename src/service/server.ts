@@ -271,7 +271,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const depth = { of: async () => ({}) as Awaited<ReturnType<JobScheduler['depth']>> };
     const metrics = new ServiceMetrics(() => depth.of());
     const scheduler: JobScheduler = queue
-      ? new QueueScheduler(service, log, queue.connection)
+      ? new QueueScheduler(service, log, queue.connection, queue.description)
       : new JobRunner(service, log, metrics);
     depth.of = () => scheduler.depth();
     opened.push(() => scheduler.stop());

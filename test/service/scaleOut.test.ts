@@ -167,7 +167,9 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
         pilotPredictions: 0,
         autoPromote: true,
         rateLimitPerMinute: 0,
-        queue: { attempts: 3, backoffMs: 500, lockDurationMs: 4000, stalledIntervalMs: 2000, maxStalledCount: 3 },
+        // A short lock so that the killed worker's job returns within seconds; long enough that a worker
+        // on a loaded machine still renews it in time (its main thread only waits for the job's process).
+        queue: { attempts: 3, backoffMs: 500, lockDurationMs: 8000, stalledIntervalMs: 3000, maxStalledCount: 3 },
       }),
     );
     for (let i = 0; i < 2; i++) {
@@ -363,9 +365,18 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
     assert.equal(failed.jobs[0].status, 'failed');
     assert.match(failed.request.statusReason, new RegExp(`job ${jobId} failed: .+`));
     const attempts = workers.flatMap((worker) => events(worker, 'job attempt failed')).filter((e) => e.job === jobId);
-    assert.equal(attempts.length, 3, 'three attempts (queue.attempts), then failed');
+    assert.deepEqual(attempts.map((e) => e.attempt).sort(), [1, 2, 3], 'three attempts (queue.attempts), then failed');
     const listed = await api(url(0), 'GET', '/v1/jobs', { token: tokens.operator });
     assert.equal(listed.body.jobs.find((job: { id: string }) => job.id === jobId).error, failed.jobs[0].error);
+  });
+
+  test('an embedded server (no queue) refuses a ledger that queue servers and workers use', () => {
+    const embedded = spawnSync(process.execPath, [TMU_BIN, 'serve', '--db', db, '--models', models, '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(embedded.status, 1, embedded.stderr);
+    assert.match(embedded.stderr, /already served by another tmu serve/);
   });
 
   test('SIGTERM drains the servers and the workers: each logs its stop and exits 0', async () => {

@@ -76,6 +76,7 @@ export const workerCommand: Command = {
         queue.connection,
         { concurrency, queue: config.queue },
         metrics,
+        queue.description,
       );
       const server =
         metricsPort === null
