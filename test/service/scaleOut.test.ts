@@ -162,7 +162,7 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
         batchWindowMs: 1000,
         pollMs: 100,
         method: 'finetune',
-        params: { epochs: 3 },
+        params: { epochs: 8 },
         gates: { maxTestAccDrop: 100, miaTolerance: 100 },
         pilotPredictions: 0,
         autoPromote: true,
@@ -270,11 +270,17 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
       first.map((r) => r.id),
     );
 
-    // Kill a worker with kill -9 as soon as it starts a job.
-    const started = await poll('a worker starts a job', 300_000, async () => {
+    // Kill a worker with kill -9 in the middle of a job: one whose attempt started and has not ended.
+    const started = await poll('a worker in the middle of a job', 300_000, async () => {
       for (const worker of workers) {
-        const attempt = events(worker, 'job attempt started')[0];
-        if (attempt) return { worker, job: String(attempt.job) };
+        const ended = new Set(
+          ['job succeeded', 'job failed', 'job attempt failed', 'job outcome already recorded'].flatMap((name) =>
+            events(worker, name).map((e) => String(e.job)),
+          ),
+        );
+        const running = events(worker, 'job attempt started').filter((e) => !ended.has(String(e.job)));
+        if (running.length > 0)
+          return { worker, job: String(running.at(-1)!.job), version: String(running.at(-1)!.version) };
       }
       return null;
     });
@@ -304,9 +310,20 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
 
       // The killed worker's job: the survivor ran it again and it succeeded once.
       const rerun = events(survivor, 'job attempt started').filter((e) => e.job === started.job);
-      assert.ok(rerun.length >= 1, `the other worker took over job ${started.job} after the kill`);
-      const killedJob = await client.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [started.job]);
+      assert.ok(
+        rerun.length >= 1,
+        `the other worker took over job ${started.job} after the kill (survivor log: ${JSON.stringify(events(survivor, 'job attempt started').map((e) => e.job))})`,
+      );
+      const killedJob = await client.query<{ status: string; version_id: string }>(
+        'SELECT status, version_id FROM jobs WHERE id = $1',
+        [started.job],
+      );
       assert.equal(killedJob.rows[0]!.status, 'succeeded');
+      assert.notEqual(
+        killedJob.rows[0]!.version_id,
+        started.version,
+        "the killed attempt's candidate was not committed",
+      );
 
       const samples = await client.query<{ n: string }>(
         'SELECT COUNT(*) AS n FROM request_samples s JOIN requests r ON r.id = s.request_id',

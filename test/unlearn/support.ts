@@ -52,15 +52,15 @@ function idxPrefix(file: string, count: number): Buffer {
   return out;
 }
 
-/** Writes the first {@link SUBSET} train and test samples of the real Fashion-MNIST as raw IDX files. */
-export function fashionSubset(dir: string): string {
+/** Writes the first `sizes` (default {@link SUBSET}) train and test samples of the real Fashion-MNIST as raw IDX files. */
+export function fashionSubset(dir: string, sizes: { train: number; test: number } = SUBSET): string {
   mkdirSync(dir, { recursive: true });
   for (const [partition, prefix] of [
     ['train', 'train'],
     ['test', 't10k'],
   ] as const) {
     for (const kind of ['images-idx3-ubyte', 'labels-idx1-ubyte']) {
-      writeFileSync(join(dir, `${prefix}-${kind}`), idxPrefix(`${prefix}-${kind}.gz`, SUBSET[partition]));
+      writeFileSync(join(dir, `${prefix}-${kind}`), idxPrefix(`${prefix}-${kind}.gz`, sizes[partition]));
     }
   }
   return dir;

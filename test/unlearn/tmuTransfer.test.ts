@@ -1,21 +1,22 @@
 /**
- * TMU's transfer step: the hard share expected on Df from the twin's per-class hard rates, and the
- * easy/hard split by rate or by probability threshold, and the per-sample confidence weights of the
- * update's forget loss.
+ * TMU's transfer step: the hard share expected on Df from the twin's per-class hard rates, the easy/hard
+ * split (which never teaches a sample Mo misclassifies, and flips only what the hard share still needs),
+ * and the per-sample confidence weights of the update's forget loss.
  *
  * @module
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ModelOutputs } from '../../src/unlearn/tmu/outputs.js';
 import {
   confidenceWeights,
   expectedHardRate,
   forgottenShares,
   goldShiftedRates,
-  massShiftedRates,
-  splitEasyHard,
-  twinHardRate,
+  lowestProbabilities,
+  transfer,
 } from '../../src/unlearn/tmu/transfer.js';
+import { twinHardRate } from '../../src/unlearn/tmu/twin.js';
 
 describe('TMU transfer', () => {
   test("the expected hard rate averages each forget sample's class rate, skipping bypassed samples, with the overall rate for classes the twin lacks", () => {
@@ -50,76 +51,109 @@ describe('TMU transfer', () => {
     assert.throws(() => goldShiftedRates([0.1], [1.5], 0.1), /forgotten share of class 0 is 1.5/);
   });
 
-  test('mass-shifted rates move each class of Df by its mean 1 - P(easy) over Df minus that over the twin samples of the class, clamped to [0, 1]', () => {
-    const rates = [0.1, 0.2, 0.3, Number.NaN, 0.05];
-    const twin = {
-      easyProbability: Float32Array.from([0.9, 0.7, 0.8, 0.8, 0.5, 0.5, 0.1, 0.9]),
-      labels: Int32Array.from([0, 0, 1, 1, 2, 2, 3, 4]),
-    };
-    // Class 0: Df mass (0.5 + 0.3) / 2 = 0.4 against the twin's (0.1 + 0.3) / 2 = 0.2: +0.2.
-    // Class 1: Df mass 0.05 against the twin's 0.2: -0.15, so 0.2 - 0.15 = 0.05.
-    // Class 4: Df mass 0.95 against 0.1: 0.05 + 0.85 = 0.9. The bypassed class-2 sample and untouched class 3 change nothing.
-    const forget = {
-      easyProbability: Float32Array.from([0.5, 0.7, 0.95, 0.0, 0.05]),
-      labels: Int32Array.from([0, 0, 1, 2, 4]),
-      bypassed: Uint8Array.from([0, 0, 0, 1, 0]),
-    };
-    const shifted = massShiftedRates(rates, forget, twin);
-    const expected = [0.3, 0.05, 0.3, Number.NaN, 0.9];
-    shifted.forEach((rate, c) => {
-      if (Number.isNaN(expected[c]!)) assert.ok(Number.isNaN(rate));
-      else assert.ok(Math.abs(rate - expected[c]!) < 1e-6, `class ${c}: ${rate} against ${expected[c]}`);
-    });
-    const clamped = massShiftedRates(
-      [0.02, 0.98],
-      { easyProbability: Float32Array.from([1, 0]), labels: Int32Array.from([0, 1]), bypassed: new Uint8Array(2) },
-      { easyProbability: Float32Array.from([0.5, 0.5]), labels: Int32Array.from([0, 1]) },
-    );
-    assert.deepEqual(clamped, [0, 1], 'a shift past 0 or 1 stops there');
-  });
-
-  test('mass-shifted rates refuse a probability outside [0, 1], a label without a rate and mismatched lengths, naming them', () => {
-    const twin = { easyProbability: Float32Array.from([0.5]), labels: Int32Array.from([0]) };
-    assert.throws(
-      () =>
-        massShiftedRates(
-          [0.1],
-          { easyProbability: Float32Array.from([1.5]), labels: Int32Array.from([0]), bypassed: new Uint8Array(1) },
-          twin,
-        ),
-      /P\(easy\) of sample 0 is 1.5/,
-    );
-    assert.throws(
-      () =>
-        massShiftedRates(
-          [0.1],
-          { easyProbability: Float32Array.from([0.5]), labels: Int32Array.from([3]), bypassed: new Uint8Array(1) },
-          twin,
-        ),
-      /label 3 of sample 0 has no rate/,
-    );
-    assert.throws(
-      () =>
-        massShiftedRates(
-          [0.1],
-          { easyProbability: Float32Array.from([0.5, 0.5]), labels: Int32Array.from([0]), bypassed: new Uint8Array(1) },
-          twin,
-        ),
-      /2 probabilities for 1 labels/,
-    );
-  });
-
   test('the twin hard rate is the share of twin samples its gold model gets wrong', () => {
     assert.equal(twinHardRate(Uint8Array.from([1, 0, 1, 1])), 0.25);
     assert.equal(twinHardRate(new Uint8Array(0)), 0);
   });
 
-  test('the rate rule marks the round(rate x n) least likely easy samples hard; the probability rule those below the threshold', () => {
-    const easy = Float32Array.from([0.9, 0.2, 0.6, 0.1, 0.95]);
-    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'rate', hardRate: 0.4 })), [0, 1, 0, 1, 0]);
-    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'rate', hardRate: 0 })), [0, 0, 0, 0, 0]);
-    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'probability', threshold: 0.5 })), [0, 1, 0, 1, 0]);
-    assert.deepEqual(Array.from(splitEasyHard(easy, { kind: 'probability', threshold: 0.7 })), [0, 1, 1, 1, 0]);
+  test('the lowest-probability rule marks the given number of samples of lowest P(easy), ties by position', () => {
+    const easy = Float32Array.from([0.9, 0.2, 0.6, 0.1, 0.95, 0.2]);
+    assert.deepEqual(Array.from(lowestProbabilities(easy, 2)), [0, 1, 0, 1, 0, 0]);
+    assert.deepEqual(Array.from(lowestProbabilities(easy, 3)), [0, 1, 0, 1, 0, 1]);
+    assert.deepEqual(Array.from(lowestProbabilities(easy, 0)), [0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(Array.from(lowestProbabilities(easy, -2)), [0, 0, 0, 0, 0, 0], 'a negative count marks none');
+    assert.deepEqual(Array.from(lowestProbabilities(easy, 9)), [1, 1, 1, 1, 1, 1]);
+  });
+});
+
+/** Mo's outputs on a forget set: logits that make Mo right where `right` says so (k = 3 classes). */
+function outputs(labels: number[], right: boolean[]): ModelOutputs {
+  const k = 3;
+  const logits = new Float32Array(labels.length * k);
+  labels.forEach((label, i) => {
+    // Right: the label leads, then class (label + 1) % 3. Wrong: (label + 2) % 3 leads.
+    const lead = right[i] ? label : (label + 2) % k;
+    logits[i * k + lead] = 3;
+    logits[i * k + ((lead + 1) % k)] = 1;
+  });
+  return {
+    ids: labels.map((_, i) => `s${i}`),
+    labels: Int32Array.from(labels),
+    features: new Float32Array(labels.length),
+    featureSize: 1,
+    logits,
+    numClasses: k,
+  };
+}
+
+describe('TMU transfer step', () => {
+  const twin = { generalisation: Uint8Array.from([1, 1, 1, 0]), hardRateByClass: [0.4, 0.2, 0.1] };
+  // 100 members per class; Df holds 10 samples of class 0.
+  const members = Int32Array.from({ length: 300 }, (_, i) => Math.floor(i / 100));
+  const options = { threshold: 'rate' as const, hardRateSlope: 0, hardLabel: 'runner-up' as const, seed: 0 };
+  const probabilities = Float32Array.from([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]);
+
+  test("makes up the twin's hard share with the lowest-P(easy) samples Mo classifies correctly, each fitted to Mo's runner-up class", () => {
+    const split = transfer(
+      outputs(new Array(10).fill(0), new Array(10).fill(true)),
+      probabilities,
+      twin,
+      members,
+      options,
+    );
+    assert.ok(Math.abs(split.hardRate - 0.4) < 1e-12, String(split.hardRate));
+    assert.deepEqual([...split.hardLabels.keys()], ['s6', 's7', 's8', 's9']);
+    assert.deepEqual([...split.hardLabels.values()], [1, 1, 1, 1], "Mo's runner-up class");
+    assert.deepEqual(split.easyIds, ['s0', 's1', 's2', 's3', 's4', 's5']);
+    assert.deepEqual(split.keptWrongIds, []);
+    assert.deepEqual(Array.from(split.predictedHard), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  });
+
+  test('samples Mo already misclassifies count towards the hard share and are left as they are: only the rest of it is flipped', () => {
+    const right = [true, false, true, true, true, true, true, true, true, false];
+    const split = transfer(outputs(new Array(10).fill(0), right), probabilities, twin, members, options);
+    assert.deepEqual(split.keptWrongIds, ['s1', 's9']);
+    assert.deepEqual([...split.hardLabels.keys()], ['s7', 's8'], '4 hard, 2 of them already wrong: 2 flips');
+    assert.equal(split.easyIds.includes('s1'), false, 'a misclassified sample is never taught its label');
+    assert.deepEqual(Array.from(split.predictedHard), [0, 1, 0, 0, 0, 0, 0, 1, 1, 1]);
+  });
+
+  test('when Mo already errs on at least the hard share (an under-fit model), nothing is flipped', () => {
+    const right = [false, true, false, true, false, true, false, true, true, true];
+    const split = transfer(outputs(new Array(10).fill(0), right), probabilities, twin, members, options);
+    assert.equal(split.hardLabels.size, 0);
+    assert.deepEqual(split.keptWrongIds, ['s0', 's2', 's4', 's6']);
+    assert.deepEqual(split.easyIds, ['s1', 's3', 's5', 's7', 's8', 's9']);
+  });
+
+  test('a probability threshold sets the hard count from the samples below it; random wrong labels are never the true class', () => {
+    const split = transfer(outputs(new Array(10).fill(0), new Array(10).fill(true)), probabilities, twin, members, {
+      ...options,
+      threshold: 0.45,
+      hardLabel: 'random',
+    });
+    assert.deepEqual([...split.hardLabels.keys()], ['s7', 's8', 's9']);
+    for (const label of split.hardLabels.values()) assert.ok(label === 1 || label === 2, String(label));
+  });
+
+  test('the hard share rises by the slope times the share of the class forgotten; a class forgotten entirely is all hard', () => {
+    const sloped = transfer(outputs(new Array(10).fill(0), new Array(10).fill(true)), probabilities, twin, members, {
+      ...options,
+      hardRateSlope: 2,
+    });
+    assert.ok(Math.abs(sloped.hardRate - (0.4 + (2 * 10) / 100)) < 1e-9, String(sloped.hardRate));
+    assert.equal(sloped.hardLabels.size, 6);
+    const whole = transfer(
+      outputs([2, 2, 0], [true, false, true]),
+      Float32Array.from([0.9, 0.9, 0.9]),
+      twin,
+      Int32Array.from([0, 0, 0, 0, 1, 2, 2]),
+      options,
+    );
+    assert.deepEqual(Array.from(whole.bypassed), [1, 1, 0]);
+    assert.deepEqual([...whole.hardLabels.keys()], ['s0'], 'the correctly classified sample of the class is flipped');
+    assert.deepEqual(whole.keptWrongIds, ['s1']);
+    assert.deepEqual(whole.easyIds, ['s2']);
   });
 });
 
@@ -142,23 +176,6 @@ describe('TMU twin hard rates', () => {
       assert.ok(Math.abs(w - expected[i]!) < 1e-6, `sample ${i}: ${w} against ${expected[i]}`);
     });
     assert.ok(weights[0]! > weights[1]! && weights[3]! > weights[2]!, 'the surer sample of each side weighs more');
-  });
-
-  test('a confidence power above 1 lowers the weight of the samples nearest the threshold on each side, each side still of mean 1; a non-positive power is refused by name', () => {
-    const easy = Float32Array.from([0.9, 0.6, 0.3, 0.05]);
-    const hard = Uint8Array.from([0, 0, 1, 1]);
-    const none = new Uint8Array(4);
-    const linear = confidenceWeights(easy, hard, none);
-    const squared = confidenceWeights(easy, hard, none, 2);
-    assert.ok(Math.abs(squared[0]! - (2 * 0.81) / (0.81 + 0.36)) < 1e-6, 'easy side: P(easy)^2 over its mean');
-    assert.ok(
-      Math.abs(squared[3]! - (2 * 0.9025) / (0.49 + 0.9025)) < 1e-6,
-      'hard side: (1 - P(easy))^2 over its mean',
-    );
-    assert.ok(squared[1]! < linear[1]! && squared[2]! < linear[2]!, 'the samples near the threshold weigh less');
-    assert.ok(Math.abs(squared[0]! + squared[1]! - 2) < 1e-6 && Math.abs(squared[2]! + squared[3]! - 2) < 1e-6);
-    assert.deepEqual(Array.from(confidenceWeights(easy, hard, none, 1)), Array.from(linear), 'power 1 is the default');
-    assert.throws(() => confidenceWeights(easy, hard, none, 0), /power must be finite and positive, got 0/);
   });
 
   test('confidence weights stay uniform on a side with no confidence to redistribute, and reject a probability outside [0, 1] or mismatched lengths by name', () => {

@@ -1,27 +1,22 @@
 /**
- * TMU's twin problem on a small CNN trained on a tiny real Fashion-MNIST subset: the twin original's
- * fine-tuning schedule, which options key the twin cache, and how twins of several option sets share it.
+ * TMU's twin problem and curriculum model on a small CNN trained on a tiny real Fashion-MNIST subset: what
+ * the twin draws and labels, that the same options give the same twin, and where the curriculum model
+ * comes from.
  *
  * @module
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createModel } from '../../src/models/architecture.js';
 import type { Classifier } from '../../src/models/classifier.js';
+import { silentProgress } from '../../src/train/progress.js';
 import { initialiseSeed, train } from '../../src/train/trainer.js';
-import { resolveParams } from '../../src/unlearn/params.js';
-import { tmu, twinOptions } from '../../src/unlearn/tmu/tmu.js';
-import {
-  buildTwin,
-  disposeTwin,
-  listCachedTwins,
-  loadOrBuildTwin,
-  type TwinOptions,
-  twinCacheDir,
-} from '../../src/unlearn/tmu/twin.js';
+import { PreparationCache } from '../../src/unlearn/cache.js';
+import { curriculumModel } from '../../src/unlearn/tmu/curriculum.js';
+import { correctness, modelOutputs } from '../../src/unlearn/tmu/outputs.js';
+import { buildTwin, errorRateByClass, type TwinOptions } from '../../src/unlearn/tmu/twin.js';
 import { buildFixture, type Fixture, fashionSubset, tempDir } from './support.js';
 
 const work = tempDir('tmu-twin-');
@@ -30,15 +25,12 @@ const dataDir = fashionSubset(join(work, 'data'));
 const OPTIONS: TwinOptions = {
   perClass: 10,
   epochs: 1,
-  retainMultiple: 1,
-  optimizer: 'sgd',
   lr: 0.05,
-  batchSize: 32,
+  retainMultiple: 1,
   pgdEps: 4 / 255,
   pgdSteps: 1,
   neighbours: 3,
   classNeighbours: 5,
-  curriculumEpoch: 2,
   seed: 0,
 };
 
@@ -54,38 +46,68 @@ function sameWeights(a: Classifier, b: Classifier): boolean {
 
 describe('TMU twin problem', { timeout: 300_000 }, () => {
   let fixture: Fixture;
+  const noCache = () => new PreparationCache(null, null, silentProgress);
   before(() => {
     fixture = buildFixture(dataDir, { epochs: 2, forgetClass: 1, fraction: 0.5 });
   });
   after(() => fixture?.original.dispose());
 
-  /** Whether the twin originals built with the two option sets have identical weights. */
-  const sameTwinModel = (a: TwinOptions, b: TwinOptions): boolean => {
-    const first = buildTwin(fixture.ctx, a);
-    const second = buildTwin(fixture.ctx, b);
+  test("draws up to perClass holdout samples of every class, labelled by Mo's correctness, with Mo's holdout error per class", () => {
+    const curriculum = curriculumModel(fixture.ctx, 2, noCache());
+    const twin = buildTwin(fixture.ctx, OPTIONS, curriculum.model);
     try {
-      return sameWeights(first.model, second.model);
+      const holdout = new Set(fixture.ctx.holdoutIds);
+      assert.ok(
+        twin.ids.every((id) => holdout.has(id)),
+        'Dt is drawn from the holdout',
+      );
+      const perClass = new Map<number, number>();
+      for (const label of twin.labels) perClass.set(label, (perClass.get(label) ?? 0) + 1);
+      assert.equal(perClass.size, 10);
+      assert.ok([...perClass.values()].every((count) => count <= OPTIONS.perClass));
+      const onTwin = modelOutputs(fixture.original, fixture.data.train, twin.ids, fixture.ctx.normalize);
+      assert.deepEqual(Array.from(twin.generalisation), Array.from(correctness(onTwin)), 'g(x) = [Mo(x) = y]');
+      const onHoldout = modelOutputs(
+        fixture.original,
+        fixture.data.train,
+        fixture.ctx.holdoutIds,
+        fixture.ctx.normalize,
+      );
+      const expected = errorRateByClass(correctness(onHoldout), onHoldout.labels, 10);
+      assert.deepEqual(twin.hardRateByClass, expected);
+      for (const name of ['distance', 'adversarial', 'curriculum', 'neighbourhood'] as const)
+        assert.equal(twin.features[name].length, twin.ids.length, name);
+      assert.equal(
+        twin.reference.labels.length,
+        fixture.split.member.length,
+        "the reference set is Mo's features over D",
+      );
     } finally {
-      disposeTwin(first);
-      disposeTwin(second);
+      curriculum.model.dispose();
     }
-  };
-
-  test('the cosine schedule anneals per epoch: the first epoch runs at the base rate, as the constant schedule does; later ones lower', () => {
-    assert.equal(sameTwinModel(OPTIONS, { ...OPTIONS, schedule: 'cosine' }), true, 'one epoch: identical');
-    assert.equal(
-      sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'cosine' }),
-      false,
-      'two epochs: the second is annealed',
-    );
-    assert.equal(
-      sameTwinModel({ ...OPTIONS, epochs: 2 }, { ...OPTIONS, epochs: 2, schedule: 'constant' }),
-      true,
-      'constant is the default',
-    );
   });
 
-  test("the curriculum model is Mo's own run at curriculumEpoch: the checkpoint the run kept, or a replay with the same weights", () => {
+  test('the same options and seed give the same twin; another seed draws another one', () => {
+    const curriculum = curriculumModel(fixture.ctx, 2, noCache());
+    try {
+      const a = buildTwin(fixture.ctx, OPTIONS, curriculum.model);
+      const b = buildTwin(fixture.ctx, OPTIONS, curriculum.model);
+      const c = buildTwin(fixture.ctx, { ...OPTIONS, seed: 1 }, curriculum.model);
+      assert.deepEqual(b.ids, a.ids);
+      assert.deepEqual(Array.from(b.features.distance), Array.from(a.features.distance));
+      assert.notDeepEqual(c.ids, a.ids);
+    } finally {
+      curriculum.model.dispose();
+    }
+  });
+
+  test('the error rate per class counts wrong predictions over each class, NaN for a class without samples', () => {
+    const rates = errorRateByClass(Uint8Array.from([1, 0, 1, 1, 0, 0]), [0, 0, 0, 0, 1, 1], 3);
+    assert.deepEqual(rates.slice(0, 2), [0.25, 1]);
+    assert.ok(Number.isNaN(rates[2]));
+  });
+
+  test("the curriculum model is Mo's own run at the epoch asked for: the checkpoint the run kept, or a replay with the same weights", () => {
     // Mo's run as its training would keep it at epoch 1 (of 2).
     initialiseSeed(fixture.recipe.seed);
     const run = createModel(fixture.architecture);
@@ -100,136 +122,19 @@ describe('TMU twin problem', { timeout: 300_000 }, () => {
     });
     run.dispose();
     const withCheckpoint = { ...fixture.ctx, curriculum: { path: checkpoint, epoch: 1 } };
-    const kept = buildTwin(withCheckpoint, { ...OPTIONS, curriculumEpoch: 1 });
-    const replayed = buildTwin({ ...fixture.ctx, curriculum: null }, { ...OPTIONS, curriculumEpoch: 1 });
-    // A checkpoint of another epoch is not the model asked for: the run is replayed to the last epoch (capped at 2), which is Mo.
-    const capped = buildTwin(withCheckpoint, { ...OPTIONS, curriculumEpoch: 9 });
+    const kept = curriculumModel(withCheckpoint, 1, noCache());
+    const replayed = curriculumModel({ ...fixture.ctx, curriculum: null }, 1, noCache());
+    // A checkpoint of another epoch is not the model asked for: the run is replayed to its last epoch (capped at 2), which is Mo.
+    const capped = curriculumModel(withCheckpoint, 9, noCache());
     try {
-      assert.equal(kept.curriculumSource, 'original-run');
-      assert.equal(kept.seconds.curriculum, 0, 'the kept checkpoint costs nothing');
-      assert.equal(replayed.curriculumSource, 'replayed');
-      assert.equal(
-        sameWeights(kept.curriculum, replayed.curriculum),
-        true,
-        'the replay to epoch 1 has the weights the run kept',
-      );
-      assert.equal(capped.curriculumSource, 'replayed');
-      assert.deepEqual([kept.curriculumEpoch, replayed.curriculumEpoch, capped.curriculumEpoch], [1, 1, 2]);
-      assert.equal(sameWeights(capped.curriculum, fixture.original), true, 'replayed to its last epoch, the run is Mo');
-      assert.equal(sameWeights(kept.curriculum, capped.curriculum), false, 'epochs 1 and 2 differ');
-      assert.deepEqual(Array.from(kept.features.curriculum), Array.from(replayed.features.curriculum));
+      assert.deepEqual([kept.source, replayed.source, capped.source], ['original-run', 'replayed', 'replayed']);
+      assert.equal(kept.buildSeconds, 0, 'the kept checkpoint costs nothing');
+      assert.deepEqual([kept.epoch, replayed.epoch, capped.epoch], [1, 1, 2]);
+      assert.equal(sameWeights(kept.model, replayed.model), true, 'the replay to epoch 1 has the weights the run kept');
+      assert.equal(sameWeights(capped.model, fixture.original), true, 'replayed to its last epoch, the run is Mo');
+      assert.equal(sameWeights(kept.model, capped.model), false, 'epochs 1 and 2 differ');
     } finally {
-      for (const twin of [kept, replayed, capped]) disposeTwin(twin);
+      for (const curriculum of [kept, replayed, capped]) curriculum.model.dispose();
     }
-  });
-
-  test('curriculumEpoch enters the twin options, so the cached twin is rebuilt when it changes', () => {
-    assert.equal(twinOptions(resolveParams(tmu, { curriculumEpoch: 3 }), 0).curriculumEpoch, 3);
-    assert.throws(() => resolveParams(tmu, { curriculumEpoch: 0 }), /curriculumEpoch/);
-  });
-
-  test('twinSchedule defaults to constant, which leaves the twin options (the cache key) as before the option existed; cosine enters them', () => {
-    const byDefault = resolveParams(tmu, {});
-    assert.equal(byDefault.twinSchedule, 'constant');
-    assert.equal('schedule' in twinOptions(byDefault, 0), false);
-    assert.equal(twinOptions(resolveParams(tmu, { twinSchedule: 'cosine' }), 0).schedule, 'cosine');
-    assert.throws(() => resolveParams(tmu, { twinSchedule: 'linear' }), /twinSchedule/);
-  });
-
-  test('a twin that is not taken from the cache says why: none, another Mo, other options, an unreadable or older twin.json', () => {
-    const modelDir = join(work, 'cached-model');
-    mkdirSync(modelDir, { recursive: true });
-    const ctx = { ...fixture.ctx, modelDir, originalDigest: 'digest-a' };
-    const because = (context: typeof ctx, options: TwinOptions, rebuild = false): string | null => {
-      const twin = loadOrBuildTwin(context, options, rebuild);
-      try {
-        return twin.builtBecause;
-      } finally {
-        disposeTwin(twin);
-      }
-    };
-    assert.equal(because(ctx, OPTIONS), 'no cached twin');
-    assert.equal(because(ctx, OPTIONS), null, 'the second call is served from the cache');
-    assert.match(
-      because({ ...ctx, originalDigest: 'digest-b' }, OPTIONS) ?? '',
-      /another original model \(digest digest-a\)/,
-    );
-    assert.match(
-      because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '',
-      /other twin options/,
-    );
-    const jsonPath = join(twinCacheDir(modelDir, { ...OPTIONS, pgdSteps: 2 }), 'twin.json');
-    const stored = JSON.parse(readFileSync(jsonPath, 'utf8')) as { format: string };
-    writeFileSync(jsonPath, JSON.stringify({ ...stored, format: 'tmu-twin/0' }));
-    assert.match(
-      because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '',
-      /format tmu-twin\/0, this tmu writes tmu-twin\/\d+/,
-    );
-    writeFileSync(jsonPath, '{"format": ');
-    assert.match(
-      because({ ...ctx, originalDigest: 'digest-b' }, { ...OPTIONS, pgdSteps: 2 }) ?? '',
-      /twin\.json is unreadable/,
-    );
-  });
-
-  test("twins of different options are cached side by side and each is reused; a twin built for a new Mo removes the old Mo's twins and an older tmu's single-twin files", () => {
-    const modelDir = join(work, 'keyed-model');
-    mkdirSync(modelDir, { recursive: true });
-    const ctx = { ...fixture.ctx, modelDir, originalDigest: 'digest-a' };
-    const other = { ...OPTIONS, pgdSteps: 2 };
-    const load = (
-      context: typeof ctx,
-      options: TwinOptions,
-    ): { builtBecause: string | null; cacheDir: string | null } => {
-      const twin = loadOrBuildTwin(context, options);
-      try {
-        return { builtBecause: twin.builtBecause, cacheDir: twin.cacheDir };
-      } finally {
-        disposeTwin(twin);
-      }
-    };
-    assert.deepEqual(load(ctx, OPTIONS), { builtBecause: 'no cached twin', cacheDir: twinCacheDir(modelDir, OPTIONS) });
-    assert.equal(
-      load(ctx, other).builtBecause,
-      'no cached twin with these twin options (1 cached with other twin options)',
-    );
-    assert.deepEqual(
-      load(ctx, OPTIONS),
-      { builtBecause: null, cacheDir: twinCacheDir(modelDir, OPTIONS) },
-      'the first twin survived the second',
-    );
-    assert.equal(load(ctx, other).builtBecause, null);
-    const root = join(modelDir, 'twin');
-    assert.deepEqual(
-      readdirSync(root).sort(),
-      [twinCacheDir(modelDir, OPTIONS), twinCacheDir(modelDir, other)].map((dir) => basename(dir)).sort(),
-    );
-
-    // What an older tmu left: one twin directly in twin/, with its predictor.
-    for (const name of ['twin.json', 'features.safetensors', 'predictor-0123456789abcdef.safetensors'])
-      writeFileSync(join(root, name), '{}');
-    writeFileSync(join(root, 'notes.txt'), "not the cache's");
-    const legacy = listCachedTwins(modelDir, 'digest-a').find((entry) => entry.dir === root);
-    assert.deepEqual(
-      legacy && { usable: legacy.usable, predictors: legacy.predictors, bytes: legacy.bytes },
-      { usable: false, predictors: 1, bytes: 6 },
-      '--list shows the older layout, with its size',
-    );
-    assert.match(legacy!.reason ?? '', /single-twin layout of an older tmu/);
-    assert.match(
-      load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause ?? '',
-      /another original model \(digest digest-a\)/,
-    );
-    assert.deepEqual(
-      readdirSync(root).sort(),
-      [basename(twinCacheDir(modelDir, OPTIONS)), 'notes.txt'].sort(),
-      "digest-a's other twin and the legacy files are gone; a file tmu does not know is kept",
-    );
-    rmSync(join(root, basename(twinCacheDir(modelDir, OPTIONS))), { recursive: true });
-    writeFileSync(join(root, 'twin.json'), '{}');
-    assert.equal(
-      load({ ...ctx, originalDigest: 'digest-b' }, OPTIONS).builtBecause,
-      'the cached twin is in the single-twin layout of an older tmu',
-    );
   });
 });
