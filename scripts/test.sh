@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+# Formatting and lint (Biome): the code as committed must pass them unchanged.
+npx --no-install biome ci --colors=off .
+# The compiled tests of the sources that exist (dist/ may still hold a deleted test's output).
+mapfile -t files < <(find test -name '*.test.ts' | sort | sed -e 's#^test/#dist/test/#' -e 's#\.ts$#.js#')
 exec node bin/with-runtime-env.mjs node --test --test-reporter=spec "${files[@]}"

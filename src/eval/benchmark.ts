@@ -7,13 +7,13 @@ import { makeSplit, type Split, splitDigest } from '../data/split.js';
 import type { ArchitectureName, ArchitectureSpec } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
 import { idsDigest, isModelDir, loadModel, type ModelSidecar, readSidecar } from '../train/modelStore.js';
-import { predict } from '../train/predict.js';
+import { accuracy, predict } from '../train/predict.js';
 import { type ProgressSink, silentProgress } from '../train/progress.js';
 import { defaultRecipe, type TrainRecipe } from '../train/recipe.js';
 import { trainToDir } from '../train/trainToDir.js';
 import { getMethod } from '../unlearn/methods.js';
 import { buildContext, modelContext, type PreparedOriginal, prepareMethod, runMethod } from '../unlearn/run.js';
-import type { MethodRun, ModelRun, SeedInput } from './evaluate.js';
+import type { MethodRun, ModelRun, SeedInput, SeedProtocol } from './evaluate.js';
 import type { SetOutputs, SplitOutputs } from './outputs.js';
 
 /** A scenario and protocol to benchmark. */
@@ -22,8 +22,8 @@ export interface BenchmarkOptions {
   dataDir: string | null;
   arch: ArchitectureName;
   width?: number;
-  /** Epochs of the original and gold models (the recipe is otherwise the default one). */
-  epochs: number;
+  /** Epochs of the original and gold models (absent: the default recipe's; the recipe is otherwise the default one). */
+  epochs?: number;
   /** Use only the first N training / test samples (small presets); undefined: all. */
   trainLimit?: number;
   testLimit?: number;
@@ -120,12 +120,13 @@ export function runBenchmark(
     ...(options.arch === 'resnet18' ? { width: options.width ?? 1 } : {}),
   };
   const datasetRef = { name: options.dataset, dataDir: options.dataDir, train: data.train, test: data.test, normalize };
+  const epochs = options.epochs ?? defaultRecipe(options.arch, data.augmentDefault).epochs;
   const base = join(
     options.cacheDir,
-    `${options.dataset}-${options.arch}${options.width ? `-w${options.width}` : ''}-e${options.epochs}-n${options.trainLimit ?? 'all'}`,
+    `${options.dataset}-${options.arch}${options.width ? `-w${options.width}` : ''}-e${epochs}-n${options.trainLimit ?? 'all'}`,
   );
   for (const seed of options.seeds) {
-    const recipe: TrainRecipe = { ...defaultRecipe(options.arch, data.augmentDefault), epochs: options.epochs, seed };
+    const recipe: TrainRecipe = { ...defaultRecipe(options.arch, data.augmentDefault), epochs, seed };
     const split = makeSplit(train, test, { seed });
     const seedDir = join(base, `seed-${seed}`);
     progress.log('bench seed', {
@@ -178,6 +179,18 @@ export function runBenchmark(
     const floor = options.noiseFloor ? goldOf(`gold-${key}-floor`, { ...recipe, seed: seed + 1000 }) : null;
     const loaded = loadModel(originalDir);
     const prepared: PreparedOriginal = { loaded, data, forgotten: [], fullSplit: loaded.split };
+    // How well Mo fits: its accuracy on its members against unseen samples of the same distribution.
+    const sampleOf = (ids: readonly string[], label: string): string[] =>
+      new Random(seed).fork(label).sample(ids, Math.min(ids.length, options.retainEvalSize));
+    const accuracyOn = (ids: readonly string[]): number =>
+      accuracy(predict(loaded.model, data.train, ids, { normalize }));
+    const protocol: SeedProtocol = {
+      members: split.member.length,
+      trainImages: train.size,
+      epochs,
+      memberAccuracy: accuracyOn(sampleOf(split.member, 'bench/member-sample')),
+      holdoutAccuracy: accuracyOn(sampleOf(split.holdout, 'bench/holdout-sample')),
+    };
     const original = {
       digest: originalSidecar.digest,
       seconds: originalSidecar.training?.seconds ?? Number.NaN,
@@ -219,7 +232,7 @@ export function runBenchmark(
     }
     loaded.model.dispose();
     onSeed({
-      input: { seed, original, gold, goldReplica: floor, methods },
+      input: { seed, original, gold, goldReplica: floor, methods, protocol },
       forgetIds: forget.ids,
       retainSampleIds: retainSample,
     });

@@ -132,6 +132,20 @@ export interface SeedInput {
   /** A second gold model (retrain with another seed): its gaps to Mg are the noise floor. */
   goldReplica?: ModelRun | null;
   methods: readonly MethodRun[];
+  /** How Mo was trained and how well it fits: the context a reader needs to trust the comparison. */
+  protocol?: SeedProtocol;
+}
+
+/** How the original model of a seed was trained, and how well it fits its members. */
+export interface SeedProtocol {
+  /** |D|: the members Mo trained on. */
+  members: number;
+  /** Training-partition images the split was drawn from. */
+  trainImages: number;
+  epochs: number;
+  /** Mo's accuracy (percent) on a sample of its members and on a sample of the holdout H. */
+  memberAccuracy: number;
+  holdoutAccuracy: number;
 }
 
 /** A reference model's numbers on one seed. */
@@ -179,6 +193,7 @@ export interface MethodSeedResult extends ComparedSeedResult {
 export interface SeedResult {
   seed: number;
   sizes: { forget: number; retain: number; test: number };
+  protocol: SeedProtocol | null;
   populationAlpha: number;
   original: ComparedSeedResult;
   gold: ModelSeedResult;
@@ -372,6 +387,7 @@ export function evaluateSeed(input: SeedInput, options: EvaluateOptions = {}): S
       retain: input.gold.outputs.retain.labels.length,
       test: input.gold.outputs.test.labels.length,
     },
+    protocol: input.protocol ?? null,
     populationAlpha: options.populationAlpha ?? 0.05,
     original: compared(input.original),
     gold: { metrics: goldMetrics, seconds: input.gold.seconds, digest: input.gold.digest ?? null },

@@ -13,7 +13,16 @@ import { predictorScatterSvgs } from './charts/predictorScatter.js';
 import { rocCurvesSvg } from './charts/rocCurves.js';
 import { escapeHtml, formatStat } from './format.js';
 import type { Report, Stat } from './report.js';
-import { describeScenario, describeSeeds, extraTable, mainTable, type Table, UNITS_NOTE } from './table.js';
+import {
+  describePreparations,
+  describeProtocol,
+  describeScenario,
+  describeSeeds,
+  extraTable,
+  mainTable,
+  type Table,
+  UNITS_NOTE,
+} from './table.js';
 
 const STYLE = `
 :root { color-scheme: light; }
@@ -21,6 +30,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
 h1 { font-size: 1.5rem; margin-bottom: 0.25rem; }
 h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 p.meta, p.note { color: #555; font-size: 0.9rem; }
+p.warning { color: #8a4b00; background: #fff4e0; padding: 0.4rem 0.6rem; font-size: 0.9rem; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 8px; border-bottom: 1px solid #eee; }
@@ -32,6 +42,7 @@ th { background: #f5f5f7; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td { text-align: right; }
 tr.ref td { color: #555; font-style: italic; background: #fafafa; }
+tr.preparation th, tr.preparation td { color: #555; font-size: 0.85rem; }
 td.best { font-weight: 700; }
 figure { margin: 1rem 0; }
 figcaption { color: #555; font-size: 0.85rem; max-width: 60rem; }
@@ -67,7 +78,9 @@ function tableHtml(table: Table): string {
       const cells = row.cells
         .map((cell, i) => `<td${row.best[i] ? ' class="best"' : ''}>${cellHtml(cell)}</td>`)
         .join('');
-      return `<tr${row.kind === 'method' ? '' : ' class="ref"'}><th scope="row">${escapeHtml(row.label)}</th>${cells}</tr>`;
+      const rowClass =
+        row.kind === 'method' ? '' : row.kind === 'preparation' ? ' class="preparation"' : ' class="ref"';
+      return `<tr${rowClass}><th scope="row">${escapeHtml(row.label)}</th>${cells}</tr>`;
     })
     .join('\n');
   return `<h2>${escapeHtml(table.title)}</h2>\n<div class="table-wrap"><table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table></div>`;
@@ -86,7 +99,7 @@ function featureAurocText(featureAuroc: Record<string, Stat> | undefined): strin
 
 function predictorSection(report: Report): string {
   if (report.plots.predictorScatter.length === 0) {
-    return '<p class="note">No method reported predictor details (TMU does), so there is no feature scatter.</p>';
+    return '<p class="note">No method reported per-sample easy/hard predictions (TMU does), so there is no feature scatter.</p>';
   }
   return report.plots.predictorScatter
     .map((scatter) => {
@@ -116,7 +129,11 @@ export function renderHtml(report: Report): string {
   const body = [
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="meta">${escapeHtml(describeSeeds(report))}${report.createdAt ? ` ${escapeHtml(`Made ${report.createdAt}.`)}` : ''}</p>`,
+    ...describeProtocol(report).map(
+      (line) => `<p class="${line.startsWith('Warning') ? 'warning' : 'meta'}">${escapeHtml(line)}</p>`,
+    ),
     tableHtml(mainTable(report)),
+    ...describePreparations(report).map((line) => `<p class="note">${escapeHtml(line)}</p>`),
     tableHtml(extraTable(report)),
     `<p class="note">Bold: the best method in its column. ${escapeHtml(UNITS_NOTE)}</p>`,
     '<h2>Gaps to the gold model</h2>',
@@ -127,14 +144,14 @@ export function renderHtml(report: Report): string {
     '<h2>Cost against alignment</h2>',
     figure(
       costScatterSvg(report),
-      'Each method at its cost relative to a retrain (RTE) and its Avg.Gap: lower left is best. Dashed: the Avg.Gap of the original model (no unlearning) and of the noise floor.',
+      "Each method at its cost per request relative to a retrain (RTE) and its Avg.Gap: lower left is best. Hollow: a method's one-off preparation (built once per model, reused by every request). Dashed: the Avg.Gap of the original model (no unlearning) and of the noise floor.",
     ),
     '<h2>Membership inference</h2>',
     figure(
       rocCurvesSvg(report),
       `ROC of the population attack (Ye et al. 2022): a loss threshold calibrated on the test set flags Df samples as members; TPR on Df against FPR on T, averaged over seeds. The tables report the success rate at FPR ≤ ${alpha}%. On the diagonal, Df looks unseen.`,
     ),
-    '<h2>TMU: which forget samples are easy</h2>',
+    '<h2>Which forget samples are easy: the methods that predict it</h2>',
     predictorSection(report),
     paramsSection(report),
     report.command ? `<h2>Command</h2><pre>${escapeHtml(report.command)}</pre>` : '',

@@ -7,7 +7,16 @@
 
 import { escapeMarkdownCell } from './format.js';
 import type { Report } from './report.js';
-import { describeScenario, describeSeeds, extraTable, mainTable, type Table, UNITS_NOTE } from './table.js';
+import {
+  describePreparations,
+  describeProtocol,
+  describeScenario,
+  describeSeeds,
+  extraTable,
+  mainTable,
+  type Table,
+  UNITS_NOTE,
+} from './table.js';
 
 function renderTable(table: Table): string {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
@@ -18,7 +27,12 @@ function renderTable(table: Table): string {
     line(table.header.map((_, i) => (i === 0 ? '---' : '---:'))),
   ];
   for (const row of table.rows) {
-    const label = row.kind === 'method' ? escapeMarkdownCell(row.label) : `*${escapeMarkdownCell(row.label)}*`;
+    const label =
+      row.kind === 'method'
+        ? escapeMarkdownCell(row.label)
+        : row.kind === 'preparation'
+          ? `↳ ${escapeMarkdownCell(row.label)}`
+          : `*${escapeMarkdownCell(row.label)}*`;
     out.push(
       line([
         label,
@@ -37,8 +51,10 @@ export function renderMarkdown(report: Report): string {
     '',
     escapeMarkdownCell(describeSeeds(report)),
     '',
+    ...describeProtocol(report).flatMap((line) => [escapeMarkdownCell(line), '']),
     renderTable(mainTable(report)),
     '',
+    ...describePreparations(report).flatMap((line) => [escapeMarkdownCell(line), '']),
     renderTable(extraTable(report)),
     '',
     `Bold: the best method in its column. ${escapeMarkdownCell(UNITS_NOTE)}`,

@@ -67,7 +67,7 @@ export function runPreset(
         dataDir: options.dataDir,
         arch: preset.arch,
         ...(options.width ? { width: options.width } : {}),
-        epochs: preset.epochs,
+        ...(preset.epochs ? { epochs: preset.epochs } : {}),
         ...(preset.trainLimit ? { trainLimit: preset.trainLimit } : {}),
         ...(preset.testLimit ? { testLimit: preset.testLimit } : {}),
         scenario,

@@ -5,7 +5,8 @@ export interface BenchmarkPreset {
   description: string;
   dataset: string;
   arch: ArchitectureName;
-  epochs: number;
+  /** Epochs of the original and gold models; absent: the architecture's default recipe. */
+  epochs?: number;
   trainLimit?: number;
   testLimit?: number;
   scenario: 'subclass' | 'class' | 'random';
@@ -24,7 +25,20 @@ export interface BenchmarkPreset {
 }
 
 /** The named protocols. */
-export const PRESETS: Record<'quick' | 'demo' | 'paper', BenchmarkPreset> = {
+export const PRESETS: Record<'standard' | 'quick' | 'demo' | 'paper', BenchmarkPreset> = {
+  standard: {
+    description:
+      "what `tmu bench` runs without --preset: the full dataset and the architecture's default training recipe (small CNN: 10 epochs), 10% of class 6, one seed",
+    dataset: 'fashion-mnist',
+    arch: 'cnn',
+    scenario: 'subclass',
+    classes: [6],
+    fraction: 0.1,
+    seeds: 1,
+    methods: ['tmu', 'retrain', 'finetune', 'gradient-ascent', 'random-label'],
+    retainEvalSize: 5000,
+    noiseFloor: true,
+  },
   quick: {
     description:
       'smoke check in under 3 minutes: small CNN, 3 epochs on the first 6,000 Fashion-MNIST training images, class 6, one seed',

@@ -144,6 +144,12 @@ export interface Report {
   seeds: number[];
   /** |Df|, |Dr| (as evaluated: possibly a sample) and |T| per seed. */
   sizes: { forget: number[]; retain: number[]; test: number[] };
+  /**
+   * How the original model was trained and how well it fits (absent from reports of runs that did not
+   * record it). A model whose member accuracy is barely above its holdout accuracy has memorised little,
+   * so there is little for any method to forget: `underFit` flags it.
+   */
+  protocol?: ReportProtocol;
   settings: {
     /** FPR budget of the population attack's success rate. */
     populationAlpha: number;
@@ -170,6 +176,27 @@ export interface Report {
   /** The command that produced it. */
   command?: string;
 }
+
+/** The training protocol of the original models, over seeds. */
+export interface ReportProtocol {
+  /** |D| per seed: the members the original model trained on. */
+  members: number[];
+  /** Training-partition images the splits were drawn from. */
+  trainImages: number;
+  epochs: number;
+  /** The original model's accuracy on a sample of its members and on a sample of the holdout (percent). */
+  memberAccuracy: Stat;
+  holdoutAccuracy: Stat;
+  /** Member accuracy less than {@link UNDER_FIT_MARGIN} points above holdout accuracy, on average. */
+  underFit: boolean;
+}
+
+/**
+ * Points by which a model's member accuracy must exceed its holdout accuracy not to be flagged under-fit.
+ * A small CNN trained for 10 epochs on Fashion-MNIST is 4.5 points above; the smoke test's 3 epochs on
+ * 6,000 images, under 2.
+ */
+export const UNDER_FIT_MARGIN = 2;
 
 /** What the report says besides the runs. */
 export interface ReportMeta {
@@ -274,6 +301,24 @@ function rocSeries(
   return { name, role, tpr, auc: stat(items, (item) => item.metrics.mia.populationAuc).mean };
 }
 
+function protocolOf(runs: readonly SeedResult[]): { protocol?: ReportProtocol } {
+  const protocols = runs.map((run) => run.protocol);
+  if (protocols.some((p) => p === null)) return {};
+  const all = protocols as NonNullable<SeedResult['protocol']>[];
+  const memberAccuracy = summarize(all.map((p) => p.memberAccuracy));
+  const holdoutAccuracy = summarize(all.map((p) => p.holdoutAccuracy));
+  return {
+    protocol: {
+      members: all.map((p) => p.members),
+      trainImages: all[0]!.trainImages,
+      epochs: all[0]!.epochs,
+      memberAccuracy,
+      holdoutAccuracy,
+      underFit: memberAccuracy.mean! - holdoutAccuracy.mean! < UNDER_FIT_MARGIN,
+    },
+  };
+}
+
 /**
  * Builds the report from per-seed results ({@link evaluateSeed}): every metric as a {@link Stat} over the
  * seeds; methods in order of first appearance (a method missing on a seed has `null` there); the ROC
@@ -311,6 +356,7 @@ export function aggregateRuns(runs: readonly SeedResult[], meta: ReportMeta): Re
       retain: runs.map((r) => r.sizes.retain),
       test: runs.map((r) => r.sizes.test),
     },
+    ...protocolOf(runs),
     settings: { populationAlpha: alpha, confidenceLevel: 0.95 },
     models: {
       original: compared(runs.map((run) => run.original)),

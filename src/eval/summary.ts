@@ -62,6 +62,20 @@ function meanOf(values: (number | null | undefined)[]): number | null {
   return (values as number[]).reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** One line per method with a prepare step: its one-off cost, which the RTE column leaves out. */
+function preparationLines(reports: readonly Report[]): string[] {
+  const names = [...new Set(reports.flatMap((r) => r.methods.filter((m) => m.preparation).map((m) => m.name)))];
+  return names.flatMap((name) => {
+    const preparations = reports.map((r) => r.methods.find((m) => m.name === name)?.preparation ?? null);
+    const seconds = meanOf(preparations.map((p) => p?.seconds.mean));
+    const rte = meanOf(preparations.map((p) => p?.rte.mean));
+    return [
+      `${escapeMarkdownCell(name)} prepared once per model (not in its RTE above): ${formatNumber(seconds, 1)} s, ${formatNumber(rte, 3)} of a retrain, mean over scenarios.`,
+      '',
+    ];
+  });
+}
+
 function line(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
@@ -186,6 +200,7 @@ export function renderScenarioSummary(reports: readonly Report[]): string {
       rows.map((row, r) => ({ label: row.label, reference: row.reference, cells: alignmentCells[r]!, best: best[r]! })),
     ),
     '',
+    ...preparationLines(reports),
     `Bold: the best method in its column. Means over scenarios are shown only where every scenario has the value. ${escapeMarkdownCell(UNITS_NOTE)}`,
   ];
   const commands = [...new Set(reports.map((r) => r.command).filter((c): c is string => typeof c === 'string'))];

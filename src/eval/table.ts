@@ -6,11 +6,14 @@
  */
 
 import { formatNumber, formatStat, MISSING, secondsDigits } from './format.js';
-import type { AlignmentReport, MethodReport, ModelReport, Report } from './report.js';
+import { type AlignmentReport, type MethodReport, type ModelReport, type Report, UNDER_FIT_MARGIN } from './report.js';
 import type { Stat } from './statistics.js';
 
-/** Which kind of model a row shows. */
-export type RowKind = 'original' | 'gold' | 'noise-floor' | 'method';
+/**
+ * Which kind of model a row shows; `preparation` is the one-off preparation of the method above it
+ * (built once per model and reused by every request), which only has seconds and RTE.
+ */
+export type RowKind = 'original' | 'gold' | 'noise-floor' | 'method' | 'preparation';
 
 /** A table row: label, kind and one formatted cell per column (after the label). */
 export interface TableRow {
@@ -45,6 +48,8 @@ interface Column {
   best?: 'min' | 'max';
   /** Fixed text for the gold row (its reference values). */
   gold?: string;
+  /** The value of a method's preparation row, for the columns that have one. */
+  preparation?: (preparation: NonNullable<MethodReport['preparation']>) => Stat;
 }
 
 const percent = (): number => 2;
@@ -68,8 +73,17 @@ function rowsOf(report: Report): AnyRow[] {
       alignment: report.noiseFloor,
       method: null,
     });
-  for (const method of report.methods)
+  for (const method of report.methods) {
     rows.push({ kind: 'method', label: method.name, model: method, alignment: method, method });
+    if (method.preparation)
+      rows.push({
+        kind: 'preparation',
+        label: `${method.name}: prepared once per model`,
+        model: method,
+        alignment: null,
+        method,
+      });
+  }
   return rows;
 }
 
@@ -93,6 +107,10 @@ function build(title: string, report: Report, columns: Column[]): Table {
         label: row.label,
         kind: row.kind,
         cells: columns.map((column, i) => {
+          if (row.kind === 'preparation') {
+            const preparation = row.method?.preparation;
+            return preparation && column.preparation ? formatStat(column.preparation(preparation), 3) : '';
+          }
           if (row.kind === 'gold' && column.gold !== undefined) return column.gold;
           const stat = stats[i];
           return stat ? formatStat(stat, column.digits(stat)) : MISSING;
@@ -121,8 +139,19 @@ export function mainTable(report: Report): Table {
     { header: 'ToW ↑', stat: a((x) => x.tow), digits: () => 3, best: 'max' },
     { header: 'Agreement ↑', stat: a((x) => x.agreement), digits: percent, best: 'max' },
     { header: 'MIA-efficacy', stat: (r) => r.model.mia.efficacy, digits: percent },
-    { header: 'Seconds', stat: (r) => r.model.seconds, digits: secondsDigits },
-    { header: 'RTE', stat: (r) => r.method?.rte ?? null, digits: () => 3, gold: formatNumber(1, 3) },
+    {
+      header: 'Seconds',
+      stat: (r) => r.model.seconds,
+      digits: secondsDigits,
+      preparation: (p) => p.seconds,
+    },
+    {
+      header: 'RTE',
+      stat: (r) => r.method?.rte ?? null,
+      digits: () => 3,
+      gold: formatNumber(1, 3),
+      preparation: (p) => p.rte,
+    },
   ];
   return build('Alignment with the gold model, privacy and cost', report, columns);
 }
@@ -179,6 +208,38 @@ export function describeSeeds(report: Report): string {
       ? "each cell is the mean over seeds ± the half-width of its 95% confidence interval (Student's t, n − 1 degrees of freedom)"
       : 'one seed, so values without intervals';
   return `${seeds}: ${cells}. |Df| = ${sizes(report.sizes.forget)}, |Dr| = ${sizes(report.sizes.retain)} (as evaluated), |T| = ${sizes(report.sizes.test)}.`;
+}
+
+/**
+ * How the original models were trained and how well they fit, and a warning when they are under-fit;
+ * empty for a report without a recorded protocol.
+ */
+export function describeProtocol(report: Report): string[] {
+  const p = report.protocol;
+  if (!p) return [];
+  const members = [...new Set(p.members)];
+  const lines = [
+    `Original model: ${report.arch} trained for ${p.epochs} epoch${p.epochs === 1 ? '' : 's'} on ${members.map((m) => m.toLocaleString('en-US')).join('/')} members (of ${p.trainImages.toLocaleString('en-US')} training images); accuracy on the test set ${formatStat(report.models.original.acc.test, 2)}%, on its members ${formatStat(p.memberAccuracy, 2)}%, on the holdout ${formatStat(p.holdoutAccuracy, 2)}%.`,
+  ];
+  if (p.underFit)
+    lines.push(
+      `Warning: the original model is under-fit. Its accuracy on its members is less than ${UNDER_FIT_MARGIN} points above its holdout accuracy, so it has memorised little and there is little for any method to forget beyond what doing nothing gives; compare methods on a model trained with the full recipe.`,
+    );
+  return lines;
+}
+
+/**
+ * One line per method with a prepare step: what it builds once per model (not in its per-request seconds
+ * and RTE).
+ */
+export function describePreparations(report: Report): string[] {
+  return report.methods.flatMap((method) =>
+    method.preparation
+      ? [
+          `${method.name} prepared once per model: ${formatStat(method.preparation.seconds, 1)} s, ${formatStat(method.preparation.rte, 3)} of a retrain (RTE); each request then costs its own seconds and RTE, as in the table.`,
+        ]
+      : [],
+  );
 }
 
 /** The units line under the tables. */

@@ -38,7 +38,7 @@ export interface ModelPreparation {
   error: string | null;
   /** The worker's last progress line while it runs. */
   progress: Record<string, unknown> | null;
-  /** The method's account of what it prepared (TMU: `twin`, `predictor`, `cacheDir`). */
+  /** The method's account of what it prepared (TMU: `twin`, `curriculum`, `predictor`). */
   summary: Record<string, unknown> | null;
 }
 

@@ -16,6 +16,8 @@ export {
   getNumThreads,
   liveTensors,
   manualSeed,
+  type RuntimeSettings,
+  runtimeSettings,
   setCpuCacheLimit,
   setNumThreads,
 } from './runtime.js';

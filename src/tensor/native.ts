@@ -19,7 +19,17 @@ function packageRoot(): string {
   }
 }
 
-function loadAddon(): NativeOps & { cudaBuild: boolean } {
+/** What the addon exports beside the ops. */
+interface AddonExtras {
+  cudaBuild: boolean;
+  /** The glibc malloc settings the addon applied when it loaded (those GLIBC_TUNABLES did not set). */
+  mallocTuning: string[];
+}
+
+function loadAddon(): NativeOps & AddonExtras {
+  // libtorch already parallelises across cores; OpenBLAS threads nested inside its threads thrash. OpenBLAS
+  // reads this when it is loaded with the addon, so it is set first (a value the user set wins).
+  process.env.OPENBLAS_NUM_THREADS ??= '1';
   const path = join(packageRoot(), 'native', 'build', 'Release', 'tmu_native.node');
   if (!existsSync(path)) {
     throw new Error(
@@ -27,7 +37,7 @@ function loadAddon(): NativeOps & { cudaBuild: boolean } {
     );
   }
   const require = createRequire(import.meta.url);
-  return require(path) as NativeOps & { cudaBuild: boolean };
+  return require(path) as NativeOps & AddonExtras;
 }
 
 /** The libtorch addon. Only the tensor layer calls it; everything else goes through `Tensor`. */

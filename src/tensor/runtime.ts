@@ -88,3 +88,29 @@ export function setCpuCacheLimit(bytes: number): void {
     throw new RangeError(`setCpuCacheLimit: bytes must be a non-negative integer, got ${bytes}`);
   native.setCpuCacheLimit(bytes);
 }
+
+/** The process settings tmu's speed depends on, as they are in effect. */
+export interface RuntimeSettings {
+  /** libtorch's intra-op threads. */
+  threads: number;
+  /** OpenBLAS's threads (1 unless the user set OPENBLAS_NUM_THREADS before tmu loaded). */
+  openblasThreads: string | null;
+  /** The glibc malloc settings tmu applied when it loaded (the rest came from GLIBC_TUNABLES). */
+  mallocTuning: string[];
+  /** GLIBC_TUNABLES as the process started with it. */
+  glibcTunables: string | null;
+}
+
+/**
+ * The runtime settings in effect. Importing tmu applies them: one OpenBLAS thread and glibc's malloc
+ * thresholds for large tensors (without which ResNet training throughput swings several-fold). A user's
+ * own OPENBLAS_NUM_THREADS or GLIBC_TUNABLES wins.
+ */
+export function runtimeSettings(): RuntimeSettings {
+  return {
+    threads: native.getNumThreads(),
+    openblasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
+    mallocTuning: [...native.mallocTuning],
+    glibcTunables: process.env.GLIBC_TUNABLES ?? null,
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * The epoch whose weights a training run keeps for TMU's curriculum feature, capped by the run's length:
- * the reference's "model trained for 2 epochs". Epoch 4 ranks the forget set better on validation but did
- * not pass the whole-method rule (docs/tmu.md, session 8), so TMU's `curriculumEpoch` is 2 as well.
+ * the reference's "model trained for 2 epochs", and TMU's default `curriculumEpoch` (docs/tmu.md has the
+ * measurement against epoch 4).
  */
 export const DEFAULT_CURRICULUM_EPOCH = 2;
 

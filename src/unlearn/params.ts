@@ -7,6 +7,8 @@ export interface ParamDescription {
   type: string;
   default: unknown;
   description: string;
+  /** The step of the method it tunes, when the method groups its parameters (`.meta({ group })`). */
+  group?: string;
 }
 
 /** Converts a CLI string (`--param k=v`) to a JSON value: numbers, booleans, lists (`a,b`), else string. */
@@ -89,12 +91,14 @@ export function describeParams(method: UnlearningMethod): ParamDescription[] {
   return Object.entries(method.params.shape).map(([name, schema]) => {
     const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as JsonSchemaType & {
       description?: string;
+      group?: string;
     };
     return {
       name,
       type: typeName(json),
       default: defaults[name],
       description: (schema as z.ZodType).description ?? json.description ?? '',
+      ...(typeof json.group === 'string' ? { group: json.group } : {}),
     };
   });
 }

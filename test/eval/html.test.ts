@@ -42,5 +42,5 @@ test('every text from the report is escaped (method names, dataset, params)', ()
 test('without predictor details the HTML says so instead of drawing an empty scatter', () => {
   const html = renderHtml(sampleReport([0], { methods: ['finetune'] }));
   assert.ok(!html.includes('data-chart="predictor-scatter'));
-  assert.ok(html.includes('No method reported predictor details'));
+  assert.ok(html.includes('No method reported per-sample easy/hard predictions'));
 });

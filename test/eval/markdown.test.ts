@@ -66,3 +66,33 @@ test('method names are escaped so that a pipe or markup cannot break the table',
   const text = renderMarkdown(evil);
   assert.ok(text.includes('| a\\|b \\<script\\>\\*x\\* |'));
 });
+
+test("a method's one-off preparation is its own row (seconds and RTE only) and a line, apart from its per-request cost", () => {
+  const report = sampleReport();
+  const tmu = report.methods.find((m) => m.name === 'tmu')!;
+  assert.ok(tmu.preparation, 'the report keeps the preparation');
+  assert.ok(Math.abs(tmu.preparation.seconds.mean! - 31) < 1e-9, 'mean over seeds of 30, 31, 32 s');
+  assert.ok(tmu.preparation.rte.mean! > tmu.rte.mean!, 'preparing costs more than a request here');
+  const md = renderMarkdown(report);
+  const row = md.split('\n').find((line) => line.startsWith('| ↳ tmu: prepared once per model |'));
+  assert.ok(row, md);
+  const cells = row
+    .split('|')
+    .slice(2, -1)
+    .map((cell) => cell.trim());
+  assert.equal(cells.filter(Boolean).length, 2, 'only seconds and RTE');
+  assert.match(md, /^tmu prepared once per model: 31\.0 ± \d+\.\d s, 0\.\d{3} ± 0\.\d{3} of a retrain \(RTE\)/m);
+  assert.equal(report.methods.find((m) => m.name === 'finetune')!.preparation, undefined);
+});
+
+test('the header says how the original model was trained and how well it fits; an under-fit model gets a warning', () => {
+  const fit = renderMarkdown(sampleReport());
+  assert.match(
+    fit,
+    /^Original model: cnn trained for 10 epochs on 45,000 members \(of 60,000 training images\); accuracy on the test set .*on its members 96\.90 ± .*%, on the holdout 92\.40( ± 0\.00)?%\.$/m,
+  );
+  assert.equal(fit.includes('under-fit'), false);
+  const underFit = sampleReport([0, 1, 2], { underFit: true });
+  assert.equal(underFit.protocol!.underFit, true);
+  assert.match(renderMarkdown(underFit), /^Warning: the original model is under-fit\./m);
+});

@@ -118,12 +118,21 @@ test('MIA-efficacy is deterministic for a seed', () => {
   assert.throws(() => miaEfficacy({ members, nonMembers, target: outputsOf([], []) }, 0), RangeError);
 });
 
-/** K = 2 rows with loss exactly `loss` for label 0 (logits [0, ln(e^loss − 1)]). */
-function withLosses(losses: number[]): SetOutputs {
+/** K = 2 rows with loss exactly `loss` for label `label` (the other logit ln(e^loss − 1), the label's 0). */
+function withLosses(losses: number[], label = 0): SetOutputs {
   return outputsOf(
-    losses.map((l) => [0, Math.log(Math.expm1(l))]),
-    losses.map(() => 0),
+    losses.map((l) => (label === 0 ? [0, Math.log(Math.expm1(l))] : [Math.log(Math.expm1(l)), 0])),
+    losses.map(() => label),
   );
+}
+
+/** Two sets of outputs as one (same number of classes). */
+function joined(a: SetOutputs, b: SetOutputs): SetOutputs {
+  return {
+    labels: Int32Array.from([...a.labels, ...b.labels]),
+    logits: Float32Array.from([...a.logits, ...b.logits]),
+    numClasses: a.numClasses,
+  };
 }
 
 test('the population threshold at α is the (⌊αm⌋+1)-th smallest population loss, +∞ at α = 1', () => {
@@ -140,7 +149,7 @@ test('the population attack flags Df samples below the threshold: success rate, 
   const population = withLosses([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((v) => v / 10));
   const target = withLosses([0.05, 0.15, 0.25, 0.95]);
   const result = populationAttack(population, target, 0.2);
-  close(result.threshold, 0.3, 1e-6);
+  close(result.thresholdByClass['0']!, 0.3, 1e-6);
   assert.equal(result.successRate, 75);
   assert.equal(result.falsePositiveRate, 20);
   // AUC of −loss: 0.05 beats all 10 population losses, 0.15 beats 9, 0.25 beats 8, 0.95 beats 1.
@@ -154,5 +163,32 @@ test('the population attack never exceeds its FPR budget when population losses 
   const population = withLosses(new Array<number>(20).fill(0.5));
   const result = populationAttack(population, withLosses([0.5, 0.1]), 0.1);
   assert.equal(result.falsePositiveRate, 0);
+  assert.equal(result.successRate, 50);
+});
+
+test("the population is class-matched: a forget set of a hard class, drawn like that class's test samples, is indistinguishable from them", () => {
+  // Class 0 is easy (losses 0.01-0.1), class 1 hard (losses 1-10).
+  const easy = withLosses(
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((v) => v / 100),
+    0,
+  );
+  const hard = withLosses([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 1);
+  const population = joined(easy, hard);
+  // Df: class 1 samples at the same losses as its test samples, as a model that never saw them has.
+  const result = populationAttack(population, withLosses([1.5, 3.5, 5.5, 7.5, 9.5], 1), 0.2);
+  close(result.auc, 0.5, 1e-12);
+  assert.equal(result.successRate, 20, "a fifth of Df is below its own class's 20% threshold");
+  close(result.thresholdByClass['1']!, 3, 1e-5);
+  assert.deepEqual(Object.keys(result.thresholdByClass), ['1'], "only Df's classes are calibrated");
+  // A mixed Df is weighted by its classes: two easy samples below every easy test loss, two hard ones above.
+  const mixed = populationAttack(population, joined(withLosses([0.001, 0.002], 0), withLosses([20, 30], 1)), 0.2);
+  assert.equal(mixed.successRate, 50);
+  close(mixed.auc, 0.5, 1e-12, 'AUC 1 on the easy half, 0 on the hard half');
+  assert.equal(mixed.falsePositiveRate, 20);
+});
+
+test('a Df class without test samples is compared with the whole test set', () => {
+  const result = populationAttack(withLosses([1, 2, 3, 4, 5], 0), withLosses([0.5, 6], 1), 0.2);
+  close(result.thresholdByClass['1']!, 2, 1e-5);
   assert.equal(result.successRate, 50);
 });

@@ -119,7 +119,7 @@ const METHOD_SECONDS: Record<string, number> = {
 /** The per-seed inputs of one synthetic seed. */
 export function sampleSeedInput(
   seed: number,
-  options: { methods?: readonly string[]; replica?: boolean } = {},
+  options: { methods?: readonly string[]; replica?: boolean; underFit?: boolean } = {},
 ): SeedInput {
   const random = new Random(1000 + seed);
   const difficulty = {
@@ -134,7 +134,9 @@ export function sampleSeedInput(
     seconds: (METHOD_SECONDS[name] ?? 5) * (1 + (random.nextFloat() - 0.5) * 0.2),
     outputs: model(PROFILES[name] ? name : 'finetune'),
     summary: { steps: 100 + seed },
-    ...(name === 'tmu' ? { predictor: predictorDetails(difficulty.forget, random.fork('predictor')) } : {}),
+    ...(name === 'tmu'
+      ? { predictor: predictorDetails(difficulty.forget, random.fork('predictor')), preparationSeconds: 30 + seed }
+      : {}),
   }));
   return {
     seed,
@@ -145,13 +147,20 @@ export function sampleSeedInput(
         ? null
         : { outputs: model('replica'), seconds: 81 + seed, digest: `sha256:replica-${seed}` },
     methods,
+    protocol: {
+      members: 45_000,
+      trainImages: 60_000,
+      epochs: 10,
+      memberAccuracy: options.underFit ? 83 + seed * 0.1 : 96.8 + seed * 0.1,
+      holdoutAccuracy: options.underFit ? 82 : 92.4,
+    },
   };
 }
 
 /** Evaluated synthetic seeds. */
 export function sampleRuns(
   seeds: readonly number[] = [0, 1, 2],
-  options: { methods?: readonly string[]; replica?: boolean } = {},
+  options: { methods?: readonly string[]; replica?: boolean; underFit?: boolean } = {},
 ): SeedResult[] {
   return seeds.map((seed) => evaluateSeed(sampleSeedInput(seed, options)));
 }
@@ -159,7 +168,7 @@ export function sampleRuns(
 /** A complete synthetic report (three seeds, four methods, noise floor, TMU scatter). */
 export function sampleReport(
   seeds: readonly number[] = [0, 1, 2],
-  options: { methods?: readonly string[]; replica?: boolean } = {},
+  options: { methods?: readonly string[]; replica?: boolean; underFit?: boolean } = {},
 ): Report {
   return aggregateRuns(sampleRuns(seeds, options), {
     dataset: 'fashion-mnist',

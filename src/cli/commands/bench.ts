@@ -36,7 +36,7 @@ export function presetFromFlags(flags: FlagValues, fallback: keyof typeof PRESET
   const preset = { ...PRESETS[name] };
   if (flags.dataset !== undefined) preset.dataset = requireString(flags, 'dataset');
   if (flags.arch !== undefined) preset.arch = choiceFlag(flags, 'arch', ARCHITECTURES, preset.arch);
-  if (flags.epochs !== undefined) preset.epochs = intFlag(flags, 'epochs', preset.epochs, 1, 1000);
+  if (flags.epochs !== undefined) preset.epochs = intFlag(flags, 'epochs', 10, 1, 1000);
   if (flags.scenario !== undefined)
     preset.scenario = choiceFlag(flags, 'scenario', ['subclass', 'class', 'random'] as const, preset.scenario);
   if (flags.class !== undefined) {
@@ -98,15 +98,15 @@ export const benchCommand: Command = {
   summary: 'compare unlearning methods against the gold model: report.json, report.md, report.html',
   details: [
     'Examples:',
-    '  tmu bench --preset quick --out runs/quick',
     '  tmu bench --scenario subclass --class 6 --fraction 0.1 --seeds 3 --methods all --out runs/class6',
+    '  tmu bench --preset quick --out runs/quick      # smoke test on an under-fit model: not a comparison',
     '  tmu bench --preset paper --out runs/paper',
     'Original and gold models are cached per seed under --cache, so adding a method does not retrain them.',
   ].join('\n'),
   flags: BENCH_FLAGS,
   async run(flags) {
     const out = requireString(flags, 'out');
-    const preset = presetFromFlags(flags, 'quick');
+    const preset = presetFromFlags(flags, 'standard');
     // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
     const { getMethod } = await import('../../unlearn/methods.js');
     const { runPreset } = await import('../../eval/presetRun.js');

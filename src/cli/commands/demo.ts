@@ -22,7 +22,7 @@ export const demoCommand: Command = {
     progress.log('demo', {
       dataset: preset.dataset,
       arch: preset.arch,
-      epochs: preset.epochs,
+      epochs: preset.epochs ?? 'default',
       class: preset.classes.join(','),
       methods: preset.methods.join(','),
     });

@@ -7,14 +7,16 @@ export const infoCommand: Command = {
   summary: 'show the engine and runtime settings in effect',
   flags: {},
   async run(flags) {
-    const { cudaAvailable, getNumThreads } = await import('../../tensor/index.js');
+    const { cudaAvailable, runtimeSettings } = await import('../../tensor/index.js');
+    const settings = runtimeSettings();
     const info = {
       node: process.version,
-      threads: getNumThreads(),
+      threads: settings.threads,
       cuda: cudaAvailable(),
       runtimeEnv: process.env.TMU_RUNTIME_ENV === '1',
-      openblasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
-      glibcTunables: process.env.GLIBC_TUNABLES ?? null,
+      openblasThreads: settings.openblasThreads,
+      glibcTunables: settings.glibcTunables,
+      mallocTuning: settings.mallocTuning.join(', ') || null,
     };
     printResult(
       flags,

@@ -29,12 +29,19 @@ export function costScatterSvg(report: Report): string {
   const points = report.methods
     .map((m, i) => ({ name: m.name, colour: colour(i), rte: m.rte, gap: m.avgGap }))
     .filter((p) => p.rte.mean !== null && p.rte.mean > 0 && p.gap.mean !== null);
+  // A method's one-off preparation, at its own RTE and the method's Avg.Gap: a hollow marker beside the request's.
+  const preparations = report.methods
+    .map((m, i) => ({ name: m.name, colour: colour(i), rte: m.preparation?.rte ?? null, gap: m.avgGap }))
+    .filter(
+      (p): p is typeof p & { rte: NonNullable<typeof p.rte> } =>
+        p.rte !== null && p.rte.mean !== null && p.rte.mean > 0 && p.gap.mean !== null,
+    );
   const parts = [openSvg('cost', frame, 'Cost (RTE) against alignment (Avg.Gap) per method')];
   const references = [
     { label: 'original', value: report.models.original.avgGap.mean, colour: '#C0392B' },
     { label: 'noise floor', value: report.noiseFloor?.avgGap.mean ?? null, colour: '#7F7F7F' },
   ].filter((r): r is { label: string; value: number; colour: string } => r.value !== null);
-  const xs = points.flatMap((p) => [p.rte.mean!, ...(p.rte.ci95 ?? [])]).filter((v) => v > 0);
+  const xs = [...points, ...preparations].flatMap((p) => [p.rte.mean!, ...(p.rte.ci95 ?? [])]).filter((v) => v > 0);
   const ys = [...points.flatMap((p) => [p.gap.mean!, ...(p.gap.ci95 ?? [])]), ...references.map((r) => r.value)];
   const xMin = xs.length > 0 ? Math.min(...xs) : 0.01;
   const xMax = xs.length > 0 ? Math.max(...xs) : 1;
@@ -75,6 +82,17 @@ export function costScatterSvg(report: Report): string {
         fill: p.colour,
       }),
     );
+  }
+  for (const p of preparations) {
+    const cx = x(p.rte.mean!);
+    const cy = y(p.gap.mean!);
+    const from = points.find((q) => q.name === p.name);
+    if (from)
+      parts.push(`<path class="whisker" stroke-dasharray="3 3" d="M${px(x(from.rte.mean!))} ${px(cy)}H${px(cx)}"/>`);
+    parts.push(
+      `<circle class="preparation" cx="${px(cx)}" cy="${px(cy)}" r="5" fill="none" stroke="${p.colour}"><title>${escapeHtml(`${p.name}, prepared once per model: RTE ${formatStat(p.rte, 3)}`)}</title></circle>`,
+    );
+    parts.push(text(cx + 8, cy + 14, `${p.name} (once per model)`, { class: 'point-label', fill: p.colour }));
   }
   if (points.length === 0) parts.push(noData(frame, 'no method with a cost and a gap'));
   parts.push('</svg>');

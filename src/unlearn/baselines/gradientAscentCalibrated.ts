@@ -16,7 +16,7 @@ export const gradientAscentCalibrated = defineMethod({
   description:
     "Gradient ascent on Df that stops as soon as Mu's accuracy on Df falls to Mo's accuracy on the holdout samples of Df's classes (weighted by Df's class shares): the accuracy the gold model is expected to have on Df. Df accuracy is checked after every checkEvery steps; maxSteps bounds the run.",
   reference:
-    'Gradient ascent (Thudi et al., EuroS&P 2022) with a holdout-calibrated stop, as proposed in this project (issue 5); cf. the early-stopped GA of Jia et al., NeurIPS 2023',
+    'Gradient ascent (Thudi et al., EuroS&P 2022) with a stop calibrated on the holdout, a tmu baseline; cf. the early-stopped GA of Jia et al., NeurIPS 2023',
   capabilities: { needsHoldout: true, diagnostics: false, exact: false },
   params: z
     .object({

@@ -1,6 +1,6 @@
 /**
- * Twin Machine Unlearning (Sun, Niu, Hua et al., "Towards Aligned Data Removal via Twin Machine
- * Unlearning", arXiv:2408.11433, 2024). The gold model Mg (retrained without Df) is unknown, so TMU
+ * Twin Machine Unlearning (Ji, Lin, Sun, Fei, Wang, Gao and Niu, "Towards Aligned Data Removal via
+ * Twin Machine Unlearning", arXiv:2408.11433, 2024). The gold model Mg (retrained without Df) is unknown, so TMU
  * learns on a twin problem whose gold answer is known which forget samples a retrained model would still
  * classify correctly, and fine-tunes Mo so that it keeps those right and forgets the rest:
  *
@@ -26,9 +26,11 @@ import { confidenceWeights, type ForgetSplit, transfer } from './transfer.js';
 
 /** What a TMU request reports (`UnlearnResult.summary`, kept in the model's sidecar and in reports). */
 export interface TmuSummary extends TmuPreparationSummary {
-  /** Df samples predicted easy (kept) and hard (forgotten). */
+  /** Df samples predicted easy (kept right) and hard (wrong after the update). */
   easy: number;
   hard: number;
+  /** Of the hard ones, those Mo already misclassifies (left as they are). */
+  keptWrong: number;
   /** The hard share the split aimed at. */
   expectedHardRate: number;
   /** Present when classes were forgotten entirely (their samples are hard without the predictor). */
@@ -76,7 +78,7 @@ function highlights(
   const bypassed = split.bypassed.reduce((sum, v) => sum + v, 0);
   const { predictor } = prepared;
   return [
-    `Df: ${split.easyIds.length} predicted easy (kept), ${split.hardLabels.size} predicted hard (forgotten); expected hard share ${percent(split.hardRate)}`,
+    `Df: ${split.easyIds.length} predicted easy (kept), ${split.hardLabels.size + split.keptWrongIds.length} predicted hard (${split.keptWrongIds.length} of them already misclassified by Mo, left as they are; ${split.hardLabels.size} forgotten); expected hard share ${percent(split.hardRate)}`,
     ...(bypassed > 0
       ? [
           `${bypassed} samples belong to classes forgotten entirely: the gold model gets them wrong, so they are all hard`,
@@ -98,7 +100,7 @@ export const tmu = defineMethod({
   description:
     'Twin Machine Unlearning: learns on a twin problem with a known answer which forget samples a retrained model would still classify correctly, keeps those right and forgets the rest, aligning the unlearned model with the gold model.',
   reference:
-    'Sun, Niu, Hua et al., "Towards Aligned Data Removal via Twin Machine Unlearning", arXiv:2408.11433, 2024; tmu\'s measured choices: docs/tmu.md',
+    'Ji, Lin, Sun, Fei, Wang, Gao and Niu, "Towards Aligned Data Removal via Twin Machine Unlearning", arXiv:2408.11433, 2024; tmu\'s measured choices: docs/tmu.md',
   params: tmuParams,
   capabilities: { needsHoldout: true, diagnostics: true, exact: false },
   prepare(ctx, p) {
@@ -145,20 +147,37 @@ export const tmu = defineMethod({
       );
       clock.lap('transfer');
 
-      // 5. The aligned update: keep the easy samples at Mo's prediction, forget the hard ones.
-      const easyRows = split.ids.flatMap((_, i) => (split.predictedHard[i] ? [] : [i]));
-      const easy = easyTargets(onForget, easyRows, p.easyTemperature, prepared.twin.holdoutConfidenceByClass);
-      const weights = confidenceWeights(split.easyProbability, split.predictedHard, split.bypassed);
+      // 5. The aligned update: keep the easy samples at Mo's prediction (softened to the confidence of an
+      // unseen sample), leave those Mo already gets wrong as they are, forget the rest of the hard ones.
+      const row = new Map(split.ids.map((id, i) => [id, i]));
+      const easy = easyTargets(
+        onForget,
+        split.easyIds.map((id) => row.get(id)!),
+        p.easyTemperature,
+        prepared.twin.holdoutConfidenceByClass,
+      );
+      const k = onForget.numClasses;
+      const held = new Map(easy.targets);
+      for (const id of split.keptWrongIds)
+        held.set(id, onForget.logits.slice(row.get(id)! * k, (row.get(id)! + 1) * k));
+      // Weighted on the sides the predictor decided (easy, flipped); the rest at 1.
+      const undecided = Uint8Array.from(split.ids, (id, i) =>
+        split.bypassed[i] || (!split.hardLabels.has(id) && !easy.targets.has(id)) ? 1 : 0,
+      );
+      const weights = confidenceWeights(split.easyProbability, split.predictedHard, undecided);
       const model = cloneClassifier(ctx.original, ctx.architecture);
-      const update = alignedUpdate(ctx, model, split.easyIds, split.hardLabels, {
-        epochs: p.updateEpochs,
-        lr: p.updateLr,
-        batchSize: p.updateBatchSize,
-        retainMultiple: p.retainMultiple,
-        easyTargets: easy.targets,
-        forgetWeights: new Map(split.ids.map((id, i) => [id, weights[i]!])),
-        seed: updateSeed,
-      });
+      const update = alignedUpdate(
+        ctx,
+        model,
+        { held, hardLabels: split.hardLabels, weights: new Map(split.ids.map((id, i) => [id, weights[i]!])) },
+        {
+          epochs: p.updateEpochs,
+          lr: p.updateLr,
+          batchSize: p.updateBatchSize,
+          retainMultiple: p.retainMultiple,
+          seed: updateSeed,
+        },
+      );
       clock.lap('update');
 
       const { seconds } = clock;
@@ -177,7 +196,8 @@ export const tmu = defineMethod({
         diagnostics,
         summary: {
           easy: split.easyIds.length,
-          hard: split.hardLabels.size,
+          hard: split.hardLabels.size + split.keptWrongIds.length,
+          keptWrong: split.keptWrongIds.length,
           expectedHardRate: Number(split.hardRate.toFixed(4)),
           ...(bypassed > 0
             ? {

@@ -1,29 +1,20 @@
 import { createHash } from 'node:crypto';
-import { type ModelOutputs, runnerUpRow } from './outputs.js';
+import { argmaxRow, type ModelOutputs, runnerUpRow } from './outputs.js';
 import { type TwinProblem, twinHardRate } from './twin.js';
 
-/** How predicted P(easy) becomes an easy/hard split of the forget set. */
-export type ThresholdRule = { kind: 'rate'; hardRate: number } | { kind: 'probability'; threshold: number };
-
 /**
- * Splits the forget set into predicted-easy and predicted-hard samples. With the `rate` rule the
- * `round(hardRate * n)` samples of lowest P(easy) are hard: the twin measured how many a gold model gets
- * wrong, and the predictor is better at ranking than at calibrated probabilities. With `probability`,
- * samples below the threshold are hard (the reference's 0.5).
+ * Marks the `count` samples of lowest P(easy) (ties by position): the ones the predictor ranks hardest.
+ * The predictor is better at ranking than at calibrated probabilities, so the split takes a count (from
+ * the twin's hard rate) rather than a probability cut-off.
  */
-export function splitEasyHard(easyProbability: Float32Array, rule: ThresholdRule): Uint8Array {
+export function lowestProbabilities(easyProbability: Float32Array, count: number): Uint8Array {
   const n = easyProbability.length;
-  const hard = new Uint8Array(n);
-  if (rule.kind === 'probability') {
-    for (let i = 0; i < n; i++) hard[i] = easyProbability[i]! < rule.threshold ? 1 : 0;
-    return hard;
-  }
-  const count = Math.min(n, Math.max(0, Math.round(rule.hardRate * n)));
+  const marked = new Uint8Array(n);
   const order = Array.from({ length: n }, (_, i) => i).sort(
     (a, b) => easyProbability[a]! - easyProbability[b]! || a - b,
   );
-  for (let i = 0; i < count; i++) hard[order[i]!] = 1;
-  return hard;
+  for (let i = 0; i < Math.min(n, Math.max(0, count)); i++) marked[order[i]!] = 1;
+  return marked;
 }
 
 /**
@@ -128,20 +119,23 @@ export function confidenceWeights(
   );
 }
 
-/** The easy/hard split of the forget set (step 4) and the labels the update fits. */
+/** The easy/hard split of the forget set (step 4) and what the update does with each sample. */
 export interface ForgetSplit {
   ids: readonly string[];
   labels: Int32Array;
   /** P(easy) from the predictor, per sample. */
   easyProbability: Float32Array;
-  /** 1 where the sample is predicted hard (the gold model would get it wrong). */
+  /** 1 where the sample is predicted hard (the gold model would get it wrong): `kept` wrong or `flipped`. */
   predictedHard: Uint8Array;
   /** 1 for samples of classes forgotten entirely: hard without asking the predictor. */
   bypassed: Uint8Array;
   /** The hard share the split aimed at. */
   hardRate: number;
+  /** Predicted easy: Mo classifies them correctly, and the update keeps them so. */
   easyIds: string[];
-  /** The wrong class each predicted-hard sample is fitted to. */
+  /** Predicted hard and already misclassified by Mo: the update leaves them as Mo has them. */
+  keptWrongIds: string[];
+  /** Predicted hard and classified correctly by Mo: each is fitted to this wrong class. */
   hardLabels: Map<string, number>;
 }
 
@@ -157,10 +151,14 @@ export interface TransferOptions {
 
 /**
  * Step 4: applies the predictor's P(easy) to Df. With the `rate` threshold, the hard share is the twin's
- * hard rate of each sample's class (raised by `hardRateSlope` for the share of the class forgotten),
- * and the samples of lowest P(easy) make it up; classes forgotten entirely are all hard. Each hard sample
- * gets a wrong label: Mo's runner-up class (what a model that never saw it most often predicts) or a
- * random wrong class (the reference).
+ * hard rate of each sample's class (raised by `hardRateSlope` for the share of the class forgotten); with
+ * a probability threshold, it is the share of samples below it. Classes forgotten entirely are all hard.
+ *
+ * The update only forgets, it never teaches: the samples Mo already misclassifies count towards the
+ * hard share and stay as they are, and only the rest of it is made up of the samples Mo classifies
+ * correctly with the lowest P(easy), each fitted to a wrong label: Mo's runner-up class (what a model that
+ * never saw it most often predicts) or a random wrong class (the reference). When Mo already errs on at
+ * least the hard share (an under-fit model), nothing is flipped.
  *
  * @param onForget - Mo's outputs on Df
  * @param memberLabels - labels of the members D (which include Df)
@@ -176,24 +174,36 @@ export function transfer(
   const shares = forgottenShares(labels, memberLabels, numClasses);
   const whole = new Set(shares.flatMap((share, label) => (share === 1 ? [label] : [])));
   const bypassed = Uint8Array.from(labels, (label) => (whole.has(label) ? 1 : 0));
+  const moRight = Uint8Array.from(labels, (label, i) => (argmaxRow(onForget.logits, numClasses, i) === label ? 1 : 0));
   const rates =
     options.hardRateSlope > 0
       ? goldShiftedRates(twin.hardRateByClass, shares, options.hardRateSlope)
       : twin.hardRateByClass;
   const hardRate = expectedHardRate(rates, twinHardRate(twin.generalisation), labels, bypassed);
   const scored = ids.map((_, i) => i).filter((i) => !bypassed[i]);
-  const scoredHard = splitEasyHard(
-    Float32Array.from(scored, (i) => easyProbability[i]!),
-    options.threshold === 'rate' ? { kind: 'rate', hardRate } : { kind: 'probability', threshold: options.threshold },
+  const hardCount =
+    options.threshold === 'rate'
+      ? Math.round(hardRate * scored.length)
+      : scored.filter((i) => easyProbability[i]! < (options.threshold as number)).length;
+  const alreadyWrong = scored.filter((i) => !moRight[i]).length;
+  const candidates = scored.filter((i) => moRight[i]);
+  const flips = lowestProbabilities(
+    Float32Array.from(candidates, (i) => easyProbability[i]!),
+    hardCount - alreadyWrong,
   );
-  const predictedHard = Uint8Array.from(bypassed);
-  scored.forEach((i, k) => {
-    predictedHard[i] = scoredHard[k]!;
+  const flipped = new Uint8Array(ids.length);
+  candidates.forEach((i, k) => {
+    flipped[i] = flips[k]!;
   });
+  // A class forgotten entirely is hard throughout.
+  for (let i = 0; i < ids.length; i++) if (bypassed[i] && moRight[i]) flipped[i] = 1;
+  const predictedHard = Uint8Array.from(flipped, (flip, i) => (flip || !moRight[i] ? 1 : 0));
   const easyIds: string[] = [];
+  const keptWrongIds: string[] = [];
   const hardLabels = new Map<string, number>();
   ids.forEach((id, i) => {
-    if (!predictedHard[i]) easyIds.push(id);
+    if (!moRight[i]) keptWrongIds.push(id);
+    else if (!flipped[i]) easyIds.push(id);
     else
       hardLabels.set(
         id,
@@ -202,7 +212,7 @@ export function transfer(
           : runnerUpRow(onForget.logits, numClasses, i, labels[i]!),
       );
   });
-  return { ids, labels, easyProbability, predictedHard, bypassed, hardRate, easyIds, hardLabels };
+  return { ids, labels, easyProbability, predictedHard, bypassed, hardRate, easyIds, keptWrongIds, hardLabels };
 }
 
 /** A wrong class drawn from a hash of `key` (uniform over the classes other than `label`). */
