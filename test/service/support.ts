@@ -201,6 +201,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
 /** An API call's answer. */
 export interface ApiResponse {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer whose fields each test asserts on
   body: any;
   headers: Headers;
 }
@@ -249,6 +250,7 @@ export async function waitForStatus(
   id: string,
   statuses: readonly string[],
   timeoutMs = 120_000,
+  // biome-ignore lint/suspicious/noExplicitAny: the request's JSON view, read field by field by the tests
 ): Promise<{ id: string; status: string; body: any }> {
   const deadline = Date.now() + timeoutMs;
   let last: ApiResponse | null = null;
