@@ -204,6 +204,8 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
         '1',
         '--interop-threads',
         '1',
+        '--metrics-port',
+        '0',
       ]);
       workers.push(worker);
       procs.push(worker);
@@ -359,6 +361,10 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
     } finally {
       await client.end();
     }
+    // The survivor's own metrics count the jobs it ran.
+    const metricsUrl = String((await survivor.ready).metrics);
+    const metrics = await (await fetch(metricsUrl)).text();
+    assert.match(metrics, /tmu_job_duration_seconds_count\{outcome="succeeded"\} [1-9]/);
     const verified = spawnSync(process.execPath, [TMU_BIN, 'ledger', 'verify', '--db', db], { encoding: 'utf8' });
     assert.equal(verified.status, 0, verified.stdout + verified.stderr);
     const ready = await api(url(0), 'GET', '/v1/ready');
