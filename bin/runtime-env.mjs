@@ -4,7 +4,7 @@
 //  - OpenBLAS single-threaded: libtorch already parallelises across cores; nested BLAS threads thrash.
 //  - glibc malloc tunables: without them large activations go through mmap/munmap on every step and the
 //    heap is trimmed constantly (ResNet training swung 470-1660 img/s; with them 1800-1900 img/s).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const MALLOC_TUNABLES = [
   'glibc.malloc.mmap_threshold=33554432',
@@ -30,13 +30,27 @@ export function hasRuntimeEnv(env = process.env) {
   return env.TMU_RUNTIME_ENV === '1';
 }
 
-/** Runs `command args` under the runtime environment, mirroring its exit status; never returns. */
+/** Signals passed on to the process started under the runtime environment. */
+const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/**
+ * Runs `command args` under the runtime environment and mirrors its exit status. The pid a user holds
+ * (`tmu serve ... & kill $!`) is this launcher's, so the signals it receives are forwarded to the
+ * process it started, which then stops as it would have on its own (a server drains and exits 0).
+ */
 export function execWithRuntimeEnv(command, args) {
-  const result = spawnSync(command, args, { stdio: 'inherit', env: runtimeEnv() });
-  if (result.error) {
-    console.error(`tmu: cannot start ${command}: ${result.error.message}`);
+  const child = spawn(command, args, { stdio: 'inherit', env: runtimeEnv() });
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of FORWARDED) process.on(signal, forward);
+  child.on('error', (error) => {
+    console.error(`tmu: cannot start ${command}: ${error.message}`);
     process.exit(127);
-  }
-  if (result.signal) process.kill(process.pid, result.signal);
-  process.exit(result.status ?? 1);
+  });
+  child.on('exit', (code, signal) => {
+    for (const name of FORWARDED) process.off(name, forward);
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
 }

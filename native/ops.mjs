@@ -37,6 +37,10 @@ export const ops = [
   op('manualSeed', 'int seed', 'void', 'ManualSeed(seed)', { internal: true }),
   op('setNumThreads', 'int threads', 'void', 'at::set_num_threads(static_cast<int>(threads))', { internal: true }),
   op('getNumThreads', '', 'int', 'at::get_num_threads()', { internal: true }),
+  op('setNumInteropThreads', 'int threads', 'void', 'at::set_num_interop_threads(static_cast<int>(threads))', {
+    internal: true,
+  }),
+  op('getNumInteropThreads', '', 'int', 'at::get_num_interop_threads()', { internal: true }),
   op('cudaAvailable', '', 'bool', 'at::hasCUDA()', { internal: true }),
   op('setGradEnabled', 'bool enabled', 'bool', 'SetGradEnabled(enabled)', { internal: true }),
   op('isGradEnabled', '', 'bool', 'IsGradEnabled()', { internal: true }),

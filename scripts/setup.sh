@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything tmu needs on a fresh Debian machine, idempotently: Debian packages (libtorch,
-# OpenBLAS, Fashion-MNIST; with --test also PyTorch for cross-checks and Chromium for browser tests),
+# OpenBLAS, Fashion-MNIST; with --test also PyTorch for cross-checks, Chromium for browser tests, and
+# Redis and PostgreSQL, which the scale-out tests start privately on loopback),
 # npm dependencies, then the native addon and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libtorch-dev libopenblas0-pthread dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3-torch python3-numpy chromium)
+  packages+=(python3-torch python3-numpy chromium redis-server postgresql)
 fi
 
 missing=()

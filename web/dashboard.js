@@ -186,7 +186,7 @@
         short(pilot.versionId, 16),
         ' ',
         pill(pilot.status),
-        ` ${fmt(pilot.seen)} / ${fmt(pilot.target)} predictions compared, ${fmt(pilot.disagreements)} disagreements${rate}`,
+        ` ${fmt(pilot.seen)} / ${fmt(pilot.target)} predictions compared from ${fmt(pilot.clients)} client token${pilot.clients === 1 ? '' : 's'}, ${fmt(pilot.disagreements)} disagreements${rate}`,
       ),
       progress(pilot.seen, pilot.target, pilot.status),
     );

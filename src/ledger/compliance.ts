@@ -38,29 +38,29 @@ export interface ComplianceReport {
 }
 
 /** Builds the compliance report of request `id`; an unknown id is an error. */
-export function complianceReport(ledger: Ledger, id: string): ComplianceReport {
-  const request = getRequest(ledger, id);
+export async function complianceReport(ledger: Ledger, id: string): Promise<ComplianceReport> {
+  const request = await getRequest(ledger, id);
   if (!request) throw new Error(`unknown deletion request '${id}'`);
-  const model = getModel(ledger, request.modelId)!;
-  const jobs = jobsOfRequest(ledger, id);
+  const model = (await getModel(ledger, request.modelId))!;
+  const jobs = await jobsOfRequest(ledger, id);
   const jobIds = jobs.map((job) => job.id);
-  const version = request.versionId ? getVersion(ledger, request.versionId) : null;
-  const parentVersion = version?.parentId ? getVersion(ledger, version.parentId) : null;
-  const productionVersion = getVersion(ledger, model.productionVersion)!;
+  const version = request.versionId ? await getVersion(ledger, request.versionId) : null;
+  const parentVersion = version?.parentId ? await getVersion(ledger, version.parentId) : null;
+  const productionVersion = (await getVersion(ledger, model.productionVersion))!;
   let inProduction = false;
   for (
     let cursor: VersionRecord | null = productionVersion;
     cursor && version;
-    cursor = cursor.parentId ? getVersion(ledger, cursor.parentId) : null
+    cursor = cursor.parentId ? await getVersion(ledger, cursor.parentId) : null
   ) {
     if (cursor.id === version.id) inProduction = true;
   }
-  const reports = jobs.flatMap((job) => listReports(ledger, { jobId: job.id }));
+  const reports = (await Promise.all(jobs.map((job) => listReports(ledger, { jobId: job.id })))).flat();
   const subjects = [id, ...jobIds, ...(version ? [version.id] : []), ...reports.map((report) => report.id), model.id];
   return {
     format: COMPLIANCE_FORMAT,
     generatedAt: new Date().toISOString(),
-    request: { ...request, ids: requestSampleIds(ledger, id) },
+    request: { ...request, ids: await requestSampleIds(ledger, id) },
     model,
     jobs,
     version,
@@ -68,8 +68,8 @@ export function complianceReport(ledger: Ledger, id: string): ComplianceReport {
     productionVersion,
     inProduction,
     reports,
-    pilot: version ? getPilot(ledger, version.id) : null,
-    events: ledger.events({ subjects }),
-    verification: verifyLedger(ledger),
+    pilot: version ? await getPilot(ledger, version.id) : null,
+    events: await ledger.events({ subjects }),
+    verification: await verifyLedger(ledger),
   };
 }

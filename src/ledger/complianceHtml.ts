@@ -303,7 +303,7 @@ export function renderComplianceHtml(report: ComplianceReport): string {
   } else {
     const bad = verification.firstBad;
     sections.push(
-      `<div class="verify bad"><span class="bad">✗ The ledger does not verify</span>: first bad row ${bad ? `${text(bad.table)} ${mono(bad.row)}: ${text(bad.problem)}` : 'unknown'} (${text(verification.events)} events read before it).</div>`,
+      `<div class="verify bad"><span class="bad">✗ The ledger does not verify</span>: ${text(verification.problems.length)} problem${verification.problems.length === 1 ? '' : 's'}, the first ${bad ? `${text(bad.table)} row ${mono(bad.row)}: ${text(bad.problem)}` : 'unknown'} (${text(verification.events)} events checked; <code>tmu ledger verify</code> lists them all).</div>`,
     );
   }
 

@@ -1,27 +1,26 @@
 /**
- * The ledger database: one SQLite file (better-sqlite3, WAL journal) holding the deletion-request
- * service's whole state and its hash-chained event log. Every state change goes through
- * {@link Ledger.transaction}, which appends the events describing it in the same SQLite transaction, so
- * the state and its audit trail can never disagree, even after a crash.
+ * The ledger: the deletion-request service's whole state and its hash-chained event log, in SQLite (the
+ * embedded default) or PostgreSQL (many servers and workers). Every state change goes through
+ * {@link Ledger.transaction}, which appends the events describing it in the same database transaction,
+ * under the ledger's single-writer lock, so the state and its audit trail can never disagree and the
+ * chain never forks, even after a crash.
  *
  * @module
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type { LedgerBackend, SqlConnection, SqlValue } from './backend.js';
 import { canonicalJson } from './canonicalJson.js';
 import { eventHash, GENESIS_HASH } from './eventHash.js';
-import { MIGRATIONS } from './schema.js';
-
-/** A SQLite handle (better-sqlite3). */
-export type Db = Database.Database;
+import { describeLocation, type LedgerLocation, parseLedgerLocation } from './location.js';
+import { PostgresBackend } from './postgresBackend.js';
+import { SqliteBackend } from './sqliteBackend.js';
 
 /** What an event row records: who did what to which subject, with the evidence in `payload`. */
 export interface LedgerEventInput {
   type: string;
-  /** A token id, `system` (the job runner) or `cli`. */
+  /** A token id, `system` (the job runner), `cli` or `migration`. */
   actor: string;
   /** The id of the request, job, model or version concerned. */
   subject: string;
@@ -36,7 +35,8 @@ export interface LedgerEvent extends LedgerEventInput {
   hash: string;
 }
 
-interface EventRow {
+/** An event row as stored. */
+export interface EventRow {
   seq: number;
   at: string;
   type: string;
@@ -71,84 +71,150 @@ export function now(): string {
   return new Date().toISOString();
 }
 
-/** The ledger: a migrated SQLite database plus the event log's append operation. */
-export class Ledger {
-  readonly db: Db;
-  readonly path: string;
+/** Options of {@link Ledger.open}. */
+export interface OpenOptions {
+  /** Create the SQLite file if it is missing (default true). */
+  create?: boolean;
+  readonly?: boolean;
+  /** Errors of idle PostgreSQL connections (logged by the service). */
+  onError?: (error: Error) => void;
+}
 
-  private constructor(db: Db, path: string) {
-    this.db = db;
-    this.path = path;
+/** The ledger over a backend, with the event log's append operation. */
+export class Ledger {
+  readonly location: LedgerLocation;
+  private readonly active = new AsyncLocalStorage<{ connection: SqlConnection; write: boolean }>();
+
+  private constructor(
+    readonly backend: LedgerBackend,
+    location: LedgerLocation,
+  ) {
+    this.location = location;
   }
 
   /**
-   * Opens (creating if `create`) the ledger at `path` and applies pending migrations. An existing file
-   * that is not a SQLite database, or has a schema newer than this tmu knows, is an error naming it.
+   * Opens the ledger at `location` (a SQLite path, `sqlite:FILE` or a `postgres://` URL) and applies
+   * pending migrations. A file that is not a SQLite database, a schema newer than this tmu knows, or an
+   * unknown URL scheme is an error naming it.
    */
-  static open(path: string, options: { create?: boolean; readonly?: boolean } = {}): Ledger {
-    const create = options.create ?? true;
-    if (!existsSync(path)) {
-      if (!create || options.readonly) throw new Error(`ledger ${path} does not exist`);
-      mkdirSync(dirname(path), { recursive: true });
-    }
-    let db: Db;
+  static async open(location: string | LedgerLocation, options: OpenOptions = {}): Promise<Ledger> {
+    const parsed = typeof location === 'string' ? parseLedgerLocation(location) : location;
+    const backend =
+      parsed.kind === 'sqlite'
+        ? SqliteBackend.open(parsed.path, { create: options.create ?? true, readonly: options.readonly ?? false })
+        : await PostgresBackend.open(parsed.url, options.onError);
+    const ledger = new Ledger(backend, parsed);
     try {
-      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !create });
-      db.pragma('busy_timeout = 5000');
-      if (!options.readonly) {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-      }
-      db.pragma('foreign_keys = ON');
+      await ledger.migrate(options.readonly ?? false);
     } catch (error) {
-      throw new Error(`cannot open ledger ${path}: ${(error as Error).message}`);
-    }
-    const ledger = new Ledger(db, path);
-    try {
-      ledger.migrate(options.readonly ?? false);
-    } catch (error) {
-      db.close();
+      await backend.close();
       throw error;
     }
     return ledger;
   }
 
-  private migrate(readonly: boolean): void {
-    let version: number;
-    try {
-      version = this.db.pragma('user_version', { simple: true }) as number;
-    } catch (error) {
-      throw new Error(`${this.path} is not a tmu ledger (SQLite said: ${(error as Error).message})`);
-    }
-    if (version > MIGRATIONS.length)
-      throw new Error(
-        `${this.path} has ledger schema ${version}, newer than this tmu (${MIGRATIONS.length}); upgrade tmu`,
-      );
-    if (version === MIGRATIONS.length) return;
-    if (readonly)
-      throw new Error(
-        `${this.path} has ledger schema ${version}; open it read-write once to migrate it to ${MIGRATIONS.length}`,
-      );
-    for (let next = version; next < MIGRATIONS.length; next++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[next]!);
-        this.db.pragma(`user_version = ${next + 1}`);
-      })();
-    }
+  /** `sqlite` or `postgres`. */
+  get kind(): 'sqlite' | 'postgres' {
+    return this.backend.kind;
   }
 
-  /** Runs `fn` in one SQLite transaction (IMMEDIATE: writers queue instead of failing). */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /** Where the ledger is, as it may be logged. */
+  get description(): string {
+    return describeLocation(this.location);
+  }
+
+  private async migrate(readonly: boolean): Promise<void> {
+    const version = await this.backend.schemaVersion();
+    const latest = this.backend.latestSchema;
+    if (version > latest)
+      throw new Error(`${this.description} has ledger schema ${version}, newer than this tmu (${latest}); upgrade tmu`);
+    if (version === latest) return;
+    if (readonly)
+      throw new Error(
+        `${this.description} has ledger schema ${version}; open it read-write once to migrate it to ${latest}`,
+      );
+    await this.backend.migrate(version, (connection, reached) =>
+      this.active.run({ connection, write: true }, () => this.afterMigration(reached)),
+    );
+  }
+
+  /**
+   * What a schema change needs recorded in the chain. SQLite schema 2 starts verifying token hashes and
+   * pilot counters against events: tokens created before carry no hash in their event, and running
+   * pilots' counters have no traffic events yet, so both are recorded once, as found, by `migration`.
+   */
+  private async afterMigration(version: number): Promise<void> {
+    if (this.kind !== 'sqlite' || version !== 2) return;
+    for (const token of await this.all<{ id: string; token_hash: string }>(
+      'SELECT id, token_hash FROM tokens ORDER BY created_at, id',
+    ))
+      await this.append({
+        type: 'token.hash-recorded',
+        actor: 'migration',
+        subject: token.id,
+        payload: { tokenHash: token.token_hash },
+      });
+    for (const pilot of await this.all<{ version_id: string; seen: number; disagreements: number }>(
+      "SELECT version_id, seen, disagreements FROM pilots WHERE status = 'running' ORDER BY version_id",
+    ))
+      await this.append({
+        type: 'pilot.traffic',
+        actor: 'migration',
+        subject: pilot.version_id,
+        payload: { seen: pilot.seen, disagreements: pilot.disagreements },
+      });
+  }
+
+  private connection(): SqlConnection {
+    return this.active.getStore()?.connection ?? this.backend;
+  }
+
+  /** Every row of a query (`?` placeholders), inside the current transaction if there is one. */
+  all<T>(sql: string, ...args: SqlValue[]): Promise<T[]> {
+    return this.connection().all<T>(sql, args);
+  }
+
+  /** The first row of a query, or undefined. */
+  get<T>(sql: string, ...args: SqlValue[]): Promise<T | undefined> {
+    return this.connection().get<T>(sql, args);
+  }
+
+  /** Runs a statement; returns the number of rows changed. */
+  run(sql: string, ...args: SqlValue[]): Promise<number> {
+    return this.connection().run(sql, args);
+  }
+
+  /** Whether the caller runs inside a write transaction. */
+  get inTransaction(): boolean {
+    return this.active.getStore()?.write === true;
+  }
+
+  /**
+   * Runs `fn` in one write transaction under the ledger's write lock. A transaction started inside
+   * another joins it (one commit, one rollback).
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const current = this.active.getStore();
+    if (current) {
+      if (!current.write) return Promise.reject(new Error('a ledger write cannot run inside a read snapshot'));
+      return fn();
+    }
+    return this.backend.write((connection) => this.active.run({ connection, write: true }, fn));
+  }
+
+  /** Runs `fn` on one consistent snapshot of the ledger (reads only). */
+  snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active.getStore()) return fn();
+    return this.backend.read((connection) => this.active.run({ connection, write: false }, fn));
   }
 
   /** Appends an event chained to the last one; call inside {@link transaction} with the change it records. */
-  append(event: LedgerEventInput): LedgerEvent {
-    if (!this.db.inTransaction)
+  async append(event: LedgerEventInput): Promise<LedgerEvent> {
+    if (!this.inTransaction)
       throw new Error('ledger events must be appended inside a transaction with the change they record');
-    const last = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: string }
-      | undefined;
+    const last = await this.get<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1',
+    );
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const at = now();
@@ -162,16 +228,24 @@ export class Ledger {
       payload,
       prevHash,
     });
-    this.db
-      .prepare(
-        'INSERT INTO events (seq, at, type, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(seq, at, event.type, event.actor, event.subject, payload, prevHash, hash);
+    await this.run(
+      'INSERT INTO events (seq, at, type, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      seq,
+      at,
+      event.type,
+      event.actor,
+      event.subject,
+      payload,
+      prevHash,
+      hash,
+    );
     return { ...event, seq, at, prevHash, hash };
   }
 
   /** Events, oldest first; optionally only those about one of `subjects`. */
-  events(options: { subjects?: readonly string[]; limit?: number; afterSeq?: number } = {}): LedgerEvent[] {
+  async events(
+    options: { subjects?: readonly string[]; limit?: number; afterSeq?: number } = {},
+  ): Promise<LedgerEvent[]> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (options.subjects) {
@@ -184,10 +258,18 @@ export class Ledger {
       args.push(options.afterSeq);
     }
     const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${options.limit ? `LIMIT ${Math.floor(options.limit)}` : ''}`;
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map(eventFromRow);
+    return (await this.all<EventRow>(sql, ...args)).map(eventFromRow);
   }
 
-  close(): void {
-    if (this.db.open) this.db.close();
+  /** The last event's seq and hash (seq 0 and the genesis hash for an empty log). */
+  async head(): Promise<{ seq: number; hash: string }> {
+    const last = await this.get<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1',
+    );
+    return last ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close();
   }
 }

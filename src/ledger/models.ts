@@ -95,8 +95,23 @@ function version(row: VersionRow): VersionRecord {
   };
 }
 
-/** Registers a trained model as a root version in production. The id must be new. */
-export function registerModel(
+/** A registration of a path that is already registered (under `existing`). */
+export class PathAlreadyRegistered extends Error {
+  override name = 'PathAlreadyRegistered';
+  constructor(
+    readonly path: string,
+    readonly existing: string,
+  ) {
+    super(`model directory '${path}' is already registered as model '${existing}'`);
+  }
+}
+
+/**
+ * Registers a trained model as a root version in production. The id must be new, and so must the path:
+ * one model directory has one registration, or a deletion under one id would leave another id serving
+ * the original weights.
+ */
+export async function registerModel(
   ledger: Ledger,
   input: {
     id: string;
@@ -107,33 +122,36 @@ export function registerModel(
     memberCount: number;
     actor: string;
   },
-): ModelRecord {
-  return ledger.transaction(() => {
-    if (getModel(ledger, input.id)) throw new Error(`model '${input.id}' is already registered`);
+): Promise<ModelRecord> {
+  return ledger.transaction(async () => {
+    if (await getModel(ledger, input.id)) throw new Error(`model '${input.id}' is already registered`);
+    const same = await ledger.get<{ id: string }>('SELECT id FROM models WHERE path = ?', input.path);
+    if (same) throw new PathAlreadyRegistered(input.path, same.id);
     const versionId = newId('ver');
     const createdAt = now();
     // The model row names its root version, which references the model: insert the model first with the
     // pointer set, then the version (foreign keys are checked per statement, the pointer has none).
-    ledger.db
-      .prepare(
-        'INSERT INTO models (id, path, digest, split_digest, dataset, member_count, production_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        input.id,
-        input.path,
-        input.digest,
-        input.splitDigest,
-        input.dataset,
-        input.memberCount,
-        versionId,
-        createdAt,
-      );
-    ledger.db
-      .prepare(
-        'INSERT INTO model_versions (id, model_id, parent_id, digest, path, forgotten_count, status, created_at) VALUES (?, ?, NULL, ?, ?, 0, ?, ?)',
-      )
-      .run(versionId, input.id, input.digest, input.path, 'root', createdAt);
-    ledger.append({
+    await ledger.run(
+      'INSERT INTO models (id, path, digest, split_digest, dataset, member_count, production_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      input.id,
+      input.path,
+      input.digest,
+      input.splitDigest,
+      input.dataset,
+      input.memberCount,
+      versionId,
+      createdAt,
+    );
+    await ledger.run(
+      'INSERT INTO model_versions (id, model_id, parent_id, digest, path, forgotten_count, status, created_at) VALUES (?, ?, NULL, ?, ?, 0, ?, ?)',
+      versionId,
+      input.id,
+      input.digest,
+      input.path,
+      'root',
+      createdAt,
+    );
+    await ledger.append({
       type: 'model.registered',
       actor: input.actor,
       subject: input.id,
@@ -146,70 +164,65 @@ export function registerModel(
         rootVersion: versionId,
       },
     });
-    return getModel(ledger, input.id)!;
+    return (await getModel(ledger, input.id))!;
   });
 }
 
 /** A model by id, or null. */
-export function getModel(ledger: Ledger, id: string): ModelRecord | null {
-  const row = ledger.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+export async function getModel(ledger: Ledger, id: string): Promise<ModelRecord | null> {
+  const row = await ledger.get<ModelRow>('SELECT * FROM models WHERE id = ?', id);
   return row ? model(row) : null;
 }
 
 /** Every registered model. */
-export function listModels(ledger: Ledger): ModelRecord[] {
-  return (ledger.db.prepare('SELECT * FROM models ORDER BY created_at').all() as ModelRow[]).map(model);
+export async function listModels(ledger: Ledger): Promise<ModelRecord[]> {
+  return (await ledger.all<ModelRow>('SELECT * FROM models ORDER BY created_at, id')).map(model);
 }
 
 /** A version by id, or null. */
-export function getVersion(ledger: Ledger, id: string): VersionRecord | null {
-  const row = ledger.db.prepare('SELECT * FROM model_versions WHERE id = ?').get(id) as VersionRow | undefined;
+export async function getVersion(ledger: Ledger, id: string): Promise<VersionRecord | null> {
+  const row = await ledger.get<VersionRow>('SELECT * FROM model_versions WHERE id = ?', id);
   return row ? version(row) : null;
 }
 
 /** A model's versions, oldest first. */
-export function listVersions(ledger: Ledger, modelId: string): VersionRecord[] {
+export async function listVersions(ledger: Ledger, modelId: string): Promise<VersionRecord[]> {
   return (
-    ledger.db
-      .prepare('SELECT * FROM model_versions WHERE model_id = ? ORDER BY created_at, rowid')
-      .all(modelId) as VersionRow[]
+    await ledger.all<VersionRow>('SELECT * FROM model_versions WHERE model_id = ? ORDER BY created_at, id', modelId)
   ).map(version);
 }
 
 /** The version a model's predictions come from. */
-export function productionVersion(ledger: Ledger, modelId: string): VersionRecord {
-  const record = getModel(ledger, modelId);
+export async function productionVersion(ledger: Ledger, modelId: string): Promise<VersionRecord> {
+  const record = await getModel(ledger, modelId);
   if (!record) throw new Error(`unknown model '${modelId}'`);
-  return getVersion(ledger, record.productionVersion)!;
+  return (await getVersion(ledger, record.productionVersion))!;
 }
 
 /** Records the child version an unlearning job produced (status `candidate` or `rejected`). */
-export function addVersion(
+export async function addVersion(
   ledger: Ledger,
   input: Omit<VersionRecord, 'id' | 'createdAt'> & { id?: string },
   actor: string,
-): VersionRecord {
-  return ledger.transaction(() => {
+): Promise<VersionRecord> {
+  return ledger.transaction(async () => {
     const id = input.id ?? newId('ver');
-    ledger.db
-      .prepare(
-        'INSERT INTO model_versions (id, model_id, parent_id, digest, path, method, params, job_id, forgotten_count, forgotten_digest, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        input.modelId,
-        input.parentId,
-        input.digest,
-        input.path,
-        input.method,
-        input.params === null ? null : JSON.stringify(input.params),
-        input.jobId,
-        input.forgottenCount,
-        input.forgottenDigest,
-        input.status,
-        now(),
-      );
-    ledger.append({
+    await ledger.run(
+      'INSERT INTO model_versions (id, model_id, parent_id, digest, path, method, params, job_id, forgotten_count, forgotten_digest, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      id,
+      input.modelId,
+      input.parentId,
+      input.digest,
+      input.path,
+      input.method,
+      input.params === null ? null : JSON.stringify(input.params),
+      input.jobId,
+      input.forgottenCount,
+      input.forgottenDigest,
+      input.status,
+      now(),
+    );
+    await ledger.append({
       type: 'version.created',
       actor,
       subject: id,
@@ -226,40 +239,40 @@ export function addVersion(
         status: input.status,
       },
     });
-    return getVersion(ledger, id)!;
+    return (await getVersion(ledger, id))!;
   });
 }
 
 /** Changes a version's status (a candidate becomes `promoted` or `rejected`). */
-export function setVersionStatus(
+export async function setVersionStatus(
   ledger: Ledger,
   id: string,
   status: VersionStatus,
   actor: string,
   reason?: string,
-): void {
-  ledger.transaction(() => {
-    const result = ledger.db.prepare('UPDATE model_versions SET status = ? WHERE id = ?').run(status, id);
-    if (result.changes !== 1) throw new Error(`unknown model version '${id}'`);
-    ledger.append({ type: `version.${status}`, actor, subject: id, payload: reason ? { reason } : {} });
+): Promise<void> {
+  await ledger.transaction(async () => {
+    const changed = await ledger.run('UPDATE model_versions SET status = ? WHERE id = ?', status, id);
+    if (changed !== 1) throw new Error(`unknown model version '${id}'`);
+    await ledger.append({ type: `version.${status}`, actor, subject: id, payload: reason ? { reason } : {} });
   });
 }
 
 /** Moves the production pointer of a model to `versionId` (`promote` or `rollback`). */
-export function setProduction(
+export async function setProduction(
   ledger: Ledger,
   modelId: string,
   versionId: string,
   actor: string,
   action: 'promote' | 'rollback',
-): void {
-  ledger.transaction(() => {
-    const target = getVersion(ledger, versionId);
+): Promise<void> {
+  await ledger.transaction(async () => {
+    const target = await getVersion(ledger, versionId);
     if (!target || target.modelId !== modelId)
       throw new Error(`version '${versionId}' is not a version of model '${modelId}'`);
-    const from = getModel(ledger, modelId)!.productionVersion;
-    ledger.db.prepare('UPDATE models SET production_version = ? WHERE id = ?').run(versionId, modelId);
-    ledger.append({
+    const from = (await getModel(ledger, modelId))!.productionVersion;
+    await ledger.run('UPDATE models SET production_version = ? WHERE id = ?', versionId, modelId);
+    await ledger.append({
       type: action === 'promote' ? 'model.promoted' : 'model.rolled-back',
       actor,
       subject: modelId,

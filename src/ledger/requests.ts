@@ -85,9 +85,10 @@ export class IdempotencyConflict extends Error {
 /**
  * Files a deletion request. With an idempotency key the same token's retry returns the first request
  * (`created: false`) instead of filing it twice; the same key with another body is an
- * {@link IdempotencyConflict}.
+ * {@link IdempotencyConflict}. The check and the insert run under the ledger's write lock, so concurrent
+ * retries on different servers still file one request.
  */
-export function createRequest(
+export async function createRequest(
   ledger: Ledger,
   input: {
     modelId: string;
@@ -97,12 +98,14 @@ export function createRequest(
     idempotencyKey: string | null;
     bodyDigest: string;
   },
-): { request: RequestRecord; created: boolean } {
-  return ledger.transaction(() => {
+): Promise<{ request: RequestRecord; created: boolean }> {
+  return ledger.transaction(async () => {
     if (input.idempotencyKey !== null) {
-      const existing = ledger.db
-        .prepare('SELECT * FROM requests WHERE token_id = ? AND idempotency_key = ?')
-        .get(input.tokenId, input.idempotencyKey) as RequestRow | undefined;
+      const existing = await ledger.get<RequestRow>(
+        'SELECT * FROM requests WHERE token_id = ? AND idempotency_key = ?',
+        input.tokenId,
+        input.idempotencyKey,
+      );
       if (existing) {
         if (existing.body_digest !== input.bodyDigest) throw new IdempotencyConflict(record(existing));
         return { request: record(existing), created: false };
@@ -112,26 +115,8 @@ export function createRequest(
     const id = newId('req');
     const at = now();
     const digest = sampleIdsDigest(ids);
-    ledger.db
-      .prepare(
-        'INSERT INTO requests (id, model_id, token_id, reason, status, ids_count, ids_digest, idempotency_key, body_digest, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        input.modelId,
-        input.tokenId,
-        input.reason,
-        'queued',
-        ids.length,
-        digest,
-        input.idempotencyKey,
-        input.bodyDigest,
-        at,
-        at,
-      );
-    const insert = ledger.db.prepare('INSERT INTO request_samples (request_id, sample_id) VALUES (?, ?)');
-    for (const sample of ids) insert.run(id, sample);
-    ledger.append({
+    // The event first: canonical JSON refuses text the database would store differently.
+    await ledger.append({
       type: 'request.created',
       actor: input.tokenId,
       subject: id,
@@ -143,30 +128,66 @@ export function createRequest(
         idempotencyKey: input.idempotencyKey,
       },
     });
-    return { request: getRequest(ledger, id)!, created: true };
+    await ledger.run(
+      'INSERT INTO requests (id, model_id, token_id, reason, status, ids_count, ids_digest, idempotency_key, body_digest, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      id,
+      input.modelId,
+      input.tokenId,
+      input.reason,
+      'queued',
+      ids.length,
+      digest,
+      input.idempotencyKey,
+      input.bodyDigest,
+      at,
+      at,
+    );
+    for (let start = 0; start < ids.length; start += 400) {
+      const chunk = ids.slice(start, start + 400);
+      await ledger.run(
+        `INSERT INTO request_samples (request_id, sample_id) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`,
+        ...chunk.flatMap((sample) => [id, sample]),
+      );
+    }
+    return { request: (await getRequest(ledger, id))!, created: true };
   });
 }
 
+/** The request a token filed under an idempotency key, with its body digest, or null. */
+export async function requestByIdempotencyKey(
+  ledger: Ledger,
+  tokenId: string,
+  key: string,
+): Promise<{ request: RequestRecord; bodyDigest: string } | null> {
+  const row = await ledger.get<RequestRow>(
+    'SELECT * FROM requests WHERE token_id = ? AND idempotency_key = ?',
+    tokenId,
+    key,
+  );
+  return row ? { request: record(row), bodyDigest: row.body_digest } : null;
+}
+
 /** A request by id, or null. */
-export function getRequest(ledger: Ledger, id: string): RequestRecord | null {
-  const row = ledger.db.prepare('SELECT * FROM requests WHERE id = ?').get(id) as RequestRow | undefined;
+export async function getRequest(ledger: Ledger, id: string): Promise<RequestRecord | null> {
+  const row = await ledger.get<RequestRow>('SELECT * FROM requests WHERE id = ?', id);
   return row ? record(row) : null;
 }
 
 /** The sample ids of a request, sorted. */
-export function requestSampleIds(ledger: Ledger, id: string): string[] {
+export async function requestSampleIds(ledger: Ledger, id: string): Promise<string[]> {
   return (
-    ledger.db.prepare('SELECT sample_id FROM request_samples WHERE request_id = ? ORDER BY sample_id').all(id) as {
-      sample_id: string;
-    }[]
+    await ledger.all<{ sample_id: string }>(
+      'SELECT sample_id FROM request_samples WHERE request_id = ? ORDER BY sample_id',
+      id,
+    )
   ).map((row) => row.sample_id);
 }
 
 /** Requests, newest first, filtered by requester token, model and status. */
-export function listRequests(
+export async function listRequests(
   ledger: Ledger,
   filter: { tokenId?: string; modelId?: string; status?: RequestStatus; limit?: number; offset?: number } = {},
-): RequestRecord[] {
+): Promise<RequestRecord[]> {
   const where: string[] = [];
   const args: (string | number)[] = [];
   if (filter.tokenId) {
@@ -182,52 +203,61 @@ export function listRequests(
     args.push(filter.status);
   }
   args.push(filter.limit ?? 100, filter.offset ?? 0);
-  const rows = ledger.db
-    .prepare(
-      `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
-    )
-    .all(...args) as RequestRow[];
+  const rows = await ledger.all<RequestRow>(
+    `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+    ...args,
+  );
   return rows.map(record);
 }
 
 /** Queued requests of a model, oldest first. */
-export function queuedRequests(ledger: Ledger, modelId: string): RequestRecord[] {
+export async function queuedRequests(ledger: Ledger, modelId: string): Promise<RequestRecord[]> {
   return (
-    ledger.db
-      .prepare("SELECT * FROM requests WHERE model_id = ? AND status = 'queued' ORDER BY created_at, rowid")
-      .all(modelId) as RequestRow[]
+    await ledger.all<RequestRow>(
+      "SELECT * FROM requests WHERE model_id = ? AND status = 'queued' ORDER BY created_at, id",
+      modelId,
+    )
   ).map(record);
 }
 
-/** Moves requests to a new status, recording one event each. */
-export function setRequestStatus(
+/**
+ * Moves requests to a new status, recording one event each. The event names the job and version the
+ * request is linked to when they change (`version: null` when a rollback unlinks it).
+ */
+export async function setRequestStatus(
   ledger: Ledger,
   ids: readonly string[],
   change: { status: RequestStatus; reason?: string | null; jobId?: string | null; versionId?: string | null },
   actor: string,
-): void {
-  ledger.transaction(() => {
+): Promise<void> {
+  await ledger.transaction(async () => {
     const at = now();
-    const update = ledger.db.prepare(
-      'UPDATE requests SET status = ?, status_reason = ?, job_id = COALESCE(?, job_id), version_id = CASE WHEN ? THEN ? ELSE version_id END, updated_at = ? WHERE id = ?',
-    );
     for (const id of ids) {
-      const clearVersion = change.versionId !== undefined;
-      const result = update.run(
-        change.status,
-        change.reason ?? null,
-        change.jobId ?? null,
-        clearVersion ? 1 : 0,
-        change.versionId ?? null,
-        at,
-        id,
-      );
-      if (result.changes !== 1) throw new Error(`unknown request '${id}'`);
+      const changed =
+        change.versionId !== undefined
+          ? await ledger.run(
+              'UPDATE requests SET status = ?, status_reason = ?, job_id = COALESCE(?, job_id), version_id = ?, updated_at = ? WHERE id = ?',
+              change.status,
+              change.reason ?? null,
+              change.jobId ?? null,
+              change.versionId,
+              at,
+              id,
+            )
+          : await ledger.run(
+              'UPDATE requests SET status = ?, status_reason = ?, job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ?',
+              change.status,
+              change.reason ?? null,
+              change.jobId ?? null,
+              at,
+              id,
+            );
+      if (changed !== 1) throw new Error(`unknown request '${id}'`);
       const payload: Record<string, unknown> = {};
       if (change.reason) payload.reason = change.reason;
       if (change.jobId) payload.job = change.jobId;
-      if (change.versionId) payload.version = change.versionId;
-      ledger.append({ type: `request.${change.status}`, actor, subject: id, payload });
+      if (change.versionId !== undefined) payload.version = change.versionId;
+      await ledger.append({ type: `request.${change.status}`, actor, subject: id, payload });
     }
   });
 }

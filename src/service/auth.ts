@@ -10,11 +10,11 @@ import { authenticate, type Role, type TokenInfo } from '../ledger/tokens.js';
 import { ServiceError } from './errors.js';
 
 /** Resolves the `Authorization` header to a token, or throws 401. */
-export function authenticateHeader(ledger: Ledger, header: string | undefined): TokenInfo {
+export async function authenticateHeader(ledger: Ledger, header: string | undefined): Promise<TokenInfo> {
   if (!header) throw new ServiceError(401, 'unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new ServiceError(401, 'unauthorized', 'the Authorization header must be "Bearer <token>"');
-  const token = authenticate(ledger, match[1]!);
+  const token = await authenticate(ledger, match[1]!);
   if (!token) throw new ServiceError(401, 'unauthorized', 'invalid or revoked token');
   return token;
 }

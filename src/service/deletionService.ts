@@ -4,6 +4,10 @@
  * and its evaluate report, pilots, promotion, rejection and rollback. Every state change is one ledger
  * transaction with the events that record it.
  *
+ * Any number of services may share one ledger (PostgreSQL, with a job queue): each decision that reads
+ * and then writes (an idempotency key, merging requests into a job, a pilot's verdict, a job's outcome)
+ * runs in one transaction under the ledger's write lock, so they agree whichever server makes it.
+ *
  * Every version is unlearned from the registered (root) model with the cumulative forget set (what the
  * production version already forgot plus the new requests), not from the previous version: the gold model
  * a version should match is the root's recipe retrained without all of those ids, and TMU's twin, built
@@ -13,8 +17,8 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadSplit, splitDigest } from '../data/split.js';
 import { canonicalJson } from '../ledger/canonicalJson.js';
 import {
@@ -24,6 +28,7 @@ import {
   finishPilot,
   getJob,
   getPilot,
+  JobAlreadyFinished,
   type JobRecord,
   jobsOfRequest,
   listJobs,
@@ -32,9 +37,10 @@ import {
   type ReportRecord,
   recordPilotTraffic,
   runningPilot,
+  runningPilots,
   startPilot,
 } from '../ledger/jobs.js';
-import { type Ledger, newId } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
 import {
   addVersion,
   getModel,
@@ -42,6 +48,7 @@ import {
   listModels,
   listVersions,
   type ModelRecord,
+  PathAlreadyRegistered,
   registerModel,
   setProduction,
   setVersionStatus,
@@ -55,6 +62,7 @@ import {
   queuedRequests,
   type RequestRecord,
   type RequestStatus,
+  requestByIdempotencyKey,
   requestSampleIds,
   setRequestStatus,
 } from '../ledger/requests.js';
@@ -89,6 +97,8 @@ export type ServiceLog = (event: string, fields: Record<string, unknown>) => voi
 /** Longest list of offending ids an error message carries (the count is always exact). */
 const MAX_LISTED = 100;
 const MODEL_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** The file in a version folder naming the job that wrote it (how orphans of crashed commits are found). */
+const JOB_MARKER = 'tmu-job.json';
 
 function listed(ids: readonly string[]): { ids: string[]; count: number } {
   return { ids: ids.slice(0, MAX_LISTED), count: ids.length };
@@ -112,12 +122,12 @@ export class DeletionService {
   // ---- models -------------------------------------------------------------------------------------
 
   /** Registers a trained model found at `path` (relative to the models directory) under `id`. */
-  registerModel(input: { id: string; path: string }, actor: TokenInfo | 'cli'): ModelView {
+  async registerModel(input: { id: string; path: string }, actor: TokenInfo | 'cli'): Promise<ModelView> {
     if (!MODEL_ID.test(input.id))
       throw unprocessable(
         `model id '${input.id}' must be 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`,
       );
-    if (getModel(this.ledger, input.id)) throw conflict(`model '${input.id}' is already registered`);
+    if (await getModel(this.ledger, input.id)) throw conflict(`model '${input.id}' is already registered`);
     let resolved: { absolute: string; relative: string };
     try {
       resolved = this.paths.resolveClientPath(input.path);
@@ -136,29 +146,41 @@ export class DeletionService {
     const method = getMethod(this.config.method);
     if (method.capabilities.needsHoldout && split.holdout.length === 0)
       throw unprocessable(`'${input.path}' has no holdout set, which the method ${method.name} needs`);
-    const model = registerModel(this.ledger, {
-      id: input.id,
-      path: resolved.relative,
-      digest: sidecar.digest,
-      splitDigest: splitDigest(split),
-      dataset: sidecar.dataset.name,
-      memberCount: split.member.length,
-      actor: actorId(actor),
-    });
+    let model: ModelRecord;
+    try {
+      model = await registerModel(this.ledger, {
+        id: input.id,
+        path: resolved.relative,
+        digest: sidecar.digest,
+        splitDigest: splitDigest(split),
+        dataset: sidecar.dataset.name,
+        memberCount: split.member.length,
+        actor: actorId(actor),
+      });
+    } catch (error) {
+      if (error instanceof PathAlreadyRegistered)
+        throw conflict(`${error.message}; one model directory has one registration`, { model: error.existing });
+      if (error instanceof Error && /already registered/.test(error.message)) throw conflict(error.message);
+      throw error;
+    }
     this.log('model registered', { model: model.id, path: model.path, digest: model.digest });
     return this.modelView(model.id);
   }
 
   /** A model with its versions. */
-  modelView(id: string): ModelView {
-    const model = getModel(this.ledger, id);
+  async modelView(id: string): Promise<ModelView> {
+    const model = await getModel(this.ledger, id);
     if (!model) throw notFound('model', id);
-    return { ...model, versions: listVersions(this.ledger, id), pilot: runningPilot(this.ledger, id) };
+    return {
+      ...model,
+      versions: await listVersions(this.ledger, id),
+      pilot: await runningPilot(this.ledger, id),
+    };
   }
 
   /** Every model with its versions. */
-  listModelViews(): ModelView[] {
-    return listModels(this.ledger).map((model) => this.modelView(model.id));
+  async listModelViews(): Promise<ModelView[]> {
+    return Promise.all((await listModels(this.ledger)).map((model) => this.modelView(model.id)));
   }
 
   /** The ids a version has forgotten (none for the root). */
@@ -174,12 +196,12 @@ export class DeletionService {
    * Files a deletion request. Unknown ids, ids that are not members of the model's training set, ids the
    * production version already forgot and duplicates are 422 errors listing them.
    */
-  fileRequest(
+  async fileRequest(
     token: TokenInfo,
     body: { model: string; ids: string[]; reason: string },
     idempotencyKey: string | null,
-  ): { request: RequestRecord; created: boolean } {
-    const model = getModel(this.ledger, body.model);
+  ): Promise<{ request: RequestRecord; created: boolean }> {
+    const model = await getModel(this.ledger, body.model);
     if (!model) throw unprocessable(`unknown model '${body.model}'`, { model: body.model });
     if (body.ids.length > this.config.maxIdsPerRequest)
       throw unprocessable(`a request may name at most ${this.config.maxIdsPerRequest} ids, got ${body.ids.length}`);
@@ -188,16 +210,14 @@ export class DeletionService {
       .digest('hex');
     if (idempotencyKey !== null) {
       // A retry must get the first answer even if the ids were forgotten since.
-      const existing = this.ledger.db
-        .prepare('SELECT id, body_digest FROM requests WHERE token_id = ? AND idempotency_key = ?')
-        .get(token.id, idempotencyKey) as { id: string; body_digest: string } | undefined;
+      const existing = await requestByIdempotencyKey(this.ledger, token.id, idempotencyKey);
       if (existing) {
-        if (existing.body_digest !== bodyDigest)
+        if (existing.bodyDigest !== bodyDigest)
           throw conflict(
-            `Idempotency-Key '${idempotencyKey}' was already used for request ${existing.id} with a different body`,
-            { request: existing.id },
+            `Idempotency-Key '${idempotencyKey}' was already used for request ${existing.request.id} with a different body`,
+            { request: existing.request.id },
           );
-        return { request: getRequest(this.ledger, existing.id)!, created: false };
+        return { request: existing.request, created: false };
       }
     }
     const { members, nonMembers } = this.members.of(model);
@@ -210,7 +230,7 @@ export class DeletionService {
       seen.add(id);
       if (!members.has(id)) (nonMembers.has(id) ? nonMember : unknown).push(id);
     }
-    const production = getVersion(this.ledger, model.productionVersion)!;
+    const production = (await getVersion(this.ledger, model.productionVersion))!;
     const forgotten = new Set(this.forgottenIds(production));
     const alreadyForgotten = body.ids.filter((id) => forgotten.has(id));
     if (unknown.length || nonMember.length || duplicates.length || alreadyForgotten.length) {
@@ -233,7 +253,7 @@ export class DeletionService {
       );
     }
     try {
-      const result = createRequest(this.ledger, {
+      const result = await createRequest(this.ledger, {
         modelId: model.id,
         tokenId: token.id,
         reason: body.reason,
@@ -251,17 +271,17 @@ export class DeletionService {
   }
 
   /** A request with its jobs, reports and version; a requester sees only its own (others are 404). */
-  requestView(id: string, viewer: TokenInfo): RequestView {
-    const request = getRequest(this.ledger, id);
+  async requestView(id: string, viewer: TokenInfo): Promise<RequestView> {
+    const request = await getRequest(this.ledger, id);
     if (!request || (viewer.role === 'requester' && request.tokenId !== viewer.id))
       throw notFound('deletion request', id);
-    const jobs = jobsOfRequest(this.ledger, id);
-    const version = request.versionId ? getVersion(this.ledger, request.versionId) : null;
+    const jobs = await jobsOfRequest(this.ledger, id);
+    const version = request.versionId ? await getVersion(this.ledger, request.versionId) : null;
     return {
-      request: { ...request, ids: requestSampleIds(this.ledger, id) },
+      request: { ...request, ids: await requestSampleIds(this.ledger, id) },
       jobs,
-      reports: jobs.flatMap((job) => listReports(this.ledger, { jobId: job.id })),
-      pilot: version ? getPilot(this.ledger, version.id) : null,
+      reports: (await Promise.all(jobs.map((job) => listReports(this.ledger, { jobId: job.id })))).flat(),
+      pilot: version ? await getPilot(this.ledger, version.id) : null,
       version,
     };
   }
@@ -270,51 +290,47 @@ export class DeletionService {
   listRequests(
     viewer: TokenInfo,
     filter: { modelId?: string; status?: RequestStatus; limit?: number; offset?: number },
-  ): RequestRecord[] {
+  ): Promise<RequestRecord[]> {
     return listRequests(this.ledger, { ...filter, ...(viewer.role === 'requester' ? { tokenId: viewer.id } : {}) });
   }
 
   // ---- jobs ---------------------------------------------------------------------------------------
 
-  /** Whether a model has a candidate version awaiting its pilot or promotion (jobs then wait). */
-  hasCandidateInFlight(modelId: string): boolean {
-    return (
-      this.ledger.db
-        .prepare("SELECT 1 FROM model_versions WHERE model_id = ? AND status = 'candidate' LIMIT 1")
-        .get(modelId) !== undefined
-    );
-  }
-
   /** Models with queued requests and the age in milliseconds of their oldest one. */
-  queuedModels(): { modelId: string; oldestAgeMs: number }[] {
-    const rows = this.ledger.db
-      .prepare("SELECT model_id, MIN(created_at) AS oldest FROM requests WHERE status = 'queued' GROUP BY model_id")
-      .all() as { model_id: string; oldest: string }[];
+  async queuedModels(): Promise<{ modelId: string; oldestAgeMs: number }[]> {
+    const rows = await this.ledger.all<{ model_id: string; oldest: string }>(
+      "SELECT model_id, MIN(created_at) AS oldest FROM requests WHERE status = 'queued' GROUP BY model_id",
+    );
     return rows.map((row) => ({ modelId: row.model_id, oldestAgeMs: Date.now() - Date.parse(row.oldest) }));
   }
 
   /**
-   * Merges a model's queued requests into a job and returns the worker's spec (written to disk), or null
-   * when there is nothing to do. Requests whose ids the production version already forgot in full are
-   * completed on the spot.
+   * Merges a model's queued requests into a job, or returns null when there is nothing to do: no queued
+   * request, a job of the model still running (one at a time per model: each unlearns from the
+   * production version), or a candidate awaiting its pilot or promotion. Requests whose ids the
+   * production version already forgot in full are completed on the spot. All of it under the ledger's
+   * write lock, so two servers never merge the same requests.
    */
-  startJob(modelId: string): JobSpec | null {
-    return this.ledger.transaction(() => {
-      const model = getModel(this.ledger, modelId)!;
-      const requests = queuedRequests(this.ledger, modelId);
+  startJob(modelId: string): Promise<JobRecord | null> {
+    return this.ledger.transaction(async () => {
+      const model = (await getModel(this.ledger, modelId))!;
+      const busy = await this.ledger.get<{ id: string }>(
+        "SELECT id FROM jobs WHERE model_id = ? AND status = 'running' UNION ALL SELECT id FROM model_versions WHERE model_id = ? AND status = 'candidate' LIMIT 1",
+        modelId,
+        modelId,
+      );
+      if (busy) return null;
+      const requests = await queuedRequests(this.ledger, modelId);
       if (requests.length === 0) return null;
-      const production = getVersion(this.ledger, model.productionVersion)!;
-      const previous = this.forgottenIds(production);
-      const forgotten = new Set(previous);
-      const newIds = new Set<string>();
+      const production = (await getVersion(this.ledger, model.productionVersion))!;
+      const forgotten = new Set(this.forgottenIds(production));
       const alreadyDone: string[] = [];
       for (const request of requests) {
-        const ids = requestSampleIds(this.ledger, request.id).filter((id) => !forgotten.has(id));
+        const ids = (await requestSampleIds(this.ledger, request.id)).filter((id) => !forgotten.has(id));
         if (ids.length === 0) alreadyDone.push(request.id);
-        for (const id of ids) newIds.add(id);
       }
       if (alreadyDone.length > 0)
-        setRequestStatus(
+        await setRequestStatus(
           this.ledger,
           alreadyDone,
           {
@@ -326,7 +342,7 @@ export class DeletionService {
         );
       const pending = requests.filter((request) => !alreadyDone.includes(request.id));
       if (pending.length === 0) return null;
-      const job = createJob(
+      const job = await createJob(
         this.ledger,
         {
           modelId,
@@ -337,168 +353,300 @@ export class DeletionService {
         },
         'system',
       );
-      setRequestStatus(
+      await setRequestStatus(
         this.ledger,
         pending.map((r) => r.id),
         { status: 'running', jobId: job.id },
         'system',
       );
-      const versionId = newId('ver');
-      mkdirSync(this.paths.jobsDir, { recursive: true });
-      const spec: JobSpec = {
-        jobId: job.id,
-        versionId,
-        rootDir: this.paths.absolute(model.path),
-        parentDir: this.paths.absolute(production.path),
-        forgetIds: [...previous, ...[...newIds].sort()],
-        newIds: [...newIds].sort(),
-        method: this.config.method,
-        params: this.config.params,
-        seed: this.config.seed,
-        gates: this.config.gates,
-        audit: this.config.audit,
-        outDir: this.paths.absolute(this.paths.versionPath(modelId, versionId)),
-        resultPath: join(this.paths.jobsDir, `${job.id}.result.json`),
-      };
-      const specPath = join(this.paths.jobsDir, `${job.id}.spec.json`);
-      writeFileSync(`${specPath}.tmp`, JSON.stringify(spec));
-      renameSync(`${specPath}.tmp`, specPath);
-      this.log('job started', {
-        job: job.id,
-        model: modelId,
-        requests: pending.length,
-        newIds: spec.newIds.length,
-        forgetIds: spec.forgetIds.length,
-      });
-      return spec;
+      this.log('job started', { job: job.id, model: modelId, requests: pending.length });
+      return job;
     });
   }
 
-  /** Path of a job's spec file. */
-  specPath(jobId: string): string {
-    return join(this.paths.jobsDir, `${jobId}.spec.json`);
+  /**
+   * The worker's spec for one attempt at a running job: the parent's forgotten ids plus the requests'
+   * ids, and the staging folder of candidate `versionId` (new for each attempt, so two attempts never
+   * write the same folder). Written to the job's staging folder; returns the spec and its path.
+   */
+  async jobSpec(jobId: string, versionId: string): Promise<{ spec: JobSpec; specPath: string }> {
+    const job = await getJob(this.ledger, jobId);
+    if (!job) throw new Error(`unknown job '${jobId}'`);
+    const model = (await getModel(this.ledger, job.modelId))!;
+    const parent = (await getVersion(this.ledger, job.parentVersion))!;
+    const previous = this.forgottenIds(parent);
+    const forgotten = new Set(previous);
+    const newIds = new Set<string>();
+    for (const request of job.requestIds)
+      for (const id of await requestSampleIds(this.ledger, request)) if (!forgotten.has(id)) newIds.add(id);
+    const staging = this.paths.jobStaging(jobId);
+    mkdirSync(staging, { recursive: true });
+    const spec: JobSpec = {
+      jobId,
+      versionId,
+      rootDir: this.paths.absolute(model.path),
+      parentDir: this.paths.absolute(parent.path),
+      forgetIds: [...previous, ...[...newIds].sort()],
+      newIds: [...newIds].sort(),
+      method: job.method,
+      params: job.params,
+      seed: this.config.seed,
+      gates: this.config.gates,
+      audit: this.config.audit,
+      stagingDir: this.paths.stagingDir(jobId, versionId),
+      resultPath: join(staging, `${versionId}.result.json`),
+    };
+    const specPath = join(staging, `${versionId}.spec.json`);
+    writeFileSync(`${specPath}.tmp`, JSON.stringify(spec));
+    renameSync(`${specPath}.tmp`, specPath);
+    return { spec, specPath };
   }
 
-  /** Records a job's outcome: the candidate version and its report, or the failure. */
-  completeJob(spec: JobSpec, result: JobResult, seconds: number): void {
-    const job = getJob(this.ledger, spec.jobId);
-    if (!job || job.status !== 'running') return;
+  /**
+   * Records an attempt's outcome: the candidate version (moved from staging into place in the same
+   * transaction) and its report, or the failure. A job's outcome is recorded once: a second completion
+   * (another worker finished it first) is a {@link JobAlreadyFinished}, and its candidate is removed.
+   */
+  async completeJob(spec: JobSpec, result: JobResult, seconds: number): Promise<void> {
     if (!result.ok) {
-      this.ledger.transaction(() => {
-        finishJob(this.ledger, job.id, { status: 'failed', error: result.error, seconds }, 'system');
-        setRequestStatus(
-          this.ledger,
-          job.requestIds,
-          { status: 'failed', reason: `job ${job.id} failed: ${result.error}` },
-          'system',
-        );
-      });
-      rmSync(spec.outDir, { recursive: true, force: true });
-      this.log('job failed', { job: job.id, error: result.error });
+      await this.failJob(spec.jobId, result.error, seconds);
       return;
     }
+    const job = await getJob(this.ledger, spec.jobId);
+    if (!job) throw new Error(`unknown job '${spec.jobId}'`);
     const relativeOut = this.paths.versionPath(job.modelId, spec.versionId);
+    const finalDir = this.paths.absolute(relativeOut);
     let autoPromote = false;
-    this.ledger.transaction(() => {
-      addVersion(
-        this.ledger,
-        {
-          id: spec.versionId,
-          modelId: job.modelId,
-          parentId: job.parentVersion,
-          digest: result.digest,
-          path: relativeOut,
-          method: job.method,
-          params: result.report.params,
-          jobId: job.id,
-          forgottenCount: result.forgottenCount,
-          forgottenDigest: result.forgottenDigest,
-          status: result.passed ? 'candidate' : 'rejected',
-        },
-        'system',
-      );
-      addReport(
-        this.ledger,
-        {
-          jobId: job.id,
-          versionId: spec.versionId,
-          kind: 'evaluate',
-          body: result.report as unknown as Record<string, unknown>,
-        },
-        'system',
-      );
-      finishJob(this.ledger, job.id, { status: 'succeeded', versionId: spec.versionId, seconds }, 'system');
-      if (!result.passed) {
-        const failed = result.report.gates
-          .filter((gate) => !gate.passed)
-          .map((gate) => `${gate.name} ${gate.value} (threshold ${gate.threshold})`);
-        setRequestStatus(
+    let moved = false;
+    try {
+      await this.ledger.transaction(async () => {
+        const current = await getJob(this.ledger, spec.jobId);
+        if (!current || current.status !== 'running') throw new JobAlreadyFinished(spec.jobId, current?.status ?? null);
+        await addVersion(
           this.ledger,
-          job.requestIds,
-          { status: 'rejected', reason: `evaluation gates failed: ${failed.join('; ')}`, versionId: spec.versionId },
+          {
+            id: spec.versionId,
+            modelId: job.modelId,
+            parentId: job.parentVersion,
+            digest: result.digest,
+            path: relativeOut,
+            method: job.method,
+            params: result.report.params,
+            jobId: job.id,
+            forgottenCount: result.forgottenCount,
+            forgottenDigest: result.forgottenDigest,
+            status: result.passed ? 'candidate' : 'rejected',
+          },
           'system',
         );
-        return;
-      }
-      setRequestStatus(this.ledger, job.requestIds, { status: 'evaluated', versionId: spec.versionId }, 'system');
-      if (this.config.pilotPredictions > 0) {
-        startPilot(
+        await addReport(
           this.ledger,
-          { versionId: spec.versionId, modelId: job.modelId, target: this.config.pilotPredictions },
+          {
+            jobId: job.id,
+            versionId: spec.versionId,
+            kind: 'evaluate',
+            body: result.report as unknown as Record<string, unknown>,
+          },
           'system',
         );
-        setRequestStatus(this.ledger, job.requestIds, { status: 'piloting' }, 'system');
-      } else if (this.config.autoPromote) {
-        autoPromote = true;
-      }
-    });
+        await finishJob(this.ledger, job.id, { status: 'succeeded', versionId: spec.versionId, seconds }, 'system');
+        if (!result.passed) {
+          const failed = result.report.gates
+            .filter((gate) => !gate.passed)
+            .map((gate) => `${gate.name} ${gate.value} (threshold ${gate.threshold})`);
+          await setRequestStatus(
+            this.ledger,
+            job.requestIds,
+            { status: 'rejected', reason: `evaluation gates failed: ${failed.join('; ')}`, versionId: spec.versionId },
+            'system',
+          );
+        } else {
+          await setRequestStatus(
+            this.ledger,
+            job.requestIds,
+            { status: 'evaluated', versionId: spec.versionId },
+            'system',
+          );
+          if (this.config.pilotPredictions > 0) {
+            await startPilot(
+              this.ledger,
+              { versionId: spec.versionId, modelId: job.modelId, target: this.config.pilotPredictions },
+              'system',
+            );
+            await setRequestStatus(this.ledger, job.requestIds, { status: 'piloting' }, 'system');
+          } else if (this.config.autoPromote) {
+            autoPromote = true;
+          }
+        }
+        // Last, so that a failure above leaves the files where they were. A crash between this and the
+        // commit leaves a folder no version names; the marker lets the sweep remove it once the job ends.
+        writeFileSync(
+          join(spec.stagingDir, JOB_MARKER),
+          `${JSON.stringify({ job: job.id, version: spec.versionId })}\n`,
+        );
+        mkdirSync(dirname(finalDir), { recursive: true });
+        renameSync(spec.stagingDir, finalDir);
+        moved = true;
+      });
+    } catch (error) {
+      if (moved) rmSync(finalDir, { recursive: true, force: true });
+      else rmSync(spec.stagingDir, { recursive: true, force: true });
+      throw error;
+    }
     this.log('job succeeded', { job: job.id, version: spec.versionId, passed: result.passed, seconds });
-    if (autoPromote) this.promote(job.modelId, spec.versionId, 'system');
+    await this.sweep(job.id);
+    if (autoPromote) await this.promote(job.modelId, spec.versionId, 'system');
   }
 
-  /** Marks jobs left running by a previous process as interrupted and re-queues their requests. */
-  recoverInterrupted(): JobRecord[] {
-    const interrupted = listJobs(this.ledger, 'running');
+  /**
+   * Records that a job failed and fails its requests, with the reason. Returns false when the job had
+   * already ended (its outcome stands).
+   */
+  async failJob(jobId: string, error: string, seconds?: number): Promise<boolean> {
+    try {
+      await this.ledger.transaction(async () => {
+        const job = await getJob(this.ledger, jobId);
+        if (!job) throw new JobAlreadyFinished(jobId, null);
+        await finishJob(
+          this.ledger,
+          job.id,
+          { status: 'failed', error, ...(seconds !== undefined ? { seconds } : {}) },
+          'system',
+        );
+        await setRequestStatus(
+          this.ledger,
+          job.requestIds,
+          { status: 'failed', reason: `job ${job.id} failed: ${error}` },
+          'system',
+        );
+      });
+    } catch (failure) {
+      if (failure instanceof JobAlreadyFinished) return false;
+      throw failure;
+    }
+    this.log('job failed', { job: jobId, error });
+    await this.sweep(jobId);
+    return true;
+  }
+
+  /**
+   * Marks jobs left running by a previous process as interrupted and re-queues their requests (the
+   * embedded runner, which owns every job of its ledger, at its start).
+   */
+  async recoverInterrupted(): Promise<JobRecord[]> {
+    const interrupted = await listJobs(this.ledger, 'running');
     for (const job of interrupted) {
-      this.ledger.transaction(() => {
-        finishJob(
+      await this.ledger.transaction(async () => {
+        await finishJob(
           this.ledger,
           job.id,
           { status: 'interrupted', error: 'the service stopped while the job ran' },
           'system',
         );
-        setRequestStatus(
+        await setRequestStatus(
           this.ledger,
           job.requestIds,
           { status: 'queued', reason: `job ${job.id} was interrupted by a service restart; re-queued` },
           'system',
         );
       });
-      const spec = this.specPath(job.id);
-      if (existsSync(spec)) rmSync(spec, { force: true });
       this.log('job interrupted', { job: job.id, requests: job.requestIds.length });
     }
+    await this.sweep();
     return interrupted;
+  }
+
+  /**
+   * Removes what ended jobs left on disk: their staging folders (attempts of a killed worker, a second
+   * attempt that lost the race) and version folders no ledger version names (a commit cut short). Only
+   * `jobId`'s when given, else every ended job's. A running job's files are left alone.
+   */
+  async sweep(jobId?: string): Promise<void> {
+    const ended = async (id: string): Promise<boolean> => {
+      const job = await getJob(this.ledger, id);
+      return job === null || job.status !== 'running';
+    };
+    const removed: string[] = [];
+    const stagingRoot = this.paths.stagingRoot;
+    const jobs = jobId ? [jobId] : existsSync(stagingRoot) ? readdirSync(stagingRoot) : [];
+    for (const id of jobs) {
+      const dir = this.paths.jobStaging(id);
+      if (existsSync(dir) && (await ended(id))) {
+        rmSync(dir, { recursive: true, force: true });
+        removed.push(dir);
+      }
+    }
+    const models = jobId
+      ? [(await getJob(this.ledger, jobId))?.modelId].filter((id): id is string => id !== undefined)
+      : (await listModels(this.ledger)).map((model) => model.id);
+    for (const modelId of models) {
+      const dir = this.paths.versionsDir(modelId);
+      if (!existsSync(dir)) continue;
+      const recorded = new Set((await listVersions(this.ledger, modelId)).map((version) => version.path));
+      for (const name of readdirSync(dir)) {
+        const relative = this.paths.versionPath(modelId, name);
+        if (recorded.has(relative)) continue;
+        const marker = join(dir, name, JOB_MARKER);
+        if (!existsSync(marker)) continue;
+        const owner = (JSON.parse(readFileSync(marker, 'utf8')) as { job: string }).job;
+        if (await ended(owner)) {
+          rmSync(join(dir, name), { recursive: true, force: true });
+          removed.push(join(dir, name));
+        }
+      }
+    }
+    if (removed.length > 0) this.log('staging removed', { folders: removed });
+  }
+
+  /** Removes a job's staging folder (a server or worker stopping removes those of the attempts it cut short). */
+  removeStaging(jobId: string): void {
+    rmSync(this.paths.jobStaging(jobId), { recursive: true, force: true });
   }
 
   // ---- pilot, promotion, rollback --------------------------------------------------------------
 
-  /** Adds shadowed predictions to a model's running pilot and judges it once it reached its target. */
-  recordPilot(modelId: string, seen: number, disagreements: number): void {
-    const pilot = runningPilot(this.ledger, modelId);
+  /**
+   * Adds shadowed predictions of a client token to a model's running pilot, and judges the pilot if it
+   * is due. Other roles' traffic does not count: only production callers may decide a pilot.
+   */
+  async recordPilot(modelId: string, token: TokenInfo, seen: number, disagreements: number): Promise<void> {
+    if (token.role !== 'client') return;
+    const pilot = await runningPilot(this.ledger, modelId);
     if (!pilot) return;
-    let promote = false;
-    this.ledger.transaction(() => {
-      const current = recordPilotTraffic(this.ledger, pilot.versionId, seen, disagreements);
-      if (!current || current.seen < current.target) return;
+    const current = await recordPilotTraffic(this.ledger, pilot.versionId, token.id, seen, disagreements);
+    if (current && this.pilotDue(current)) await this.judgePilot(pilot.versionId);
+  }
+
+  /** Whether a pilot has what a verdict needs: its target of predictions, enough clients, enough time. */
+  pilotDue(pilot: PilotRecord): boolean {
+    const age = pilot.startedAt === null ? Number.POSITIVE_INFINITY : Date.now() - Date.parse(pilot.startedAt);
+    return (
+      pilot.status === 'running' &&
+      pilot.seen >= pilot.target &&
+      pilot.clients >= this.config.pilotMinClients &&
+      age >= this.config.pilotMinDurationMs
+    );
+  }
+
+  /** Judges every running pilot that is due (a pilot whose traffic stopped still ends when its time is up). */
+  async judgeDuePilots(): Promise<void> {
+    for (const pilot of await runningPilots(this.ledger))
+      if (this.pilotDue(pilot)) await this.judgePilot(pilot.versionId);
+  }
+
+  private async judgePilot(versionId: string): Promise<void> {
+    let promote: { modelId: string } | null = null;
+    await this.ledger.transaction(async () => {
+      const current = await getPilot(this.ledger, versionId);
+      if (!current || !this.pilotDue(current)) return;
       const rate = current.disagreements / current.seen;
       const passed = rate <= this.config.maxPilotDisagreement;
-      const version = getVersion(this.ledger, pilot.versionId)!;
-      finishPilot(this.ledger, pilot.versionId, passed ? 'passed' : 'failed', 'system', {
+      const version = (await getVersion(this.ledger, versionId))!;
+      await finishPilot(this.ledger, versionId, passed ? 'passed' : 'failed', 'system', {
         disagreementRate: rate,
         threshold: this.config.maxPilotDisagreement,
       });
-      addReport(
+      await addReport(
         this.ledger,
         {
           jobId: version.jobId!,
@@ -508,6 +656,7 @@ export class DeletionService {
             passed,
             seen: current.seen,
             target: current.target,
+            clients: current.clients,
             disagreements: current.disagreements,
             disagreementRate: rate,
             threshold: this.config.maxPilotDisagreement,
@@ -516,15 +665,15 @@ export class DeletionService {
         'system',
       );
       if (!passed) {
-        setVersionStatus(
+        await setVersionStatus(
           this.ledger,
           version.id,
           'rejected',
           'system',
           `pilot disagreement ${(100 * rate).toFixed(1)}% above ${(100 * this.config.maxPilotDisagreement).toFixed(1)}%`,
         );
-        const requests = this.requestsOfVersion(version.id, ['piloting']);
-        setRequestStatus(
+        const requests = await this.requestsOfVersion(version.id, ['piloting']);
+        await setRequestStatus(
           this.ledger,
           requests,
           {
@@ -534,51 +683,54 @@ export class DeletionService {
           'system',
         );
       } else if (this.config.autoPromote) {
-        promote = true;
+        promote = { modelId: version.modelId };
       }
-      this.log('pilot finished', { version: version.id, passed, disagreementRate: rate });
+      this.log('pilot finished', { version: version.id, passed, disagreementRate: rate, clients: current.clients });
     });
-    if (promote) this.promote(modelId, pilot.versionId, 'system');
+    const due = promote as { modelId: string } | null;
+    if (due) await this.promote(due.modelId, versionId, 'system');
   }
 
-  private requestsOfVersion(versionId: string, statuses: readonly RequestStatus[]): string[] {
+  private async requestsOfVersion(versionId: string, statuses: readonly RequestStatus[]): Promise<string[]> {
     return (
-      this.ledger.db
-        .prepare(`SELECT id FROM requests WHERE version_id = ? AND status IN (${statuses.map(() => '?').join(',')})`)
-        .all(versionId, ...statuses) as { id: string }[]
+      await this.ledger.all<{ id: string }>(
+        `SELECT id FROM requests WHERE version_id = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY id`,
+        versionId,
+        ...statuses,
+      )
     ).map((row) => row.id);
   }
 
   /** Puts a candidate into production. A running pilot must have passed unless `force`. */
-  promote(
+  async promote(
     modelId: string,
     versionId: string,
     actor: TokenInfo | 'system',
     options: { force?: boolean } = {},
-  ): ModelView {
-    this.ledger.transaction(() => {
-      const model = getModel(this.ledger, modelId);
+  ): Promise<ModelView> {
+    await this.ledger.transaction(async () => {
+      const model = await getModel(this.ledger, modelId);
       if (!model) throw notFound('model', modelId);
-      const version = getVersion(this.ledger, versionId);
+      const version = await getVersion(this.ledger, versionId);
       if (!version || version.modelId !== modelId) throw notFound(`version of model '${modelId}'`, versionId);
       if (version.status !== 'candidate')
         throw conflict(
           `version ${versionId} is ${version.status}; only a candidate can be promoted (use rollback to return to an earlier version)`,
         );
-      const pilot = getPilot(this.ledger, versionId);
+      const pilot = await getPilot(this.ledger, versionId);
       if (pilot?.status === 'running') {
         if (!options.force)
           throw conflict(
-            `version ${versionId} is still piloting (${pilot.seen}/${pilot.target} predictions compared); wait or promote with force`,
+            `version ${versionId} is still piloting (${pilot.seen}/${pilot.target} predictions from ${pilot.clients}/${this.config.pilotMinClients} client tokens compared); wait or promote with force`,
             { pilot },
           );
-        finishPilot(this.ledger, versionId, 'passed', actorId(actor), { forced: true });
+        await finishPilot(this.ledger, versionId, 'passed', actorId(actor), { forced: true });
       }
-      setProduction(this.ledger, modelId, versionId, actorId(actor), 'promote');
-      setVersionStatus(this.ledger, versionId, 'promoted', actorId(actor));
-      setRequestStatus(
+      await setProduction(this.ledger, modelId, versionId, actorId(actor), 'promote');
+      await setVersionStatus(this.ledger, versionId, 'promoted', actorId(actor));
+      await setRequestStatus(
         this.ledger,
-        this.requestsOfVersion(versionId, ['evaluated', 'piloting']),
+        await this.requestsOfVersion(versionId, ['evaluated', 'piloting']),
         { status: 'promoted' },
         actorId(actor),
       );
@@ -588,18 +740,18 @@ export class DeletionService {
   }
 
   /** Rejects a candidate (its requests are rejected with the reason). */
-  reject(modelId: string, versionId: string, reason: string, actor: TokenInfo): ModelView {
-    this.ledger.transaction(() => {
-      const version = getVersion(this.ledger, versionId);
+  async reject(modelId: string, versionId: string, reason: string, actor: TokenInfo): Promise<ModelView> {
+    await this.ledger.transaction(async () => {
+      const version = await getVersion(this.ledger, versionId);
       if (!version || version.modelId !== modelId) throw notFound(`version of model '${modelId}'`, versionId);
       if (version.status !== 'candidate')
         throw conflict(`version ${versionId} is ${version.status}; only a candidate can be rejected`);
-      if (getPilot(this.ledger, versionId)?.status === 'running')
-        finishPilot(this.ledger, versionId, 'failed', actor.id, { rejectedBy: actor.id });
-      setVersionStatus(this.ledger, versionId, 'rejected', actor.id, reason);
-      setRequestStatus(
+      if ((await getPilot(this.ledger, versionId))?.status === 'running')
+        await finishPilot(this.ledger, versionId, 'failed', actor.id, { rejectedBy: actor.id });
+      await setVersionStatus(this.ledger, versionId, 'rejected', actor.id, reason);
+      await setRequestStatus(
         this.ledger,
-        this.requestsOfVersion(versionId, ['evaluated', 'piloting']),
+        await this.requestsOfVersion(versionId, ['evaluated', 'piloting']),
         { status: 'rejected', reason: `rejected by ${actor.name}: ${reason}` },
         actor.id,
       );
@@ -611,14 +763,14 @@ export class DeletionService {
    * Moves production back to `versionId` (default: the production version's parent). Requests whose
    * forgetting the rollback undoes are re-queued, so a rollback never silently cancels a deletion.
    */
-  rollback(modelId: string, versionId: string | undefined, actor: TokenInfo): ModelView {
-    this.ledger.transaction(() => {
-      const model = getModel(this.ledger, modelId);
+  async rollback(modelId: string, versionId: string | undefined, actor: TokenInfo): Promise<ModelView> {
+    await this.ledger.transaction(async () => {
+      const model = await getModel(this.ledger, modelId);
       if (!model) throw notFound('model', modelId);
-      const current = getVersion(this.ledger, model.productionVersion)!;
+      const current = (await getVersion(this.ledger, model.productionVersion))!;
       const targetId = versionId ?? current.parentId;
       if (!targetId) throw conflict(`model '${modelId}' is at its root version; there is nothing to roll back to`);
-      const target = getVersion(this.ledger, targetId);
+      const target = await getVersion(this.ledger, targetId);
       if (!target || target.modelId !== modelId) throw notFound(`version of model '${modelId}'`, targetId);
       if (target.status !== 'root' && target.status !== 'promoted')
         throw conflict(
@@ -629,19 +781,20 @@ export class DeletionService {
       for (
         let cursor: VersionRecord | null = target;
         cursor;
-        cursor = cursor.parentId ? getVersion(this.ledger, cursor.parentId) : null
+        cursor = cursor.parentId ? await getVersion(this.ledger, cursor.parentId) : null
       )
         lineage.add(cursor.id);
-      setProduction(this.ledger, modelId, target.id, actor.id, 'rollback');
+      await setProduction(this.ledger, modelId, target.id, actor.id, 'rollback');
       const undone = (
-        this.ledger.db
-          .prepare("SELECT id, version_id FROM requests WHERE model_id = ? AND status = 'promoted'")
-          .all(modelId) as { id: string; version_id: string | null }[]
+        await this.ledger.all<{ id: string; version_id: string | null }>(
+          "SELECT id, version_id FROM requests WHERE model_id = ? AND status = 'promoted' ORDER BY id",
+          modelId,
+        )
       )
         .filter((row) => row.version_id !== null && !lineage.has(row.version_id))
         .map((row) => row.id);
       if (undone.length > 0)
-        setRequestStatus(
+        await setRequestStatus(
           this.ledger,
           undone,
           { status: 'queued', reason: `production rolled back to ${target.id}; re-queued`, versionId: null },

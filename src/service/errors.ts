@@ -32,3 +32,8 @@ export function conflict(message: string, details?: Record<string, unknown>): Se
 export function unprocessable(message: string, details?: Record<string, unknown>): ServiceError {
   return new ServiceError(422, 'unprocessable', message, details);
 }
+
+/** 400 for a malformed request. */
+export function badRequest(message: string, details?: Record<string, unknown>): ServiceError {
+  return new ServiceError(400, 'bad_request', message, details);
+}

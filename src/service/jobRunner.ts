@@ -1,142 +1,136 @@
 /**
- * The job runner: every `pollMs` it merges each model's queued requests into one job once the oldest has
- * waited a batching window, and runs the job in a worker process (one at a time per model, none while
- * the model has a candidate awaiting its pilot or promotion or while its preparation runs: see
- * {@link ModelPreparer}). On start it re-queues the requests of jobs a previous process left running.
+ * The embedded job runner: every `pollMs` it merges each model's queued requests into one job once the
+ * oldest has waited a batching window, and runs the job in a worker process of this server (one at a
+ * time per model, none while the model has a candidate awaiting its pilot or promotion or while its
+ * preparation runs: see {@link ModelPreparer}). It owns every job of its ledger, which is why a second
+ * embedded server on the same ledger refuses to start: on start it re-queues the requests of jobs a
+ * previous process left running.
  *
  * @module
  */
 
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { DeletionService, ServiceLog } from './deletionService.js';
-import type { JobResult, JobSpec } from './jobSpec.js';
+import { type JobAttempt, startJobAttempt } from './jobAttempt.js';
+import type { JobScheduler, RunningJob } from './jobScheduler.js';
+import type { QueueDepth, ServiceMetrics } from './metrics.js';
 import { type ModelPreparation, ModelPreparer } from './modelPreparer.js';
-import { followWorker, spawnWorker } from './workerProcess.js';
 
-const WORKER = fileURLToPath(new URL('./jobWorker.js', import.meta.url));
-
-/** A job in flight. */
-export interface RunningJob {
-  jobId: string;
-  modelId: string;
-  startedAt: number;
-  /** The worker's last progress line. */
-  progress: Record<string, unknown> | null;
-}
-
-/** Runs the service's jobs in worker processes. */
-export class JobRunner {
+/** Runs the service's jobs in worker processes of this server. */
+export class JobRunner implements JobScheduler {
+  readonly kind = 'embedded' as const;
   private timer: NodeJS.Timeout | null = null;
-  private readonly running = new Map<string, RunningJob & { child: ChildProcess }>();
+  private readonly running = new Map<string, { jobId: string; modelId: string; attempt: JobAttempt | null }>();
   private stopping = false;
+  private ticking = false;
   private readonly preparer: ModelPreparer;
 
   constructor(
     private readonly service: DeletionService,
     private readonly log: ServiceLog,
+    private readonly metrics?: ServiceMetrics,
   ) {
-    this.preparer = new ModelPreparer(service, log, () => this.tick());
+    this.preparer = new ModelPreparer(service, log, () => void this.tick());
   }
 
-  /** Recovers interrupted jobs and starts polling. */
-  start(): void {
-    this.service.recoverInterrupted();
-    this.timer = setInterval(() => this.tick(), this.service.config.pollMs);
-    this.tick();
+  async start(): Promise<void> {
+    await this.service.recoverInterrupted();
+    this.timer = setInterval(() => void this.tick(), this.service.config.pollMs);
+    await this.tick();
   }
 
-  /** Jobs in flight. */
-  jobs(): RunningJob[] {
-    return [...this.running.values()].map(({ child: _child, ...job }) => job);
+  async jobs(): Promise<RunningJob[]> {
+    return [...this.running.values()].map(({ jobId, modelId, attempt }) => ({
+      jobId,
+      modelId,
+      startedAt: attempt?.startedAt ?? Date.now(),
+      progress: attempt?.progress ?? null,
+    }));
   }
 
-  /** A model's preparation (what its jobs reuse, e.g. TMU's twin). */
-  preparation(modelId: string): ModelPreparation {
+  async preparation(modelId: string): Promise<ModelPreparation> {
     return this.preparer.view(modelId);
   }
 
-  /** Starts the preparations and the jobs that are due. */
-  tick(): void {
-    if (this.stopping) return;
-    this.preparer.tick();
-    for (const { modelId, oldestAgeMs } of this.service.queuedModels()) {
-      if (
-        this.running.has(modelId) ||
-        oldestAgeMs < this.service.config.batchWindowMs ||
-        this.service.hasCandidateInFlight(modelId) ||
-        this.preparer.holds(modelId)
-      )
-        continue;
-      let spec: JobSpec | null;
-      try {
-        spec = this.service.startJob(modelId);
-      } catch (error) {
-        this.log('job start failed', { model: modelId, error: (error as Error).message });
-        continue;
+  async modelRegistered(): Promise<void> {
+    await this.tick();
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const queued = await this.service.ledger.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM requests WHERE status = 'queued'",
+    );
+    return { jobs: { waiting: Number(queued?.n ?? 0), active: this.running.size } };
+  }
+
+  async check(): Promise<void> {}
+
+  /** Starts the preparations, judges due pilots and starts the jobs that are due. */
+  async tick(): Promise<void> {
+    if (this.stopping || this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.preparer.tick();
+      await this.service.judgeDuePilots();
+      for (const { modelId, oldestAgeMs } of await this.service.queuedModels()) {
+        if (
+          this.stopping ||
+          this.running.has(modelId) ||
+          oldestAgeMs < this.service.config.batchWindowMs ||
+          this.preparer.holds(modelId)
+        )
+          continue;
+        const job = await this.service.startJob(modelId);
+        if (job) await this.launch(modelId, job.id);
       }
-      if (spec) this.launch(modelId, spec);
+    } catch (error) {
+      this.log('job runner tick failed', { error: (error as Error).message });
+    } finally {
+      this.ticking = false;
     }
   }
 
-  private launch(modelId: string, spec: JobSpec): void {
-    const started = performance.now();
-    rmSync(spec.resultPath, { force: true });
-    const child = spawnWorker(WORKER, [this.service.specPath(spec.jobId)], { stdout: 'ignore' });
-    const job = {
-      jobId: spec.jobId,
-      modelId,
-      startedAt: Date.now(),
-      progress: null as Record<string, unknown> | null,
-      child,
-    };
-    this.running.set(modelId, job);
-    const lastError = followWorker(
-      child,
-      (record) => {
-        job.progress = record;
-      },
-      (line) => this.log('job output', { job: spec.jobId, line }),
-    );
-    child.on('exit', (code, signal) => {
+  private async launch(modelId: string, jobId: string): Promise<void> {
+    // A job merged while stopping stays running in the ledger and is re-queued at the next start.
+    if (this.stopping) return;
+    const entry: { jobId: string; modelId: string; attempt: JobAttempt | null } = { jobId, modelId, attempt: null };
+    this.running.set(modelId, entry);
+    let attempt: JobAttempt;
+    try {
+      attempt = await startJobAttempt(this.service, jobId, this.log);
+    } catch (error) {
+      this.running.delete(modelId);
+      this.log('job start failed', { job: jobId, error: (error as Error).message });
+      await this.service.failJob(jobId, `the job could not start: ${(error as Error).message}`);
+      return;
+    }
+    entry.attempt = attempt;
+    void attempt.done.then(async ({ result, seconds }) => {
       this.running.delete(modelId);
       if (this.stopping) return;
-      const seconds = (performance.now() - started) / 1000;
-      let result: JobResult;
-      if (existsSync(spec.resultPath)) {
-        try {
-          result = JSON.parse(readFileSync(spec.resultPath, 'utf8')) as JobResult;
-        } catch (error) {
-          result = { ok: false, error: `unreadable job result: ${(error as Error).message}` };
-        }
-      } else {
-        result = {
-          ok: false,
-          error: `the job worker exited with ${signal ? `signal ${signal}` : `status ${code}`}${lastError() ? `: ${lastError()}` : ''}`,
-        };
-      }
+      this.metrics?.jobSeconds.observe({ outcome: result.ok ? 'succeeded' : 'failed' }, seconds);
+      if (!result.ok) this.metrics?.jobFailures.inc();
       try {
-        this.service.completeJob(spec, result, seconds);
+        await this.service.completeJob(attempt.spec, result, seconds);
       } catch (error) {
-        this.log('job completion failed', { job: spec.jobId, error: (error as Error).message });
+        this.log('job completion failed', { job: jobId, error: (error as Error).message });
       }
-      rmSync(spec.resultPath, { force: true });
-      rmSync(this.service.specPath(spec.jobId), { force: true });
-      this.tick();
+      await this.tick();
     });
-    child.on('error', (error) => this.log('job worker error', { job: spec.jobId, error: error.message }));
   }
 
-  /**
-   * Stops polling and kills running workers. Their jobs stay `running` in the ledger and are re-queued on
-   * the next start, exactly as after a crash; interrupted preparations run again then.
-   */
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopping = true;
     this.preparer.stop();
     if (this.timer) clearInterval(this.timer);
-    for (const job of this.running.values()) job.child.kill('SIGKILL');
+    const cut = [...this.running.values()];
+    for (const job of cut) job.attempt?.kill();
+    await Promise.all(cut.map((job) => job.attempt?.done));
+    for (const job of cut) {
+      this.service.removeStaging(job.jobId);
+      this.log('job cut short', { job: job.jobId, model: job.modelId, note: 're-queued at the next start' });
+    }
     this.running.clear();
+    // A tick still in flight must end before the ledger closes.
+    while (this.ticking) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

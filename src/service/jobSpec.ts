@@ -26,8 +26,11 @@ export interface JobSpec {
   seed: number;
   gates: ServiceConfig['gates'];
   audit: boolean;
-  /** Final directory of the candidate version (written as `<outDir>.partial`, then renamed). */
-  outDir: string;
+  /**
+   * Where the worker leaves the candidate (written as `<stagingDir>.partial`, renamed when complete);
+   * the commit moves it to the version's folder.
+   */
+  stagingDir: string;
   resultPath: string;
 }
 

@@ -3,8 +3,8 @@
  * responsive while libtorch computes (and a crashing job cannot take the service down).
  *
  * Usage: `node jobWorker.js SPEC.json` (under tmu's runtime environment, which the service passes on).
- * Unlearns the spec's forget set from the root model, writes the candidate to `<outDir>.partial` and
- * renames it to `outDir`, runs the evaluate stage, and writes the {@link JobResult} atomically to
+ * Unlearns the spec's forget set from the root model, writes the candidate to `<stagingDir>.partial`,
+ * runs the evaluate stage, renames the candidate to `stagingDir` and writes the {@link JobResult} atomically to
  * `resultPath`. Progress goes to stderr as JSON lines. Exits 0 when a result (even a failed gate) was
  * written, 1 on an error (also written to `resultPath` when possible).
  *
@@ -32,7 +32,7 @@ function writeResult(path: string, result: JobResult): void {
 export function runJob(spec: JobSpec): JobResult {
   const progress = new JsonLinesProgress(process.stderr);
   const original = prepareOriginal(spec.rootDir);
-  const partial = `${spec.outDir}.partial`;
+  const partial = `${spec.stagingDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   try {
     const method = getMethod(spec.method);
@@ -62,8 +62,8 @@ export function runJob(spec: JobSpec): JobResult {
           progress,
           scratchDir: partial,
         });
-        rmSync(spec.outDir, { recursive: true, force: true });
-        renameSync(partial, spec.outDir);
+        rmSync(spec.stagingDir, { recursive: true, force: true });
+        renameSync(partial, spec.stagingDir);
         return {
           ok: true,
           digest: sidecar.digest,

@@ -1,7 +1,11 @@
 /**
  * Where the service keeps model files: registered models live under the models directory (paths in the
  * API and the ledger are relative to it, and may not escape it, symlinks included); the versions that
- * jobs produce go to `<models>/.tmu-versions/<model>/<version>`.
+ * jobs produce go to `<models>/.tmu-versions/<model>/<version>`. A job attempt writes its candidate to
+ * `<models>/.tmu-versions/.staging/<job>/<version>` first; the commit that records the version in the
+ * ledger moves it into place, and staging folders of jobs that ended are removed. The models directory
+ * is shared by every server and worker of a deployment (a shared file system when they are on several
+ * hosts).
  *
  * @module
  */
@@ -52,9 +56,24 @@ export class ModelPaths {
     return join('.tmu-versions', modelId, versionId);
   }
 
-  /** Directory for job scratch files (specs, results). */
-  get jobsDir(): string {
-    return join(this.root, '.tmu-versions', '.jobs');
+  /** The staging folder of one job (all its attempts). */
+  jobStaging(jobId: string): string {
+    return join(this.stagingRoot, jobId);
+  }
+
+  /** Where a job attempt writes the candidate `versionId` before the commit moves it into place. */
+  stagingDir(jobId: string, versionId: string): string {
+    return join(this.jobStaging(jobId), versionId);
+  }
+
+  /** The folder that holds every job's staging folder. */
+  get stagingRoot(): string {
+    return join(this.root, '.tmu-versions', '.staging');
+  }
+
+  /** The folder that holds a model's versions. */
+  versionsDir(modelId: string): string {
+    return join(this.root, '.tmu-versions', modelId);
   }
 }
 

@@ -9,7 +9,6 @@
  * @module
  */
 
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { listModels, type ModelRecord } from '../ledger/models.js';
 import { getMethod } from '../unlearn/methods.js';
@@ -43,11 +42,86 @@ export interface ModelPreparation {
   summary: Record<string, unknown> | null;
 }
 
+/** The status of every model when the service prepares none (disabled, or nothing to prepare), else null. */
+export function standingPreparation(config: DeletionService['config']): PreparationStatus | null {
+  if (!config.prepareModels) return 'disabled';
+  return getMethod(config.method).prepare ? null : 'not-needed';
+}
+
+/** The preparation of `model` under the service's method, with the service's paths. */
+export function preparationSpecOf(service: DeletionService, model: ModelRecord): PreparationSpec {
+  return {
+    modelId: model.id,
+    modelDir: service.paths.absolute(model.path),
+    method: service.config.method,
+    params: service.config.params,
+    seed: service.config.seed,
+  };
+}
+
+/** A preparation that has not started: what the API shows for it. */
+export function pendingPreparation(status: PreparationStatus, method: string): ModelPreparation {
+  return { status, method, startedAt: null, seconds: null, reused: null, error: null, progress: null, summary: null };
+}
+
+/** A preparation worker process, as {@link runPreparationProcess} started it. */
+export interface PreparationProcess {
+  /** Resolves once the worker closed, with its answer (a failure when it gave none). */
+  done: Promise<PreparationOutcome>;
+  kill(): void;
+}
+
+/** Runs a method's prepare step for one model in a worker process. */
+export function runPreparationProcess(
+  spec: PreparationSpec,
+  log: ServiceLog,
+  onProgress: (record: Record<string, unknown>) => void,
+): PreparationProcess {
+  const child = spawnWorker(WORKER, [JSON.stringify(spec)], { stdout: 'pipe' });
+  let answer = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    answer += chunk;
+  });
+  const lastError = followWorker(child, onProgress, (line) =>
+    log('model preparation output', { model: spec.modelId, line }),
+  );
+  const done = new Promise<PreparationOutcome>((resolve) => {
+    let settled = false;
+    const settle = (outcome: PreparationOutcome): void => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    // 'close', not 'exit': the answer on stdout is complete only once the worker's pipes are closed.
+    child.on('close', (code, signal) => {
+      const line = answer.trim().split('\n').pop() ?? '';
+      try {
+        settle(JSON.parse(line) as PreparationOutcome);
+      } catch {
+        settle({
+          ok: false,
+          error: `the preparation worker exited with ${signal ? `signal ${signal}` : `status ${code}`} without an answer${lastError() ? `: ${lastError()}` : ''}`,
+        });
+      }
+    });
+    // A worker that could not be started emits 'error' and may never close.
+    child.on('error', (error) =>
+      settle({ ok: false, error: `the preparation worker could not run: ${error.message}` }),
+    );
+  });
+  return {
+    done,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
 /** Prepares the service's registered models in worker processes, one model at a time. */
 export class ModelPreparer {
   private readonly states = new Map<string, ModelPreparation>();
   /** The running preparation's worker (one at a time). */
-  private child: ChildProcess | null = null;
+  private child: PreparationProcess | null = null;
   private stopping = false;
   /** The status of a model with no preparation of its own, or null when preparations run. */
   private readonly standing: PreparationStatus | null;
@@ -58,8 +132,7 @@ export class ModelPreparer {
     private readonly log: ServiceLog,
     private readonly onSettled: () => void = () => {},
   ) {
-    if (!service.config.prepareModels) this.standing = 'disabled';
-    else this.standing = getMethod(service.config.method).prepare ? null : 'not-needed';
+    this.standing = standingPreparation(service.config);
   }
 
   /**
@@ -67,10 +140,10 @@ export class ModelPreparer {
    * started, unless one runs: one at a time, since each loads the dataset and builds a twin beside a
    * training's worth of memory, and at a start every registered model is due at once.
    */
-  tick(): void {
+  async tick(): Promise<void> {
     if (this.stopping || this.standing !== null || this.child) return;
-    const next = listModels(this.service.ledger).find((model) => !this.states.has(model.id));
-    if (next) this.start(next);
+    const next = (await listModels(this.service.ledger)).find((model) => !this.states.has(model.id));
+    if (next && !this.child && !this.states.has(next.id)) this.start(next);
   }
 
   /** Whether a model's jobs must wait for its preparation (queued or running). */
@@ -81,57 +154,28 @@ export class ModelPreparer {
 
   /** A model's preparation. */
   view(modelId: string): ModelPreparation {
-    return (
-      this.states.get(modelId) ?? {
-        status: this.standing ?? 'queued',
-        method: this.service.config.method,
-        startedAt: null,
-        seconds: null,
-        reused: null,
-        error: null,
-        progress: null,
-        summary: null,
-      }
-    );
+    return this.states.get(modelId) ?? pendingPreparation(this.standing ?? 'queued', this.service.config.method);
   }
 
   /** Kills running preparations; the next start prepares those models again. */
   stop(): void {
     this.stopping = true;
-    this.child?.kill('SIGKILL');
+    this.child?.kill();
     this.child = null;
   }
 
   private start(model: ModelRecord): void {
     const { config } = this.service;
-    const spec: PreparationSpec = {
-      modelId: model.id,
-      modelDir: this.service.paths.absolute(model.path),
-      method: config.method,
-      params: config.params,
-      seed: config.seed,
-    };
+    const spec = preparationSpecOf(this.service, model);
     const started = performance.now();
     const state: ModelPreparation = { ...this.view(model.id), status: 'running', startedAt: new Date().toISOString() };
     this.states.set(model.id, state);
     this.log('model preparation started', { model: model.id, method: config.method });
-    const child = spawnWorker(WORKER, [JSON.stringify(spec)], { stdout: 'pipe' });
-    this.child = child;
-    let answer = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      answer += chunk;
+    const child = runPreparationProcess(spec, this.log, (record) => {
+      state.progress = record;
     });
-    const lastError = followWorker(
-      child,
-      (record) => {
-        state.progress = record;
-      },
-      (line) => this.log('model preparation output', { model: model.id, line }),
-    );
-    let settled = false;
-    const settle = (outcome: PreparationOutcome): void => {
-      if (settled) return;
-      settled = true;
+    this.child = child;
+    void child.done.then((outcome) => {
       this.child = null;
       if (this.stopping) return;
       const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
@@ -157,24 +201,6 @@ export class ModelPreparer {
         this.log('model preparation failed', { model: model.id, seconds, error: outcome.error });
       }
       this.onSettled();
-    };
-    // 'close', not 'exit': the answer on stdout is complete only once the worker's pipes are closed.
-    child.on('close', (code, signal) => {
-      const line = answer.trim().split('\n').pop() ?? '';
-      let outcome: PreparationOutcome;
-      try {
-        outcome = JSON.parse(line) as PreparationOutcome;
-      } catch {
-        outcome = {
-          ok: false,
-          error: `the preparation worker exited with ${signal ? `signal ${signal}` : `status ${code}`} without an answer${lastError() ? `: ${lastError()}` : ''}`,
-        };
-      }
-      settle(outcome);
     });
-    // A worker that could not be started emits 'error' and may never close.
-    child.on('error', (error) =>
-      settle({ ok: false, error: `the preparation worker could not run: ${error.message}` }),
-    );
   }
 }

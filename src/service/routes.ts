@@ -12,13 +12,14 @@ import { listJobs } from '../ledger/jobs.js';
 import type { Role, TokenInfo } from '../ledger/tokens.js';
 import { verifyLedger } from '../ledger/verify.js';
 import type { DeletionService, ModelView } from './deletionService.js';
-import { notFound, unprocessable } from './errors.js';
-import type { JobRunner } from './jobRunner.js';
+import { badRequest, notFound, unprocessable } from './errors.js';
+import type { JobScheduler } from './jobScheduler.js';
 import type { ModelPreparation } from './modelPreparer.js';
 import {
   ComplianceQuery,
   DeletionRequestBody,
   EventsQuery,
+  IDEMPOTENCY_KEY,
   ListRequestsQuery,
   PredictBody,
   PromoteBody,
@@ -53,7 +54,7 @@ export interface RouteSpec {
   body?: z.ZodType;
   query?: z.ZodType;
   status: number;
-  handler(ctx: RouteContext<never, never>): RouteResult;
+  handler(ctx: RouteContext<never, never>): Promise<RouteResult>;
 }
 
 function route<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(spec: {
@@ -66,19 +67,23 @@ function route<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>
   status?: number;
   handler(
     ctx: RouteContext<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : undefined>,
-  ): RouteResult;
+  ): Promise<RouteResult>;
 }): RouteSpec {
   return { ...spec, status: spec.status ?? 200 } as unknown as RouteSpec;
 }
 
 const ALL: readonly Role[] = ['requester', 'operator', 'auditor'];
+/** Predict is open to every role; only `client` tokens' traffic counts for a pilot. */
+const PREDICTORS: readonly Role[] = ['requester', 'operator', 'auditor', 'client'];
 
 /** The routes of the v1 API. */
-export function apiRoutes(service: DeletionService, serving: ModelServing, runner: JobRunner): RouteSpec[] {
-  const withPreparation = (model: ModelView): ModelView & { preparation: ModelPreparation } => ({
-    ...model,
-    preparation: runner.preparation(model.id),
-  });
+export function apiRoutes(service: DeletionService, serving: ModelServing, runner: JobScheduler): RouteSpec[] {
+  const withPreparation = async (
+    model: ModelView | Promise<ModelView>,
+  ): Promise<ModelView & { preparation: ModelPreparation }> => {
+    const view = await model;
+    return { ...view, preparation: await runner.preparation(view.id) };
+  };
   return [
     route({
       method: 'POST',
@@ -87,21 +92,29 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       roles: ['operator'],
       body: RegisterModelBody,
       status: 201,
-      handler: ({ body, token }) => ({ status: 201, body: withPreparation(service.registerModel(body, token)) }),
+      handler: async ({ body, token }) => {
+        const model = await service.registerModel(body, token);
+        // The answer shows the preparation as it stands at registration (queued); it starts right after.
+        const view = await withPreparation(model);
+        await runner.modelRegistered(model.id);
+        return { status: 201, body: view };
+      },
     }),
     route({
       method: 'GET',
       path: '/v1/models',
       summary: 'List models with their versions and preparations',
       roles: ALL,
-      handler: () => ({ body: { models: service.listModelViews().map(withPreparation) } }),
+      handler: async () => ({
+        body: { models: await Promise.all((await service.listModelViews()).map(withPreparation)) },
+      }),
     }),
     route({
       method: 'GET',
       path: '/v1/models/:id',
       summary: 'A model with its versions, running pilot and preparation (TMU: its twin)',
       roles: ALL,
-      handler: ({ params }) => ({ body: withPreparation(service.modelView(params.id!)) }),
+      handler: async ({ params }) => ({ body: await withPreparation(service.modelView(params.id!)) }),
     }),
     route({
       method: 'POST',
@@ -109,8 +122,8 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       summary: 'Put a candidate version into production',
       roles: ['operator'],
       body: PromoteBody,
-      handler: ({ params, body, token }) => ({
-        body: service.promote(params.id!, body.version, token, { force: body.force }),
+      handler: async ({ params, body, token }) => ({
+        body: await service.promote(params.id!, body.version, token, { force: body.force }),
       }),
     }),
     route({
@@ -119,7 +132,7 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       summary: 'Move production back to an earlier version (default: the parent); undone requests are re-queued',
       roles: ['operator'],
       body: RollbackBody,
-      handler: ({ params, body, token }) => ({ body: service.rollback(params.id!, body.version, token) }),
+      handler: async ({ params, body, token }) => ({ body: await service.rollback(params.id!, body.version, token) }),
     }),
     route({
       method: 'POST',
@@ -127,20 +140,23 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       summary: 'Reject a candidate version',
       roles: ['operator'],
       body: RejectBody,
-      handler: ({ params, body, token }) => ({ body: service.reject(params.id!, params.version!, body.reason, token) }),
+      handler: async ({ params, body, token }) => ({
+        body: await service.reject(params.id!, params.version!, body.reason, token),
+      }),
     }),
     route({
       method: 'POST',
       path: '/v1/models/:id/predict',
-      summary: 'Predict with the production version (a piloting candidate answers in shadow)',
-      roles: ALL,
+      summary:
+        'Predict with the production version (a piloting candidate answers in shadow; only client tokens count for the pilot)',
+      roles: PREDICTORS,
       body: PredictBody,
-      handler: ({ params, body }) => {
+      handler: async ({ params, body, token }) => {
         const input = body as PredictInput;
         const count = input.ids?.length ?? input.inputs!.length;
         if (count > service.config.maxPredictBatch)
           throw unprocessable(`at most ${service.config.maxPredictBatch} inputs per predict call, got ${count}`);
-        return { body: serving.predict(params.id!, input) };
+        return { body: await serving.predict(params.id!, input, token) };
       },
     }),
     route({
@@ -150,10 +166,14 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       roles: ['requester', 'operator'],
       body: DeletionRequestBody,
       status: 202,
-      handler: ({ body, token, headers }) => {
+      handler: async ({ body, token, headers }) => {
         const raw = headers['idempotency-key'];
-        const key = typeof raw === 'string' && raw.length > 0 ? raw.slice(0, 200) : null;
-        const { request, created } = service.fileRequest(token, body, key);
+        if (Array.isArray(raw)) throw badRequest('send one Idempotency-Key header, not several');
+        if (raw !== undefined && !IDEMPOTENCY_KEY.test(raw))
+          throw badRequest(
+            `the Idempotency-Key header must be 1-128 characters of A-Z a-z 0-9 and . _ ~ : + / = - (got ${raw.length} characters)`,
+          );
+        const { request, created } = await service.fileRequest(token, body, raw ?? null);
         return { status: created ? 202 : 200, body: { request, created } };
       },
     }),
@@ -163,9 +183,9 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       summary: 'List deletion requests (a requester sees its own)',
       roles: ALL,
       query: ListRequestsQuery,
-      handler: ({ token, query }) => ({
+      handler: async ({ token, query }) => ({
         body: {
-          requests: service.listRequests(token, {
+          requests: await service.listRequests(token, {
             ...(query.model ? { modelId: query.model } : {}),
             ...(query.status ? { status: query.status } : {}),
             limit: query.limit,
@@ -179,7 +199,7 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       path: '/v1/deletion-requests/:id',
       summary: 'A deletion request with its ids, jobs, reports, pilot and version',
       roles: ALL,
-      handler: ({ params, token }) => ({ body: service.requestView(params.id!, token) }),
+      handler: async ({ params, token }) => ({ body: await service.requestView(params.id!, token) }),
     }),
     route({
       method: 'GET',
@@ -187,8 +207,8 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       summary: 'The compliance report of a request (JSON, or HTML with ?format=html)',
       roles: ['auditor'],
       query: ComplianceQuery,
-      handler: ({ params, query }) => {
-        const report = complianceReportOr404(service, params.id!);
+      handler: async ({ params, query }) => {
+        const report = await complianceReportOr404(service, params.id!);
         return query.format === 'html'
           ? { body: renderComplianceHtml(report), contentType: 'text/html; charset=utf-8' }
           : { body: report };
@@ -199,14 +219,14 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       path: '/v1/jobs',
       summary: "Jobs: those running now (with progress) and the ledger's history",
       roles: ['operator', 'auditor'],
-      handler: () => ({ body: { running: runner.jobs(), jobs: listJobs(service.ledger) } }),
+      handler: async () => ({ body: { running: await runner.jobs(), jobs: await listJobs(service.ledger) } }),
     }),
     route({
       method: 'GET',
       path: '/v1/ledger/verify',
       summary: "Recompute the ledger's hash chain and check every state row against it",
       roles: ['operator', 'auditor'],
-      handler: () => ({ body: verifyLedger(service.ledger) }),
+      handler: async () => ({ body: await verifyLedger(service.ledger) }),
     }),
     route({
       method: 'GET',
@@ -214,14 +234,15 @@ export function apiRoutes(service: DeletionService, serving: ModelServing, runne
       summary: 'Ledger events in order',
       roles: ['auditor'],
       query: EventsQuery,
-      handler: ({ query }) => ({
-        body: { events: service.ledger.events({ afterSeq: query.after, limit: query.limit }) },
+      handler: async ({ query }) => ({
+        body: { events: await service.ledger.events({ afterSeq: query.after, limit: query.limit }) },
       }),
     }),
   ];
 }
 
-function complianceReportOr404(service: DeletionService, id: string): ReturnType<typeof complianceReport> {
-  if (!service.ledger.db.prepare('SELECT 1 FROM requests WHERE id = ?').get(id)) throw notFound('deletion request', id);
+async function complianceReportOr404(service: DeletionService, id: string): ReturnType<typeof complianceReport> {
+  if (!(await service.ledger.get('SELECT 1 AS found FROM requests WHERE id = ?', id)))
+    throw notFound('deletion request', id);
   return complianceReport(service.ledger, id);
 }

@@ -6,16 +6,43 @@
  */
 
 import { z } from 'zod';
+import { MAX_REASON_LENGTH, MAX_SAMPLE_ID_LENGTH } from './config.js';
+
+/** A UTF-16 surrogate without its pair: no UTF-8 form, so the database would store another text. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Control characters (C0, DEL, C1). */
+const CONTROL = /\p{Cc}/u;
+
+/** Text the ledger can store exactly: well-formed Unicode, no control characters. */
+function text(max: number) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !LONE_SURROGATE.test(value), 'contains a lone UTF-16 surrogate (not valid Unicode text)')
+    .refine((value) => !CONTROL.test(value), 'contains control characters');
+}
+
+/** A reason: stored text that is not blank. */
+function reason() {
+  return text(MAX_REASON_LENGTH).refine((value) => value.trim().length > 0, 'is blank');
+}
+
+/** The Idempotency-Key header's rule: 1-128 characters of A-Z a-z 0-9 and . _ ~ : + / = - */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._~:+/=-]{1,128}$/;
 
 export const RegisterModelBody = z.strictObject({
-  id: z.string().min(1).max(64).describe('model id: lower-case letters, digits, ".", "_" or "-"'),
-  path: z.string().min(1).max(1024).describe('the trained model directory, relative to the models directory'),
+  id: text(64).describe('model id: lower-case letters, digits, ".", "_" or "-"'),
+  path: text(1024).describe('the trained model directory, relative to the models directory'),
 });
 
 export const DeletionRequestBody = z.strictObject({
-  model: z.string().min(1).max(64).describe('id of a registered model'),
-  ids: z.array(z.string().min(1).max(256)).min(1).describe('member sample ids to forget, e.g. fashion-mnist/train/123'),
-  reason: z.string().min(1).max(2000).describe('why (e.g. "GDPR Art. 17 request #4411")'),
+  model: text(64).describe('id of a registered model'),
+  ids: z
+    .array(text(MAX_SAMPLE_ID_LENGTH))
+    .min(1)
+    .describe('member sample ids to forget, e.g. fashion-mnist/train/123 (at most maxIdsPerRequest, default 10000)'),
+  reason: reason().describe('why (e.g. "GDPR Art. 17 request #4411"); not blank, no control characters'),
 });
 
 export const ListRequestsQuery = z.strictObject({
@@ -39,11 +66,11 @@ export const RollbackBody = z.strictObject({
 });
 
 export const RejectBody = z.strictObject({
-  reason: z.string().min(1).max(2000),
+  reason: reason(),
 });
 
 export const PredictBody = z.union([
-  z.strictObject({ ids: z.array(z.string().min(1)).min(1).describe('dataset sample ids') }),
+  z.strictObject({ ids: z.array(text(MAX_SAMPLE_ID_LENGTH)).min(1).describe('dataset sample ids') }),
   z.strictObject({
     inputs: z.array(z.array(z.number())).min(1).describe('images: pixel values 0-255, CHW order, flattened'),
   }),

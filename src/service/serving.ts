@@ -9,6 +9,7 @@ import { ImageDataset } from '../data/dataset.js';
 import { type LoadedDataset, loadDataset } from '../data/registry.js';
 import { runningPilot } from '../ledger/jobs.js';
 import { getModel, getVersion, type VersionRecord } from '../ledger/models.js';
+import type { TokenInfo } from '../ledger/tokens.js';
 import type { Classifier } from '../models/classifier.js';
 import { loadModel, type ModelSidecar } from '../train/modelStore.js';
 import { predict } from '../train/predict.js';
@@ -44,7 +45,7 @@ export class ModelServing {
 
   constructor(private readonly service: DeletionService) {}
 
-  private loaded(version: VersionRecord): Loaded {
+  private async loaded(version: VersionRecord): Promise<Loaded> {
     let entry = this.models.get(version.id);
     if (!entry) {
       const { model, sidecar } = loadModel(this.service.paths.absolute(version.path));
@@ -55,15 +56,15 @@ export class ModelServing {
       model.eval();
       entry = { model, sidecar };
       this.models.set(version.id, entry);
-      this.evict();
+      await this.evict();
     }
     return entry;
   }
 
   /** Keeps only production and piloting versions in memory. */
-  private evict(): void {
+  private async evict(): Promise<void> {
     const keep = new Set<string>();
-    for (const model of this.service.listModelViews()) {
+    for (const model of await this.service.listModelViews()) {
       keep.add(model.productionVersion);
       if (model.pilot) keep.add(model.pilot.versionId);
     }
@@ -159,21 +160,25 @@ export class ModelServing {
     return { predicted: out.predicted, probabilities };
   }
 
-  /** Answers a predict call from the production version, shadowing a piloting candidate. */
-  predict(modelId: string, input: PredictInput): PredictResponse {
-    const model = getModel(this.service.ledger, modelId);
+  /**
+   * Answers a predict call from the production version. While a candidate pilots, a client token's
+   * inputs are also answered by the candidate in shadow and the disagreements counted; other roles'
+   * calls are answered but not counted, so no test or back-office traffic can decide a pilot.
+   */
+  async predict(modelId: string, input: PredictInput, token: TokenInfo): Promise<PredictResponse> {
+    const model = await getModel(this.service.ledger, modelId);
     if (!model) throw notFound('model', modelId);
-    const production = getVersion(this.service.ledger, model.productionVersion)!;
-    const entry = this.loaded(production);
+    const production = (await getVersion(this.service.ledger, model.productionVersion))!;
+    const entry = await this.loaded(production);
     const { dataset, ids } = this.inputsOf(entry.sidecar, input);
     const answer = this.run(entry, dataset, ids);
-    const pilot = runningPilot(this.service.ledger, modelId);
+    const pilot = token.role === 'client' ? await runningPilot(this.service.ledger, modelId) : null;
     if (pilot) {
-      const candidate = this.loaded(getVersion(this.service.ledger, pilot.versionId)!);
+      const candidate = await this.loaded((await getVersion(this.service.ledger, pilot.versionId))!);
       const shadow = this.run(candidate, dataset, ids);
       let disagreements = 0;
       for (let i = 0; i < ids.length; i++) if (shadow.predicted[i] !== answer.predicted[i]) disagreements++;
-      this.service.recordPilot(modelId, ids.length, disagreements);
+      await this.service.recordPilot(modelId, token, ids.length, disagreements);
     }
     const classNames = dataset.classNames;
     return {

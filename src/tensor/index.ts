@@ -12,6 +12,7 @@ export {
   cpuMemoryStats,
   cudaAvailable,
   emptyCpuCache,
+  getNumInteropThreads,
   getNumThreads,
   liveTensors,
   manualSeed,

@@ -53,4 +53,19 @@ function defaultThreads(): number {
   return threads;
 }
 
+/**
+ * Inter-op threads (libtorch's pool for independent ops), from TMU_NUM_INTEROP_THREADS; unset keeps
+ * libtorch's default. Only settable before any inter-op work has started, hence here at load.
+ */
+function interopThreads(): number | null {
+  const configured = process.env.TMU_NUM_INTEROP_THREADS;
+  if (configured === undefined || configured === '') return null;
+  const threads = Number(configured);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`tmu: TMU_NUM_INTEROP_THREADS must be a positive integer, got '${configured}'`);
+  return threads;
+}
+
 native.setNumThreads(defaultThreads());
+const interop = interopThreads();
+if (interop !== null) native.setNumInteropThreads(interop);

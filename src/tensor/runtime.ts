@@ -19,6 +19,11 @@ export function getNumThreads(): number {
   return native.getNumThreads();
 }
 
+/** libtorch's inter-op thread count (set once at start-up from TMU_NUM_INTEROP_THREADS). */
+export function getNumInteropThreads(): number {
+  return native.getNumInteropThreads();
+}
+
 /** Number of tensors created and neither disposed nor garbage-collected: for leak tests. */
 export function liveTensors(): number {
   return native.liveTensors();

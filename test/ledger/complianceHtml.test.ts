@@ -21,13 +21,13 @@ import { createToken } from '../../src/ledger/tokens.js';
 
 const EVIL_REASON = 'GDPR art. 17 <script>alert("x")</script> & more';
 
-function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; jobId: string } {
+async function buildLedger(): Promise<{ ledger: Ledger; requestId: string; versionId: string; jobId: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tmu-compliance-html-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const ledger = Ledger.open(join(dir, 'ledger.db'));
+  const ledger = await Ledger.open(join(dir, 'ledger.db'));
   after(() => ledger.close());
-  const requester = createToken(ledger, { name: 'alice', role: 'requester' });
-  const model = registerModel(ledger, {
+  const requester = await createToken(ledger, { name: 'alice', role: 'requester' });
+  const model = await registerModel(ledger, {
     id: 'fmnist-mlp',
     path: 'fmnist-mlp',
     digest: 'a'.repeat(64),
@@ -37,7 +37,7 @@ function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; 
     actor: 'cli',
   });
   const ids = ['fashion-mnist/train/7', 'fashion-mnist/train/42', 'fashion-mnist/train/<b>9</b>'];
-  const { request } = createRequest(ledger, {
+  const { request } = await createRequest(ledger, {
     modelId: model.id,
     tokenId: requester.id,
     reason: EVIL_REASON,
@@ -45,7 +45,7 @@ function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; 
     idempotencyKey: null,
     bodyDigest: 'c'.repeat(64),
   });
-  const job = createJob(
+  const job = await createJob(
     ledger,
     {
       modelId: model.id,
@@ -56,8 +56,8 @@ function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; 
     },
     'system',
   );
-  setRequestStatus(ledger, [request.id], { status: 'running', jobId: job.id }, 'system');
-  const version = addVersion(
+  await setRequestStatus(ledger, [request.id], { status: 'running', jobId: job.id }, 'system');
+  const version = await addVersion(
     ledger,
     {
       modelId: model.id,
@@ -73,7 +73,7 @@ function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; 
     },
     'system',
   );
-  addReport(
+  await addReport(
     ledger,
     {
       jobId: job.id,
@@ -112,13 +112,14 @@ function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; 
     },
     'system',
   );
-  finishJob(ledger, job.id, { status: 'succeeded', versionId: version.id, seconds: 4.3 }, 'system');
-  setRequestStatus(ledger, [request.id], { status: 'evaluated', versionId: version.id }, 'system');
-  startPilot(ledger, { versionId: version.id, modelId: model.id, target: 50 }, 'system');
-  setRequestStatus(ledger, [request.id], { status: 'piloting' }, 'system');
-  recordPilotTraffic(ledger, version.id, 50, 1);
-  finishPilot(ledger, version.id, 'passed', 'system', { disagreementRate: 0.02 });
-  addReport(
+  await finishJob(ledger, job.id, { status: 'succeeded', versionId: version.id, seconds: 4.3 }, 'system');
+  await setRequestStatus(ledger, [request.id], { status: 'evaluated', versionId: version.id }, 'system');
+  await startPilot(ledger, { versionId: version.id, modelId: model.id, target: 50 }, 'system');
+  await setRequestStatus(ledger, [request.id], { status: 'piloting' }, 'system');
+  const client = await createToken(ledger, { name: 'web', role: 'client' });
+  await recordPilotTraffic(ledger, version.id, client.id, 50, 1);
+  await finishPilot(ledger, version.id, 'passed', 'system', { disagreementRate: 0.02 });
+  await addReport(
     ledger,
     {
       jobId: job.id,
@@ -128,15 +129,15 @@ function buildLedger(): { ledger: Ledger; requestId: string; versionId: string; 
     },
     'system',
   );
-  setVersionStatus(ledger, version.id, 'promoted', 'system');
-  setProduction(ledger, model.id, version.id, 'system', 'promote');
-  setRequestStatus(ledger, [request.id], { status: 'promoted', reason: 'pilot passed' }, 'system');
+  await setVersionStatus(ledger, version.id, 'promoted', 'system');
+  await setProduction(ledger, model.id, version.id, 'system', 'promote');
+  await setRequestStatus(ledger, [request.id], { status: 'promoted', reason: 'pilot passed' }, 'system');
   return { ledger, requestId: request.id, versionId: version.id, jobId: job.id };
 }
 
-test('the compliance page of a promoted request states its facts, its evidence and the verification', () => {
-  const { ledger, requestId, versionId, jobId } = buildLedger();
-  const report = complianceReport(ledger, requestId);
+test('the compliance page of a promoted request states its facts, its evidence and the verification', async () => {
+  const { ledger, requestId, versionId, jobId } = await buildLedger();
+  const report = await complianceReport(ledger, requestId);
   const html = renderComplianceHtml(report);
   assert.match(html, /^<!DOCTYPE html>/);
   assert.ok(html.includes(`<title>Compliance report: deletion request ${requestId}</title>`));
@@ -171,18 +172,18 @@ test('the compliance page of a promoted request states its facts, its evidence a
   assert.equal((html.match(/✓ passed/g) ?? []).length, 4, 'two gates, the evaluation and the pilot passed');
 });
 
-test('the compliance page escapes every string from the ledger', () => {
-  const { ledger, requestId } = buildLedger();
-  const html = renderComplianceHtml(complianceReport(ledger, requestId));
+test('the compliance page escapes every string from the ledger', async () => {
+  const { ledger, requestId } = await buildLedger();
+  const html = renderComplianceHtml(await complianceReport(ledger, requestId));
   assert.ok(!html.includes('<script'), 'no script element');
   assert.ok(!html.includes('<b>9</b>'), 'sample ids are escaped');
   assert.ok(html.includes('GDPR art. 17 &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more'));
   assert.ok(html.includes('fashion-mnist/train/&lt;b&gt;9&lt;/b&gt;'));
 });
 
-test('a failed verification, a missing version and no reports are shown as such', () => {
-  const { ledger, requestId } = buildLedger();
-  const full = complianceReport(ledger, requestId);
+test('a failed verification, a missing version and no reports are shown as such', async () => {
+  const { ledger, requestId } = await buildLedger();
+  const full = await complianceReport(ledger, requestId);
   const report: ComplianceReport = {
     ...full,
     request: { ...full.request, status: 'queued', statusReason: null, versionId: null, jobId: null },
@@ -197,8 +198,10 @@ test('a failed verification, a missing version and no reports are shown as such'
       ok: false,
       events: 4,
       checked: {},
+      problems: [{ table: 'events', row: '5', problem: "hash does not match the row's contents <edited>" }],
       firstBad: { table: 'events', row: '5', problem: "hash does not match the row's contents <edited>" },
       head: full.verification.head,
+      headSeq: full.verification.headSeq,
     },
   };
   const html = renderComplianceHtml(report);

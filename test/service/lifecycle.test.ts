@@ -32,6 +32,7 @@ test(
       pilotPredictions: 30,
       maxPilotDisagreement: 1,
       audit: true,
+      config: { pilotMinClients: 2, pilotMinDurationMs: 0 },
     });
     after(() => service.stop());
     const root = await production(service);
@@ -77,18 +78,32 @@ test(
     });
     assert.equal(early.status, 409);
     assert.match(early.body.error.message, /piloting/);
-    const predicted = await api(service, 'POST', `/v1/models/${service.modelId}/predict`, {
-      token: service.tokens.requester,
-      body: { ids: service.nonMembers.slice(0, 30) },
-    });
+    // Only client tokens' traffic counts, from at least two of them (pilotMinClients).
+    const predict = (token: string, ids: string[]) =>
+      api(service, 'POST', `/v1/models/${service.modelId}/predict`, { token, body: { ids } });
+    const ignored = await predict(service.tokens.requester, service.nonMembers.slice(0, 30));
+    assert.equal(ignored.status, 200);
+    assert.equal(ignored.body.version, root, 'production answers during the pilot');
+    const first15 = await predict(service.tokens.client, service.nonMembers.slice(0, 30));
+    assert.equal(first15.body.predictions.length, 30);
+    const afterOne = (await api(service, 'GET', `/v1/models/${service.modelId}`, { token: service.tokens.operator }))
+      .body.pilot;
+    assert.deepEqual(
+      { status: afterOne.status, seen: afterOne.seen, clients: afterOne.clients },
+      { status: 'running', seen: 30, clients: 1 },
+      'the requester did not count; one client is not enough',
+    );
+    const predicted = await predict(service.tokens.client2, service.nonMembers.slice(30, 31));
     assert.equal(predicted.status, 200);
     assert.equal(predicted.body.version, root, 'production answers during the pilot');
-    assert.equal(predicted.body.predictions.length, 30);
     const model = await api(service, 'GET', `/v1/models/${service.modelId}`, { token: service.tokens.operator });
     const pilot = (await api(service, 'GET', `/v1/deletion-requests/${first}`, { token: service.tokens.auditor })).body
       .pilot;
     assert.equal(model.body.pilot, null, 'the pilot is over');
-    assert.deepEqual({ status: pilot.status, seen: pilot.seen }, { status: 'passed', seen: 30 });
+    assert.deepEqual(
+      { status: pilot.status, seen: pilot.seen, clients: pilot.clients },
+      { status: 'passed', seen: 31, clients: 2 },
+    );
 
     const promoted = await api(service, 'POST', `/v1/models/${service.modelId}/promote`, {
       token: service.tokens.operator,

@@ -20,7 +20,7 @@ import { fashionSubset, TMU_BIN } from '../unlearn/support.js';
 /** A running test service. */
 export interface TestService {
   url: string;
-  tokens: { operator: string; requester: string; auditor: string };
+  tokens: { operator: string; requester: string; auditor: string; client: string; client2: string };
   modelId: string;
   dir: string;
   dbPath: string;
@@ -55,6 +55,8 @@ export interface TestServiceOptions {
   modelFrom?: string;
   /** Prepare registered models in the background (the service's default: true). */
   prepareModels?: boolean;
+  /** Further configuration keys (docs/service.md), e.g. maxIdsPerRequest, pilotMinClients. */
+  config?: Record<string, unknown>;
 }
 
 let trainedModel: string | null = null;
@@ -126,13 +128,15 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const source = options.modelFrom ?? trainModel();
   spawnSync('cp', ['-r', source, join(modelsDir, 'base')]);
   const dbPath = join(dir, 'ledger.sqlite');
-  const ledger = Ledger.open(dbPath);
+  const ledger = await Ledger.open(dbPath);
   const tokens = {
-    operator: createToken(ledger, { name: 'ops', role: 'operator' }).secret,
-    requester: createToken(ledger, { name: 'customer-care', role: 'requester' }).secret,
-    auditor: createToken(ledger, { name: 'dpo', role: 'auditor' }).secret,
+    operator: (await createToken(ledger, { name: 'ops', role: 'operator' })).secret,
+    requester: (await createToken(ledger, { name: 'customer-care', role: 'requester' })).secret,
+    auditor: (await createToken(ledger, { name: 'dpo', role: 'auditor' })).secret,
+    client: (await createToken(ledger, { name: 'shop', role: 'client' })).secret,
+    client2: (await createToken(ledger, { name: 'app', role: 'client' })).secret,
   };
-  ledger.close();
+  await ledger.close();
   const configPath = join(dir, 'service.json');
   writeFileSync(
     configPath,
@@ -149,6 +153,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       ...(options.audit ? { audit: true } : {}),
       ...(options.prepareModels !== undefined ? { prepareModels: options.prepareModels } : {}),
       ...(options.maxPilotDisagreement !== undefined ? { maxPilotDisagreement: options.maxPilotDisagreement } : {}),
+      ...(options.config ?? {}),
     }),
   );
   const log: string[] = [];
@@ -196,6 +201,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
 /** An API call's answer. */
 export interface ApiResponse {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer whose fields each test asserts on
   body: any;
   headers: Headers;
 }
@@ -244,6 +250,7 @@ export async function waitForStatus(
   id: string,
   statuses: readonly string[],
   timeoutMs = 120_000,
+  // biome-ignore lint/suspicious/noExplicitAny: the request's JSON view, read field by field by the tests
 ): Promise<{ id: string; status: string; body: any }> {
   const deadline = Date.now() + timeoutMs;
   let last: ApiResponse | null = null;
@@ -254,7 +261,10 @@ export async function waitForStatus(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
-    `request ${id} did not reach ${statuses.join('/')} in ${timeoutMs} ms (last: ${JSON.stringify(last?.body?.request ?? last?.body)}); server log tail:\n${service.log.slice(-8).join('\n')}`,
+    `request ${id} did not reach ${statuses.join('/')} in ${timeoutMs} ms (last: ${JSON.stringify(last?.body?.request ?? last?.body)}); server log tail (access lines left out):\n${service.log
+      .filter((line) => !line.includes('"event":"http"'))
+      .slice(-8)
+      .join('\n')}`,
   );
 }
 
