@@ -128,6 +128,8 @@ export class PreparationCache {
     const digest = cacheKeyDigest(key);
     const dir = this.entryDir(key);
     if (dir) {
+      // Fail before an expensive build that could not be stored.
+      this.#checkRoot();
       const found = options.rebuild ? { miss: 'a rebuild was asked for' } : this.#read(dir, key, digest, codec);
       if (!('miss' in found)) return { ...found, dir, key: digest };
       this.progress.log('cache rebuild', { kind: key.kind, because: found.miss });
@@ -235,13 +237,19 @@ export class PreparationCache {
     }
   }
 
+  #checkRoot(): void {
+    if (!this.modelDir) return;
+    const root = join(this.modelDir, 'cache');
+    if (existsSync(root) && !statSync(root).isDirectory())
+      throw new Error(`${root}: tmu caches prepared state in this folder, but it is a file`);
+  }
+
   /** Every entry beside the model, whatever its kind, newest first within a kind. */
   list(): CacheListing[] {
     if (!this.modelDir) return [];
     const root = join(this.modelDir, 'cache');
     if (!existsSync(root)) return [];
-    if (!statSync(root).isDirectory())
-      throw new Error(`${root}: tmu caches prepared state in this folder, but it is a file`);
+    this.#checkRoot();
     const listings: CacheListing[] = [];
     for (const kind of readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory())) {
       for (const entry of readdirSync(join(root, kind.name), { withFileTypes: true })) {

@@ -166,24 +166,24 @@ test(
   "a failed preparation is reported with its error and does not hold the model's jobs back",
   { timeout: 600_000 },
   async () => {
-    // A file where the twin's folder belongs: the preparation cannot write the twin, and neither can a job.
+    // A file where the cache folder belongs: the preparation cannot store the twin, and neither can a job.
     const source = mkdtempSync(join(tmpdir(), 'tmu-service-broken-'));
     after(() => rmSync(source, { recursive: true, force: true }));
     cpSync(trainModel(), join(source, 'base'), { recursive: true });
-    writeFileSync(join(source, 'base', 'twin'), 'not a folder');
+    writeFileSync(join(source, 'base', 'cache'), 'not a folder');
     const service = await startTestService({ batchWindowMs: 0, modelFrom: join(source, 'base') });
     after(() => service.stop());
     const failed = await waitForPreparation(service, ['ready', 'failed']);
     assert.equal(failed.status, 'failed');
     assert.match(
       failed.error ?? '',
-      /base\/twin: TMU caches its twins in this folder, but it is a file/,
+      /base\/cache: tmu caches prepared state in this folder, but it is a file/,
       'the error names the path and the cause',
     );
     assert.ok(service.log.some((line) => line.includes('model preparation failed')));
     const request = await fileRequest(service, 6);
     const done = await waitForStatus(service, request, ['evaluated', 'piloting', 'rejected', 'failed'], 300_000);
     assert.equal(done.status, 'failed', 'the job ran, and failed on the same cause');
-    assert.match(done.body.request.statusReason ?? '', /TMU caches its twins in this folder, but it is a file/);
+    assert.match(done.body.request.statusReason ?? '', /tmu caches prepared state in this folder, but it is a file/);
   },
 );

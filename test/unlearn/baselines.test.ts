@@ -342,9 +342,10 @@ describe('tmu methods and tmu unlearn (CLI)', () => {
     };
     const typeOf = (name: string): string | undefined =>
       methods.find((method) => method.name === 'tmu')!.params.find((param) => param.name === name)?.type;
-    assert.equal(typeOf('easyLoss'), 'label|hinge|distill');
-    assert.equal(typeOf('hardRepeat'), 'integer|twin');
+    assert.equal(typeOf('hardLabel'), 'runner-up|random');
+    assert.equal(typeOf('threshold'), 'rate|number');
     assert.equal(typeOf('easyTemperature'), 'number|holdout');
+    assert.equal(typeOf('updateSeed'), 'integer|null');
     assert.equal(typeOf('updateLr'), 'number');
   });
 

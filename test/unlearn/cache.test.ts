@@ -130,13 +130,14 @@ describe('preparation cache', () => {
     assert.deepEqual(cache.list(), []);
   });
 
-  test('a file where the cache folder belongs is reported by name', () => {
+  test('a file where the cache folder belongs is reported by name, before anything is built', () => {
     const model = tempDir('tmu-cache-');
     mkdirSync(model, { recursive: true });
     writeFileSync(join(model, 'cache'), 'not a folder');
-    assert.throws(
-      () => new PreparationCache(model, 'd', recorder()).list(),
-      /cache: tmu caches prepared state in this folder, but it is a file/,
-    );
+    const cache = new PreparationCache(model, 'd', recorder());
+    assert.throws(() => cache.list(), /cache: tmu caches prepared state in this folder, but it is a file/);
+    const codec = numbers([1, 2, 3]);
+    assert.throws(() => cache.get(KEY, codec), /cache: tmu caches prepared state in this folder, but it is a file/);
+    assert.equal(codec.builds, 0, 'the build did not run');
   });
 });
