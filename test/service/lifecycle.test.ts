@@ -54,10 +54,14 @@ test(
     assert.equal(a.body.jobs[0].requestIds.length, 2);
     const candidate = a.body.version.id as string;
     assert.equal(a.body.version.forgottenCount, 12);
-    const report = a.body.reports.find((r: { kind: string }) => r.kind === 'evaluate').body;
+    const report = a.body.reports.find((r) => r.kind === 'evaluate')!.body;
     assert.equal(report.passed, true);
     assert.equal(report.metrics.newIds, 12);
-    assert.equal(report.metrics.easy + report.metrics.hard, 12, 'TMU split the forgotten ids into easy and hard');
+    assert.equal(
+      (report.metrics.easy ?? 0) + (report.metrics.hard ?? 0),
+      12,
+      'TMU split the forgotten ids into easy and hard',
+    );
     // The exact audit retrained the gold model without the 12 ids and compared.
     assert.ok(report.audit, 'the audit ran');
     assert.ok(
@@ -139,7 +143,7 @@ test(
     assert.equal(compliance.status, 200);
     assert.equal(compliance.body.inProduction, true);
     assert.equal(compliance.body.verification.ok, true);
-    assert.ok(compliance.body.events.some((e: { type: string }) => e.type === 'model.promoted'));
+    assert.ok(compliance.body.events.some((e) => e.type === 'model.promoted'));
     const exported = spawnSync(
       process.execPath,
       [TMU_BIN, 'ledger', 'export', '--db', service.dbPath, '--request', first, '--out', join(service.dir, 'export')],

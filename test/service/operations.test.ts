@@ -99,13 +99,13 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
     assert.match(
-      metrics.body,
+      metrics.text,
       /tmu_http_requests_total\{method="GET",route="\/v1\/deletion-requests",status="401"\} 1/,
     );
-    assert.match(metrics.body, /tmu_auth_failures_total\{reason="unauthenticated"\} 1/);
-    assert.match(metrics.body, /tmu_auth_failures_total\{reason="forbidden"\} 1/);
-    assert.match(metrics.body, /tmu_http_request_duration_seconds_bucket/);
-    assert.match(metrics.body, /tmu_queue_depth\{queue="jobs",state="waiting"\} \d+/);
+    assert.match(metrics.text, /tmu_auth_failures_total\{reason="unauthenticated"\} 1/);
+    assert.match(metrics.text, /tmu_auth_failures_total\{reason="forbidden"\} 1/);
+    assert.match(metrics.text, /tmu_http_request_duration_seconds_bucket/);
+    assert.match(metrics.text, /tmu_queue_depth\{queue="jobs",state="waiting"\} \d+/);
     const failed = logEvents(service, 'auth failed');
     assert.ok(
       failed.some((line) => line.status === 401 && line.url === '/v1/deletion-requests' && typeof line.ip === 'string'),
@@ -176,7 +176,7 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     const verified = await api(service, 'GET', '/v1/ledger/verify', { token: service.tokens.auditor });
     assert.equal(verified.body.ok, false);
     assert.deepEqual(
-      verified.body.problems.map((p: { table: string; row: string }) => `${p.table} ${p.row}`),
+      verified.body.problems.map((p) => `${p.table} ${p.row}`),
       [`tokens ${operator.id}`],
     );
   });
@@ -191,9 +191,7 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     db.close();
     const verified = await api(service, 'GET', '/v1/ledger/verify', { token: service.tokens.auditor });
     assert.ok(
-      verified.body.problems.some(
-        (p: { table: string; row: string; problem: string }) => p.row === id && /deleted/.test(p.problem),
-      ),
+      verified.body.problems.some((p) => p.row === id && /deleted/.test(p.problem)),
       JSON.stringify(verified.body.problems),
     );
     const cli = spawnSync(process.execPath, [TMU_BIN, 'ledger', 'verify', '--db', service.dbPath], {
@@ -335,7 +333,7 @@ test(
       // The job cut short runs again at the next start, as after a crash.
       await service.restart();
       const done = await waitForStatus(service, filed.body.request.id, ['evaluated', 'rejected', 'failed'], 300_000);
-      assert.equal(done.status, 'evaluated', done.body.request.statusReason);
+      assert.equal(done.status, 'evaluated', done.body.request.statusReason ?? '');
     } finally {
       await service.stop();
     }

@@ -12,7 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { api, freshMembers, startTestService, type TestService, trainModel, waitForStatus } from './support.js';
+import {
+  type ApiBody,
+  api,
+  freshMembers,
+  startTestService,
+  type TestService,
+  trainModel,
+  waitForStatus,
+} from './support.js';
 
 interface PreparationView {
   status: string;
@@ -56,12 +64,10 @@ async function fileRequest(service: TestService, count: number): Promise<string>
 }
 
 /** The TMU summary of the evaluate report of a request's job. */
-function jobSummary(body: {
-  reports: { kind: string; body: { summary: { twin: { cached: boolean; key: string } } } }[];
-}): { twin: { cached: boolean; key: string } } {
+function jobSummary(body: ApiBody): { twin: { cached: boolean; key: string } } {
   const report = body.reports.find((r) => r.kind === 'evaluate');
   assert.ok(report, 'the job wrote its evaluate report');
-  return report.body.summary;
+  return report.body.summary as { twin: { cached: boolean; key: string } };
 }
 
 test(

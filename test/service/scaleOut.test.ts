@@ -386,11 +386,11 @@ describe('scaled out: two servers and two workers on PostgreSQL and Redis', { ti
     });
     const jobId = failed.jobs[0].id as string;
     assert.equal(failed.jobs[0].status, 'failed');
-    assert.match(failed.request.statusReason, new RegExp(`job ${jobId} failed: .+`));
+    assert.match(failed.request.statusReason ?? '', new RegExp(`job ${jobId} failed: .+`));
     const attempts = workers.flatMap((worker) => events(worker, 'job attempt failed')).filter((e) => e.job === jobId);
     assert.deepEqual(attempts.map((e) => e.attempt).sort(), [1, 2, 3], 'three attempts (queue.attempts), then failed');
     const listed = await api(url(0), 'GET', '/v1/jobs', { token: tokens.operator });
-    assert.equal(listed.body.jobs.find((job: { id: string }) => job.id === jobId).error, failed.jobs[0].error);
+    assert.equal(listed.body.jobs.find((job) => job.id === jobId)?.error, failed.jobs[0].error);
   });
 
   test('an embedded server (no queue) refuses a ledger that queue servers and workers use', () => {

@@ -13,8 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import type { JobRecord, PilotRecord, ReportRecord } from '../../src/ledger/jobs.js';
 import { Ledger } from '../../src/ledger/ledger.js';
+import type { ModelRecord, VersionRecord } from '../../src/ledger/models.js';
+import type { RequestRecord } from '../../src/ledger/requests.js';
 import { createToken } from '../../src/ledger/tokens.js';
+import type { LedgerProblem } from '../../src/ledger/verify.js';
+import type { EvaluateReport } from '../../src/service/jobSpec.js';
+import type { ModelPreparation } from '../../src/service/modelPreparer.js';
 import { fashionSubset, TMU_BIN } from '../unlearn/support.js';
 
 /** A running test service. */
@@ -37,7 +43,7 @@ export interface TestService {
   /** Starts the server again on the same ledger and models (after a crash or stop). */
   restart(): Promise<void>;
   /** The body of the model's registration (201). */
-  registration: Record<string, unknown>;
+  registration: ApiBody;
 }
 
 /** Options of {@link startTestService}. */
@@ -167,7 +173,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     url,
     tokens,
     modelId: 'fmnist-cnn',
-    registration: {},
+    registration: {} as ApiBody,
     dir,
     dbPath,
     modelsDir,
@@ -194,15 +200,54 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     body: { id: service.modelId, path: 'base' },
   });
   assert.equal(registered.status, 201, JSON.stringify(registered.body));
-  service.registration = registered.body as Record<string, unknown>;
+  service.registration = registered.body;
   return service;
+}
+
+/** The error every refused call answers with. */
+export interface ApiError {
+  code: string;
+  message: string;
+  /** Per problem (unknown ids, duplicates, ...), how many ids and which. */
+  details: Record<string, { count: number; ids: string[] }>;
+}
+
+/**
+ * The fields of the service's JSON answers that tests read, typed as the routes that answer with them
+ * send them. Which fields an answer has depends on the route; a test reads only those its route sends
+ * (reading one it does not is a failing test, not a type error).
+ */
+export interface ApiBody {
+  error: ApiError;
+  request: RequestRecord & { ids: string[] };
+  requests: RequestRecord[];
+  jobs: JobRecord[];
+  reports: (Omit<ReportRecord, 'body'> & { body: EvaluateReport })[];
+  pilot: PilotRecord;
+  version: VersionRecord;
+  models: (ModelRecord & { preparation: ModelPreparation })[];
+  preparation: ModelPreparation;
+  productionVersion: string;
+  inProduction: boolean;
+  predictions: { id: string | null; label: number; probabilities: number[] }[];
+  ok: boolean;
+  firstBad: LedgerProblem;
+  problems: LedgerProblem[];
+  verification: { ok: boolean };
+  events: { type: string; [field: string]: unknown }[];
+  /** The OpenAPI document's operations, as far as tests read them. */
+  paths: Record<string, { post: { requestBody: { content: Record<string, { schema: { properties: object } }> } } }>;
+  summary: Record<string, unknown>;
+  openapi: string;
 }
 
 /** An API call's answer. */
 export interface ApiResponse {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer whose fields each test asserts on
-  body: any;
+  /** The answer as JSON, when it is JSON. */
+  body: ApiBody;
+  /** The answer as text (the dashboard, a compliance page, Prometheus metrics). */
+  text: string;
   headers: Headers;
 }
 
@@ -231,7 +276,7 @@ export async function api(
   } catch {
     // Not JSON (the dashboard, a compliance page): keep the text.
   }
-  return { status: response.status, body, headers: response.headers };
+  return { status: response.status, body: body as ApiBody, text, headers: response.headers };
 }
 
 const used = new WeakMap<TestService, number>();
@@ -250,8 +295,7 @@ export async function waitForStatus(
   id: string,
   statuses: readonly string[],
   timeoutMs = 120_000,
-  // biome-ignore lint/suspicious/noExplicitAny: the request's JSON view, read field by field by the tests
-): Promise<{ id: string; status: string; body: any }> {
+): Promise<{ id: string; status: string; body: ApiBody }> {
   const deadline = Date.now() + timeoutMs;
   let last: ApiResponse | null = null;
   while (Date.now() < deadline) {
