@@ -15,22 +15,7 @@ import { after, before, describe, test } from 'node:test';
 
 import Database from 'better-sqlite3';
 import { TMU_BIN } from '../unlearn/support.js';
-import { api, freshMembers, startTestService, type TestService } from './support.js';
-
-/** Runs `task(0..count-1)` on a bounded pool of `concurrency` clients; results in index order. */
-async function inPool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        results[i] = await task(i);
-      }
-    }),
-  );
-  return results;
-}
+import { api, freshMembers, inPool, startTestService, type TestService } from './support.js';
 
 describe('deletion-request API', { timeout: 600_000 }, () => {
   let service: TestService;

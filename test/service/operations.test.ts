@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import { hashToken } from '../../src/ledger/tokens.js';
 import { parseServiceConfig } from '../../src/service/config.js';
 import { fashionSubset, TMU_BIN } from '../unlearn/support.js';
-import { api, freshMembers, startTestService, type TestService, waitForStatus } from './support.js';
+import { api, freshMembers, logEvents, startTestService, type TestService, waitForStatus } from './support.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tmu-operations-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -43,18 +43,6 @@ function trainMlp(): string {
 }
 
 const BASE = { method: 'finetune', params: { epochs: 1 } };
-
-function logEvents(service: TestService, event: string): Record<string, unknown>[] {
-  return service.log
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return null;
-      }
-    })
-    .filter((record): record is Record<string, unknown> => record !== null && record.event === event);
-}
 
 describe('the embedded service in operation', { timeout: 600_000 }, () => {
   let service: TestService;
@@ -106,12 +94,14 @@ describe('the embedded service in operation', { timeout: 600_000 }, () => {
     assert.match(metrics.text, /tmu_auth_failures_total\{reason="forbidden"\} 1/);
     assert.match(metrics.text, /tmu_http_request_duration_seconds_bucket/);
     assert.match(metrics.text, /tmu_queue_depth\{queue="jobs",state="waiting"\} \d+/);
-    const failed = logEvents(service, 'auth failed');
+    const failed = logEvents(service.log, 'auth failed');
     assert.ok(
       failed.some((line) => line.status === 401 && line.url === '/v1/deletion-requests' && typeof line.ip === 'string'),
     );
     assert.ok(failed.some((line) => line.status === 403 && typeof line.token === 'string'));
-    assert.ok(logEvents(service, 'http').some((line) => line.status === 401 && line.route === '/v1/deletion-requests'));
+    assert.ok(
+      logEvents(service.log, 'http').some((line) => line.status === 401 && line.route === '/v1/deletion-requests'),
+    );
   });
 
   test('a reason with a lone surrogate, a blank reason or control characters is refused and nothing is recorded', async () => {

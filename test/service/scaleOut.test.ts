@@ -29,7 +29,7 @@ import { Ledger } from '../../src/ledger/ledger.js';
 import { createToken } from '../../src/ledger/tokens.js';
 import { type PrivatePostgres, type PrivateServer, startPostgres, startRedis } from '../helpers/privateServers.js';
 import { fashionSubset, TMU_BIN } from '../unlearn/support.js';
-import { api } from './support.js';
+import { api, inPool, logEvents } from './support.js';
 
 /** A `tmu` process started by the test, with its log lines. */
 interface Proc {
@@ -54,15 +54,7 @@ function start(name: string, args: string[]): Proc {
 }
 
 function events(proc: Proc, event: string): Record<string, unknown>[] {
-  return proc.log
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return null;
-      }
-    })
-    .filter((record): record is Record<string, unknown> => record !== null && record.event === event);
+  return logEvents(proc.log, event);
 }
 
 async function poll<T>(
@@ -84,21 +76,6 @@ async function stop(proc: Proc): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
   proc.child.kill('SIGTERM');
   return exited;
-}
-
-/** Runs `task(0..count-1)` on `concurrency` parallel clients. */
-async function inPool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        results[i] = await task(i);
-      }
-    }),
-  );
-  return results;
 }
 
 describe('scaled out: two servers and two workers on PostgreSQL and Redis', { timeout: 1_200_000 }, () => {

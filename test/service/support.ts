@@ -327,3 +327,31 @@ export async function fileAndWait(
   const { id, status } = await waitForStatus(service, filed.body.request.id, statuses, timeoutMs);
   return { id, status };
 }
+
+/** Runs `task(0..count-1)` on a bounded pool of `concurrency` clients; results in index order. */
+export async function inPool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** The structured log records among `lines` whose event is `event` (lines that are not JSON are skipped). */
+export function logEvents(lines: readonly string[], event: string): Record<string, unknown>[] {
+  return lines
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+    })
+    .filter((record): record is Record<string, unknown> => record !== null && record.event === event);
+}
