@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
 import { type LoadedDataset, loadDataset } from '../data/registry.js';
+import { loadModelData } from '../train/modelData.js';
+import type { DatasetRef } from '../train/modelStore.js';
 import type { FlagSpec, FlagValues } from './command.js';
 import { optionalString } from './command.js';
 
@@ -29,8 +32,7 @@ export function loadDatasetFromFlags(flags: FlagValues): { name: string; dataDir
   return { name, dataDir, data: loadDataset(name, dataDir ? { dataDir } : {}) };
 }
 
-/** Reloads the dataset a model was trained on. */
-export function loadDatasetByRef(ref: { name: string; dataDir: string | null }, override?: string): LoadedDataset {
-  const dataDir = override ?? ref.dataDir;
-  return loadDataset(ref.name, dataDir ? { dataDir } : {});
+/** Reloads the dataset a model was trained on (a table through the model's preprocessing). */
+export function loadDatasetByRef(ref: DatasetRef, override?: string): LoadedDataset<Dataset> {
+  return loadModelData(ref, override);
 }

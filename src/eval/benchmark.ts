@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { type ForgetSpec, retainIds, selectForget } from '../data/forget.js';
 import { Random } from '../data/random.js';
 import { type LoadedDataset, loadDataset } from '../data/registry.js';
@@ -47,14 +47,14 @@ export interface BenchmarkSeed {
   retainSampleIds: string[];
 }
 
-function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset {
+function limited(dataset: Dataset, limit: number | undefined): Dataset {
   if (limit === undefined || limit >= dataset.size) return dataset;
   return dataset.subset(Int32Array.from({ length: limit }, (_, i) => i));
 }
 
 function outputsOn(
   model: Classifier,
-  dataset: ImageDataset,
+  dataset: Dataset,
   ids: readonly string[],
   normalize: LoadedDataset['stats'],
 ): SetOutputs {

@@ -8,6 +8,7 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { LoadedDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
@@ -26,7 +27,7 @@ const ATTACK_SAMPLES = 2000;
 
 function outputs(
   model: Classifier,
-  data: LoadedDataset,
+  data: LoadedDataset<Dataset>,
   partition: 'train' | 'test',
   ids: readonly string[],
 ): SetOutputs {
@@ -49,7 +50,7 @@ function percentCorrect(out: SetOutputs): number {
 /** Inputs of {@link evaluateCandidate}. */
 export interface EvaluateInputs {
   spec: JobSpec;
-  data: LoadedDataset;
+  data: LoadedDataset<Dataset>;
   /** The split of the root model, members as trained. */
   split: Split;
   /** Members left after the cumulative forget set (Dr). */

@@ -11,6 +11,7 @@ export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export type { BatchTensors } from './inputs.js';
 export { batchTensors } from './inputs.js';
 export { auroc } from './metrics.js';
+export { loadModelData } from './modelData.js';
 export type { DatasetRef, LoadedModel, ModelSidecar, SaveModelInput, UnlearningRecord } from './modelStore.js';
 export {
   fileDigest,

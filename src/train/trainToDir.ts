@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizeOptions } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { retainIds } from '../data/forget.js';
 import type { Split } from '../data/split.js';
 import { type ArchitectureSpec, createModel } from '../models/architecture.js';
@@ -17,8 +17,8 @@ export interface TrainToDirOptions {
   dataset: {
     name: string;
     dataDir: string | null;
-    train: ImageDataset;
-    test: ImageDataset;
+    train: Dataset;
+    test: Dataset;
     normalize: NormalizeOptions;
   };
   architecture: ArchitectureSpec;

@@ -1,5 +1,5 @@
 import type { NormalizeOptions } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import type { Split } from '../data/split.js';
 import type { ArchitectureSpec } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
@@ -17,8 +17,8 @@ export interface UnlearnContext {
   /** The recipe Mo was trained with (retrain reuses it). */
   recipe: TrainRecipe;
   /** Train partition (D and H are subsets of it) and test partition. */
-  train: ImageDataset;
-  test: ImageDataset;
+  train: Dataset;
+  test: Dataset;
   normalize: NormalizeOptions;
   split: Split;
   /** Df: the ids to forget (members). */

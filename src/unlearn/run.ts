@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
 import { checkForgetIds, retainIds } from '../data/forget.js';
-import { type LoadedDataset, loadDataset } from '../data/registry.js';
+import type { LoadedDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
+import { loadModelData } from '../train/modelData.js';
 import {
   idsDigest,
   type LoadedModel,
@@ -20,7 +22,7 @@ import { resolveParams } from './params.js';
 export interface PreparedOriginal {
   /** The model; for an already unlearned version, `split.member` no longer holds what it forgot. */
   loaded: LoadedModel;
-  data: LoadedDataset;
+  data: LoadedDataset<Dataset>;
   /** Ids earlier versions already forgot (empty for a trained model). */
   forgotten: string[];
   /** The split as trained (members include what was forgotten since). */
@@ -31,14 +33,13 @@ export interface PreparedOriginal {
 export function prepareOriginal(modelDir: string, options: { dataDir?: string } = {}): PreparedOriginal {
   const loaded = loadModel(modelDir);
   const ref = loaded.sidecar.dataset;
-  const dataDir = options.dataDir ?? ref.dataDir;
   if (loaded.sidecar.excluded && !loaded.sidecar.unlearning) {
     loaded.model.dispose();
     throw new Error(
       `${modelDir} was trained without ${loaded.sidecar.excluded.count} samples (a gold model); unlearn from the original model`,
     );
   }
-  const data = loadDataset(ref.name, dataDir ? { dataDir } : {});
+  const data = loadModelData(ref, options.dataDir);
   // An unlearned version can take further requests: what it already forgot is no longer a member.
   const forgotten = loaded.sidecar.unlearning ? readExcludedIds(modelDir, loaded.sidecar) : [];
   const fullSplit = loaded.split;

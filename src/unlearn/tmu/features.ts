@@ -1,6 +1,6 @@
 import type { NormalizeOptions } from '../../data/batches.js';
 import { Batches } from '../../data/batches.js';
-import type { ImageDataset } from '../../data/dataset.js';
+import type { Dataset } from '../../data/dataset.js';
 import type { Classifier } from '../../models/classifier.js';
 import {
   cdist,
@@ -158,7 +158,7 @@ export interface PgdOptions {
  */
 export function adversarialFeature(
   model: Classifier,
-  dataset: ImageDataset,
+  dataset: Dataset,
   ids: readonly string[],
   normalize: NormalizeOptions,
   options: PgdOptions,
