@@ -29,6 +29,9 @@ export interface Split {
   test: string[];
 }
 
+/** What a split is drawn from: a dataset, or a table's typed rows before they are encoded. */
+export type SplitSource = Pick<Dataset, 'name' | 'size' | 'ids'>;
+
 /** Options of {@link makeSplit}. */
 export interface SplitOptions {
   /** Share of the train partition held out, in (0, 1); default 0.25 as in the TMU reference code. */
@@ -52,7 +55,7 @@ const VERSION = 1;
  * @throws RangeError when the fraction is outside (0, 1), either set would be empty, or the partitions
  *   belong to different datasets
  */
-export function makeSplit(train: Dataset, test: Dataset, options: SplitOptions): Split {
+export function makeSplit(train: SplitSource, test: SplitSource, options: SplitOptions): Split {
   const fraction = options.holdoutFraction ?? 0.25;
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`holdoutFraction must be in (0, 1), got ${fraction}`);
   if (train.name !== test.name)
