@@ -33,13 +33,12 @@ export interface NumericColumnState {
 export interface CategoricalColumnState {
   name: string;
   kind: 'categorical';
-  /** Categories in column order (sorted when first fitted); the unseen bucket follows them. */
-  categories: string[];
   /**
-   * Categories that keep their position in the layout but no longer have a member (every row that had
-   * them was deleted): they are encoded as unseen, and their column carries no weight.
+   * Categories in column order (sorted when first fitted); the unseen bucket follows them. A null is a
+   * category no member has any more (every row that had it was deleted): its name is gone, its position
+   * in the layout stays, its value is encoded as unseen and its column carries no weight.
    */
-  dropped: string[];
+  categories: (string | null)[];
 }
 
 /** The fitted preprocessing of a table, as stored in the model's sidecar. */
@@ -80,7 +79,7 @@ export function fitPreprocessing(data: TabularData, memberIndices: ArrayLike<num
         const value = strings[memberIndices[k]!];
         if (value !== null && value !== undefined) seen.add(value);
       }
-      columns.push({ name: column.name, kind: 'categorical', categories: [...seen].sort(), dropped: [] });
+      columns.push({ name: column.name, kind: 'categorical', categories: [...seen].sort() });
     }
   }
   if (columns.length === 0)
@@ -90,7 +89,7 @@ export function fitPreprocessing(data: TabularData, memberIndices: ArrayLike<num
 
 /**
  * Refits a fitted preprocessing on fewer member rows, keeping its layout: new means and standard
- * deviations; categories no remaining member has are marked dropped; the indicator columns stay.
+ * deviations; categories no remaining member has lose their name (null); the indicator columns stay.
  *
  * @param state - the current preprocessing
  * @param data - the table
@@ -114,7 +113,7 @@ export function refitPreprocessing(
       const value = strings[memberIndices[k]!];
       if (value !== null && value !== undefined) seen.add(value);
     }
-    return { ...column, categories: [...column.categories], dropped: column.categories.filter((c) => !seen.has(c)) };
+    return { ...column, categories: column.categories.map((c) => (c !== null && seen.has(c) ? c : null)) };
   });
   return { ...state, columns };
 }
@@ -144,8 +143,10 @@ export function encodeTabular(data: TabularData, state: PreprocessingState, part
         if (column.indicator) features[i * width + offset + 1] = missing ? 1 : 0;
       }
     } else {
-      const position = new Map(column.categories.map((c, k) => [c, k]));
-      for (const dropped of column.dropped) position.delete(dropped);
+      const position = new Map<string, number>();
+      column.categories.forEach((c, k) => {
+        if (c !== null) position.set(c, k);
+      });
       const unseen = column.categories.length;
       const strings = values as (string | null)[];
       for (let i = 0; i < n; i++) {
@@ -202,12 +203,32 @@ export function inputChange(before: PreprocessingState, after: PreprocessingStat
       shift[offset] = (now.mean - old.mean) / old.std;
     } else if (old.kind === 'categorical' && now.kind === 'categorical') {
       now.categories.forEach((category, k) => {
-        if (now.dropped.includes(category) && !old.dropped.includes(category)) zeroed.push(offset + k);
+        if (category === null && old.categories[k] !== null) zeroed.push(offset + k);
       });
     }
     offset += blockWidth(old);
   });
   return { scale, shift, zeroed };
+}
+
+/**
+ * Encoded columns of categories that lost their name (no member has them any more): no row sets them,
+ * and a model trained on the encoding must carry no weight for them.
+ *
+ * @param state - a preprocessing
+ */
+export function removedColumns(state: PreprocessingState): number[] {
+  const out: number[] = [];
+  let offset = 0;
+  for (const column of state.columns) {
+    if (column.kind === 'categorical') {
+      column.categories.forEach((c, k) => {
+        if (c === null) out.push(offset + k);
+      });
+    }
+    offset += blockWidth(column);
+  }
+  return out;
 }
 
 /**

@@ -12,7 +12,14 @@ import { type ProgressSink, silentProgress } from '../train/progress.js';
 import { defaultRecipe, type TrainRecipe } from '../train/recipe.js';
 import { trainToDir } from '../train/trainToDir.js';
 import { getMethod } from '../unlearn/methods.js';
-import { buildContext, modelContext, type PreparedOriginal, prepareMethod, runMethod } from '../unlearn/run.js';
+import {
+  buildContext,
+  modelContext,
+  type PreparedOriginal,
+  prepareMethod,
+  releaseContext,
+  runMethod,
+} from '../unlearn/run.js';
 import type { MethodRun, ModelRun, SeedInput, SeedProtocol } from './evaluate.js';
 import type { SetOutputs, SplitOutputs } from './outputs.js';
 
@@ -228,6 +235,7 @@ export function runBenchmark(
         });
       } finally {
         result.model.dispose();
+        releaseContext(ctx, prepared);
       }
     }
     loaded.model.dispose();

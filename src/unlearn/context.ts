@@ -1,5 +1,6 @@
 import type { NormalizeOptions } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
+import type { PreprocessingState } from '../data/preprocessing.js';
 import type { Split } from '../data/split.js';
 import type { ArchitectureSpec } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
@@ -44,6 +45,11 @@ export interface UnlearnContext {
    * threads reproduces its weights bit for bit.
    */
   trainingThreads: number | null;
+  /**
+   * For a table model: the preprocessing refitted on Dr. `original` is then Mo with the change folded
+   * into its first layer and `train`/`test` are encoded with it; the unlearned model is saved with it.
+   */
+  preprocessing?: PreprocessingState;
 }
 
 /**

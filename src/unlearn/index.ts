@@ -20,8 +20,18 @@ export { defineMethod } from './method.js';
 export { getMethod, listMethods, registerMethod } from './methods.js';
 export type { ParamDescription } from './params.js';
 export { describeParams, parseParamPairs, parseParamValue, resolveParams } from './params.js';
+export type { PreprocessingFold } from './preprocessingFold.js';
+export { clearRemovedInputs, foldPreprocessing, isTableData } from './preprocessingFold.js';
 export type { PreparedOriginal, TimedResult } from './run.js';
-export { buildContext, modelContext, prepareMethod, prepareOriginal, runMethod, saveUnlearned } from './run.js';
+export {
+  buildContext,
+  modelContext,
+  prepareMethod,
+  prepareOriginal,
+  releaseContext,
+  runMethod,
+  saveUnlearned,
+} from './run.js';
 export type { TmuParams } from './tmu/parameters.js';
 export type { TmuSummary } from './tmu/tmu.js';
 export { tmu } from './tmu/tmu.js';
