@@ -13,6 +13,11 @@ export interface FeatureDatasetInit extends DatasetInit {
   features: Float32Array;
   /** Values per sample (F). */
   width: number;
+  /**
+   * Per value, 1 where an input-space attack may perturb it (a table's standardised numeric values), 0
+   * where it must not (one-hot categories, missing indicators). Default: every value.
+   */
+  perturbable?: Uint8Array;
 }
 
 /**
@@ -24,6 +29,8 @@ export class FeatureDataset extends Dataset {
   readonly features: Float32Array;
   /** Values per sample. */
   readonly width: number;
+  /** Per value, whether input-space attacks may perturb it. */
+  readonly perturbable: Uint8Array;
 
   /**
    * @param init - features, labels, names and optional ids
@@ -39,8 +46,11 @@ export class FeatureDataset extends Dataset {
         `${name}/${partition}: ${features.length} values for ${labels.length} samples of width ${width} (expected ${labels.length * width})`,
       );
     }
+    if (init.perturbable !== undefined && init.perturbable.length !== width)
+      throw new RangeError(`${name}: perturbable has ${init.perturbable.length} entries for width ${width}`);
     this.features = features;
     this.width = width;
+    this.perturbable = init.perturbable ?? new Uint8Array(width).fill(1);
   }
 
   get sampleShape(): number[] {
@@ -76,6 +86,7 @@ export class FeatureDataset extends Dataset {
       partition: this.partition,
       features,
       width,
+      perturbable: this.perturbable,
       labels,
       classNames: this.classNames,
       ids,

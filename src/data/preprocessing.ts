@@ -124,18 +124,21 @@ export function refitPreprocessing(
  * @param data - the table
  * @param state - the fitted preprocessing
  * @param partition - partition name of the dataset built
- * @returns a feature dataset with the rows' ids, labels and encoded vectors
+ * @returns a feature dataset with the rows' ids, labels and encoded vectors; its perturbable values are
+ *   the standardised numeric (and boolean) values
  * @throws DataFormatError naming the file when a column of the preprocessing is not in the table
  */
 export function encodeTabular(data: TabularData, state: PreprocessingState, partition: Partition): FeatureDataset {
   const n = data.size;
   const width = state.width;
   const features = new Float32Array(n * width);
+  const perturbable = new Uint8Array(width);
   let offset = 0;
   for (const column of state.columns) {
     const values = data.column(column.name).values;
     if (column.kind === 'numeric') {
       const numbers = values as Float64Array;
+      perturbable[offset] = 1;
       for (let i = 0; i < n; i++) {
         const x = numbers[i]!;
         const missing = Number.isNaN(x);
@@ -162,6 +165,7 @@ export function encodeTabular(data: TabularData, state: PreprocessingState, part
     partition,
     features,
     width,
+    perturbable,
     labels: data.labels,
     classNames: data.classNames,
     ids: data.ids,

@@ -14,6 +14,8 @@ export { cloneClassifier } from './clone.js';
 export type { ForgetDiagnostics, UnlearnContext, UnlearnResult } from './context.js';
 export type { FitOptions, FitReport } from './fit.js';
 export { fit } from './fit.js';
+export type { InputBox } from './inputBox.js';
+export { clampToBox, inputBox } from './inputBox.js';
 export { classificationLoss, distillKL } from './losses.js';
 export type { MethodCapabilities, MethodPreparation, ParamsSchema, UnlearningMethod } from './method.js';
 export { defineMethod } from './method.js';
