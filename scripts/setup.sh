@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything tmu needs on a fresh Debian machine, idempotently: Debian packages (libtorch,
-# OpenBLAS, Fashion-MNIST; with --test also PyTorch for cross-checks, Chromium for browser tests, and
-# Redis and PostgreSQL, which the scale-out tests start privately on loopback),
+# OpenBLAS, Fashion-MNIST; with --test also PyTorch and scikit-learn for cross-checks, Chromium for
+# browser tests, and Redis and PostgreSQL, which the scale-out tests start privately on loopback),
 # npm dependencies, then the native addon and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libtorch-dev libopenblas0-pthread dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3-torch python3-numpy chromium redis-server postgresql)
+  packages+=(python3-torch python3-numpy python3-sklearn chromium redis-server postgresql)
 fi
 
 missing=()

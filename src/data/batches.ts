@@ -1,6 +1,7 @@
 /**
- * Mini-batches over (a subset of) an image dataset, as normalised float32 NCHW inputs and int32
- * labels, ready to be copied into tensors.
+ * Mini-batches over (a subset of) a dataset, as float32 inputs (normalised NCHW pixels for images, the
+ * encoded feature vectors as they are for tables and text) and int32 labels, ready to be copied into
+ * tensors.
  *
  * Shuffling and augmentation draw from streams forked per epoch from one seed (`epoch/<e>/order`,
  * `epoch/<e>/augment`), so epoch e is the same whether or not earlier epochs ran in this process: a run
@@ -11,7 +12,8 @@
  */
 
 import { type AugmentDraw, type AugmentOptions, drawAugment, resolveAugment } from './augment.js';
-import type { ImageDataset } from './dataset.js';
+import { type Dataset, ImageDataset } from './dataset.js';
+import { FeatureDataset } from './featureDataset.js';
 import { Random } from './random.js';
 
 /** Per-channel normalisation, in [0, 1] pixel units: input = (pixel / 255 - mean) / std. */
@@ -34,9 +36,12 @@ export interface BatchOptions {
   random?: Random;
   /** Skip a last batch smaller than `batchSize` (default false). */
   dropLast?: boolean;
-  /** Random crop and flip (see {@link AugmentOptions}); off when absent or false. */
+  /** Random crop and flip of images (see {@link AugmentOptions}); off when absent or false. */
   augment?: AugmentOptions | false;
-  /** Normalisation; by default pixels are only scaled to [0, 1]. */
+  /**
+   * Normalisation of images; by default pixels are only scaled to [0, 1]. Feature vectors are taken as
+   * they are: their preprocessing already standardised them.
+   */
   normalize?: NormalizeOptions;
   /**
    * Reuse one set of arrays for every batch (default false). When true, a yielded batch's `inputs`,
@@ -51,12 +56,12 @@ export interface Batch {
   ids: string[];
   /** Sample indices in the dataset, in batch order. */
   indices: Int32Array;
-  /** Normalised pixels, n*C*H*W, NCHW. */
+  /** Inputs, n times the sample shape, row-major (normalised NCHW pixels for images). */
   inputs: Float32Array;
   /** Class per sample. */
   labels: Int32Array;
-  /** `[n, C, H, W]`. */
-  shape: [number, number, number, number];
+  /** `[n, ...sampleShape]`: `[n, C, H, W]` for images, `[n, F]` for feature vectors. */
+  shape: number[];
 }
 
 /**
@@ -67,7 +72,7 @@ export interface Batch {
  */
 export class Batches implements Iterable<Batch> {
   /** The dataset batches are drawn from. */
-  readonly dataset: ImageDataset;
+  readonly dataset: Dataset;
   /** Selected sample indices, in selection order. */
   readonly indices: Int32Array;
   /** Samples per batch. */
@@ -77,8 +82,8 @@ export class Batches implements Iterable<Batch> {
   readonly #augment: Required<AugmentOptions> | undefined;
   readonly #random: Random | undefined;
   readonly #reuse: boolean;
-  /** Normalised value of every (channel, byte) pair: the inner loop is a table lookup. */
-  readonly #lut: Float32Array;
+  /** Normalised value of every (channel, byte) pair of images: the inner loop is a table lookup. */
+  readonly #lut: Float32Array | undefined;
   #nextEpoch = 0;
 
   /**
@@ -87,11 +92,11 @@ export class Batches implements Iterable<Batch> {
    * @param options - batch size, order, augmentation, normalisation
    * @throws RangeError for a bad option or index; SelectionError for ids not in the dataset
    */
-  constructor(
-    dataset: ImageDataset,
-    selection: readonly string[] | ArrayLike<number> | undefined,
-    options: BatchOptions,
-  ) {
+  constructor(dataset: Dataset, selection: readonly string[] | ArrayLike<number> | undefined, options: BatchOptions) {
+    if (!(dataset instanceof ImageDataset) && !(dataset instanceof FeatureDataset))
+      throw new TypeError(`${dataset.name}: batches need an image or a feature dataset`);
+    if (options.augment && !(dataset instanceof ImageDataset))
+      throw new RangeError(`${dataset.name}: augmentation (random crop and flip) applies to images only`);
     this.dataset = dataset;
     this.indices = resolveSelection(dataset, selection);
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
@@ -107,7 +112,7 @@ export class Batches implements Iterable<Batch> {
     if ((this.#shuffle || this.#augment) && this.#random === undefined) {
       throw new RangeError('shuffle and augment need a seed (or random) so that runs are reproducible');
     }
-    this.#lut = normalizationTable(dataset.channels, options.normalize);
+    this.#lut = dataset instanceof ImageDataset ? normalizationTable(dataset.channels, options.normalize) : undefined;
   }
 
   /** Number of selected samples. */
@@ -140,7 +145,11 @@ export class Batches implements Iterable<Batch> {
     const order = this.indices.slice();
     if (this.#shuffle && random) random.fork(`epoch/${epoch}/order`).shuffle(order);
     const augmentRandom = augment && random ? random.fork(`epoch/${epoch}/augment`) : undefined;
-    const imageSize = dataset.imageSize;
+    const sampleShape = dataset.sampleShape;
+    const imageSize = sampleShape.reduce((a, b) => a * b, 1);
+    const image = dataset instanceof ImageDataset ? dataset : undefined;
+    const features = dataset instanceof FeatureDataset ? dataset.features : undefined;
+    const lut = this.#lut;
     const shared = this.#reuse
       ? {
           inputs: new Float32Array(batchSize * imageSize),
@@ -161,11 +170,12 @@ export class Batches implements Iterable<Batch> {
         indices[k] = i;
         labels[k] = dataset.labels[i];
         ids[k] = dataset.ids[i];
-        if (augment && augmentRandom)
-          writeAugmented(dataset, i, inputs, k * imageSize, this.#lut, drawAugment(augmentRandom, augment));
-        else writePlain(dataset, i, inputs, k * imageSize, this.#lut);
+        if (features) inputs.set(features.subarray(i * imageSize, (i + 1) * imageSize), k * imageSize);
+        else if (image && lut && augment && augmentRandom)
+          writeAugmented(image, i, inputs, k * imageSize, lut, drawAugment(augmentRandom, augment));
+        else if (image && lut) writePlain(image, i, inputs, k * imageSize, lut);
       }
-      yield { ids, indices, inputs, labels, shape: [n, dataset.channels, dataset.height, dataset.width] };
+      yield { ids, indices, inputs, labels, shape: [n, ...sampleShape] };
     }
   }
 }
@@ -195,10 +205,7 @@ export function normalizationTable(channels: number, normalize?: NormalizeOption
 }
 
 /** Turns a selection (ids, indices or nothing) into validated dataset indices. */
-function resolveSelection(
-  dataset: ImageDataset,
-  selection: readonly string[] | ArrayLike<number> | undefined,
-): Int32Array {
+function resolveSelection(dataset: Dataset, selection: readonly string[] | ArrayLike<number> | undefined): Int32Array {
   if (selection === undefined) {
     const all = new Int32Array(dataset.size);
     for (let i = 0; i < all.length; i++) all[i] = i;

@@ -1,34 +1,28 @@
 /**
- * The in-memory image dataset every reader produces: uint8 pixels in CHW order, int32 labels, and a
- * stable string id per sample.
+ * The in-memory datasets every reader produces: a stable string id and an int32 label per sample, and
+ * the sample's content: uint8 pixels in CHW order ({@link ImageDataset}) or encoded float32 feature
+ * vectors ({@link FeatureDataset}, for tables and text).
  *
- * Ids (`fashion-mnist/train/123`) are what splits, forget sets, deletion requests and the ledger name,
- * so they never change when a dataset is subset: a subset keeps the ids of the samples it took.
+ * Ids (`fashion-mnist/train/123`, `wa_churn.csv.gz/row/17`) are what splits, forget sets, deletion
+ * requests and the ledger name, so they never change when a dataset is subset: a subset keeps the ids
+ * of the samples it took.
  *
  * @module
  */
 
 import { listIds, SelectionError } from './errors.js';
 
-/** Which part of a dataset's official train/test split the samples come from. */
+/** Which part of a dataset's train/test split the samples come from. */
 export type Partition = 'train' | 'test';
 
-/** What an {@link ImageDataset} is built from. */
-export interface ImageDatasetInit {
+/** What every {@link Dataset} is built from. */
+export interface DatasetInit {
   /** Dataset name, the first component of every default id (e.g. `fashion-mnist`); no `/` or spaces. */
   name: string;
-  /** The official partition the samples come from. */
+  /** The partition the samples come from. */
   partition: Partition;
-  /** Pixels, N*C*H*W bytes, each image in CHW order. Kept, not copied. */
-  images: Uint8Array;
   /** Class index per sample, in [0, classNames.length). Kept, not copied. */
   labels: Int32Array;
-  /** Channels per image (1 or 3). */
-  channels: number;
-  /** Image height in pixels. */
-  height: number;
-  /** Image width in pixels. */
-  width: number;
   /** Class names in label order. */
   classNames: readonly string[];
   /** Sample ids; by default `${name}/${partition}/${i}` with i the position in the source files. */
@@ -36,27 +30,19 @@ export interface ImageDatasetInit {
 }
 
 /**
- * A labelled image dataset held in memory.
+ * A labelled dataset held in memory: ids, labels and class names, whatever the samples are.
  *
  * Arrays are shared, not copied, with whoever built it; treat them as read-only.
  */
-export class ImageDataset {
+export abstract class Dataset {
   /** Dataset name (e.g. `fashion-mnist`). */
   readonly name: string;
-  /** Official partition the samples come from. */
+  /** Partition the samples come from. */
   readonly partition: Partition;
   /** Stable sample ids, one per sample. */
   readonly ids: readonly string[];
-  /** Pixels, N*C*H*W bytes, CHW per image. */
-  readonly images: Uint8Array;
   /** Class index per sample. */
   readonly labels: Int32Array;
-  /** Channels per image. */
-  readonly channels: number;
-  /** Image height. */
-  readonly height: number;
-  /** Image width. */
-  readonly width: number;
   /** Number of classes (the length of {@link classNames}). */
   readonly numClasses: number;
   /** Class names in label order. */
@@ -64,30 +50,16 @@ export class ImageDataset {
   readonly #index: Map<string, number>;
 
   /**
-   * @param init - pixels, labels, geometry, names and optional ids
-   * @throws RangeError when sizes disagree, a label is out of range, or ids repeat
+   * @param init - labels, names and optional ids
+   * @throws RangeError when a label is out of range or ids repeat
    */
-  constructor(init: ImageDatasetInit) {
-    const { name, partition, images, labels, channels, height, width, classNames } = init;
+  constructor(init: DatasetInit) {
+    const { name, partition, labels, classNames } = init;
     if (!/^[^/\s]+$/.test(name)) {
       throw new RangeError(`dataset name ${JSON.stringify(name)} must be non-empty without '/' or whitespace`);
     }
-    for (const [key, value] of [
-      ['channels', channels],
-      ['height', height],
-      ['width', width],
-    ] as const) {
-      if (!Number.isInteger(value) || value < 1)
-        throw new RangeError(`${name}: ${key} must be a positive integer, got ${value}`);
-    }
     if (classNames.length < 1) throw new RangeError(`${name}: at least one class name is required`);
     const n = labels.length;
-    const imageSize = channels * height * width;
-    if (images.length !== n * imageSize) {
-      throw new RangeError(
-        `${name}/${partition}: ${images.length} pixel bytes for ${n} labels of ${channels}x${height}x${width} images (expected ${n * imageSize})`,
-      );
-    }
     for (let i = 0; i < n; i++) {
       const label = labels[i];
       if (label < 0 || label >= classNames.length) {
@@ -106,15 +78,10 @@ export class ImageDataset {
       else index.set(id, i);
     }
     if (repeated.length > 0) throw new RangeError(`${name}/${partition}: repeated ids: ${listIds(repeated)}`);
-
     this.name = name;
     this.partition = partition;
     this.ids = ids;
-    this.images = images;
     this.labels = labels;
-    this.channels = channels;
-    this.height = height;
-    this.width = width;
     this.classNames = classNames;
     this.numClasses = classNames.length;
     this.#index = index;
@@ -125,10 +92,8 @@ export class ImageDataset {
     return this.labels.length;
   }
 
-  /** Bytes per image (C*H*W). */
-  get imageSize(): number {
-    return this.channels * this.height * this.width;
-  }
+  /** Shape of one sample as the model sees it (`[C, H, W]` for images, `[F]` for feature vectors). */
+  abstract get sampleShape(): number[];
 
   /**
    * Position of a sample in this dataset.
@@ -175,18 +140,6 @@ export class ImageDataset {
   }
 
   /**
-   * A view of one image's pixels (C*H*W bytes, CHW order), sharing memory with the dataset.
-   *
-   * @param i - sample index
-   * @throws RangeError when the index is out of range
-   */
-  imageAt(i: number): Uint8Array {
-    this.#checkIndex(i);
-    const size = this.imageSize;
-    return this.images.subarray(i * size, (i + 1) * size);
-  }
-
-  /**
    * Number of samples per class.
    *
    * @returns counts indexed by class
@@ -198,11 +151,108 @@ export class ImageDataset {
   }
 
   /**
-   * A new dataset holding copies of the chosen samples, in the given order, with their original ids.
+   * A new dataset of the same kind holding copies of the chosen samples, in the given order, with their
+   * original ids.
    *
    * @param indices - sample indices (repeats are rejected because ids must stay unique)
    * @throws RangeError when an index is out of range or repeated
    */
+  abstract subset(indices: ArrayLike<number>): Dataset;
+
+  /**
+   * A new dataset holding copies of the samples with the given ids, in the given order.
+   *
+   * @param ids - sample ids
+   * @throws SelectionError (`unknown-ids`) listing every id not in this dataset
+   */
+  select(ids: readonly string[]): Dataset {
+    return this.subset(this.indicesOf(ids));
+  }
+
+  /** @throws RangeError when `i` is not a sample index */
+  protected checkIndex(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.labels.length) {
+      throw new RangeError(`${this.name}/${this.partition}: sample index ${i} is outside 0..${this.labels.length - 1}`);
+    }
+  }
+}
+
+/** What an {@link ImageDataset} is built from. */
+export interface ImageDatasetInit extends DatasetInit {
+  /** Pixels, N*C*H*W bytes, each image in CHW order. Kept, not copied. */
+  images: Uint8Array;
+  /** Channels per image (1 or 3). */
+  channels: number;
+  /** Image height in pixels. */
+  height: number;
+  /** Image width in pixels. */
+  width: number;
+}
+
+/**
+ * A labelled image dataset held in memory.
+ *
+ * Arrays are shared, not copied, with whoever built it; treat them as read-only.
+ */
+export class ImageDataset extends Dataset {
+  /** Pixels, N*C*H*W bytes, CHW per image. */
+  readonly images: Uint8Array;
+  /** Channels per image. */
+  readonly channels: number;
+  /** Image height. */
+  readonly height: number;
+  /** Image width. */
+  readonly width: number;
+
+  /**
+   * @param init - pixels, labels, geometry, names and optional ids
+   * @throws RangeError when sizes disagree, a label is out of range, or ids repeat
+   */
+  constructor(init: ImageDatasetInit) {
+    super(init);
+    const { name, partition, images, labels, channels, height, width } = init;
+    for (const [key, value] of [
+      ['channels', channels],
+      ['height', height],
+      ['width', width],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`${name}: ${key} must be a positive integer, got ${value}`);
+    }
+    const n = labels.length;
+    const imageSize = channels * height * width;
+    if (images.length !== n * imageSize) {
+      throw new RangeError(
+        `${name}/${partition}: ${images.length} pixel bytes for ${n} labels of ${channels}x${height}x${width} images (expected ${n * imageSize})`,
+      );
+    }
+    this.images = images;
+    this.channels = channels;
+    this.height = height;
+    this.width = width;
+  }
+
+  /** Bytes per image (C*H*W). */
+  get imageSize(): number {
+    return this.channels * this.height * this.width;
+  }
+
+  get sampleShape(): number[] {
+    return [this.channels, this.height, this.width];
+  }
+
+  /**
+   * A view of one image's pixels (C*H*W bytes, CHW order), sharing memory with the dataset.
+   *
+   * @param i - sample index
+   * @throws RangeError when the index is out of range
+   */
+  imageAt(i: number): Uint8Array {
+    this.checkIndex(i);
+    const size = this.imageSize;
+    return this.images.subarray(i * size, (i + 1) * size);
+  }
+
   subset(indices: ArrayLike<number>): ImageDataset {
     const size = this.imageSize;
     const n = indices.length;
@@ -211,7 +261,7 @@ export class ImageDataset {
     const ids = new Array<string>(n);
     for (let k = 0; k < n; k++) {
       const i = indices[k];
-      this.#checkIndex(i);
+      this.checkIndex(i);
       images.set(this.images.subarray(i * size, (i + 1) * size), k * size);
       labels[k] = this.labels[i];
       ids[k] = this.ids[i];
@@ -229,19 +279,7 @@ export class ImageDataset {
     });
   }
 
-  /**
-   * A new dataset holding copies of the samples with the given ids, in the given order.
-   *
-   * @param ids - sample ids
-   * @throws SelectionError (`unknown-ids`) listing every id not in this dataset
-   */
-  select(ids: readonly string[]): ImageDataset {
+  override select(ids: readonly string[]): ImageDataset {
     return this.subset(this.indicesOf(ids));
-  }
-
-  #checkIndex(i: number): void {
-    if (!Number.isInteger(i) || i < 0 || i >= this.labels.length) {
-      throw new RangeError(`${this.name}/${this.partition}: sample index ${i} is outside 0..${this.labels.length - 1}`);
-    }
   }
 }

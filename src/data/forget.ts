@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { ImageDataset } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { DataFormatError, listIds, SelectionError } from './errors.js';
 import { isJsonObject, readJson, writeTextAtomic } from './files.js';
 import { Random } from './random.js';
@@ -78,7 +78,7 @@ const VERSION = 1;
  * @throws SelectionError for a bad fraction or class (`bad-parameter`), a class without members
  *   (`empty`), or any violation listed by {@link checkForgetIds}
  */
-export function selectForget(split: Split, train: ImageDataset, spec: ForgetSpec, seed?: number): ForgetSet {
+export function selectForget(split: Split, train: Dataset, spec: ForgetSpec, seed?: number): ForgetSet {
   if (split.dataset !== train.name) {
     throw new SelectionError('bad-parameter', `the split is of ${split.dataset} but the dataset is ${train.name}`);
   }
@@ -153,7 +153,7 @@ export function selectForget(split: Split, train: ImageDataset, spec: ForgetSpec
  * @param ids - the candidate forget ids
  * @throws SelectionError whose `problem` says what is wrong and whose `ids` lists every offending id
  */
-export function checkForgetIds(split: Split, train: ImageDataset, ids: readonly string[]): void {
+export function checkForgetIds(split: Split, train: Dataset, ids: readonly string[]): void {
   if (ids.length === 0) throw new SelectionError('empty', 'the forget set is empty');
   const seen = new Set<string>();
   const repeated = new Set<string>();
@@ -349,7 +349,7 @@ function checkSeed(seed: number | undefined): number {
 }
 
 /** Resolves a class given by index or name. */
-function resolveClass(train: ImageDataset, cls: number | string): { index: number; name: string } {
+function resolveClass(train: Dataset, cls: number | string): { index: number; name: string } {
   if (typeof cls === 'string') {
     const index = train.classNames.indexOf(cls);
     if (index < 0) {
@@ -370,7 +370,7 @@ function resolveClass(train: ImageDataset, cls: number | string): { index: numbe
 }
 
 /** Positions (in split.member) of the members of one class. */
-function memberPositionsOfClass(split: Split, train: ImageDataset, cls: number, name: string): number[] {
+function memberPositionsOfClass(split: Split, train: Dataset, cls: number, name: string): number[] {
   const positions: number[] = [];
   const missing: string[] = [];
   split.member.forEach((id, p) => {

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 
 import { loadCifarDir } from './cifarBinary.js';
-import type { ImageDataset } from './dataset.js';
+import type { Dataset, ImageDataset } from './dataset.js';
 import { DataNotFoundError } from './errors.js';
 import { type ProgressCallback, readImageFolderRoot } from './imageFolder.js';
 import { FASHION_MNIST_CLASSES, loadMnistDir, MNIST_CLASSES } from './mnistFormat.js';
@@ -98,13 +98,16 @@ export interface LoadDatasetOptions {
   onProgress?: ProgressCallback;
 }
 
-/** A loaded dataset with the defaults its training recipe needs. */
-export interface LoadedDataset {
+/**
+ * A loaded dataset with the defaults its training recipe needs: images from {@link loadDataset}, any
+ * kind (`LoadedDataset<Dataset>`) where a model's data is loaded.
+ */
+export interface LoadedDataset<D extends Dataset = ImageDataset> {
   /** The train partition (split later into member and holdout sets). */
-  train: ImageDataset;
+  train: D;
   /** The test partition. */
-  test: ImageDataset;
-  /** Per-channel normalisation statistics, in [0, 1] units. */
+  test: D;
+  /** Per-channel normalisation statistics of images, in [0, 1] units (`{mean: [0], std: [1]}` for feature vectors). */
   stats: ChannelStats;
   /** Whether training augments by default. */
   augmentDefault: boolean;

@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto';
 
-import type { ImageDataset } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { DataFormatError, listIds } from './errors.js';
 import { isJsonObject, readJson, writeTextAtomic } from './files.js';
 import { Random } from './random.js';
@@ -28,6 +28,9 @@ export interface Split {
   /** Test set T: every sample of the test partition, in dataset order. */
   test: string[];
 }
+
+/** What a split is drawn from: a dataset, or a table's typed rows before they are encoded. */
+export type SplitSource = Pick<Dataset, 'name' | 'size' | 'ids'>;
 
 /** Options of {@link makeSplit}. */
 export interface SplitOptions {
@@ -52,7 +55,7 @@ const VERSION = 1;
  * @throws RangeError when the fraction is outside (0, 1), either set would be empty, or the partitions
  *   belong to different datasets
  */
-export function makeSplit(train: ImageDataset, test: ImageDataset, options: SplitOptions): Split {
+export function makeSplit(train: SplitSource, test: SplitSource, options: SplitOptions): Split {
   const fraction = options.holdoutFraction ?? 0.25;
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`holdoutFraction must be in (0, 1), got ${fraction}`);
   if (train.name !== test.name)

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { type ForgetSpec, retainIds, selectForget } from '../data/forget.js';
 import { Random } from '../data/random.js';
 import { type LoadedDataset, loadDataset } from '../data/registry.js';
@@ -12,7 +12,14 @@ import { type ProgressSink, silentProgress } from '../train/progress.js';
 import { defaultRecipe, type TrainRecipe } from '../train/recipe.js';
 import { trainToDir } from '../train/trainToDir.js';
 import { getMethod } from '../unlearn/methods.js';
-import { buildContext, modelContext, type PreparedOriginal, prepareMethod, runMethod } from '../unlearn/run.js';
+import {
+  buildContext,
+  modelContext,
+  type PreparedOriginal,
+  prepareMethod,
+  releaseContext,
+  runMethod,
+} from '../unlearn/run.js';
 import type { MethodRun, ModelRun, SeedInput, SeedProtocol } from './evaluate.js';
 import type { SetOutputs, SplitOutputs } from './outputs.js';
 
@@ -47,14 +54,14 @@ export interface BenchmarkSeed {
   retainSampleIds: string[];
 }
 
-function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset {
+function limited(dataset: Dataset, limit: number | undefined): Dataset {
   if (limit === undefined || limit >= dataset.size) return dataset;
   return dataset.subset(Int32Array.from({ length: limit }, (_, i) => i));
 }
 
 function outputsOn(
   model: Classifier,
-  dataset: ImageDataset,
+  dataset: Dataset,
   ids: readonly string[],
   normalize: LoadedDataset['stats'],
 ): SetOutputs {
@@ -228,6 +235,7 @@ export function runBenchmark(
         });
       } finally {
         result.model.dispose();
+        releaseContext(ctx, prepared);
       }
     }
     loaded.model.dispose();

@@ -5,7 +5,7 @@
  */
 
 import type { NormalizeOptions } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
 import { type Predictions, predict } from '../train/predict.js';
 import type { SetOutputs, SplitOutputs } from './outputs.js';
@@ -36,12 +36,12 @@ export interface SplitIds {
 /** Runs `model` (eval mode, no gradients) on Df, Dr (or its sample) and T and keeps the logits. */
 export function collectOutputs(
   model: Classifier,
-  data: { train: ImageDataset; test: ImageDataset },
+  data: { train: Dataset; test: Dataset },
   ids: SplitIds,
   normalize: NormalizeOptions,
   batchSize?: number,
 ): SplitOutputs {
-  const run = (dataset: ImageDataset, which: readonly string[]): SetOutputs =>
+  const run = (dataset: Dataset, which: readonly string[]): SetOutputs =>
     toSetOutputs(predict(model, dataset, which, { normalize, logits: true, ...(batchSize ? { batchSize } : {}) }));
   return { forget: run(data.train, ids.forget), retain: run(data.train, ids.retain), test: run(data.test, ids.test) };
 }

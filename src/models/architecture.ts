@@ -18,6 +18,8 @@ export function createModel(spec: ArchitectureSpec): Classifier {
         inFeatures: spec.inChannels * spec.imageSize * spec.imageSize,
         numClasses: spec.numClasses,
         ...(spec.hidden ? { hidden: spec.hidden } : {}),
+        ...(spec.dropout === undefined ? {} : { dropout: spec.dropout }),
+        ...(spec.batchNorm === undefined ? {} : { batchNorm: spec.batchNorm }),
       });
   }
 }

@@ -13,14 +13,19 @@ export type ArchitectureName = (typeof ARCHITECTURES)[number];
 /** Everything needed to rebuild a model (stored in the model sidecar). */
 export interface ArchitectureSpec {
   name: ArchitectureName;
+  /** Input channels of images; for an MLP on feature vectors, the vector's length (with `imageSize` 1). */
   inChannels: number;
   numClasses: number;
-  /** Input side in pixels (square inputs). */
+  /** Input side in pixels (square inputs); 1 for feature vectors. */
   imageSize: number;
   /** ResNet width multiplier. */
   width?: number;
   /** MLP hidden widths. */
   hidden?: number[];
+  /** MLP dropout probability after each hidden block (default 0). */
+  dropout?: number;
+  /** MLP batch normalisation after each hidden linear layer (default false). */
+  batchNorm?: boolean;
 }
 
 /** Validates a spec read from a file or flags, naming the bad field. */
@@ -43,5 +48,9 @@ export function checkArchitecture(value: unknown): ArchitectureSpec {
   ) {
     throw new TypeError('architecture: hidden must be an array of positive integers');
   }
+  if (spec.dropout !== undefined && !(typeof spec.dropout === 'number' && spec.dropout >= 0 && spec.dropout < 1))
+    throw new TypeError(`architecture: dropout must be a number in [0, 1), got ${String(spec.dropout)}`);
+  if (spec.batchNorm !== undefined && typeof spec.batchNorm !== 'boolean')
+    throw new TypeError(`architecture: batchNorm must be a boolean, got ${String(spec.batchNorm)}`);
   return spec as ArchitectureSpec;
 }

@@ -117,6 +117,11 @@ export class BatchNorm2d extends Module {
     if (x.size(1) !== this.numFeatures) {
       throw new RangeError(`BatchNorm2d: expected ${this.numFeatures} channels, got input [${x.shape.join(', ')}]`);
     }
+    return this.normalize(x);
+  }
+
+  /** Normalises over every dimension but the second (the features), updating the running statistics in training. */
+  protected normalize(x: Tensor): Tensor {
     const [runningMean, runningVar, count] = [this.runningMean, this.runningVar, this.numBatchesTracked];
     let momentum = this.momentum ?? 0;
     if (this.training && count !== null) {

@@ -9,6 +9,7 @@
  */
 
 export { LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
+export { BatchNorm1d } from './batchNorm1d.js';
 export type { BatchNorm2dOptions } from './batchNorm2d.js';
 export { BatchNorm2d } from './batchNorm2d.js';
 export { consume, forwardReleasing } from './consume.js';

@@ -8,6 +8,7 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { LoadedDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
@@ -26,7 +27,7 @@ const ATTACK_SAMPLES = 2000;
 
 function outputs(
   model: Classifier,
-  data: LoadedDataset,
+  data: LoadedDataset<Dataset>,
   partition: 'train' | 'test',
   ids: readonly string[],
 ): SetOutputs {
@@ -49,7 +50,10 @@ function percentCorrect(out: SetOutputs): number {
 /** Inputs of {@link evaluateCandidate}. */
 export interface EvaluateInputs {
   spec: JobSpec;
-  data: LoadedDataset;
+  /** The data as the candidate reads it (a table: encoded with the preprocessing refitted on Dr). */
+  data: LoadedDataset<Dataset>;
+  /** The data as the parent reads it, where that differs (a table model's earlier version). */
+  parentData?: LoadedDataset<Dataset>;
   /** The split of the root model, members as trained. */
   split: Split;
   /** Members left after the cumulative forget set (Dr). */
@@ -71,10 +75,11 @@ export function evaluateCandidate(inputs: EvaluateInputs): EvaluateReport {
   const started = performance.now();
   const random = new Random(spec.seed).fork(`service/${spec.jobId}`);
   const task = inputs.progress.task('evaluate', 4);
-  const parentTest = outputs(parent, data, 'test', split.test);
+  const parentData = inputs.parentData ?? data;
+  const parentTest = outputs(parent, parentData, 'test', split.test);
   const candidateTest = outputs(candidate, data, 'test', split.test);
   task.tick();
-  const parentForget = outputs(parent, data, 'train', spec.newIds);
+  const parentForget = outputs(parent, parentData, 'train', spec.newIds);
   const candidateForget = outputs(candidate, data, 'train', spec.newIds);
   task.tick();
   // The attack is trained on the candidate's own outputs: a retain sample (members) against test samples

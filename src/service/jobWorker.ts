@@ -16,10 +16,11 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeTextAtomic } from '../data/files.js';
 import { retainIds } from '../data/forget.js';
+import { loadModelData } from '../train/modelData.js';
 import { idsDigest, loadModel } from '../train/modelStore.js';
 import { JsonLinesProgress } from '../train/progress.js';
 import { getMethod } from '../unlearn/methods.js';
-import { buildContext, prepareOriginal, runMethod, saveUnlearned } from '../unlearn/run.js';
+import { buildContext, prepareOriginal, releaseContext, runMethod, saveUnlearned } from '../unlearn/run.js';
 import { evaluateCandidate } from './evaluateCandidate.js';
 import type { JobResult, JobSpec } from './jobSpec.js';
 import { dieWithParent } from './workerProcess.js';
@@ -48,9 +49,16 @@ export function runJob(spec: JobSpec): JobResult {
       const sidecar = saveUnlearned(partial, original, ctx, method, result);
       const parentLoaded = spec.parentDir === spec.rootDir ? null : loadModel(spec.parentDir);
       try {
+        // A table model's candidate reads rows through the preprocessing refitted on Dr; its parent through its own.
+        const candidateData = ctx.preprocessing
+          ? { ...original.data, train: ctx.train, test: ctx.test }
+          : original.data;
+        const parentData =
+          ctx.preprocessing && parentLoaded ? loadModelData(parentLoaded.sidecar.dataset) : original.data;
         const report = evaluateCandidate({
           spec,
-          data: original.data,
+          data: candidateData,
+          parentData,
           split: original.fullSplit,
           retainIds: retainIds(original.fullSplit, spec.forgetIds),
           parent: parentLoaded?.model ?? original.loaded.model,
@@ -77,6 +85,7 @@ export function runJob(spec: JobSpec): JobResult {
       }
     } finally {
       result.model.dispose();
+      releaseContext(ctx, original);
     }
   } finally {
     original.loaded.model.dispose();

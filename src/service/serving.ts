@@ -5,12 +5,14 @@
  * @module
  */
 
-import { ImageDataset } from '../data/dataset.js';
-import { type LoadedDataset, loadDataset } from '../data/registry.js';
+import { type Dataset, ImageDataset } from '../data/dataset.js';
+import { FeatureDataset } from '../data/featureDataset.js';
+import type { LoadedDataset } from '../data/registry.js';
 import { runningPilot } from '../ledger/jobs.js';
 import { getModel, getVersion, type VersionRecord } from '../ledger/models.js';
 import type { TokenInfo } from '../ledger/tokens.js';
 import type { Classifier } from '../models/classifier.js';
+import { loadModelData } from '../train/modelData.js';
 import { loadModel, type ModelSidecar } from '../train/modelStore.js';
 import { predict } from '../train/predict.js';
 import type { DeletionService } from './deletionService.js';
@@ -41,7 +43,7 @@ interface Loaded {
 /** Keeps the models in use loaded and answers predict calls. */
 export class ModelServing {
   private readonly models = new Map<string, Loaded>();
-  private readonly datasets = new Map<string, LoadedDataset>();
+  private readonly datasets = new Map<string, LoadedDataset<Dataset>>();
 
   constructor(private readonly service: DeletionService) {}
 
@@ -76,19 +78,48 @@ export class ModelServing {
     }
   }
 
-  private dataset(sidecar: ModelSidecar): LoadedDataset {
-    const key = `${sidecar.dataset.name}|${sidecar.dataset.dataDir ?? ''}`;
+  private dataset(sidecar: ModelSidecar): LoadedDataset<Dataset> {
+    // A table's encoding belongs to one model version (each deletion refits its preprocessing).
+    const key = sidecar.dataset.table
+      ? `table|${sidecar.digest}`
+      : `${sidecar.dataset.name}|${sidecar.dataset.dataDir ?? ''}`;
     let data = this.datasets.get(key);
     if (!data) {
-      data = loadDataset(sidecar.dataset.name, sidecar.dataset.dataDir ? { dataDir: sidecar.dataset.dataDir } : {});
+      data = loadModelData(sidecar.dataset);
       this.datasets.set(key, data);
     }
     return data;
   }
 
   /** The images of a predict call as a dataset, validated against the model's input shape. */
-  private inputsOf(sidecar: ModelSidecar, input: PredictInput): { dataset: ImageDataset; ids: string[] } {
+  private inputsOf(sidecar: ModelSidecar, input: PredictInput): { dataset: Dataset; ids: string[] } {
     const data = this.dataset(sidecar);
+    if (data.train instanceof FeatureDataset && data.test instanceof FeatureDataset) {
+      const { train, test } = data;
+      if (!input.ids) throw unprocessable('this model reads table rows: send the rows by sample id ("ids")');
+      const unknown = input.ids.filter((id) => !train.has(id) && !test.has(id));
+      if (unknown.length > 0)
+        throw unprocessable(
+          `unknown sample ids: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+          { unknown: { ids: unknown.slice(0, 100), count: unknown.length } },
+        );
+      const features = new Float32Array(input.ids.length * train.width);
+      input.ids.forEach((id, i) => {
+        const source = train.has(id) ? train : test;
+        features.set(source.rowAt(source.indexOf(id)), i * train.width);
+      });
+      const dataset = new FeatureDataset({
+        name: 'predict',
+        partition: 'test',
+        features,
+        width: train.width,
+        labels: new Int32Array(input.ids.length),
+        classNames: train.classNames,
+      });
+      return { dataset, ids: this.adHocIds(input.ids.length) };
+    }
+    if (!(data.train instanceof ImageDataset)) throw unprocessable('this model does not take images');
+    const images0 = data.train;
     if (input.ids) {
       const unknown: string[] = [];
       const train: string[] = [];
@@ -102,19 +133,19 @@ export class ModelServing {
           { unknown: { ids: unknown.slice(0, 100), count: unknown.length } },
         );
       // Mixed partitions are answered in the caller's order from one dataset built for the call.
-      const images = new Uint8Array(input.ids.length * data.train.imageSize);
+      const images = new Uint8Array(input.ids.length * images0.imageSize);
       input.ids.forEach((id, i) => {
-        const source = data.train.has(id) ? data.train : data.test;
-        images.set(source.imageAt(source.indexOf(id)), i * data.train.imageSize);
+        const source = (data.train.has(id) ? data.train : data.test) as ImageDataset;
+        images.set(source.imageAt(source.indexOf(id)), i * images0.imageSize);
       });
-      return { dataset: this.adHoc(data, images, input.ids.length), ids: this.adHocIds(input.ids.length) };
+      return { dataset: this.adHoc(images0, images, input.ids.length), ids: this.adHocIds(input.ids.length) };
     }
-    const size = data.train.imageSize;
+    const size = images0.imageSize;
     const images = new Uint8Array(input.inputs.length * size);
     input.inputs.forEach((row, i) => {
       if (row.length !== size)
         throw unprocessable(
-          `inputs[${i}] has ${row.length} values; the model takes ${data.train.channels}x${data.train.height}x${data.train.width} = ${size} pixel values (0-255, CHW order)`,
+          `inputs[${i}] has ${row.length} values; the model takes ${images0.channels}x${images0.height}x${images0.width} = ${size} pixel values (0-255, CHW order)`,
         );
       for (let j = 0; j < size; j++) {
         const value = row[j]!;
@@ -123,19 +154,19 @@ export class ModelServing {
         images[i * size + j] = value;
       }
     });
-    return { dataset: this.adHoc(data, images, input.inputs.length), ids: this.adHocIds(input.inputs.length) };
+    return { dataset: this.adHoc(images0, images, input.inputs.length), ids: this.adHocIds(input.inputs.length) };
   }
 
-  private adHoc(data: LoadedDataset, images: Uint8Array, n: number): ImageDataset {
+  private adHoc(like: ImageDataset, images: Uint8Array, n: number): ImageDataset {
     return new ImageDataset({
       name: 'predict',
       partition: 'test',
       images,
       labels: new Int32Array(n),
-      channels: data.train.channels,
-      height: data.train.height,
-      width: data.train.width,
-      classNames: data.train.classNames,
+      channels: like.channels,
+      height: like.height,
+      width: like.width,
+      classNames: like.classNames,
     });
   }
 
@@ -143,11 +174,7 @@ export class ModelServing {
     return Array.from({ length: n }, (_, i) => `predict/test/${i}`);
   }
 
-  private run(
-    entry: Loaded,
-    dataset: ImageDataset,
-    ids: string[],
-  ): { predicted: Int32Array; probabilities: number[][] } {
+  private run(entry: Loaded, dataset: Dataset, ids: string[]): { predicted: Int32Array; probabilities: number[][] } {
     const out = predict(entry.model, dataset, ids, { normalize: entry.sidecar.dataset.normalize, logits: true });
     const probabilities: number[][] = [];
     for (let i = 0; i < ids.length; i++) {

@@ -11,6 +11,7 @@ export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export type { BatchTensors } from './inputs.js';
 export { batchTensors } from './inputs.js';
 export { auroc } from './metrics.js';
+export { loadModelData } from './modelData.js';
 export type { DatasetRef, LoadedModel, ModelSidecar, SaveModelInput, UnlearningRecord } from './modelStore.js';
 export {
   fileDigest,
@@ -29,7 +30,7 @@ export { accuracy, predict } from './predict.js';
 export type { ProgressMetrics, ProgressSink, ProgressTask } from './progress.js';
 export { consoleProgress, JsonLinesProgress, silentProgress, TtyProgress } from './progress.js';
 export type { TrainRecipe } from './recipe.js';
-export { checkRecipe, DEFAULT_CURRICULUM_EPOCH, defaultRecipe, OPTIMIZERS, SCHEDULES } from './recipe.js';
+export { checkRecipe, DEFAULT_CURRICULUM_EPOCH, defaultRecipe, OPTIMIZERS, SCHEDULES, tableRecipe } from './recipe.js';
 export { buildOptimizer, buildSchedule } from './recipeOptimizer.js';
 export type { TrainOptions, TrainResult } from './trainer.js';
 export { initialiseSeed, train } from './trainer.js';

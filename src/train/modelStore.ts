@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import type { NormalizeOptions } from '../data/batches.js';
 import { writeTextAtomic } from '../data/files.js';
+import type { PreprocessingState } from '../data/preprocessing.js';
 import { loadSplit, type Split, saveSplit, splitDigest } from '../data/split.js';
+import type { TableRef } from '../data/tableSource.js';
 import { type ArchitectureSpec, checkArchitecture, createModel } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
 import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
@@ -29,6 +31,10 @@ export interface DatasetRef {
   /** Folder given with --data-dir, or null for the dataset's default location. */
   dataDir: string | null;
   normalize: NormalizeOptions;
+  /** For a model of a table: the file, its digest and how it is read. */
+  table?: TableRef;
+  /** For a model of a table: the preprocessing fitted on its members (refitted by each deletion). */
+  preprocessing?: PreprocessingState;
 }
 
 /** What unlearning produced a model (set by the unlearn layer). */

@@ -1,5 +1,5 @@
 import { Batches, type NormalizeOptions } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
 import { inferenceMode, tidy } from '../tensor/index.js';
 import { batchTensors } from './inputs.js';
@@ -30,7 +30,7 @@ export interface PredictOptions {
  */
 export function predict(
   model: Classifier,
-  dataset: ImageDataset,
+  dataset: Dataset,
   ids: readonly string[],
   options: PredictOptions,
 ): Predictions {

@@ -32,6 +32,27 @@ export interface TrainRecipe {
 }
 
 /**
+ * The default recipe of an MLP on a table's encoded rows: Adam at 1e-3 for 30 epochs of 64 rows, cosine
+ * schedule, light weight decay, no augmentation (there is none for rows).
+ */
+export function tableRecipe(): TrainRecipe {
+  return {
+    epochs: 30,
+    batchSize: 64,
+    optimizer: 'adam',
+    lr: 1e-3,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    schedule: 'cosine',
+    warmupEpochs: 0,
+    stepSize: 5,
+    gamma: 0.1,
+    augment: false,
+    seed: 0,
+  };
+}
+
+/**
  * The default recipe: SGD with momentum 0.9, weight decay 5e-4 and a cosine schedule, batch 128 (the
  * standard CIFAR recipe, also used by the unlearning literature). lr 0.05 for the small CNN and MLP,
  * 0.1 for ResNet-18.

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizeOptions } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { retainIds } from '../data/forget.js';
+import type { PreprocessingState } from '../data/preprocessing.js';
 import type { Split } from '../data/split.js';
+import type { TableRef } from '../data/tableSource.js';
 import { type ArchitectureSpec, createModel } from '../models/architecture.js';
 import { MODEL_FILES, type ModelSidecar, saveModel } from './modelStore.js';
 import { accuracy, predict } from './predict.js';
@@ -17,9 +19,12 @@ export interface TrainToDirOptions {
   dataset: {
     name: string;
     dataDir: string | null;
-    train: ImageDataset;
-    test: ImageDataset;
+    train: Dataset;
+    test: Dataset;
     normalize: NormalizeOptions;
+    /** For a table: the file and its preprocessing, recorded in the sidecar. */
+    table?: TableRef;
+    preprocessing?: PreprocessingState;
   };
   architecture: ArchitectureSpec;
   recipe: TrainRecipe;
@@ -82,7 +87,13 @@ export function trainToDir(options: TrainToDirOptions): ModelSidecar {
     const sidecar = saveModel(out, model, {
       sidecar: {
         architecture: options.architecture,
-        dataset: { name: dataset.name, dataDir: dataset.dataDir, normalize: dataset.normalize },
+        dataset: {
+          name: dataset.name,
+          dataDir: dataset.dataDir,
+          normalize: dataset.normalize,
+          ...(dataset.table ? { table: dataset.table } : {}),
+          ...(dataset.preprocessing ? { preprocessing: dataset.preprocessing } : {}),
+        },
         parent: null,
         recipe,
         training: { seconds: result.seconds, threads: result.threads, epochs: result.epochs },

@@ -1,6 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import { Batches, type NormalizeOptions } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { Classifier } from '../models/classifier.js';
 import { saveSafetensors } from '../nn/safetensors.js';
@@ -16,7 +16,7 @@ import { buildOptimizer, buildSchedule } from './recipeOptimizer.js';
 export interface TrainOptions {
   /** A freshly initialised model (see {@link initialiseSeed}); trained in place. */
   model: Classifier;
-  dataset: ImageDataset;
+  dataset: Dataset;
   /** Training ids (D for the original model, D \ Df for the gold model). */
   ids: readonly string[];
   recipe: TrainRecipe;

@@ -1,5 +1,5 @@
 import { type Batch, Batches } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import type { UnlearnContext } from './context.js';
 
 /**
@@ -19,7 +19,7 @@ export interface SampleBatchOptions {
   /** Visit the samples in a fresh random order each epoch (default true). */
   shuffle?: boolean;
   /** The dataset the ids belong to (default: the train partition). */
-  dataset?: ImageDataset;
+  dataset?: Dataset;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { NormalizeOptions } from '../data/batches.js';
-import type { ImageDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
+import type { PreprocessingState } from '../data/preprocessing.js';
 import type { Split } from '../data/split.js';
 import type { ArchitectureSpec } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
@@ -17,8 +18,8 @@ export interface UnlearnContext {
   /** The recipe Mo was trained with (retrain reuses it). */
   recipe: TrainRecipe;
   /** Train partition (D and H are subsets of it) and test partition. */
-  train: ImageDataset;
-  test: ImageDataset;
+  train: Dataset;
+  test: Dataset;
   normalize: NormalizeOptions;
   split: Split;
   /** Df: the ids to forget (members). */
@@ -44,6 +45,11 @@ export interface UnlearnContext {
    * threads reproduces its weights bit for bit.
    */
   trainingThreads: number | null;
+  /**
+   * For a table model: the preprocessing refitted on Dr. `original` is then Mo with the change folded
+   * into its first layer and `train`/`test` are encoded with it; the unlearned model is saved with it.
+   */
+  preprocessing?: PreprocessingState;
 }
 
 /**

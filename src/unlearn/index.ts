@@ -14,14 +14,26 @@ export { cloneClassifier } from './clone.js';
 export type { ForgetDiagnostics, UnlearnContext, UnlearnResult } from './context.js';
 export type { FitOptions, FitReport } from './fit.js';
 export { fit } from './fit.js';
+export type { InputBox } from './inputBox.js';
+export { clampToBox, inputBox } from './inputBox.js';
 export { classificationLoss, distillKL } from './losses.js';
 export type { MethodCapabilities, MethodPreparation, ParamsSchema, UnlearningMethod } from './method.js';
 export { defineMethod } from './method.js';
 export { getMethod, listMethods, registerMethod } from './methods.js';
 export type { ParamDescription } from './params.js';
 export { describeParams, parseParamPairs, parseParamValue, resolveParams } from './params.js';
+export type { PreprocessingFold } from './preprocessingFold.js';
+export { clearRemovedInputs, foldPreprocessing, isTableData } from './preprocessingFold.js';
 export type { PreparedOriginal, TimedResult } from './run.js';
-export { buildContext, modelContext, prepareMethod, prepareOriginal, runMethod, saveUnlearned } from './run.js';
+export {
+  buildContext,
+  modelContext,
+  prepareMethod,
+  prepareOriginal,
+  releaseContext,
+  runMethod,
+  saveUnlearned,
+} from './run.js';
 export type { TmuParams } from './tmu/parameters.js';
 export type { TmuSummary } from './tmu/tmu.js';
 export { tmu } from './tmu/tmu.js';

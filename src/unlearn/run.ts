@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
 import { checkForgetIds, retainIds } from '../data/forget.js';
-import { type LoadedDataset, loadDataset } from '../data/registry.js';
+import type { LoadedDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
+import { loadModelData } from '../train/modelData.js';
 import {
   idsDigest,
   type LoadedModel,
@@ -15,12 +17,13 @@ import { type ProgressSink, silentProgress } from '../train/progress.js';
 import type { UnlearnContext, UnlearnResult } from './context.js';
 import type { MethodPreparation, UnlearningMethod } from './method.js';
 import { resolveParams } from './params.js';
+import { clearRemovedInputs, foldPreprocessing, isTableData } from './preprocessingFold.js';
 
 /** An original model loaded with its data, ready for deletion requests. */
 export interface PreparedOriginal {
   /** The model; for an already unlearned version, `split.member` no longer holds what it forgot. */
   loaded: LoadedModel;
-  data: LoadedDataset;
+  data: LoadedDataset<Dataset>;
   /** Ids earlier versions already forgot (empty for a trained model). */
   forgotten: string[];
   /** The split as trained (members include what was forgotten since). */
@@ -31,14 +34,13 @@ export interface PreparedOriginal {
 export function prepareOriginal(modelDir: string, options: { dataDir?: string } = {}): PreparedOriginal {
   const loaded = loadModel(modelDir);
   const ref = loaded.sidecar.dataset;
-  const dataDir = options.dataDir ?? ref.dataDir;
   if (loaded.sidecar.excluded && !loaded.sidecar.unlearning) {
     loaded.model.dispose();
     throw new Error(
       `${modelDir} was trained without ${loaded.sidecar.excluded.count} samples (a gold model); unlearn from the original model`,
     );
   }
-  const data = loadDataset(ref.name, dataDir ? { dataDir } : {});
+  const data = loadModelData(ref, options.dataDir);
   // An unlearned version can take further requests: what it already forgot is no longer a member.
   const forgotten = loaded.sidecar.unlearning ? readExcludedIds(modelDir, loaded.sidecar) : [];
   const fullSplit = loaded.split;
@@ -51,7 +53,9 @@ export function prepareOriginal(modelDir: string, options: { dataDir?: string } 
 
 /**
  * The context for forgetting `forgetIds` from a prepared original. The ids are validated first:
- * unknown, non-member or duplicate ids, an empty set or one as large as D are errors listing them.
+ * unknown, non-member or duplicate ids, an empty set or one as large as D are errors listing them. For a
+ * table model, the preprocessing is refitted on Dr and folded into a copy of Mo first
+ * ({@link foldPreprocessing}); release it with {@link releaseContext}.
  */
 export function buildContext(
   original: PreparedOriginal,
@@ -59,7 +63,27 @@ export function buildContext(
   options: { seed?: number; progress?: ProgressSink } = {},
 ): UnlearnContext {
   checkForgetIds(original.loaded.split, original.data.train, forgetIds);
-  return { ...modelContext(original, options), forgetIds, retainIds: retainIds(original.loaded.split, forgetIds) };
+  const remaining = retainIds(original.loaded.split, forgetIds);
+  const ctx = modelContext(original, options);
+  if (!isTableData(original.data)) return { ...ctx, forgetIds, retainIds: remaining };
+  const fold = foldPreprocessing(ctx.original, ctx.architecture, original.data, remaining);
+  return {
+    ...ctx,
+    original: fold.model,
+    train: fold.data.train,
+    test: fold.data.test,
+    preprocessing: fold.state,
+    forgetIds,
+    retainIds: remaining,
+  };
+}
+
+/**
+ * Frees what {@link buildContext} made for the context alone (a table model's folded copy of Mo); the
+ * prepared original itself stays the caller's.
+ */
+export function releaseContext(ctx: UnlearnContext, original: PreparedOriginal): void {
+  if (ctx.original !== original.loaded.model) ctx.original.dispose();
 }
 
 /**
@@ -110,6 +134,8 @@ export function runMethod(
   const params = resolveParams(method, rawParams) as Record<string, unknown>;
   const started = performance.now();
   const result = method.unlearn(ctx, params);
+  // A method that re-initialises weights (retrain) would give a removed category's column weights again.
+  if (ctx.preprocessing) clearRemovedInputs(result.model, ctx.preprocessing);
   const seconds = (performance.now() - started) / 1000;
   return { ...result, seconds, params };
 }
@@ -141,7 +167,7 @@ export function saveUnlearned(
   return saveModel(out, result.model, {
     sidecar: {
       architecture: parent.architecture,
-      dataset: parent.dataset,
+      dataset: ctx.preprocessing ? { ...parent.dataset, preprocessing: ctx.preprocessing } : parent.dataset,
       parent: parent.digest,
       recipe: parent.recipe,
       training: null,

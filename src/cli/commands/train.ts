@@ -1,7 +1,9 @@
 import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
+import { fitPreprocessing } from '../../data/preprocessing.js';
 import { loadSplit, makeSplit } from '../../data/split.js';
+import { encodeTable, IDENTITY_NORMALIZE } from '../../data/tableDataset.js';
 import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architectureSpec.js';
 import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
@@ -11,13 +13,24 @@ import {
   OPTIMIZERS,
   SCHEDULES,
   type TrainRecipe,
+  tableRecipe,
 } from '../../train/recipe.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
-import { DATA_FLAGS, loadDatasetFromFlags } from '../dataFlags.js';
+import { DATA_FLAGS, isTableDataset, loadDatasetFromFlags, openTableFromFlags } from '../dataFlags.js';
 
-function recipeFromFlags(flags: FlagValues, arch: string, augmentDefault: boolean): TrainRecipe {
-  const defaults = defaultRecipe(arch, augmentDefault);
+/** `--hidden 64,32`: MLP hidden widths. */
+function hiddenFlag(flags: FlagValues, fallback: number[] | undefined): number[] | undefined {
+  const given = optionalString(flags, 'hidden');
+  if (given === undefined) return fallback;
+  const widths = given.split(',').map((w) => Number(w.trim()));
+  if (widths.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 65_536))
+    throw new UsageError(`--hidden ${given}: expected positive integer widths separated by commas, e.g. 64,32`);
+  return widths;
+}
+
+function recipeFromFlags(flags: FlagValues, arch: string, augmentDefault: boolean, table: boolean): TrainRecipe {
+  const defaults = table ? tableRecipe() : defaultRecipe(arch, augmentDefault);
   const augment = flags.augment === true ? true : flags['no-augment'] === true ? false : defaults.augment;
   return {
     epochs: intFlag(flags, 'epochs', defaults.epochs, 1, 10_000),
@@ -43,14 +56,25 @@ export const trainCommand: Command = {
     'Examples:',
     '  tmu train --dataset fashion-mnist --arch cnn --epochs 10 --seed 0 --out runs/original',
     '  tmu train --arch cnn --epochs 10 --seed 0 --split runs/original/split.json --exclude runs/forget.json --out runs/gold',
+    '  tmu train --dataset csv --data customers.csv.gz --label churn --arch mlp --hidden 64,32 --out runs/churn',
     'Writes DIR/model.safetensors (PyTorch-loadable), DIR/model.json (sidecar with the SHA-256 digest),',
     "DIR/split.json and DIR/curriculum.safetensors (the weights after --curriculum-epoch, TMU's curriculum model).",
     'A checkpoint is written after every epoch; after an interruption, rerun with --resume.',
+    'A table (--dataset csv) is preprocessed with statistics of the member rows only (standardised numbers,',
+    'missing values imputed with an indicator column, one-hot categories with an unseen bucket), stored in',
+    "the sidecar with the file's SHA-256: a changed file is refused later. Tables default to --arch mlp.",
   ].join('\n'),
   flags: {
     ...DATA_FLAGS,
-    arch: { type: 'string', description: `architecture: ${ARCHITECTURES.join(', ')}`, default: 'cnn', value: 'NAME' },
+    arch: {
+      type: 'string',
+      description: `architecture: ${ARCHITECTURES.join(', ')} (default: cnn, tables mlp)`,
+      value: 'NAME',
+    },
     width: { type: 'string', description: 'ResNet-18 width multiplier', default: '1', value: 'W' },
+    hidden: { type: 'string', description: 'MLP hidden widths (default: 256,128; tables 128,64)', value: 'W,W' },
+    dropout: { type: 'string', description: 'MLP dropout after each hidden block', default: '0', value: 'P' },
+    'batch-norm': { type: 'boolean', description: 'MLP batch normalisation after each hidden linear layer' },
     out: { type: 'string', description: 'model directory to write', value: 'DIR' },
     split: { type: 'string', description: 'split file to use (default: draw one with --split-seed)', value: 'FILE' },
     'split-seed': { type: 'string', description: 'seed of the drawn split', default: '0', value: 'N' },
@@ -59,18 +83,22 @@ export const trainCommand: Command = {
       description: 'forget-set file: train without these ids (the gold model)',
       value: 'FILE',
     },
-    epochs: { type: 'string', description: 'epochs (default: 10, ResNet-18 15)', value: 'N' },
+    epochs: { type: 'string', description: 'epochs (default: 10, ResNet-18 15, tables 30)', value: 'N' },
     seed: {
       type: 'string',
       description: 'training seed (initialisation, order, augmentation)',
       default: '0',
       value: 'N',
     },
-    'batch-size': { type: 'string', description: 'batch size', default: '128', value: 'N' },
-    optimizer: { type: 'string', description: `optimizer: ${OPTIMIZERS.join(', ')}`, default: 'sgd', value: 'NAME' },
-    lr: { type: 'string', description: 'learning rate (default: 0.05, ResNet-18 0.1)', value: 'LR' },
+    'batch-size': { type: 'string', description: 'batch size (default: 128, tables 64)', value: 'N' },
+    optimizer: {
+      type: 'string',
+      description: `optimizer: ${OPTIMIZERS.join(', ')} (default: sgd, tables adam)`,
+      value: 'NAME',
+    },
+    lr: { type: 'string', description: 'learning rate (default: 0.05, ResNet-18 0.1, tables 0.001)', value: 'LR' },
     momentum: { type: 'string', description: 'SGD momentum', default: '0.9', value: 'M' },
-    'weight-decay': { type: 'string', description: 'weight decay', default: '0.0005', value: 'WD' },
+    'weight-decay': { type: 'string', description: 'weight decay (default: 0.0005, tables 0.0001)', value: 'WD' },
     schedule: {
       type: 'string',
       description: `lr schedule per epoch: ${SCHEDULES.join(', ')}`,
@@ -92,7 +120,11 @@ export const trainCommand: Command = {
   },
   async run(flags) {
     const out = requireString(flags, 'out');
-    const arch = choiceFlag(flags, 'arch', ARCHITECTURES, 'cnn');
+    const table = isTableDataset(flags);
+    const arch = choiceFlag(flags, 'arch', ARCHITECTURES, table ? 'mlp' : 'cnn');
+    if (table && arch !== 'mlp') throw new UsageError(`--arch ${arch} takes images; a table is learnt with --arch mlp`);
+    const hidden = hiddenFlag(flags, table ? [128, 64] : undefined);
+    const dropout = numberFlag(flags, 'dropout', 0, 0, 0.999);
     const width = numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16);
     const resume = flags.resume === true;
     // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
@@ -105,30 +137,56 @@ export const trainCommand: Command = {
     if (resume && !existsSync(checkpointPath)) throw new UsageError(`--resume: no checkpoint in ${out}`);
 
     // Everything that can be wrong with the inputs is checked before the first byte is written.
-    const { name, dataDir, data } = loadDatasetFromFlags(flags);
-    const recipe = recipeFromFlags(flags, arch, data.augmentDefault);
+    const opened = table ? openTableFromFlags(flags) : undefined;
+    const { name, dataDir, data } = opened
+      ? { name: opened.train.name, dataDir: null, data: undefined }
+      : loadDatasetFromFlags(flags);
+    const recipe = recipeFromFlags(flags, arch, data?.augmentDefault ?? false, table);
     // The default must not make a shorter run an error: it keeps the last epoch instead.
     const curriculumEpoch = intFlag(flags, 'curriculum-epoch', Math.min(DEFAULT_CURRICULUM_EPOCH, recipe.epochs), 0);
     if (curriculumEpoch > recipe.epochs)
       throw new UsageError(`--curriculum-epoch ${curriculumEpoch} is beyond --epochs ${recipe.epochs}`);
     const splitFile = optionalString(flags, 'split');
+    const source = opened ? opened : data!;
     const split = splitFile
       ? loadSplit(splitFile)
-      : makeSplit(data.train, data.test, { seed: intFlag(flags, 'split-seed', 0, 0) });
-    if (split.dataset !== data.train.name)
-      throw new UsageError(`the split is for ${split.dataset}, not ${data.train.name}`);
+      : makeSplit(source.train, source.test, { seed: intFlag(flags, 'split-seed', 0, 0) });
+    if (split.dataset !== source.train.name)
+      throw new UsageError(`the split is for ${split.dataset}, not ${source.train.name}`);
     const excludeFile = optionalString(flags, 'exclude');
     const excluded = excludeFile ? loadForget(excludeFile).ids : [];
-    if (excluded.length > 0) checkForgetIds(split, data.train, excluded);
     const trainIds = excluded.length > 0 ? retainIds(split, excluded) : split.member;
-    const architecture: ArchitectureSpec = {
-      name: arch,
-      inChannels: data.train.channels,
-      numClasses: data.train.numClasses,
-      imageSize: data.train.height,
-      ...(arch === 'resnet18' ? { width } : {}),
-    };
-    const normalize = { mean: data.stats.mean, std: data.stats.std };
+    // A table's preprocessing is fitted on the rows the model trains on: a gold model's never saw Df.
+    const encoded = opened
+      ? encodeTable(opened, fitPreprocessing(opened.train, opened.train.indicesOf(trainIds)))
+      : undefined;
+    const images = data;
+    const train = encoded ? encoded.train : images!.train;
+    const test = encoded ? encoded.test : images!.test;
+    if (excluded.length > 0) checkForgetIds(split, train, excluded);
+    const architecture: ArchitectureSpec = encoded
+      ? {
+          name: arch,
+          inChannels: encoded.preprocessing.width,
+          numClasses: train.numClasses,
+          imageSize: 1,
+          ...(hidden ? { hidden } : {}),
+          ...(dropout > 0 ? { dropout } : {}),
+          ...(flags['batch-norm'] === true ? { batchNorm: true } : {}),
+        }
+      : {
+          name: arch,
+          inChannels: images!.train.channels,
+          numClasses: images!.train.numClasses,
+          imageSize: images!.train.height,
+          ...(arch === 'resnet18' ? { width } : {}),
+          ...(arch === 'mlp' && hidden ? { hidden } : {}),
+          ...(arch === 'mlp' && dropout > 0 ? { dropout } : {}),
+          ...(arch === 'mlp' && flags['batch-norm'] === true ? { batchNorm: true } : {}),
+        };
+    const normalize = encoded
+      ? { mean: [...IDENTITY_NORMALIZE.mean], std: [...IDENTITY_NORMALIZE.std] }
+      : { mean: images!.stats.mean, std: images!.stats.std };
 
     const created = !existsSync(out);
     const progress = consoleProgress({ json: flags.json === true });
@@ -136,7 +194,14 @@ export const trainCommand: Command = {
     try {
       sidecar = trainToDir({
         out,
-        dataset: { name, dataDir, train: data.train, test: data.test, normalize },
+        dataset: {
+          name,
+          dataDir,
+          train,
+          test,
+          normalize,
+          ...(encoded ? { table: encoded.table.ref, preprocessing: encoded.preprocessing } : {}),
+        },
         architecture,
         recipe,
         split,

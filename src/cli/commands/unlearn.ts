@@ -51,7 +51,10 @@ export const unlearnCommand: Command = {
     const { idsDigest, isModelDir, loadModel } = await import('../../train/modelStore.js');
     const { getMethod } = await import('../../unlearn/methods.js');
     const { accuracy, predict } = await import('../../train/predict.js');
-    const { buildContext, prepareOriginal, runMethod, saveUnlearned } = await import('../../unlearn/run.js');
+    const { buildContext, prepareOriginal, releaseContext, runMethod, saveUnlearned } = await import(
+      '../../unlearn/run.js'
+    );
+    const { loadModelData } = await import('../../train/modelData.js');
     const { predictorQuality } = await import('../../eval/predictorQuality.js');
     if (isModelDir(out) && !flags.force)
       throw new UsageError(`${out} already holds a model; use --force to overwrite it`);
@@ -76,7 +79,11 @@ export const unlearnCommand: Command = {
       try {
         if (gold.sidecar.excluded?.digest !== idsDigest(ctx.forgetIds))
           throw new UsageError(`--gold ${goldDir} was not trained without exactly this forget set`);
-        const goldOnForget = predict(gold.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize });
+        // A table's gold model reads the rows through its own preprocessing (fitted on Dr when it was trained).
+        const goldTrain = gold.sidecar.dataset.table ? loadModelData(gold.sidecar.dataset).train : ctx.train;
+        const goldOnForget = predict(gold.model, goldTrain, ctx.forgetIds, {
+          normalize: gold.sidecar.dataset.normalize,
+        });
         const muOnForget = predict(result.model, ctx.train, ctx.forgetIds, { normalize: ctx.normalize });
         const goldCorrect = Uint8Array.from(goldOnForget.labels, (label, i) =>
           goldOnForget.predicted[i] === label ? 1 : 0,
@@ -106,6 +113,7 @@ export const unlearnCommand: Command = {
     }
     const sidecar = saveUnlearned(out, original, ctx, method, result, { testAcc, forgetAcc });
     result.model.dispose();
+    releaseContext(ctx, original);
     original.loaded.model.dispose();
     const summary = {
       out,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { crossEntropy, grad, maximum, minimum, noGrad, tensor, tidy } from '../../tensor/index.js';
+import { crossEntropy, grad, noGrad, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
 import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { fit } from '../fit.js';
+import { clampToBox, inputBox } from '../inputBox.js';
 import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
 import { deriveSeed, frozenCopy, relabel, sgd } from './shared.js';
@@ -20,9 +21,6 @@ export function nearestWrongLabels(
   batchSize: number,
 ): { labels: Map<string, number>; flipped: number } {
   const attacker = frozenCopy(ctx);
-  const channels = ctx.architecture.inChannels;
-  const mean = ctx.normalize.mean;
-  const std = ctx.normalize.std;
   const labels = new Map<string, number>();
   let flipped = 0;
   try {
@@ -32,26 +30,14 @@ export function nearestWrongLabels(
       shuffle: false,
     }).epoch(0)) {
       const [nearest, hits] = tidy(() => {
-        const shape = [1, channels, 1, 1];
-        // FGSM in the normalised space the model sees: a pixel step eps is eps/std there, and the
-        // attacked image stays inside the valid pixel range [0, 1].
-        const step = tensor(
-          std.map((s) => epsilon / s),
-          { shape },
-        );
-        const low = tensor(
-          mean.map((m, c) => (0 - m) / std[c]!),
-          { shape },
-        );
-        const high = tensor(
-          mean.map((m, c) => (1 - m) / std[c]!),
-          { shape },
-        );
+        // FGSM in the space the model sees: a pixel step eps is eps/std there, and the attacked image
+        // stays inside the valid pixel range; a table's numeric values move by eps standard deviations.
+        const box = inputBox(ctx.train, ctx.normalize, epsilon, epsilon);
         const { inputs, labels: truth } = batchTensors(batch);
         inputs.requiresGrad_(true);
         const [gradient] = grad(crossEntropy(attacker.forward(inputs), truth), inputs);
         return noGrad(() => {
-          const attacked = minimum(maximum(inputs.detach().add(gradient!.sign().mul(step)), low), high);
+          const attacked = clampToBox(inputs.detach().add(gradient!.sign().mul(box.step)), box);
           const logits = attacker.forward(attacked);
           const predicted = logits.argmax(1);
           const wrong = logits.scatterValue(1, truth.unsqueeze(1), Number.NEGATIVE_INFINITY).argmax(1);

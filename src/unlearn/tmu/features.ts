@@ -1,6 +1,6 @@
 import type { NormalizeOptions } from '../../data/batches.js';
 import { Batches } from '../../data/batches.js';
-import type { ImageDataset } from '../../data/dataset.js';
+import type { Dataset } from '../../data/dataset.js';
 import type { Classifier } from '../../models/classifier.js';
 import {
   cdist,
@@ -14,6 +14,7 @@ import {
   tidy,
 } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
+import { clampToBox, inputBox } from '../inputBox.js';
 
 /**
  * The features TMU's generalisation-label predictor can use: the reference's three and `neighbourhood`,
@@ -152,13 +153,14 @@ export interface PgdOptions {
 
 /**
  * Adversarial feature AF: untargeted L-infinity PGD from the clean input (steps of sign-gradient ascent on
- * the cross-entropy, projected to the eps-ball and the valid pixel range), then AF = cross-entropy between
+ * the cross-entropy, projected to the eps-ball and the valid pixel range; for a table, the ball of eps
+ * standard deviations around the standardised numeric values, see {@link inputBox}), then AF = cross-entropy between
  * the model's output on the attacked input and its softmax on the clean one: how easily its prediction
  * moves. Input gradients come from `grad()`, so the model's parameter gradients are untouched.
  */
 export function adversarialFeature(
   model: Classifier,
-  dataset: ImageDataset,
+  dataset: Dataset,
   ids: readonly string[],
   normalize: NormalizeOptions,
   options: PgdOptions,
@@ -166,22 +168,11 @@ export function adversarialFeature(
   const wasTraining = model.training;
   model.eval();
   const out = new Float32Array(ids.length);
-  const channels = normalize.mean.length;
-  const perChannel = (values: number[]): Float32Array => Float32Array.from(values);
-  // Pixel-space quantities expressed in the normalised input space, per channel.
-  const epsValues = perChannel(normalize.std.map((s) => options.eps / s));
-  const stepValues = perChannel(normalize.std.map((s) => options.stepSize / s));
-  const lowValues = perChannel(normalize.mean.map((m, c) => (0 - m) / normalize.std[c]!));
-  const highValues = perChannel(normalize.mean.map((m, c) => (1 - m) / normalize.std[c]!));
   let offset = 0;
   try {
     for (const batch of new Batches(dataset, ids, { batchSize: options.batchSize ?? 64, normalize })) {
       tidy(() => {
-        const shape = [1, channels, 1, 1];
-        const eps = tensor(epsValues, { shape });
-        const step = tensor(stepValues, { shape });
-        const low = tensor(lowValues, { shape });
-        const high = tensor(highValues, { shape });
+        const box = inputBox(dataset, normalize, options.eps, options.stepSize);
         const { inputs, labels } = batchTensors(batch);
         const cleanProbabilities = noGrad(() => model.forward(inputs).softmax(1));
         let attacked: Tensor = inputs;
@@ -193,13 +184,14 @@ export function adversarialFeature(
             const loss = crossEntropy(model.forward(current), labels, null, 'sum');
             const [inputGrad] = grad(loss, [current]);
             return noGrad(() =>
-              current
-                .detach()
-                .add(inputGrad!.sign().mul(step))
-                .minimum(inputs.add(eps))
-                .maximum(inputs.sub(eps))
-                .minimum(high)
-                .maximum(low),
+              clampToBox(
+                current
+                  .detach()
+                  .add(inputGrad!.sign().mul(box.step))
+                  .minimum(inputs.add(box.eps))
+                  .maximum(inputs.sub(box.eps)),
+                box,
+              ),
             );
           });
         }

@@ -1,5 +1,5 @@
 import { Batches, type NormalizeOptions } from '../../data/batches.js';
-import type { ImageDataset } from '../../data/dataset.js';
+import type { Dataset } from '../../data/dataset.js';
 import type { Classifier } from '../../models/classifier.js';
 import { noGrad, tidy } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
@@ -19,7 +19,7 @@ export interface ModelOutputs {
 /** Runs `model` in eval mode over `ids` and collects features and logits (one pass). */
 export function modelOutputs(
   model: Classifier,
-  dataset: ImageDataset,
+  dataset: Dataset,
   ids: readonly string[],
   normalize: NormalizeOptions,
   batchSize = 512,
