@@ -9,6 +9,7 @@
  */
 
 export { LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
+export { writeFileAtomic } from './atomicFile.js';
 export type { BatchNorm2dOptions } from './batchNorm2d.js';
 export { BatchNorm2d } from './batchNorm2d.js';
 export { consume, forwardReleasing } from './consume.js';
@@ -41,4 +42,6 @@ export {
   saveSafetensors,
 } from './safetensors.js';
 export { Sequential } from './sequential.js';
+export { decodeTorchStateDict, loadTorchStateDict, saveTorchStateDict, TorchStateDictError } from './torchStateDict.js';
 export type { Size2 } from './validate.js';
+export { isZipArchive, readZipEntries, ZipArchiveError } from './zipArchive.js';

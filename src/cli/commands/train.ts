@@ -2,7 +2,7 @@ import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
 import { loadSplit, makeSplit } from '../../data/split.js';
-import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architectureSpec.js';
+import { ARCHITECTURES, type ArchitectureSpec, isResNet, RESNET_STEMS } from '../../models/architectureSpec.js';
 import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
 import {
@@ -50,7 +50,13 @@ export const trainCommand: Command = {
   flags: {
     ...DATA_FLAGS,
     arch: { type: 'string', description: `architecture: ${ARCHITECTURES.join(', ')}`, default: 'cnn', value: 'NAME' },
-    width: { type: 'string', description: 'ResNet-18 width multiplier', default: '1', value: 'W' },
+    width: { type: 'string', description: 'ResNet width multiplier', default: '1', value: 'W' },
+    stem: {
+      type: 'string',
+      description: `ResNet stem: ${RESNET_STEMS.join(', ')} (cifar: 3x3 conv, no max-pool; imagenet: torchvision's 7x7 conv and max-pool)`,
+      default: 'cifar',
+      value: 'STEM',
+    },
     out: { type: 'string', description: 'model directory to write', value: 'DIR' },
     split: { type: 'string', description: 'split file to use (default: draw one with --split-seed)', value: 'FILE' },
     'split-seed': { type: 'string', description: 'seed of the drawn split', default: '0', value: 'N' },
@@ -94,6 +100,7 @@ export const trainCommand: Command = {
     const out = requireString(flags, 'out');
     const arch = choiceFlag(flags, 'arch', ARCHITECTURES, 'cnn');
     const width = numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16);
+    const stem = choiceFlag(flags, 'stem', RESNET_STEMS, 'cifar');
     const resume = flags.resume === true;
     // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
     const { isModelDir, MODEL_FILES } = await import('../../train/modelStore.js');
@@ -126,7 +133,7 @@ export const trainCommand: Command = {
       inChannels: data.train.channels,
       numClasses: data.train.numClasses,
       imageSize: data.train.height,
-      ...(arch === 'resnet18' ? { width } : {}),
+      ...(isResNet(arch) ? { width, stem } : {}),
     };
     const normalize = { mean: data.stats.mean, std: data.stats.std };
 
