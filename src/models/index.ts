@@ -7,5 +7,7 @@ export type { MLPOptions } from './mlp.js';
 export { MLP } from './mlp.js';
 export type { ResNetDepth, ResNetOptions, ResNetStem } from './resnet.js';
 export { BasicBlock, Bottleneck, RESNET_LAYERS, ResNet, scaledWidth } from './resnet.js';
+export type { ScriptClassifierOptions } from './scriptClassifier.js';
+export { ScriptClassifier } from './scriptClassifier.js';
 export type { SmallCNNOptions } from './smallCnn.js';
 export { SmallCNN } from './smallCnn.js';

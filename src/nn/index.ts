@@ -41,6 +41,14 @@ export {
   SafetensorsError,
   saveSafetensors,
 } from './safetensors.js';
+export {
+  loadScript,
+  mirrorScript,
+  resetScriptParameters,
+  ScriptModule,
+  ScriptModuleError,
+  scriptTypeBaseName,
+} from './scriptModule.js';
 export { Sequential } from './sequential.js';
 export { decodeTorchStateDict, loadTorchStateDict, saveTorchStateDict, TorchStateDictError } from './torchStateDict.js';
 export type { Size2 } from './validate.js';
