@@ -12,22 +12,17 @@ SmallCNN(in_channels=1, num_classes=10, image_size=28)
     fc1.{weight,bias}    Linear(64 * (image_size // 4) ** 2, 128) -> relu      (= features(x))
     fc2.{weight,bias}    Linear(128, num_classes)
 
-ResNet18(in_channels=3, num_classes=10, width=1.0)   CIFAR stem (kuangliu/pytorch-cifar style)
+ResNet(depth, in_channels=3, num_classes=10, width=1.0, stem="cifar")   torchvision's layout
+    torchvision.models.resnet18/34/50's exact module names (a state dict loads in either, strictly);
+    with width 1, 3 channels and the imagenet stem it *is* torchvision's model, name for name.
     planes c(p) = max(1, round_half_up(p * width)) for p in 64, 128, 256, 512
-    conv1.weight                     Conv2d(in, c(64), 3, stride 1, padding 1, bias=False)
-    bn1.{weight,bias,running_mean,running_var,num_batches_tracked}
-    layer{1..4}.{0,1}.conv1.weight   3x3, stride s (first block of layer2..4: s=2), padding 1, no bias
-    layer{1..4}.{0,1}.bn1.*
-    layer{1..4}.{0,1}.conv2.weight   3x3, stride 1, padding 1, no bias
-    layer{1..4}.{0,1}.bn2.*
-    layer{2,3,4}.0.shortcut.0.weight 1x1 conv, stride s, no bias  (only where stride != 1 or in != out;
-    layer{2,3,4}.0.shortcut.1.*      BatchNorm2d                   layer1 has none for in == c(64))
-    linear.{weight,bias}             Linear(c(512), num_classes)
-    block: relu(bn1(conv1(x))) -> bn2(conv2(.)) + shortcut(x) -> relu
-    net:   relu(bn1(conv1(x))) -> layer1..4 -> adaptive_avg_pool2d(1) -> flatten (= features(x)) -> linear
-    BatchNorm: eps 1e-5, momentum 0.1. PyTorch's state dict also has `*.num_batches_tracked` (int64,
-    shape []); tmu should save it too, but torch 1.13's BatchNorm fills a missing one with 0 when a plain
-    dict (no `_metadata` version) is loaded, so even a strict load accepts files without it.
+    conv1.weight    stem "imagenet": Conv2d(in, c(64), 7, stride 2, padding 3) -> bn1 -> relu -> max_pool(3, 2, 1)
+                    stem "cifar":    Conv2d(in, c(64), 3, stride 1, padding 1) -> bn1 -> relu (no max-pool)
+    layer{1..4}.{i}  BasicBlock (18: 2,2,2,2; 34: 3,4,6,3 blocks) or Bottleneck (50: 3,4,6,3; expansion 4)
+    layer{k}.0.downsample.{0,1}  1x1 conv (stride s, no bias) + BatchNorm2d, where the shape changes
+    fc.{weight,bias}  Linear(c(512) * expansion, num_classes)
+    features(x) = adaptive_avg_pool2d(1) -> flatten of layer4's output (the input of fc)
+    BatchNorm: eps 1e-5, momentum 0.1, with `*.num_batches_tracked` (int64, shape []).
 
 MLP(in_features, hidden=(256, 128), num_classes=10)
     input is flattened from dim 1 (so [N, 1, 28, 28] images work)
@@ -38,7 +33,7 @@ MLP(in_features, hidden=(256, 128), num_classes=10)
 
 CLI
 ---
-  /usr/bin/python3 bench/torch_models.py logits --arch cnn|resnet18|mlp [--width W] [--in-channels C]
+  /usr/bin/python3 bench/torch_models.py logits --arch cnn|resnet18|resnet34|resnet50|mlp [--width W] [--stem cifar|imagenet] [--in-channels C]
       [--classes K] [--hidden 256,128] [--image-size S] --weights FILE.safetensors --input INPUT.json
       [--features]
   prints {"logits": {"shape": [...], "data": [...]}} (and "features" with --features). INPUT.json is
@@ -97,50 +92,89 @@ class BasicBlock(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()
+        self.downsample = None
         if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False),
-                nn.BatchNorm2d(planes),
-            )
+            self.downsample = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False),
+                                            nn.BatchNorm2d(planes))
 
     def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        out = out + self.shortcut(x)
-        return F.relu(out)
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(out + identity)
 
 
-class ResNet18(nn.Module):
-    def __init__(self, in_channels=3, num_classes=10, width=1.0):
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, in_planes, planes, stride=1):
         super().__init__()
-        c = [scaled(p, width) for p in (64, 128, 256, 512)]
-        self.in_planes = c[0]
-        self.conv1 = nn.Conv2d(in_channels, c[0], 3, stride=1, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c[0])
-        self.layer1 = self._make_layer(c[0], 2, 1)
-        self.layer2 = self._make_layer(c[1], 2, 2)
-        self.layer3 = self._make_layer(c[2], 2, 2)
-        self.layer4 = self._make_layer(c[3], 2, 2)
-        self.linear = nn.Linear(c[3], num_classes)
+        out_planes = planes * 4
+        self.conv1 = nn.Conv2d(in_planes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, out_planes, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or in_planes != out_planes:
+            self.downsample = nn.Sequential(nn.Conv2d(in_planes, out_planes, 1, stride=stride, bias=False),
+                                            nn.BatchNorm2d(out_planes))
 
-    def _make_layer(self, planes, blocks, stride):
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(out + identity)
+
+
+RESNET_LAYERS = {18: (BasicBlock, (2, 2, 2, 2)), 34: (BasicBlock, (3, 4, 6, 3)), 50: (Bottleneck, (3, 4, 6, 3))}
+
+
+class ResNet(nn.Module):
+    def __init__(self, depth=18, in_channels=3, num_classes=10, width=1.0, stem="cifar"):
+        super().__init__()
+        block, layers = RESNET_LAYERS[depth]
+        c = [scaled(p, width) for p in (64, 128, 256, 512)]
+        self.stem = stem
+        if stem == "imagenet":
+            self.conv1 = nn.Conv2d(in_channels, c[0], 7, stride=2, padding=3, bias=False)
+        else:
+            self.conv1 = nn.Conv2d(in_channels, c[0], 3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c[0])
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1) if stem == "imagenet" else nn.Identity()
+        self.in_planes = c[0]
+        self.layer1 = self._make_layer(block, c[0], layers[0], 1)
+        self.layer2 = self._make_layer(block, c[1], layers[1], 2)
+        self.layer3 = self._make_layer(block, c[2], layers[2], 2)
+        self.layer4 = self._make_layer(block, c[3], layers[3], 2)
+        self.fc = nn.Linear(c[3] * block.expansion, num_classes)
+
+    def _make_layer(self, block, planes, blocks, stride):
         layers = []
         for s in [stride] + [1] * (blocks - 1):
-            layers.append(BasicBlock(self.in_planes, planes, s))
-            self.in_planes = planes
+            layers.append(block(self.in_planes, planes, s))
+            self.in_planes = planes * block.expansion
         return nn.Sequential(*layers)
 
     def features(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
         out = F.adaptive_avg_pool2d(out, 1)
         return torch.flatten(out, 1)
 
     def forward(self, x):
-        return self.linear(self.features(x))
+        return self.fc(self.features(x))
+
+
+def ResNet18(in_channels=3, num_classes=10, width=1.0, stem="cifar"):
+    return ResNet(18, in_channels, num_classes, width, stem)
 
 
 class MLP(nn.Module):
@@ -163,16 +197,16 @@ class MLP(nn.Module):
 
 
 def build_model(arch, in_channels=1, num_classes=10, width=1.0, image_size=28, hidden=(256, 128),
-                in_features=None):
+                in_features=None, stem="cifar"):
     if arch in ("cnn", "small-cnn", "smallcnn"):
         return SmallCNN(in_channels, num_classes, image_size)
-    if arch == "resnet18":
-        return ResNet18(in_channels, num_classes, width)
+    if arch in ("resnet18", "resnet34", "resnet50"):
+        return ResNet(int(arch[6:]), in_channels, num_classes, width, stem)
     if arch == "mlp":
         if in_features is None:
             in_features = in_channels * image_size * image_size
         return MLP(in_features, tuple(hidden), num_classes)
-    raise ValueError("unknown arch %r (cnn, resnet18, mlp)" % arch)
+    raise ValueError("unknown arch %r (cnn, resnet18, resnet34, resnet50, mlp)" % arch)
 
 
 # ------------------------------------------------------------------------------------------ safetensors
@@ -290,10 +324,11 @@ def _model_from_args(args, x_shape=None):
             image_size = x_shape[-1]
         in_features = int(np.prod(x_shape[1:]))
     if image_size is None:
-        image_size = 32 if args.arch == "resnet18" else 28
+        image_size = 32 if args.arch.startswith("resnet") else 28
     if args.arch == "mlp" and in_features is None:
         in_features = args.in_channels * image_size * image_size
-    return build_model(args.arch, args.in_channels, args.classes, args.width, image_size, hidden, in_features)
+    return build_model(args.arch, args.in_channels, args.classes, args.width, image_size, hidden, in_features,
+                       args.stem)
 
 
 def _cmd_logits(args):
@@ -331,8 +366,9 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     def common(p):
-        p.add_argument("--arch", required=True, choices=["cnn", "small-cnn", "resnet18", "mlp"])
+        p.add_argument("--arch", required=True, choices=["cnn", "small-cnn", "resnet18", "resnet34", "resnet50", "mlp"])
         p.add_argument("--width", type=float, default=1.0)
+        p.add_argument("--stem", choices=["cifar", "imagenet"], default="cifar")
         p.add_argument("--in-channels", type=int, default=1)
         p.add_argument("--classes", type=int, default=10)
         p.add_argument("--hidden", default="256,128", help="MLP hidden sizes, comma-separated")

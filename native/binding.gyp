@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tmu_native",
-      "sources": ["src/addon.cc", "src/caching_cpu_allocator.cc", "src/malloc_tuning.cc", "src/runtime.cc", "src/helpers.cc", "src/generated/ops.cc"],
+      "sources": ["src/addon.cc", "src/caching_cpu_allocator.cc", "src/malloc_tuning.cc", "src/runtime.cc", "src/helpers.cc", "src/torch_files.cc", "src/generated/ops.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node libtorch-flags.mjs include)"

@@ -144,6 +144,16 @@ export const ops = [
   // ---- shape ----
   op('reshape', 'Tensor self, int[] shape', 'Tensor', 'self.reshape(shape)', method),
   op('view', 'Tensor self, int[] shape', 'Tensor', 'self.view(shape)', method),
+  op(
+    'asStrided',
+    'Tensor self, int[] size, int[] stride, int storageOffset = 0',
+    'Tensor',
+    'self.as_strided(size, stride, storageOffset)',
+    {
+      ...method,
+      doc: 'A view of the same memory with the given sizes, strides and offset (in elements), as torch.as_strided.',
+    },
+  ),
   op('permute', 'Tensor self, int[] dims', 'Tensor', 'self.permute(dims)', method),
   op('transpose', 'Tensor self, int dim0, int dim1', 'Tensor', 'self.transpose(dim0, dim1)', method),
   op('t', 'Tensor self', 'Tensor', 'self.t()', methodOnly),

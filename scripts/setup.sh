@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(libtorch-dev libopenblas0-pthread dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3-torch python3-numpy python3-sklearn chromium redis-server postgresql)
+  packages+=(python3-torch python3-torchvision python3-numpy python3-sklearn chromium redis-server postgresql)
 fi
 
 missing=()

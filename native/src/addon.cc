@@ -8,6 +8,7 @@
 
 namespace tmu {
 void RegisterOps(Napi::Env env, Napi::Object exports);
+void RegisterTorchFiles(Napi::Env env, Napi::Object exports);
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -20,6 +21,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   for (const std::string& setting : tmu::ApplyMallocTuning()) tuned.Set(tuned.Length(), setting);
   exports.Set("mallocTuning", tuned);
   tmu::RegisterOps(env, exports);
+  tmu::RegisterTorchFiles(env, exports);
   exports.Set("cudaBuild", Napi::Boolean::New(env, at::hasCUDA()));
   return exports;
 }

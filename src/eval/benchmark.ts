@@ -4,7 +4,7 @@ import { type ForgetSpec, retainIds, selectForget } from '../data/forget.js';
 import { Random } from '../data/random.js';
 import { type LoadedDataset, loadDataset } from '../data/registry.js';
 import { makeSplit, type Split, splitDigest } from '../data/split.js';
-import type { ArchitectureName, ArchitectureSpec } from '../models/architecture.js';
+import { type ArchitectureName, type ArchitectureSpec, isResNet } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
 import { idsDigest, isModelDir, loadModel, type ModelSidecar, readSidecar } from '../train/modelStore.js';
 import { accuracy, predict } from '../train/predict.js';
@@ -124,7 +124,7 @@ export function runBenchmark(
     inChannels: data.train.channels,
     numClasses: data.train.numClasses,
     imageSize: data.train.height,
-    ...(options.arch === 'resnet18' ? { width: options.width ?? 1 } : {}),
+    ...(isResNet(options.arch) ? { width: options.width ?? 1 } : {}),
   };
   const datasetRef = { name: options.dataset, dataDir: options.dataDir, train: data.train, test: data.test, normalize };
   const epochs = options.epochs ?? defaultRecipe(options.arch, data.augmentDefault).epochs;

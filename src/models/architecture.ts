@@ -1,10 +1,18 @@
 import type { ArchitectureSpec } from './architectureSpec.js';
 import type { Classifier } from './classifier.js';
 import { MLP } from './mlp.js';
-import { ResNet18 } from './resnet.js';
+import { ResNet } from './resnet.js';
 import { SmallCNN } from './smallCnn.js';
 
-export { ARCHITECTURES, type ArchitectureName, type ArchitectureSpec, checkArchitecture } from './architectureSpec.js';
+export {
+  ARCHITECTURES,
+  type ArchitectureName,
+  type ArchitectureSpec,
+  checkArchitecture,
+  isResNet,
+  RESNET_STEMS,
+  type ResNetStemName,
+} from './architectureSpec.js';
 
 /** Builds a freshly initialised model (initialisation draws from libtorch's global generator). */
 export function createModel(spec: ArchitectureSpec): Classifier {
@@ -12,7 +20,15 @@ export function createModel(spec: ArchitectureSpec): Classifier {
     case 'cnn':
       return new SmallCNN({ inChannels: spec.inChannels, numClasses: spec.numClasses, imageSize: spec.imageSize });
     case 'resnet18':
-      return new ResNet18({ inChannels: spec.inChannels, numClasses: spec.numClasses, width: spec.width ?? 1 });
+    case 'resnet34':
+    case 'resnet50':
+      return new ResNet({
+        depth: spec.name === 'resnet18' ? 18 : spec.name === 'resnet34' ? 34 : 50,
+        inChannels: spec.inChannels,
+        numClasses: spec.numClasses,
+        stem: spec.stem ?? 'cifar',
+        width: spec.width ?? 1,
+      });
     case 'mlp':
       return new MLP({
         inFeatures: spec.inChannels * spec.imageSize * spec.imageSize,

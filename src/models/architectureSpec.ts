@@ -6,9 +6,19 @@
  */
 
 /** Architecture names accepted by `--arch`. */
-export const ARCHITECTURES = ['cnn', 'resnet18', 'mlp'] as const;
+export const ARCHITECTURES = ['cnn', 'resnet18', 'resnet34', 'resnet50', 'mlp'] as const;
 /** One of {@link ARCHITECTURES}. */
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
+
+/** Stems of the ResNets: `imagenet` (torchvision's 7x7 conv and max-pool) or `cifar` (3x3 conv, no max-pool). */
+export const RESNET_STEMS = ['cifar', 'imagenet'] as const;
+/** One of {@link RESNET_STEMS}. */
+export type ResNetStemName = (typeof RESNET_STEMS)[number];
+
+/** Whether the architecture is one of the torchvision-layout ResNets. */
+export function isResNet(name: ArchitectureName): name is 'resnet18' | 'resnet34' | 'resnet50' {
+  return name === 'resnet18' || name === 'resnet34' || name === 'resnet50';
+}
 
 /** Everything needed to rebuild a model (stored in the model sidecar). */
 export interface ArchitectureSpec {
@@ -20,6 +30,8 @@ export interface ArchitectureSpec {
   imageSize: number;
   /** ResNet width multiplier. */
   width?: number;
+  /** ResNet stem; absent means `cifar` (tmu's ResNets for 28-32 px images). */
+  stem?: ResNetStemName;
   /** MLP hidden widths. */
   hidden?: number[];
   /** MLP dropout probability after each hidden block (default 0). */
@@ -42,6 +54,8 @@ export function checkArchitecture(value: unknown): ArchitectureSpec {
   }
   if (spec.width !== undefined && !(typeof spec.width === 'number' && spec.width > 0))
     throw new TypeError(`architecture: width must be a positive number, got ${String(spec.width)}`);
+  if (spec.stem !== undefined && !RESNET_STEMS.includes(spec.stem))
+    throw new TypeError(`architecture: stem must be one of ${RESNET_STEMS.join(', ')}, got '${String(spec.stem)}'`);
   if (
     spec.hidden !== undefined &&
     !(Array.isArray(spec.hidden) && spec.hidden.every((w) => Number.isInteger(w) && w > 0))

@@ -14,6 +14,12 @@ export abstract class Classifier extends Module {
   /** Width of `features(x)`. */
   abstract readonly featureSize: number;
 
+  /** Features and logits of one pass: `[features(x), head(features(x))]`. */
+  featuresAndLogits(x: Tensor): [Tensor, Tensor] {
+    const features = this.features(x);
+    return [features, this.head(features)];
+  }
+
   forward(x: Tensor): Tensor {
     const features = this.features(x);
     // The features are an intermediate unless a subclass hands back its input, which the caller owns.

@@ -9,6 +9,7 @@
  */
 
 export { LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
+export { writeFileAtomic } from './atomicFile.js';
 export { BatchNorm1d } from './batchNorm1d.js';
 export type { BatchNorm2dOptions } from './batchNorm2d.js';
 export { BatchNorm2d } from './batchNorm2d.js';
@@ -41,5 +42,15 @@ export {
   SafetensorsError,
   saveSafetensors,
 } from './safetensors.js';
+export {
+  loadScript,
+  mirrorScript,
+  resetScriptParameters,
+  ScriptModule,
+  ScriptModuleError,
+  scriptTypeBaseName,
+} from './scriptModule.js';
 export { Sequential } from './sequential.js';
+export { decodeTorchStateDict, loadTorchStateDict, saveTorchStateDict, TorchStateDictError } from './torchStateDict.js';
 export type { Size2 } from './validate.js';
+export { isZipArchive, readZipEntries, ZipArchiveError } from './zipArchive.js';

@@ -10,11 +10,10 @@
  * @module
  */
 
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { dirname } from 'node:path';
 import { type DType, type Tensor, type TensorData, tensor } from '../tensor/index.js';
+import { writeFileAtomic } from './atomicFile.js';
 
 /** Safetensors dtype names tmu reads and writes. */
 export type SafetensorsDType = 'F32' | 'F64' | 'I64' | 'I32' | 'U8' | 'BOOL';
@@ -294,39 +293,7 @@ export function saveSafetensors(
   metadata: Readonly<Record<string, string>> = {},
 ): void {
   const bytes = encodeSafetensors(tensors, metadata);
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const fd = openSync(temporary, 'wx');
-  try {
-    try {
-      let written = 0;
-      while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Already renamed or never created: nothing to clean up.
-    }
-    throw error;
-  }
-  syncFolder(dirname(path));
-}
-
-function syncFolder(folder: string): void {
-  // Makes the rename itself durable; some platforms cannot fsync a folder, which only loses durability.
-  let fd: number | undefined;
-  try {
-    fd = openSync(folder, 'r');
-    fsyncSync(fd);
-  } catch {
-    // See above.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  writeFileAtomic(path, bytes);
 }
 
 /**

@@ -23,5 +23,8 @@ export {
 } from './runtime.js';
 export type { TensorContainer } from './scope.js';
 export { dispose, isKept, keep, scopeDepth, tidy } from './scope.js';
+export type { ScriptFeatureSource, ScriptFileVersions, ScriptModuleLevel } from './scriptModule.js';
+export { NativeScriptModule, scriptFileVersions } from './scriptModule.js';
 export type { NestedArray, TensorOptions } from './tensor.js';
 export { operand, scalar, Tensor, tensor } from './tensor.js';
+export { encodeTorchSave } from './torchPickle.js';

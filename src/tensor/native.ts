@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeOps } from './generated/native.js';
+import type { Device } from './dtype.js';
+import type { NativeOps, NativeTensor } from './generated/native.js';
 
 /** The package root: the nearest folder above this file whose package.json is tmu's. */
 function packageRoot(): string {
@@ -19,8 +20,47 @@ function packageRoot(): string {
   }
 }
 
+declare const nativeScriptBrand: unique symbol;
+/** Opaque handle to a libtorch TorchScript module (`torch::jit::Module`) owned by the addon. */
+export type NativeScript = { readonly [nativeScriptBrand]: true };
+
+/** Names and tensors in two parallel arrays. */
+export interface NativeNamedTensors {
+  names: string[];
+  tensors: NativeTensor[];
+}
+
+/** One level of a TorchScript module tree. */
+export interface NativeScriptDescription {
+  typeName: string;
+  parameters: NativeNamedTensors;
+  buffers: NativeNamedTensors;
+  children: [string, NativeScript][];
+  methods: string[];
+}
+
+/** The hand-written functions over PyTorch's file formats and TorchScript modules (native/src/torch_files.cc). */
+interface TorchFileFunctions {
+  pickleSaveTensors(names: string[], tensors: NativeTensor[]): ArrayBuffer;
+  scriptFileVersions(): {
+    minFileFormat: number;
+    maxFileFormat: number;
+    producedFileFormat: number;
+    producedBytecode: number;
+  };
+  scriptLoad(path: string, device: Device): NativeScript;
+  scriptSave(module: NativeScript, path: string): void;
+  scriptClone(module: NativeScript): NativeScript;
+  scriptDescribe(module: NativeScript): NativeScriptDescription;
+  scriptTrain(module: NativeScript, mode: boolean): void;
+  scriptIsTraining(module: NativeScript): boolean;
+  scriptForward(module: NativeScript, input: NativeTensor): NativeTensor;
+  scriptFeatureSource(module: NativeScript): 'forward_features' | 'last-linear-input' | 'logits';
+  scriptFeatures(module: NativeScript, input: NativeTensor): NativeTensor;
+}
+
 /** What the addon exports beside the ops. */
-interface AddonExtras {
+interface AddonExtras extends TorchFileFunctions {
   cudaBuild: boolean;
   /** The glibc malloc settings the addon applied when it loaded (those GLIBC_TUNABLES did not set). */
   mallocTuning: string[];

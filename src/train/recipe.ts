@@ -55,14 +55,14 @@ export function tableRecipe(): TrainRecipe {
 /**
  * The default recipe: SGD with momentum 0.9, weight decay 5e-4 and a cosine schedule, batch 128 (the
  * standard CIFAR recipe, also used by the unlearning literature). lr 0.05 for the small CNN and MLP,
- * 0.1 for ResNet-18.
+ * 0.1 for the ResNets.
  */
 export function defaultRecipe(arch: string, augment: boolean): TrainRecipe {
   return {
-    epochs: arch === 'resnet18' ? 15 : 10,
+    epochs: arch.startsWith('resnet') ? 15 : 10,
     batchSize: 128,
     optimizer: 'sgd',
-    lr: arch === 'resnet18' ? 0.1 : 0.05,
+    lr: arch.startsWith('resnet') ? 0.1 : 0.05,
     momentum: 0.9,
     weightDecay: 5e-4,
     schedule: 'cosine',

@@ -4,7 +4,7 @@ import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
 import { fitPreprocessing } from '../../data/preprocessing.js';
 import { loadSplit, makeSplit } from '../../data/split.js';
 import { encodeTable, IDENTITY_NORMALIZE } from '../../data/tableDataset.js';
-import { ARCHITECTURES, type ArchitectureSpec } from '../../models/architectureSpec.js';
+import { ARCHITECTURES, type ArchitectureSpec, isResNet, RESNET_STEMS } from '../../models/architectureSpec.js';
 import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
 import {
@@ -71,7 +71,13 @@ export const trainCommand: Command = {
       description: `architecture: ${ARCHITECTURES.join(', ')} (default: cnn, tables mlp)`,
       value: 'NAME',
     },
-    width: { type: 'string', description: 'ResNet-18 width multiplier', default: '1', value: 'W' },
+    width: { type: 'string', description: 'ResNet width multiplier', default: '1', value: 'W' },
+    stem: {
+      type: 'string',
+      description: `ResNet stem: ${RESNET_STEMS.join(', ')} (cifar: 3x3 conv, no max-pool; imagenet: torchvision's 7x7 conv and max-pool)`,
+      default: 'cifar',
+      value: 'STEM',
+    },
     hidden: { type: 'string', description: 'MLP hidden widths (default: 256,128; tables 128,64)', value: 'W,W' },
     dropout: { type: 'string', description: 'MLP dropout after each hidden block', default: '0', value: 'P' },
     'batch-norm': { type: 'boolean', description: 'MLP batch normalisation after each hidden linear layer' },
@@ -126,6 +132,7 @@ export const trainCommand: Command = {
     const hidden = hiddenFlag(flags, table ? [128, 64] : undefined);
     const dropout = numberFlag(flags, 'dropout', 0, 0, 0.999);
     const width = numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16);
+    const stem = choiceFlag(flags, 'stem', RESNET_STEMS, 'cifar');
     const resume = flags.resume === true;
     // Loaded here, not at the top, so that --help and usage errors do not load libtorch.
     const { isModelDir, MODEL_FILES } = await import('../../train/modelStore.js');
@@ -179,7 +186,7 @@ export const trainCommand: Command = {
           inChannels: images!.train.channels,
           numClasses: images!.train.numClasses,
           imageSize: images!.train.height,
-          ...(arch === 'resnet18' ? { width } : {}),
+          ...(isResNet(arch) ? { width, stem } : {}),
           ...(arch === 'mlp' && hidden ? { hidden } : {}),
           ...(arch === 'mlp' && dropout > 0 ? { dropout } : {}),
           ...(arch === 'mlp' && flags['batch-norm'] === true ? { batchNorm: true } : {}),

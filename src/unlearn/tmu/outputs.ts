@@ -38,8 +38,7 @@ export function modelOutputs(
       tidy(() =>
         noGrad(() => {
           const { inputs } = batchTensors(batch);
-          const feats = model.features(inputs);
-          const out = model.head(feats);
+          const [feats, out] = model.featuresAndLogits(inputs);
           featureSize = feats.size(1);
           numClasses = out.size(1);
           if (features.length === 0) {
