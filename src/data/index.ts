@@ -28,3 +28,5 @@ export * from './tableDataset.js';
 export * from './tableSchema.js';
 export * from './tableSource.js';
 export * from './tabularData.js';
+export * from './tokenizer.js';
+export * from './vocabulary.js';
