@@ -22,6 +22,7 @@ export * from './mnistFormat.js';
 export * from './preprocessing.js';
 export * from './random.js';
 export * from './registry.js';
+export * from './rowFilter.js';
 export * from './split.js';
 export * from './stats.js';
 export * from './tableDataset.js';
