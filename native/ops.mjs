@@ -179,6 +179,15 @@ export const ops = [
   op('select', 'Tensor self, int dim, int index', 'Tensor', 'self.select(dim, index)', method),
   op('indexSelect', 'Tensor self, int dim, Tensor index', 'Tensor', 'self.index_select(dim, index)', method),
   op('gather', 'Tensor self, int dim, Tensor index', 'Tensor', 'self.gather(dim, index)', method),
+  op(
+    'embeddingBag',
+    'Tensor weight, Tensor indices, Tensor offsets, int mode = 1, int paddingIdx = -1',
+    'Tensor',
+    'std::get<0>(at::embedding_bag(weight, indices, offsets, false, mode, false, c10::nullopt, false, paddingIdx < 0 ? c10::optional<int64_t>() : c10::optional<int64_t>(paddingIdx)))',
+    {
+      doc: 'Sums (mode 0), means (1) or maxima (2) of the weight rows each bag of indices selects (bags start at offsets; paddingIdx rows are left out), as torch.nn.functional.embedding_bag.',
+    },
+  ),
   op('scatter', 'Tensor self, int dim, Tensor index, Tensor src', 'Tensor', 'self.scatter(dim, index, src)', method),
   op(
     'scatterValue',

@@ -13,7 +13,7 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
   dataset: {
     type: 'string',
     description:
-      'dataset: fashion-mnist, mnist, cifar10, cifar100, cifar10-jpeg, image-folder, or csv (a table file: --data, --label)',
+      'dataset: fashion-mnist, mnist, cifar10, cifar100, cifar10-jpeg, image-folder, csv (a table file: --data, --label) or text-csv (a text column of a table file: --data, --text, --label)',
     default: 'fashion-mnist',
     value: 'NAME',
   },
@@ -24,6 +24,7 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
   },
   data: { type: 'string', description: 'table file (CSV or TSV, gzip or plain) for --dataset csv', value: 'FILE' },
   label: { type: 'string', description: 'label column of the table', value: 'COLUMN' },
+  text: { type: 'string', description: 'text column of the table, for --dataset text-csv', value: 'COLUMN' },
   'id-column': {
     type: 'string',
     description: 'column of unique sample ids (default: ids are row positions, FILE/row/N)',
@@ -44,9 +45,15 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
-/** Whether the flags name a table dataset. */
+/** Whether the flags name a table dataset (`csv`, or `text-csv` for a text column of one). */
 export function isTableDataset(flags: FlagValues): boolean {
-  return optionalString(flags, 'dataset') === 'csv';
+  const name = optionalString(flags, 'dataset');
+  return name === 'csv' || name === 'text-csv';
+}
+
+/** Whether the flags name a text column of a table (`--dataset text-csv`). */
+export function isTextDataset(flags: FlagValues): boolean {
+  return optionalString(flags, 'dataset') === 'text-csv';
 }
 
 /**
@@ -57,9 +64,10 @@ export function isTableDataset(flags: FlagValues): boolean {
  */
 export function openTableFromFlags(flags: FlagValues): OpenedTable {
   const file = optionalString(flags, 'data');
-  if (file === undefined) throw new UsageError('--dataset csv needs --data FILE (a CSV or TSV file)');
+  const dataset = optionalString(flags, 'dataset');
+  if (file === undefined) throw new UsageError(`--dataset ${dataset} needs --data FILE (a CSV or TSV file)`);
   const label = optionalString(flags, 'label');
-  if (label === undefined) throw new UsageError('--dataset csv needs --label COLUMN');
+  if (label === undefined) throw new UsageError(`--dataset ${dataset} needs --label COLUMN`);
   const types: Record<string, ColumnType> = {};
   for (const entry of (flags['column-type'] as string[] | undefined) ?? []) {
     const [column, type] = entry.split('=');
@@ -69,9 +77,12 @@ export function openTableFromFlags(flags: FlagValues): OpenedTable {
   }
   const idColumn = optionalString(flags, 'id-column');
   const testFile = optionalString(flags, 'test-data');
+  const text = optionalString(flags, 'text');
+  if (isTextDataset(flags) && text === undefined) throw new UsageError('--dataset text-csv needs --text COLUMN');
   return describeTable(file, {
     label,
     types,
+    ...(text === undefined ? {} : { text }),
     ...(idColumn === undefined ? {} : { idColumn }),
     ...(testFile === undefined ? { testFraction: numberFlag(flags, 'test-fraction', 0.2, 0, 1) } : { testFile }),
   });

@@ -15,20 +15,24 @@ import type { Dataset } from './dataset.js';
 import { DataFormatError, listIds, SelectionError } from './errors.js';
 import { isJsonObject, readJson, writeTextAtomic } from './files.js';
 import { Random } from './random.js';
+import { matchRows, parseCondition } from './rowFilter.js';
 import type { Split } from './split.js';
+import type { TabularData } from './tabularData.js';
 
 /** The forget-set scenarios. */
-export type ForgetScenario = 'subclass' | 'random' | 'class' | 'ids';
+export type ForgetScenario = 'subclass' | 'random' | 'class' | 'ids' | 'where';
 
 /** The scenario names, in documentation order. */
-export const FORGET_SCENARIOS: readonly ForgetScenario[] = ['subclass', 'random', 'class', 'ids'];
+export const FORGET_SCENARIOS: readonly ForgetScenario[] = ['subclass', 'random', 'class', 'ids', 'where'];
 
 /** How to choose a forget set. A class is named by index or by class name. */
 export type ForgetSpec =
   | { scenario: 'subclass'; class: number | string; fraction: number }
   | { scenario: 'random'; fraction: number }
   | { scenario: 'class'; class: number | string }
-  | { scenario: 'ids'; ids: readonly string[] };
+  | { scenario: 'ids'; ids: readonly string[] }
+  /** Every member row of a table matching all the conditions (see {@link parseCondition}). */
+  | { scenario: 'where'; where: readonly string[]; rows: TabularData };
 
 /** The parameters a forget set was chosen with (those that apply to its scenario). */
 export interface ForgetParams {
@@ -40,6 +44,8 @@ export interface ForgetParams {
   fraction?: number;
   /** Seed of the draw (`subclass`, `random`). */
   seed?: number;
+  /** The filter's conditions, `; `-separated (`where`). */
+  where?: string;
 }
 
 /** A forget set Df. */
@@ -58,6 +64,7 @@ const PARAM_TYPES: Record<keyof ForgetParams, 'integer' | 'string' | 'number'> =
   className: 'string',
   fraction: 'number',
   seed: 'integer',
+  where: 'string',
 };
 
 /** Format tag written into forget-set files. */
@@ -130,6 +137,15 @@ export function selectForget(split: Split, train: Dataset, spec: ForgetSpec, see
     case 'ids': {
       if (!Array.isArray(spec.ids)) throw new SelectionError('bad-parameter', 'the ids scenario needs an array of ids');
       forget = { scenario: 'ids', params: {}, ids: [...spec.ids] };
+      break;
+    }
+    case 'where': {
+      if (spec.where.length === 0) throw new SelectionError('bad-parameter', 'the where scenario needs a condition');
+      const rows = matchRows(spec.rows, spec.where.map(parseCondition));
+      const members = new Set(split.member);
+      const ids = Array.from(rows, (i) => spec.rows.ids[i]!).filter((id) => members.has(id));
+      if (ids.length === 0) throw new SelectionError('empty', `no member row matches ${spec.where.join(' and ')}`);
+      forget = { scenario: 'where', params: { where: spec.where.join('; ') }, ids };
       break;
     }
     default: {

@@ -9,6 +9,7 @@ import type { FeatureDataset } from './featureDataset.js';
 import { encodeTabular, type PreprocessingState } from './preprocessing.js';
 import type { LoadedDataset } from './registry.js';
 import type { OpenedTable } from './tableSource.js';
+import { encodeText, type VocabularyState } from './vocabulary.js';
 
 /** Normalisation recorded for feature vectors: they go to the model as encoded. */
 export const IDENTITY_NORMALIZE = { mean: [0], std: [1] } as const;
@@ -33,5 +34,28 @@ export function encodeTable(table: OpenedTable, preprocessing: PreprocessingStat
     augmentDefault: false,
     table,
     preprocessing,
+  };
+}
+
+/** A loaded text table: documents encoded as token ids through the vocabulary fitted on the members. */
+export interface LoadedTextDataset extends LoadedDataset<FeatureDataset> {
+  table: OpenedTable;
+  vocabulary: VocabularyState;
+}
+
+/**
+ * Encodes both partitions of an opened text table with a fitted vocabulary.
+ *
+ * @param table - the opened file
+ * @param vocabulary - fitted on the member documents
+ */
+export function encodeTextTable(table: OpenedTable, vocabulary: VocabularyState): LoadedTextDataset {
+  return {
+    train: encodeText(table.train, vocabulary, 'train'),
+    test: encodeText(table.test, vocabulary, 'test'),
+    stats: { mean: [...IDENTITY_NORMALIZE.mean], std: [...IDENTITY_NORMALIZE.std] },
+    augmentDefault: false,
+    table,
+    vocabulary,
   };
 }

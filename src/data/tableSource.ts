@@ -119,7 +119,10 @@ export function openTable(ref: TableRef, override?: string): OpenedTable {
   const table = read(override ?? ref.file, ref.digest);
   const all = tabularFromCsv(table, ref.columns);
   if ('file' in ref.test) {
-    const test = tabularFromCsv(read(ref.test.file, ref.test.digest), ref.columns, { classNames: all.classNames });
+    const test = tabularFromCsv(read(ref.test.file, ref.test.digest), ref.columns, {
+      classNames: all.classNames,
+      name: all.name,
+    });
     const trainIds = new Set(all.ids);
     const clash = test.ids.filter((id) => trainIds.has(id));
     if (clash.length > 0 && ref.idColumn !== null)

@@ -123,6 +123,11 @@ export interface TabularOptions {
    * when all are numbers). Given when a second file (a test file) must share the first one's classes.
    */
   classNames?: readonly string[];
+  /**
+   * Dataset name (default: the file's name). A test file takes its training file's name, as the two
+   * partitions of one dataset; its ids still name its own file.
+   */
+  name?: string;
 }
 
 /**
@@ -140,7 +145,8 @@ export function tabularFromCsv(
   options: TabularOptions = {},
 ): TabularData {
   const { file, rows } = table;
-  const name = table.fileName.replace(/\s/g, '_');
+  const fileName = table.fileName.replace(/\s/g, '_');
+  const name = options.name ?? fileName;
   const labelIndex = schema.findIndex((c) => c.type === 'label');
   const idIndex = schema.findIndex((c) => c.type === 'id');
   if (labelIndex < 0) throw new DataFormatError(file, 'the schema names no label column');
@@ -159,7 +165,7 @@ export function tabularFromCsv(
     }
     labels[r] = k;
   });
-  const ids = idIndex < 0 ? rows.map((_, r) => `${name}/row/${r}`) : idsFromColumn(table, idIndex);
+  const ids = idIndex < 0 ? rows.map((_, r) => `${fileName}/row/${r}`) : idsFromColumn(table, idIndex);
   const columns: ColumnValues[] = [];
   schema.forEach((spec, c) => {
     if (spec.type === 'numeric' || spec.type === 'boolean') {

@@ -102,6 +102,8 @@ function scenarioKey(scenario: BenchmarkOptions['scenario']): string {
       return `class-${scenario.class}`;
     case 'random':
       return `random-${scenario.fraction}`;
+    case 'where':
+      return `where-${scenario.where.join('&').replace(/[^A-Za-z0-9._=&<>!-]/g, '_')}`;
   }
 }
 

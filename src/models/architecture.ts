@@ -1,5 +1,6 @@
 import type { ArchitectureSpec } from './architectureSpec.js';
 import type { Classifier } from './classifier.js';
+import { FastText } from './fastText.js';
 import { MLP } from './mlp.js';
 import { ResNet } from './resnet.js';
 import { SmallCNN } from './smallCnn.js';
@@ -17,6 +18,13 @@ export {
 /** Builds a freshly initialised model (initialisation draws from libtorch's global generator). */
 export function createModel(spec: ArchitectureSpec): Classifier {
   switch (spec.name) {
+    case 'fasttext':
+      return new FastText({
+        numTokens: spec.numTokens ?? 2,
+        numClasses: spec.numClasses,
+        ...(spec.embeddingDim === undefined ? {} : { embeddingDim: spec.embeddingDim }),
+        ...(spec.hidden ? { hidden: spec.hidden } : {}),
+      });
     case 'cnn':
       return new SmallCNN({ inChannels: spec.inChannels, numClasses: spec.numClasses, imageSize: spec.imageSize });
     case 'resnet18':

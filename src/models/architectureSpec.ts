@@ -6,7 +6,7 @@
  */
 
 /** Architecture names accepted by `--arch`. */
-export const ARCHITECTURES = ['cnn', 'resnet18', 'resnet34', 'resnet50', 'mlp'] as const;
+export const ARCHITECTURES = ['cnn', 'resnet18', 'resnet34', 'resnet50', 'mlp', 'fasttext'] as const;
 /** One of {@link ARCHITECTURES}. */
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
@@ -38,6 +38,10 @@ export interface ArchitectureSpec {
   dropout?: number;
   /** MLP batch normalisation after each hidden linear layer (default false). */
   batchNorm?: boolean;
+  /** fastText: vocabulary size, padding included. */
+  numTokens?: number;
+  /** fastText: embedding width (default 64). */
+  embeddingDim?: number;
 }
 
 /** Validates a spec read from a file or flags, naming the bad field. */
@@ -64,6 +68,8 @@ export function checkArchitecture(value: unknown): ArchitectureSpec {
   }
   if (spec.dropout !== undefined && !(typeof spec.dropout === 'number' && spec.dropout >= 0 && spec.dropout < 1))
     throw new TypeError(`architecture: dropout must be a number in [0, 1), got ${String(spec.dropout)}`);
+  if (spec.name === 'fasttext' && !(Number.isInteger(spec.numTokens) && (spec.numTokens as number) > 1))
+    throw new TypeError(`architecture: fasttext needs numTokens > 1, got ${String(spec.numTokens)}`);
   if (spec.batchNorm !== undefined && typeof spec.batchNorm !== 'boolean')
     throw new TypeError(`architecture: batchNorm must be a boolean, got ${String(spec.batchNorm)}`);
   return spec as ArchitectureSpec;

@@ -3,6 +3,8 @@
 export type { ArchitectureName, ArchitectureSpec, ResNetStemName } from './architecture.js';
 export { ARCHITECTURES, checkArchitecture, createModel, isResNet, RESNET_STEMS } from './architecture.js';
 export { Classifier } from './classifier.js';
+export type { FastTextOptions } from './fastText.js';
+export { FastText } from './fastText.js';
 export type { MLPOptions } from './mlp.js';
 export { MLP } from './mlp.js';
 export type { ResNetDepth, ResNetOptions, ResNetStem } from './resnet.js';

@@ -17,6 +17,8 @@ export { consume, forwardReleasing } from './consume.js';
 export type { Conv2dLayerOptions } from './conv2d.js';
 export { Conv2d } from './conv2d.js';
 export { Dropout } from './dropout.js';
+export type { EmbeddingBagOptions } from './embeddingBag.js';
+export { EmbeddingBag } from './embeddingBag.js';
 export { Flatten } from './flatten.js';
 export * as functional from './functional.js';
 export { Identity } from './identity.js';

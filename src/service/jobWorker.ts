@@ -50,11 +50,12 @@ export function runJob(spec: JobSpec): JobResult {
       const parentLoaded = spec.parentDir === spec.rootDir ? null : loadModel(spec.parentDir);
       try {
         // A table model's candidate reads rows through the preprocessing refitted on Dr; its parent through its own.
-        const candidateData = ctx.preprocessing
-          ? { ...original.data, train: ctx.train, test: ctx.test }
-          : original.data;
+        const candidateData =
+          ctx.preprocessing || ctx.vocabulary ? { ...original.data, train: ctx.train, test: ctx.test } : original.data;
         const parentData =
-          ctx.preprocessing && parentLoaded ? loadModelData(parentLoaded.sidecar.dataset) : original.data;
+          (ctx.preprocessing || ctx.vocabulary) && parentLoaded
+            ? loadModelData(parentLoaded.sidecar.dataset)
+            : original.data;
         const report = evaluateCandidate({
           spec,
           data: candidateData,

@@ -30,7 +30,15 @@ export { accuracy, predict } from './predict.js';
 export type { ProgressMetrics, ProgressSink, ProgressTask } from './progress.js';
 export { consoleProgress, JsonLinesProgress, silentProgress, TtyProgress } from './progress.js';
 export type { TrainRecipe } from './recipe.js';
-export { checkRecipe, DEFAULT_CURRICULUM_EPOCH, defaultRecipe, OPTIMIZERS, SCHEDULES, tableRecipe } from './recipe.js';
+export {
+  checkRecipe,
+  DEFAULT_CURRICULUM_EPOCH,
+  defaultRecipe,
+  OPTIMIZERS,
+  SCHEDULES,
+  tableRecipe,
+  textRecipe,
+} from './recipe.js';
 export { buildOptimizer, buildSchedule } from './recipeOptimizer.js';
 export type { TrainOptions, TrainResult } from './trainer.js';
 export { initialiseSeed, train } from './trainer.js';

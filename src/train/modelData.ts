@@ -1,13 +1,13 @@
 /**
- * The data a model was trained on, loaded the way the model sees it: a named image dataset, or a table
- * file encoded through the preprocessing stored with the model.
+ * The data a model was trained on, loaded the way the model sees it: a named image dataset, a table
+ * file encoded through the preprocessing stored with the model, or a text column through its vocabulary.
  *
  * @module
  */
 
 import type { Dataset } from '../data/dataset.js';
 import { type LoadedDataset, loadDataset } from '../data/registry.js';
-import { encodeTable } from '../data/tableDataset.js';
+import { encodeTable, encodeTextTable } from '../data/tableDataset.js';
 import { openTable } from '../data/tableSource.js';
 import type { DatasetRef } from './modelStore.js';
 
@@ -19,6 +19,7 @@ import type { DatasetRef } from './modelStore.js';
  * @throws DataFormatError or DataNotFoundError for missing, changed or invalid data
  */
 export function loadModelData(ref: DatasetRef, override?: string): LoadedDataset<Dataset> {
+  if (ref.table && ref.vocabulary) return encodeTextTable(openTable(ref.table, override), ref.vocabulary);
   if (ref.table) {
     if (!ref.preprocessing) throw new TypeError(`${ref.name}: the model records a table but no preprocessing`);
     return encodeTable(openTable(ref.table, override), ref.preprocessing);

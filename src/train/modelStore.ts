@@ -6,6 +6,7 @@ import { writeTextAtomic } from '../data/files.js';
 import type { PreprocessingState } from '../data/preprocessing.js';
 import { loadSplit, type Split, saveSplit, splitDigest } from '../data/split.js';
 import type { TableRef } from '../data/tableSource.js';
+import type { VocabularyState } from '../data/vocabulary.js';
 import { type ArchitectureSpec, checkArchitecture, createModel } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
 import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
@@ -35,6 +36,8 @@ export interface DatasetRef {
   table?: TableRef;
   /** For a model of a table: the preprocessing fitted on its members (refitted by each deletion). */
   preprocessing?: PreprocessingState;
+  /** For a text model: the vocabulary fitted on its member documents (refitted by each deletion). */
+  vocabulary?: VocabularyState;
 }
 
 /** What unlearning produced a model (set by the unlearn layer). */

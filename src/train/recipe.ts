@@ -32,6 +32,14 @@ export interface TrainRecipe {
 }
 
 /**
+ * The default recipe of a fastText model: that of tables for 10 epochs at lr 0.01, since the embedding rows of rare
+ * tokens see few gradient steps.
+ */
+export function textRecipe(): TrainRecipe {
+  return { ...tableRecipe(), epochs: 10, lr: 0.01 };
+}
+
+/**
  * The default recipe of an MLP on a table's encoded rows: Adam at 1e-3 for 30 epochs of 64 rows, cosine
  * schedule, light weight decay, no augmentation (there is none for rows).
  */

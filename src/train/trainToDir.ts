@@ -6,6 +6,7 @@ import { retainIds } from '../data/forget.js';
 import type { PreprocessingState } from '../data/preprocessing.js';
 import type { Split } from '../data/split.js';
 import type { TableRef } from '../data/tableSource.js';
+import type { VocabularyState } from '../data/vocabulary.js';
 import { type ArchitectureSpec, createModel } from '../models/architecture.js';
 import { MODEL_FILES, type ModelSidecar, saveModel } from './modelStore.js';
 import { accuracy, predict } from './predict.js';
@@ -25,6 +26,8 @@ export interface TrainToDirOptions {
     /** For a table: the file and its preprocessing, recorded in the sidecar. */
     table?: TableRef;
     preprocessing?: PreprocessingState;
+    /** For a text table: the vocabulary, recorded in the sidecar. */
+    vocabulary?: VocabularyState;
   };
   architecture: ArchitectureSpec;
   recipe: TrainRecipe;
@@ -93,6 +96,7 @@ export function trainToDir(options: TrainToDirOptions): ModelSidecar {
           normalize: dataset.normalize,
           ...(dataset.table ? { table: dataset.table } : {}),
           ...(dataset.preprocessing ? { preprocessing: dataset.preprocessing } : {}),
+          ...(dataset.vocabulary ? { vocabulary: dataset.vocabulary } : {}),
         },
         parent: null,
         recipe,

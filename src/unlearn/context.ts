@@ -2,6 +2,7 @@ import type { NormalizeOptions } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import type { PreprocessingState } from '../data/preprocessing.js';
 import type { Split } from '../data/split.js';
+import type { VocabularyState } from '../data/vocabulary.js';
 import type { ArchitectureSpec } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
 import type { ProgressSink } from '../train/progress.js';
@@ -50,6 +51,11 @@ export interface UnlearnContext {
    * into its first layer and `train`/`test` are encoded with it; the unlearned model is saved with it.
    */
   preprocessing?: PreprocessingState;
+  /**
+   * For a text model: the vocabulary refitted on Dr (tokens only Df had removed). `original` is then Mo
+   * with their embedding rows cleared; the unlearned model is saved with it.
+   */
+  vocabulary?: VocabularyState;
 }
 
 /**

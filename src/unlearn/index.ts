@@ -14,16 +14,23 @@ export { cloneClassifier } from './clone.js';
 export type { ForgetDiagnostics, UnlearnContext, UnlearnResult } from './context.js';
 export type { FitOptions, FitReport } from './fit.js';
 export { fit } from './fit.js';
-export type { InputBox } from './inputBox.js';
-export { clampToBox, inputBox } from './inputBox.js';
+export type { AttackSurface, InputBox } from './inputBox.js';
+export { attackSurface, clampToBox, inputBox } from './inputBox.js';
 export { classificationLoss, distillKL } from './losses.js';
 export type { MethodCapabilities, MethodPreparation, ParamsSchema, UnlearningMethod } from './method.js';
 export { defineMethod } from './method.js';
 export { getMethod, listMethods, registerMethod } from './methods.js';
 export type { ParamDescription } from './params.js';
 export { describeParams, parseParamPairs, parseParamValue, resolveParams } from './params.js';
-export type { PreprocessingFold } from './preprocessingFold.js';
-export { clearRemovedInputs, foldPreprocessing, isTableData } from './preprocessingFold.js';
+export type { PreprocessingFold, VocabularyFold } from './preprocessingFold.js';
+export {
+  clearRemovedInputs,
+  clearRemovedTokens,
+  foldPreprocessing,
+  foldVocabulary,
+  isTableData,
+  isTextData,
+} from './preprocessingFold.js';
 export type { PreparedOriginal, TimedResult } from './run.js';
 export {
   buildContext,

@@ -20,9 +20,11 @@ import {
   removedColumns,
 } from '../data/preprocessing.js';
 import type { LoadedDataset } from '../data/registry.js';
-import { encodeTable, type LoadedTableDataset } from '../data/tableDataset.js';
+import { encodeTable, encodeTextTable, type LoadedTableDataset, type LoadedTextDataset } from '../data/tableDataset.js';
+import { refitVocabulary, removedTokenIds, type VocabularyState } from '../data/vocabulary.js';
 import type { ArchitectureSpec } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
+import { FastText } from '../models/fastText.js';
 import { MLP } from '../models/mlp.js';
 import { cloneClassifier } from './clone.js';
 
@@ -83,4 +85,66 @@ export function clearRemovedInputs(model: Classifier, state: PreprocessingState)
   if (removed.length === 0) return;
   if (!(model instanceof MLP)) throw new TypeError('a table model must be an MLP to clear removed inputs');
   model.foldInputChange(new Float32Array(state.width).fill(1), new Float32Array(state.width), removed);
+}
+
+/** Whether loaded data is a text table (documents encoded through a vocabulary that can be refitted). */
+export function isTextData(data: LoadedDataset<Dataset>): data is LoadedTextDataset {
+  return 'table' in data && 'vocabulary' in data;
+}
+
+/** What refitting a text model's vocabulary produced. */
+export interface VocabularyFold {
+  /** The vocabulary refitted on the remaining member documents. */
+  state: VocabularyState;
+  /** The documents encoded with it (unchanged for every remaining member document). */
+  data: LoadedTextDataset;
+  /** A copy of the model with the removed tokens' embedding rows cleared (the caller disposes it). */
+  model: Classifier;
+  /** Ids of the tokens removed. */
+  removed: number[];
+}
+
+/**
+ * Refits a text model's vocabulary on the remaining member documents: the tokens that occur only in
+ * deleted documents lose their name and their embedding rows.
+ *
+ * @param model - a fastText model
+ * @param architecture - its architecture
+ * @param data - its data, encoded with its current vocabulary
+ * @param remainingIds - the members left once the request's documents are deleted
+ * @throws TypeError when the model is not a fastText model
+ */
+export function foldVocabulary(
+  model: Classifier,
+  architecture: ArchitectureSpec,
+  data: LoadedTextDataset,
+  remainingIds: readonly string[],
+): VocabularyFold {
+  const table = data.table;
+  const state = refitVocabulary(data.vocabulary, table.train, table.train.indicesOf(remainingIds));
+  const removed = removedTokenIds(data.vocabulary, state);
+  const copy = cloneClassifier(model, architecture);
+  if (!(copy instanceof FastText)) {
+    copy.dispose();
+    throw new TypeError(`a ${architecture.name} model reads no text: the vocabulary fold needs a fastText model`);
+  }
+  copy.embedding.clearRows(removed);
+  return { state, data: encodeTextTable(table, state), model: copy, removed };
+}
+
+/**
+ * Clears the embedding rows of every token a vocabulary has lost, so none stays in the model.
+ *
+ * @param model - an unlearned text model (fastText)
+ * @param state - the vocabulary it is saved with
+ */
+export function clearRemovedTokens(model: Classifier, state: VocabularyState): void {
+  const removed: number[] = [];
+  state.tokens.forEach((t, k) => {
+    if (t === null) removed.push(k + 1);
+  });
+  if (removed.length === 0) return;
+  if (!(model instanceof FastText))
+    throw new TypeError('a text model must be a fastText model to clear removed tokens');
+  model.embedding.clearRows(removed);
 }

@@ -17,7 +17,14 @@ import { type ProgressSink, silentProgress } from '../train/progress.js';
 import type { UnlearnContext, UnlearnResult } from './context.js';
 import type { MethodPreparation, UnlearningMethod } from './method.js';
 import { resolveParams } from './params.js';
-import { clearRemovedInputs, foldPreprocessing, isTableData } from './preprocessingFold.js';
+import {
+  clearRemovedInputs,
+  clearRemovedTokens,
+  foldPreprocessing,
+  foldVocabulary,
+  isTableData,
+  isTextData,
+} from './preprocessingFold.js';
 
 /** An original model loaded with its data, ready for deletion requests. */
 export interface PreparedOriginal {
@@ -65,6 +72,18 @@ export function buildContext(
   checkForgetIds(original.loaded.split, original.data.train, forgetIds);
   const remaining = retainIds(original.loaded.split, forgetIds);
   const ctx = modelContext(original, options);
+  if (isTextData(original.data)) {
+    const fold = foldVocabulary(ctx.original, ctx.architecture, original.data, remaining);
+    return {
+      ...ctx,
+      original: fold.model,
+      train: fold.data.train,
+      test: fold.data.test,
+      vocabulary: fold.state,
+      forgetIds,
+      retainIds: remaining,
+    };
+  }
   if (!isTableData(original.data)) return { ...ctx, forgetIds, retainIds: remaining };
   const fold = foldPreprocessing(ctx.original, ctx.architecture, original.data, remaining);
   return {
@@ -136,6 +155,7 @@ export function runMethod(
   const result = method.unlearn(ctx, params);
   // A method that re-initialises weights (retrain) would give a removed category's column weights again.
   if (ctx.preprocessing) clearRemovedInputs(result.model, ctx.preprocessing);
+  if (ctx.vocabulary) clearRemovedTokens(result.model, ctx.vocabulary);
   const seconds = (performance.now() - started) / 1000;
   return { ...result, seconds, params };
 }
@@ -167,7 +187,11 @@ export function saveUnlearned(
   return saveModel(out, result.model, {
     sidecar: {
       architecture: parent.architecture,
-      dataset: ctx.preprocessing ? { ...parent.dataset, preprocessing: ctx.preprocessing } : parent.dataset,
+      dataset: {
+        ...parent.dataset,
+        ...(ctx.preprocessing ? { preprocessing: ctx.preprocessing } : {}),
+        ...(ctx.vocabulary ? { vocabulary: ctx.vocabulary } : {}),
+      },
       parent: parent.digest,
       recipe: parent.recipe,
       training: null,

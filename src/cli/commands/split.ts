@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
+import { FeatureDataset } from '../../data/featureDataset.js';
 import { FORGET_SCENARIOS, type ForgetSpec, loadForget, saveForget, selectForget } from '../../data/forget.js';
+import { parseCondition } from '../../data/rowFilter.js';
 import { loadSplit, makeSplit, saveSplit, splitDigest } from '../../data/split.js';
+import type { TabularData } from '../../data/tabularData.js';
 import type { Command } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
-import { DATA_FLAGS, loadDatasetFromFlags } from '../dataFlags.js';
+import { DATA_FLAGS, isTableDataset, loadDatasetFromFlags, openTableFromFlags } from '../dataFlags.js';
 
 /** `tmu split`: writes a member/holdout/test split and, optionally, a forget set for a scenario. */
 export const splitCommand: Command = {
@@ -13,6 +16,8 @@ export const splitCommand: Command = {
     'Examples:',
     '  tmu split --out runs/split.json --scenario subclass --class 6 --fraction 0.1 --forget-out runs/forget.json',
     '  tmu split --split runs/split.json --scenario ids --ids my-request.json --forget-out runs/forget.json',
+    '  tmu split --dataset csv --data churn.csv.gz --label churn --split runs/churn/split.json \\',
+    "    --scenario where --where contract=Month-to-month --where 'tenure<6' --forget-out runs/leaving.json",
   ].join('\n'),
   flags: {
     ...DATA_FLAGS,
@@ -31,6 +36,13 @@ export const splitCommand: Command = {
       type: 'string',
       description: 'file of ids to forget (scenario ids): {"ids": [...]} or a JSON array',
       value: 'FILE',
+    },
+    where: {
+      type: 'string',
+      multiple: true,
+      description:
+        'scenario where (tables): COLUMN=VALUE, COLUMN!=VALUE, COLUMN<NUMBER or COLUMN>NUMBER; repeated flags are ANDed',
+      value: 'CONDITION',
     },
     'forget-seed': { type: 'string', description: 'seed of the forget-set draw', default: '0', value: 'N' },
     'forget-out': { type: 'string', description: 'where to write the forget set JSON', value: 'FILE' },
@@ -55,9 +67,24 @@ export const splitCommand: Command = {
       if (scenario === 'subclass') spec = { scenario, class: classValue!, fraction };
       else if (scenario === 'random') spec = { scenario, fraction };
       else if (scenario === 'class') spec = { scenario, class: classValue! };
-      else spec = { scenario, ids: loadForget(requireString(flags, 'ids')).ids };
+      else if (scenario === 'ids') spec = { scenario, ids: loadForget(requireString(flags, 'ids')).ids };
     }
-    const { data } = loadDatasetFromFlags(flags);
+    const where = (flags.where as string[] | undefined) ?? [];
+    if (scenario === 'where' && where.length === 0) throw new UsageError('--where is required for scenario where');
+    if (scenario === 'where' && !isTableDataset(flags))
+      throw new UsageError('scenario where filters the rows of a table: use --dataset csv (or text-csv) with --data');
+    for (const condition of where) {
+      try {
+        parseCondition(condition);
+      } catch (error) {
+        throw new UsageError(`--where: ${(error as Error).message}`);
+      }
+    }
+    const opened = isTableDataset(flags) ? openTableFromFlags(flags) : undefined;
+    if (opened && scenario === 'where') spec = { scenario, where, rows: opened.train };
+    const images = opened ? undefined : loadDatasetFromFlags(flags).data;
+    const data = opened ?? images!;
+    const labelled = opened ? tableLabels(opened.train) : images!.train;
     const split = existing
       ? loadSplit(existing)
       : makeSplit(data.train, data.test, {
@@ -66,7 +93,7 @@ export const splitCommand: Command = {
         });
     if (split.dataset !== data.train.name)
       throw new UsageError(`the split is for ${split.dataset}, not ${data.train.name}`);
-    const forget = spec ? selectForget(split, data.train, spec, intFlag(flags, 'forget-seed', 0, 0)) : undefined;
+    const forget = spec ? selectForget(split, labelled, spec, intFlag(flags, 'forget-seed', 0, 0)) : undefined;
     if (out) {
       if (existing && existsSync(out) && out === existing) throw new UsageError('--out and --split are the same file');
       saveSplit(out, split);
@@ -97,3 +124,16 @@ export const splitCommand: Command = {
     return 0;
   },
 };
+
+/** A table's ids and labels as a dataset, for forget-set selection (no features are needed to choose rows). */
+function tableLabels(rows: TabularData): FeatureDataset {
+  return new FeatureDataset({
+    name: rows.name,
+    partition: 'train',
+    features: new Float32Array(rows.size),
+    width: 1,
+    labels: rows.labels,
+    classNames: rows.classNames,
+    ids: rows.ids,
+  });
+}

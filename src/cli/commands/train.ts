@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { checkForgetIds, loadForget, retainIds } from '../../data/forget.js';
 import { fitPreprocessing } from '../../data/preprocessing.js';
 import { loadSplit, makeSplit } from '../../data/split.js';
-import { encodeTable, IDENTITY_NORMALIZE } from '../../data/tableDataset.js';
+import { encodeTable, encodeTextTable, IDENTITY_NORMALIZE } from '../../data/tableDataset.js';
+import { fitVocabulary } from '../../data/vocabulary.js';
 import { ARCHITECTURES, type ArchitectureSpec, isResNet, RESNET_STEMS } from '../../models/architectureSpec.js';
 import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
@@ -14,10 +15,11 @@ import {
   SCHEDULES,
   type TrainRecipe,
   tableRecipe,
+  textRecipe,
 } from '../../train/recipe.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
-import { DATA_FLAGS, isTableDataset, loadDatasetFromFlags, openTableFromFlags } from '../dataFlags.js';
+import { DATA_FLAGS, isTableDataset, isTextDataset, loadDatasetFromFlags, openTableFromFlags } from '../dataFlags.js';
 
 /** `--hidden 64,32`: MLP hidden widths. */
 function hiddenFlag(flags: FlagValues, fallback: number[] | undefined): number[] | undefined {
@@ -30,7 +32,7 @@ function hiddenFlag(flags: FlagValues, fallback: number[] | undefined): number[]
 }
 
 function recipeFromFlags(flags: FlagValues, arch: string, augmentDefault: boolean, table: boolean): TrainRecipe {
-  const defaults = table ? tableRecipe() : defaultRecipe(arch, augmentDefault);
+  const defaults = arch === 'fasttext' ? textRecipe() : table ? tableRecipe() : defaultRecipe(arch, augmentDefault);
   const augment = flags.augment === true ? true : flags['no-augment'] === true ? false : defaults.augment;
   return {
     epochs: intFlag(flags, 'epochs', defaults.epochs, 1, 10_000),
@@ -57,6 +59,7 @@ export const trainCommand: Command = {
     '  tmu train --dataset fashion-mnist --arch cnn --epochs 10 --seed 0 --out runs/original',
     '  tmu train --arch cnn --epochs 10 --seed 0 --split runs/original/split.json --exclude runs/forget.json --out runs/gold',
     '  tmu train --dataset csv --data customers.csv.gz --label churn --arch mlp --hidden 64,32 --out runs/churn',
+    '  tmu train --dataset text-csv --data reviews.csv.gz --text review --label score --out runs/reviews',
     'Writes DIR/model.safetensors (PyTorch-loadable), DIR/model.json (sidecar with the SHA-256 digest),',
     "DIR/split.json and DIR/curriculum.safetensors (the weights after --curriculum-epoch, TMU's curriculum model).",
     'A checkpoint is written after every epoch; after an interruption, rerun with --resume.',
@@ -81,6 +84,14 @@ export const trainCommand: Command = {
     hidden: { type: 'string', description: 'MLP hidden widths (default: 256,128; tables 128,64)', value: 'W,W' },
     dropout: { type: 'string', description: 'MLP dropout after each hidden block', default: '0', value: 'P' },
     'batch-norm': { type: 'boolean', description: 'MLP batch normalisation after each hidden linear layer' },
+    'min-count': {
+      type: 'string',
+      description: 'text: a token enters the vocabulary when it occurs this often among the members',
+      default: '2',
+      value: 'N',
+    },
+    'max-tokens': { type: 'string', description: 'text: tokens read per document', default: '200', value: 'N' },
+    'embedding-dim': { type: 'string', description: 'text: embedding width', default: '64', value: 'N' },
     out: { type: 'string', description: 'model directory to write', value: 'DIR' },
     split: { type: 'string', description: 'split file to use (default: draw one with --split-seed)', value: 'FILE' },
     'split-seed': { type: 'string', description: 'seed of the drawn split', default: '0', value: 'N' },
@@ -89,7 +100,7 @@ export const trainCommand: Command = {
       description: 'forget-set file: train without these ids (the gold model)',
       value: 'FILE',
     },
-    epochs: { type: 'string', description: 'epochs (default: 10, ResNet-18 15, tables 30)', value: 'N' },
+    epochs: { type: 'string', description: 'epochs (default: 10, ResNet-18 15, tables 30, text 10)', value: 'N' },
     seed: {
       type: 'string',
       description: 'training seed (initialisation, order, augmentation)',
@@ -102,7 +113,11 @@ export const trainCommand: Command = {
       description: `optimizer: ${OPTIMIZERS.join(', ')} (default: sgd, tables adam)`,
       value: 'NAME',
     },
-    lr: { type: 'string', description: 'learning rate (default: 0.05, ResNet-18 0.1, tables 0.001)', value: 'LR' },
+    lr: {
+      type: 'string',
+      description: 'learning rate (default: 0.05, ResNet-18 0.1, tables 0.001, text 0.01)',
+      value: 'LR',
+    },
     momentum: { type: 'string', description: 'SGD momentum', default: '0.9', value: 'M' },
     'weight-decay': { type: 'string', description: 'weight decay (default: 0.0005, tables 0.0001)', value: 'WD' },
     schedule: {
@@ -127,9 +142,14 @@ export const trainCommand: Command = {
   async run(flags) {
     const out = requireString(flags, 'out');
     const table = isTableDataset(flags);
-    const arch = choiceFlag(flags, 'arch', ARCHITECTURES, table ? 'mlp' : 'cnn');
-    if (table && arch !== 'mlp') throw new UsageError(`--arch ${arch} takes images; a table is learnt with --arch mlp`);
-    const hidden = hiddenFlag(flags, table ? [128, 64] : undefined);
+    const text = isTextDataset(flags);
+    const arch = choiceFlag(flags, 'arch', ARCHITECTURES, text ? 'fasttext' : table ? 'mlp' : 'cnn');
+    if (text && arch !== 'fasttext')
+      throw new UsageError(`--arch ${arch} reads no text; text is learnt with --arch fasttext`);
+    if (table && !text && arch !== 'mlp')
+      throw new UsageError(`--arch ${arch} takes images; a table is learnt with --arch mlp`);
+    if (!table && arch === 'fasttext') throw new UsageError('--arch fasttext reads text: use --dataset text-csv');
+    const hidden = hiddenFlag(flags, text ? [64] : table ? [128, 64] : undefined);
     const dropout = numberFlag(flags, 'dropout', 0, 0, 0.999);
     const width = numberFlag(flags, 'width', 1, Number.MIN_VALUE, 16);
     const stem = choiceFlag(flags, 'stem', RESNET_STEMS, 'cifar');
@@ -163,24 +183,45 @@ export const trainCommand: Command = {
     const excludeFile = optionalString(flags, 'exclude');
     const excluded = excludeFile ? loadForget(excludeFile).ids : [];
     const trainIds = excluded.length > 0 ? retainIds(split, excluded) : split.member;
-    // A table's preprocessing is fitted on the rows the model trains on: a gold model's never saw Df.
-    const encoded = opened
-      ? encodeTable(opened, fitPreprocessing(opened.train, opened.train.indicesOf(trainIds)))
-      : undefined;
+    // A table's preprocessing (a text's vocabulary) is fitted on the rows the model trains on: a gold
+    // model's never saw Df.
+    const trainRows = opened?.train.indicesOf(trainIds);
+    const encoded =
+      opened && trainRows
+        ? text
+          ? encodeTextTable(
+              opened,
+              fitVocabulary(opened.train, opened.ref.text!, trainRows, {
+                minCount: intFlag(flags, 'min-count', 2, 1),
+                maxTokens: intFlag(flags, 'max-tokens', 200, 1, 100_000),
+              }),
+            )
+          : encodeTable(opened, fitPreprocessing(opened.train, trainRows))
+        : undefined;
     const images = data;
     const train = encoded ? encoded.train : images!.train;
     const test = encoded ? encoded.test : images!.test;
     if (excluded.length > 0) checkForgetIds(split, train, excluded);
     const architecture: ArchitectureSpec = encoded
-      ? {
-          name: arch,
-          inChannels: encoded.preprocessing.width,
-          numClasses: train.numClasses,
-          imageSize: 1,
-          ...(hidden ? { hidden } : {}),
-          ...(dropout > 0 ? { dropout } : {}),
-          ...(flags['batch-norm'] === true ? { batchNorm: true } : {}),
-        }
+      ? 'vocabulary' in encoded
+        ? {
+            name: arch,
+            inChannels: encoded.vocabulary.maxTokens,
+            numClasses: train.numClasses,
+            imageSize: 1,
+            numTokens: encoded.vocabulary.tokens.length + 1,
+            embeddingDim: intFlag(flags, 'embedding-dim', 64, 1, 4096),
+            ...(hidden ? { hidden } : {}),
+          }
+        : {
+            name: arch,
+            inChannels: encoded.preprocessing.width,
+            numClasses: train.numClasses,
+            imageSize: 1,
+            ...(hidden ? { hidden } : {}),
+            ...(dropout > 0 ? { dropout } : {}),
+            ...(flags['batch-norm'] === true ? { batchNorm: true } : {}),
+          }
       : {
           name: arch,
           inChannels: images!.train.channels,
@@ -207,7 +248,9 @@ export const trainCommand: Command = {
           train,
           test,
           normalize,
-          ...(encoded ? { table: encoded.table.ref, preprocessing: encoded.preprocessing } : {}),
+          ...(encoded ? { table: encoded.table.ref } : {}),
+          ...(encoded && 'preprocessing' in encoded ? { preprocessing: encoded.preprocessing } : {}),
+          ...(encoded && 'vocabulary' in encoded ? { vocabulary: encoded.vocabulary } : {}),
         },
         architecture,
         recipe,

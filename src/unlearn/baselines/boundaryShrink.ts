@@ -5,7 +5,7 @@ import { sampleBatches } from '../batches.js';
 import { cloneClassifier } from '../clone.js';
 import type { UnlearnContext } from '../context.js';
 import { fit } from '../fit.js';
-import { clampToBox, inputBox } from '../inputBox.js';
+import { attackSurface, clampToBox } from '../inputBox.js';
 import { classificationLoss } from '../losses.js';
 import { defineMethod } from '../method.js';
 import { deriveSeed, frozenCopy, relabel, sgd } from './shared.js';
@@ -31,14 +31,15 @@ export function nearestWrongLabels(
     }).epoch(0)) {
       const [nearest, hits] = tidy(() => {
         // FGSM in the space the model sees: a pixel step eps is eps/std there, and the attacked image
-        // stays inside the valid pixel range; a table's numeric values move by eps standard deviations.
-        const box = inputBox(ctx.train, ctx.normalize, epsilon, epsilon);
+        // stays inside the valid pixel range; a table's numeric values move by eps standard deviations, a
+        // text's mean embedding by eps.
         const { inputs, labels: truth } = batchTensors(batch);
-        inputs.requiresGrad_(true);
-        const [gradient] = grad(crossEntropy(attacker.forward(inputs), truth), inputs);
+        const surface = attackSurface(attacker, ctx.train, inputs, ctx.normalize, epsilon, epsilon);
+        const start = surface.start.detach().requiresGrad_();
+        const [gradient] = grad(crossEntropy(surface.forward(start), truth), start);
         return noGrad(() => {
-          const attacked = clampToBox(inputs.detach().add(gradient!.sign().mul(box.step)), box);
-          const logits = attacker.forward(attacked);
+          const attacked = clampToBox(start.detach().add(gradient!.sign().mul(surface.box.step)), surface.box);
+          const logits = surface.forward(attacked);
           const predicted = logits.argmax(1);
           const wrong = logits.scatterValue(1, truth.unsqueeze(1), Number.NEGATIVE_INFINITY).argmax(1);
           return [Array.from(wrong.toTypedArray() as BigInt64Array, Number), predicted.ne(truth).sum().item()] as const;

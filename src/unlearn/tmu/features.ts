@@ -14,7 +14,7 @@ import {
   tidy,
 } from '../../tensor/index.js';
 import { batchTensors } from '../../train/inputs.js';
-import { clampToBox, inputBox } from '../inputBox.js';
+import { attackSurface, clampToBox } from '../inputBox.js';
 
 /**
  * The features TMU's generalisation-label predictor can use: the reference's three and `neighbourhood`,
@@ -154,7 +154,8 @@ export interface PgdOptions {
 /**
  * Adversarial feature AF: untargeted L-infinity PGD from the clean input (steps of sign-gradient ascent on
  * the cross-entropy, projected to the eps-ball and the valid pixel range; for a table, the ball of eps
- * standard deviations around the standardised numeric values, see {@link inputBox}), then AF = cross-entropy between
+ * standard deviations around the standardised numeric values; for text, around the mean embedding: see
+ * {@link attackSurface}), then AF = cross-entropy between
  * the model's output on the attacked input and its softmax on the clean one: how easily its prediction
  * moves. Input gradients come from `grad()`, so the model's parameter gradients are untouched.
  */
@@ -172,30 +173,31 @@ export function adversarialFeature(
   try {
     for (const batch of new Batches(dataset, ids, { batchSize: options.batchSize ?? 64, normalize })) {
       tidy(() => {
-        const box = inputBox(dataset, normalize, options.eps, options.stepSize);
         const { inputs, labels } = batchTensors(batch);
-        const cleanProbabilities = noGrad(() => model.forward(inputs).softmax(1));
-        let attacked: Tensor = inputs;
+        const surface = attackSurface(model, dataset, inputs, normalize, options.eps, options.stepSize);
+        const { start, box } = surface;
+        const cleanProbabilities = noGrad(() => surface.forward(start).softmax(1));
+        let attacked: Tensor = start;
         for (let s = 0; s < options.steps; s++) {
           // One scope per step: the step's activations are freed before the next, not held to the batch's end.
           const previous = attacked;
           attacked = tidy(() => {
             const current = previous.detach().requiresGrad_();
-            const loss = crossEntropy(model.forward(current), labels, null, 'sum');
+            const loss = crossEntropy(surface.forward(current), labels, null, 'sum');
             const [inputGrad] = grad(loss, [current]);
             return noGrad(() =>
               clampToBox(
                 current
                   .detach()
                   .add(inputGrad!.sign().mul(box.step))
-                  .minimum(inputs.add(box.eps))
-                  .maximum(inputs.sub(box.eps)),
+                  .minimum(start.add(box.eps))
+                  .maximum(start.sub(box.eps)),
                 box,
               ),
             );
           });
         }
-        const values = noGrad(() => cleanProbabilities.mul(model.forward(attacked).logSoftmax(1)).sum([1]).neg());
+        const values = noGrad(() => cleanProbabilities.mul(surface.forward(attacked).logSoftmax(1)).sum([1]).neg());
         out.set(values.toTypedArray() as Float32Array, offset);
       });
       offset += batch.labels.length;
