@@ -1,7 +1,9 @@
+import { loadScript, resetScriptParameters } from '../nn/scriptModule.js';
 import type { ArchitectureSpec } from './architectureSpec.js';
 import type { Classifier } from './classifier.js';
 import { MLP } from './mlp.js';
 import { ResNet } from './resnet.js';
+import { ScriptClassifier } from './scriptClassifier.js';
 import { SmallCNN } from './smallCnn.js';
 
 export {
@@ -14,9 +16,22 @@ export {
   type ResNetStemName,
 } from './architectureSpec.js';
 
-/** Builds a freshly initialised model (initialisation draws from libtorch's global generator). */
+/**
+ * Builds a freshly initialised model (initialisation draws from libtorch's global generator). A
+ * `torchscript` model is loaded from `spec.file` and re-initialised with PyTorch's default per layer type.
+ */
 export function createModel(spec: ArchitectureSpec): Classifier {
   switch (spec.name) {
+    case 'torchscript': {
+      const file = spec.file ?? '';
+      const model = new ScriptClassifier(loadScript(file), {
+        inputShape: [spec.inChannels, spec.imageSize, spec.imageSize],
+        numClasses: spec.numClasses,
+        source: file,
+      });
+      resetScriptParameters(model);
+      return model;
+    }
     case 'cnn':
       return new SmallCNN({ inChannels: spec.inChannels, numClasses: spec.numClasses, imageSize: spec.imageSize });
     case 'resnet18':

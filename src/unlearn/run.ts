@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { checkForgetIds, retainIds } from '../data/forget.js';
 import { type LoadedDataset, loadDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
+import { ScriptClassifier } from '../models/scriptClassifier.js';
 import {
   idsDigest,
   type LoadedModel,
@@ -142,6 +143,7 @@ export function saveUnlearned(
     sidecar: {
       architecture: parent.architecture,
       dataset: parent.dataset,
+      origin: parent.origin ?? null,
       parent: parent.digest,
       recipe: parent.recipe,
       training: null,
@@ -151,7 +153,11 @@ export function saveUnlearned(
         forgetCount: ctx.forgetIds.length,
         forgetDigest: idsDigest(ctx.forgetIds),
         seconds: result.seconds,
-        summary: result.summary,
+        // For a user's TorchScript model, where the penultimate features came from (see ScriptClassifier).
+        summary:
+          original.loaded.model instanceof ScriptClassifier
+            ? { ...result.summary, featureSource: original.loaded.model.featureSource }
+            : result.summary,
       },
       metrics,
     },
