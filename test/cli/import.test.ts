@@ -144,6 +144,72 @@ describe('a PyTorch model through tmu import, eval and unlearn, and back into Py
     });
   }
 
+  test('a state dict (torch.save) with --arch comes back from tmu unlearn as a torch.save state dict PyTorch loads strictly', async () => {
+    // PyTorch's twin of tmu's small CNN (bench/torch_models.py), its state dict saved with torch.save.
+    runPython(
+      `import sys, torch
+sys.path.insert(0, sys.argv[1])
+from torch_models import build_model
+torch.manual_seed(1)
+m = build_model('cnn', 1, 10, 1.0, 28)
+torch.save(m.state_dict(), sys.argv[2])`,
+      [join(REPO_ROOT, 'bench'), join(exported, 'cnn.pth')],
+    );
+    const imported = join(work, 'imported-state-dict');
+    const flags = importFlags('cnn.pth', imported);
+    await tmuOk([...flags, '--arch', 'cnn']);
+    assert.equal((readSidecar(imported).origin as { format: string }).format, 'torch-state-dict');
+    const out = join(work, 'unlearned-state-dict');
+    await tmuOk([
+      'unlearn',
+      '--model',
+      imported,
+      '--forget',
+      join(exported, 'forget.json'),
+      '--method',
+      'finetune',
+      '--out',
+      out,
+    ]);
+    assert.ok(existsSync(join(out, 'model.pth')));
+    const probe = join(out, 'probe.pt');
+    runPython(
+      `import sys, numpy as np, torch
+sys.path.insert(0, sys.argv[1])
+from torch_models import build_model
+m = build_model('cnn', 1, 10, 1.0, 28)
+m.load_state_dict(torch.load(sys.argv[2]), strict=True)
+m.eval()
+raw = open(sys.argv[3] + '/t10k-images-idx3-ubyte', 'rb').read()
+x = torch.tensor(np.frombuffer(raw, np.uint8, offset=16)[: 50 * 784].reshape(50, 1, 28, 28).copy()) / 255.0
+with torch.no_grad(): torch.save({'x': x, 'logits': m(x)}, sys.argv[4])`,
+      [join(REPO_ROOT, 'bench'), join(out, 'model.pth'), dataDir, probe],
+    );
+    const expected = loadTorchStateDict(probe);
+    const { model } = loadModel(out);
+    try {
+      model.eval();
+      const difference = tidy(() =>
+        noGrad(() => model.forward(expected.get('x')!).sub(expected.get('logits')!).abs().max().item()),
+      );
+      assert.ok(difference <= 1e-5, `max |tmu - PyTorch| = ${difference}`);
+    } finally {
+      model.dispose();
+      dispose([...expected.values()]);
+    }
+  });
+
+  test('a state dict without --arch, or with keys the architecture lacks, is refused with the keys listed', async () => {
+    const out = join(work, 'refused-state-dict');
+    const noArch = await tmu(importFlags('cnn.pth', out));
+    assert.equal(noArch.status, 1);
+    assert.match(noArch.stderr, /cnn\.pth: a state dict holds weights only: name its architecture with --arch/);
+    const wrongArch = await tmu([...importFlags('cnn.pth', out), '--arch', 'mlp']);
+    assert.equal(wrongArch.status, 1);
+    assert.match(wrongArch.stderr, /cnn\.pth: .*missing keys: layers\.0\.weight.*unexpected keys: conv1\.weight/);
+    assert.equal(existsSync(out), false, 'nothing was written');
+  });
+
   test('bad input is refused with a message naming it, and writes nothing', async () => {
     const out = join(work, 'refused');
     writeFileSync(join(work, 'notes.txt'), 'not a model');

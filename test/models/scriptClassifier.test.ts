@@ -192,6 +192,15 @@ dst.close()`,
     );
     assert.throws(
       () =>
+        new ScriptClassifier(loadScript(join(work, 'noparameters.pt')), {
+          inputShape: [1, 28, 28],
+          numClasses: 10,
+          source: 'noparameters.pt',
+        }),
+      /noparameters\.pt: the module has no parameters/,
+    );
+    assert.throws(
+      () =>
         new ScriptClassifier(loadScript(join(work, 'scripted.pt')), {
           inputShape: [1, 28, 28],
           numClasses: 7,
