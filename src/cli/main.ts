@@ -4,6 +4,7 @@ import { helpText, parseFlags, UsageError } from './command.js';
 /** Subcommands, loaded on demand so that `tmu --help` does not load libtorch. */
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.js')).trainCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   split: async () => (await import('./commands/split.js')).splitCommand,
   unlearn: async () => (await import('./commands/unlearn.js')).unlearnCommand,

@@ -1,8 +1,10 @@
+import { loadScript, resetScriptParameters } from '../nn/scriptModule.js';
 import type { ArchitectureSpec } from './architectureSpec.js';
 import type { Classifier } from './classifier.js';
 import { FastText } from './fastText.js';
 import { MLP } from './mlp.js';
 import { ResNet } from './resnet.js';
+import { ScriptClassifier } from './scriptClassifier.js';
 import { SmallCNN } from './smallCnn.js';
 
 export {
@@ -15,7 +17,10 @@ export {
   type ResNetStemName,
 } from './architectureSpec.js';
 
-/** Builds a freshly initialised model (initialisation draws from libtorch's global generator). */
+/**
+ * Builds a freshly initialised model (initialisation draws from libtorch's global generator). A
+ * `torchscript` model is loaded from `spec.file` and re-initialised with PyTorch's default per layer type.
+ */
 export function createModel(spec: ArchitectureSpec): Classifier {
   switch (spec.name) {
     case 'fasttext':
@@ -25,6 +30,16 @@ export function createModel(spec: ArchitectureSpec): Classifier {
         ...(spec.embeddingDim === undefined ? {} : { embeddingDim: spec.embeddingDim }),
         ...(spec.hidden ? { hidden: spec.hidden } : {}),
       });
+    case 'torchscript': {
+      const file = spec.file ?? '';
+      const model = new ScriptClassifier(loadScript(file), {
+        inputShape: [spec.inChannels, spec.imageSize, spec.imageSize],
+        numClasses: spec.numClasses,
+        source: file,
+      });
+      resetScriptParameters(model);
+      return model;
+    }
     case 'cnn':
       return new SmallCNN({ inChannels: spec.inChannels, numClasses: spec.numClasses, imageSize: spec.imageSize });
     case 'resnet18':

@@ -7,8 +7,11 @@
 
 /** Architecture names accepted by `--arch`. */
 export const ARCHITECTURES = ['cnn', 'resnet18', 'resnet34', 'resnet50', 'mlp', 'fasttext'] as const;
-/** One of {@link ARCHITECTURES}. */
-export type ArchitectureName = (typeof ARCHITECTURES)[number];
+/**
+ * One of {@link ARCHITECTURES}, or `torchscript`: a user's own TorchScript module (brought in with
+ * `tmu import`), whose code lives in the archive named by the spec's `file`.
+ */
+export type ArchitectureName = (typeof ARCHITECTURES)[number] | 'torchscript';
 
 /** Stems of the ResNets: `imagenet` (torchvision's 7x7 conv and max-pool) or `cifar` (3x3 conv, no max-pool). */
 export const RESNET_STEMS = ['cifar', 'imagenet'] as const;
@@ -32,6 +35,8 @@ export interface ArchitectureSpec {
   width?: number;
   /** ResNet stem; absent means `cifar` (tmu's ResNets for 28-32 px images). */
   stem?: ResNetStemName;
+  /** TorchScript archive of a `torchscript` model (relative to the model directory in a sidecar). */
+  file?: string;
   /** MLP hidden widths. */
   hidden?: number[];
   /** MLP dropout probability after each hidden block (default 0). */
@@ -48,8 +53,13 @@ export interface ArchitectureSpec {
 export function checkArchitecture(value: unknown): ArchitectureSpec {
   const spec = value as Partial<ArchitectureSpec> | null;
   if (spec === null || typeof spec !== 'object') throw new TypeError('architecture: expected an object');
-  if (!ARCHITECTURES.includes(spec.name as ArchitectureName)) {
-    throw new TypeError(`architecture: unknown name '${String(spec.name)}' (valid: ${ARCHITECTURES.join(', ')})`);
+  if (spec.name === 'torchscript') {
+    if (typeof spec.file !== 'string' || spec.file === '')
+      throw new TypeError('architecture: a torchscript model needs the file of its TorchScript archive');
+  } else if (!ARCHITECTURES.includes(spec.name as (typeof ARCHITECTURES)[number])) {
+    throw new TypeError(
+      `architecture: unknown name '${String(spec.name)}' (valid: ${ARCHITECTURES.join(', ')}, torchscript)`,
+    );
   }
   for (const field of ['inChannels', 'numClasses', 'imageSize'] as const) {
     const fieldValue = spec[field];

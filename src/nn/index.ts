@@ -55,4 +55,4 @@ export {
 export { Sequential } from './sequential.js';
 export { decodeTorchStateDict, loadTorchStateDict, saveTorchStateDict, TorchStateDictError } from './torchStateDict.js';
 export type { Size2 } from './validate.js';
-export { isZipArchive, readZipEntries, ZipArchiveError } from './zipArchive.js';
+export { isZipArchive, readZipEntries, ZipArchiveError, zipEntryNames } from './zipArchive.js';

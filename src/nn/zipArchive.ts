@@ -30,6 +30,30 @@ export function isZipArchive(bytes: Uint8Array): boolean {
  * @throws ZipArchiveError for a truncated or corrupt archive, or a compressed entry
  */
 export function readZipEntries(bytes: Uint8Array, source: string): Map<string, Uint8Array> {
+  const entries = new Map<string, Uint8Array>();
+  for (const entry of walkZip(bytes, source)) {
+    if (entry.method !== 0)
+      throw new ZipArchiveError(
+        source,
+        `entry '${entry.name}' is compressed (method ${entry.method}); PyTorch stores tensor records as is`,
+      );
+    entries.set(entry.name, entry.data);
+  }
+  return entries;
+}
+
+/** The names of a zip archive's entries, compressed or not. */
+export function zipEntryNames(bytes: Uint8Array, source: string): string[] {
+  return walkZip(bytes, source).map((entry) => entry.name);
+}
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  data: Uint8Array;
+}
+
+function walkZip(bytes: Uint8Array, source: string): ZipEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail: (problem: string) => never = (problem) => {
     throw new ZipArchiveError(source, problem);
@@ -53,7 +77,7 @@ export function readZipEntries(bytes: Uint8Array, source: string): Map<string, U
     count = Number(view.getBigUint64(end64 + 32, true));
     directory = Number(view.getBigUint64(end64 + 48, true));
   }
-  const entries = new Map<string, Uint8Array>();
+  const entries: ZipEntry[] = [];
   const decoder = new TextDecoder();
   let at = directory;
   for (let index = 0; index < count; index++) {
@@ -83,13 +107,12 @@ export function readZipEntries(bytes: Uint8Array, source: string): Map<string, U
       }
       extra += 4 + length;
     }
-    if (method !== 0) fail(`entry '${name}' is compressed (method ${method}); PyTorch archives store entries as is`);
     if (local + 30 > bytes.byteLength || view.getUint32(local, true) !== LOCAL_HEADER)
       fail(`entry '${name}': corrupt local header at byte ${local}`);
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (start + size > bytes.byteLength)
       fail(`entry '${name}' runs past the end of the file (${start + size} > ${bytes.byteLength} bytes: truncated?)`);
-    entries.set(name, bytes.subarray(start, start + size));
+    entries.push({ name, method, data: bytes.subarray(start, start + size) });
     at += 46 + nameLength + extraLength + commentLength;
   }
   return entries;

@@ -8,6 +8,7 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NormalizeOptions } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { LoadedDataset } from '../data/registry.js';
@@ -25,14 +26,16 @@ import type { EvaluateReport, JobSpec } from './jobSpec.js';
 /** How many samples the membership attack trains on per side (members from Dr, non-members from T). */
 const ATTACK_SAMPLES = 2000;
 
+// The model's own input normalisation (its sidecar's): an imported model may take raw [0, 1] pixels.
 function outputs(
   model: Classifier,
   data: LoadedDataset<Dataset>,
   partition: 'train' | 'test',
   ids: readonly string[],
+  normalize: NormalizeOptions,
 ): SetOutputs {
   const dataset = partition === 'train' ? data.train : data.test;
-  const result = predict(model, dataset, ids, { normalize: data.stats, logits: true });
+  const result = predict(model, dataset, ids, { normalize, logits: true });
   return { ids, labels: result.labels, logits: result.logits!, numClasses: result.numClasses };
 }
 
@@ -72,15 +75,16 @@ export interface EvaluateInputs {
 /** Measures the candidate, applies the gates and returns the evaluate report. */
 export function evaluateCandidate(inputs: EvaluateInputs): EvaluateReport {
   const { spec, data, split, parent, candidate } = inputs;
+  const normalize = inputs.rootSidecar.dataset.normalize;
   const started = performance.now();
   const random = new Random(spec.seed).fork(`service/${spec.jobId}`);
   const task = inputs.progress.task('evaluate', 4);
   const parentData = inputs.parentData ?? data;
-  const parentTest = outputs(parent, parentData, 'test', split.test);
-  const candidateTest = outputs(candidate, data, 'test', split.test);
+  const parentTest = outputs(parent, parentData, 'test', split.test, normalize);
+  const candidateTest = outputs(candidate, data, 'test', split.test, normalize);
   task.tick();
-  const parentForget = outputs(parent, parentData, 'train', spec.newIds);
-  const candidateForget = outputs(candidate, data, 'train', spec.newIds);
+  const parentForget = outputs(parent, parentData, 'train', spec.newIds, normalize);
+  const candidateForget = outputs(candidate, data, 'train', spec.newIds, normalize);
   task.tick();
   // The attack is trained on the candidate's own outputs: a retain sample (members) against test samples
   // (non-members), then applied to every forgotten id (this job's and earlier ones: all must look unseen)
@@ -90,11 +94,14 @@ export function evaluateCandidate(inputs: EvaluateInputs): EvaluateReport {
     data,
     'train',
     random.fork('members').sample(inputs.retainIds, Math.min(ATTACK_SAMPLES, inputs.retainIds.length)),
+    normalize,
   );
   const nonMemberIds = random.fork('non-members').sample(split.test, Math.min(ATTACK_SAMPLES, split.test.length));
-  const nonMembers = outputs(candidate, data, 'test', nonMemberIds);
+  const nonMembers = outputs(candidate, data, 'test', nonMemberIds, normalize);
   const allForgotten =
-    spec.forgetIds.length === spec.newIds.length ? candidateForget : outputs(candidate, data, 'train', spec.forgetIds);
+    spec.forgetIds.length === spec.newIds.length
+      ? candidateForget
+      : outputs(candidate, data, 'train', spec.forgetIds, normalize);
   const forgetClasses = new Set(allForgotten.labels);
   const holdoutSameClasses = split.holdout.filter((id) =>
     forgetClasses.has(data.train.labels[data.train.indexOf(id)]!),
@@ -104,7 +111,7 @@ export function evaluateCandidate(inputs: EvaluateInputs): EvaluateReport {
     .sample(holdoutSameClasses, Math.min(holdoutSameClasses.length, Math.max(200, spec.forgetIds.length)));
   if (referenceIds.length === 0)
     throw new Error('the model has no holdout samples of the forgotten classes: the MIA reference cannot be measured');
-  const reference = outputs(candidate, data, 'train', referenceIds);
+  const reference = outputs(candidate, data, 'train', referenceIds, normalize);
   const mia = miaEfficacy({ members, nonMembers, target: allForgotten }, spec.seed);
   const miaReference = miaEfficacy({ members, nonMembers, target: reference }, spec.seed);
   task.tick();
@@ -163,15 +170,17 @@ function exactAudit(inputs: EvaluateInputs, candidate: Classifier): NonNullable<
     });
     const gold = loadModel(dir);
     try {
-      const goldForget = predict(gold.model, data.train, spec.forgetIds, { normalize: data.stats });
-      const candidateForget = predict(candidate, data.train, spec.forgetIds, { normalize: data.stats });
+      const goldForget = predict(gold.model, data.train, spec.forgetIds, { normalize: rootSidecar.dataset.normalize });
+      const candidateForget = predict(candidate, data.train, spec.forgetIds, {
+        normalize: rootSidecar.dataset.normalize,
+      });
       let agree = 0;
       candidateForget.predicted.forEach((value, i) => {
         if (value === goldForget.predicted[i]) agree++;
       });
       const goldForgetAcc = accuracy(goldForget);
       return {
-        goldTestAcc: accuracy(predict(gold.model, data.test, split.test, { normalize: data.stats })),
+        goldTestAcc: accuracy(predict(gold.model, data.test, split.test, { normalize: rootSidecar.dataset.normalize })),
         goldForgetAcc,
         forgetGap: Math.abs(accuracy(candidateForget) - goldForgetAcc),
         agreement: (100 * agree) / spec.forgetIds.length,

@@ -8,11 +8,21 @@
 
 export type { CheckpointInfo } from './checkpoint.js';
 export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+export type { ImportOptions } from './importModel.js';
+export { detectFormat, ImportError, importModel } from './importModel.js';
 export type { BatchTensors } from './inputs.js';
 export { batchTensors } from './inputs.js';
 export { auroc } from './metrics.js';
 export { loadModelData } from './modelData.js';
-export type { DatasetRef, LoadedModel, ModelSidecar, SaveModelInput, UnlearningRecord } from './modelStore.js';
+export type {
+  DatasetRef,
+  LoadedModel,
+  ModelOrigin,
+  ModelSidecar,
+  OriginFormat,
+  SaveModelInput,
+  UnlearningRecord,
+} from './modelStore.js';
 export {
   fileDigest,
   idsDigest,
@@ -21,6 +31,7 @@ export {
   loadWeightsInto,
   MODEL_FILES,
   MODEL_FORMAT,
+  ORIGIN_FORMATS,
   readExcludedIds,
   readSidecar,
   saveModel,

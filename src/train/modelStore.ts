@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { NormalizeOptions } from '../data/batches.js';
 import { writeTextAtomic } from '../data/files.js';
 import type { PreprocessingState } from '../data/preprocessing.js';
@@ -9,7 +9,9 @@ import type { TableRef } from '../data/tableSource.js';
 import type { VocabularyState } from '../data/vocabulary.js';
 import { type ArchitectureSpec, checkArchitecture, createModel } from '../models/architecture.js';
 import type { Classifier } from '../models/classifier.js';
+import { ScriptClassifier } from '../models/scriptClassifier.js';
 import { loadSafetensors, saveSafetensors } from '../nn/safetensors.js';
+import { saveTorchStateDict } from '../nn/torchStateDict.js';
 import { dispose } from '../tensor/index.js';
 import type { TrainRecipe } from './recipe.js';
 
@@ -21,7 +23,26 @@ export const MODEL_FILES = {
   excluded: 'excluded.json',
   curriculum: 'curriculum.safetensors',
   checkpoint: 'checkpoint.safetensors',
+  /** The TorchScript archive of an imported TorchScript model (its code, with the current weights). */
+  script: 'model.pt',
+  /** The weights of an imported state-dict model in `torch.save` format (what PyTorch loads back). */
+  torchStateDict: 'model.pth',
 } as const;
+
+/** The forms a model can be brought in with `tmu import` (and is written back in). */
+export const ORIGIN_FORMATS = ['torchscript', 'torch-state-dict', 'safetensors'] as const;
+/** One of {@link ORIGIN_FORMATS}. */
+export type OriginFormat = (typeof ORIGIN_FORMATS)[number];
+
+/** Where an imported model came from. */
+export interface ModelOrigin {
+  /** The form of the user's file; unlearned versions are written in the same form. */
+  format: OriginFormat;
+  /** The user's file as given to `tmu import`. */
+  file: string;
+  /** SHA-256 of the user's file. */
+  digest: string;
+}
 
 /** Sidecar format tag; bumped on incompatible changes. */
 export const MODEL_FORMAT = 'tmu-model/1';
@@ -61,6 +82,8 @@ export interface ModelSidecar {
   split: { file: string; digest: string };
   /** Member ids left out of training (the forget set of a gold model), or null. */
   excluded: { file: string; count: number; digest: string } | null;
+  /** The user's model file, for a model brought in with `tmu import` (and its unlearned versions). */
+  origin?: ModelOrigin | null;
   /** Digest of the model this one was derived from (unlearning), or null. */
   parent: string | null;
   recipe: TrainRecipe | null;
@@ -111,9 +134,22 @@ export function saveModel(dir: string, model: Classifier, input: SaveModelInput)
   mkdirSync(dir, { recursive: true });
   const weightsPath = join(dir, MODEL_FILES.weights);
   const state = model.stateDict();
+  let architecture = input.sidecar.architecture;
+  if (architecture.name === 'torchscript') {
+    if (!(model instanceof ScriptClassifier))
+      throw new TypeError(
+        `saveModel: a torchscript architecture needs a ScriptClassifier, got ${model.constructor.name}`,
+      );
+    const temporary = join(dir, `${MODEL_FILES.script}.tmp-${process.pid}`);
+    model.save(temporary);
+    renameSync(temporary, join(dir, MODEL_FILES.script));
+    architecture = { ...architecture, file: MODEL_FILES.script };
+  }
+  if (input.sidecar.origin?.format === 'torch-state-dict')
+    saveTorchStateDict(join(dir, MODEL_FILES.torchStateDict), state);
   saveSafetensors(weightsPath, state, {
     format: MODEL_FORMAT,
-    architecture: JSON.stringify(input.sidecar.architecture),
+    architecture: JSON.stringify(architecture),
   });
   const splitPath = join(dir, MODEL_FILES.split);
   saveSplit(splitPath, input.split);
@@ -132,6 +168,7 @@ export function saveModel(dir: string, model: Classifier, input: SaveModelInput)
     format: MODEL_FORMAT,
     digest: fileDigest(weightsPath),
     ...input.sidecar,
+    architecture,
     split: { file: MODEL_FILES.split, digest: splitDigest(input.split) },
     excluded,
     curriculum,
@@ -164,6 +201,9 @@ export function readSidecar(dir: string): ModelSidecar {
   } catch (error) {
     throw new Error(`${path}: ${(error as Error).message}`);
   }
+  // A TorchScript model's code sits beside the sidecar: the in-memory spec names it by its full path.
+  if (sidecar.architecture.file !== undefined && !isAbsolute(sidecar.architecture.file))
+    sidecar.architecture = { ...sidecar.architecture, file: resolve(dir, sidecar.architecture.file) };
   if (typeof sidecar.digest !== 'string' || !/^[0-9a-f]{64}$/.test(sidecar.digest))
     throw new Error(`${path}: digest must be a SHA-256 hex string`);
   return sidecar;

@@ -3,6 +3,7 @@ import type { Dataset } from '../data/dataset.js';
 import { checkForgetIds, retainIds } from '../data/forget.js';
 import type { LoadedDataset } from '../data/registry.js';
 import type { Split } from '../data/split.js';
+import { ScriptClassifier } from '../models/scriptClassifier.js';
 import { loadModelData } from '../train/modelData.js';
 import {
   idsDigest,
@@ -192,6 +193,7 @@ export function saveUnlearned(
         ...(ctx.preprocessing ? { preprocessing: ctx.preprocessing } : {}),
         ...(ctx.vocabulary ? { vocabulary: ctx.vocabulary } : {}),
       },
+      origin: parent.origin ?? null,
       parent: parent.digest,
       recipe: parent.recipe,
       training: null,
@@ -201,7 +203,11 @@ export function saveUnlearned(
         forgetCount: ctx.forgetIds.length,
         forgetDigest: idsDigest(ctx.forgetIds),
         seconds: result.seconds,
-        summary: result.summary,
+        // For a user's TorchScript model, where the penultimate features came from (see ScriptClassifier).
+        summary:
+          original.loaded.model instanceof ScriptClassifier
+            ? { ...result.summary, featureSource: original.loaded.model.featureSource }
+            : result.summary,
       },
       metrics,
     },

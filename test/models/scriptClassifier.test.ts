@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { ScriptClassifier } from '../../src/models/index.js';
 import { loadScript, loadTorchStateDict, resetScriptParameters, saveTorchStateDict } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/index.js';
-import { crossEntropy, dispose, noGrad, type Tensor, tidy } from '../../src/tensor/index.js';
+import { crossEntropy, dispose, noGrad, scriptFileVersions, type Tensor, tidy } from '../../src/tensor/index.js';
 import { REPO_ROOT } from '../cli/support.js';
 import { runPython, torchUnavailableReason } from '../helpers/python.js';
 
@@ -174,6 +174,31 @@ with torch.no_grad(): print(float((m(p['x']) - ours).abs().max()))`,
     ]);
     assert.throws(() => loadScript(join(work, 'truncated.pt')), /truncated\.pt: /);
     assert.throws(() => loadScript(join(work, 'state_dict.pt')), /state_dict\.pt: /);
+    // A file from a newer PyTorch: the archive's version record says 11, beyond what libtorch 1.13 reads.
+    runPython(
+      `import sys, zipfile
+src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_STORED)
+for info in src.infolist():
+    dst.writestr(info.filename, b'11\\n' if info.filename.endswith('/version') else src.read(info.filename))
+dst.close()`,
+      [join(work, 'scripted.pt'), join(work, 'newer.pt')],
+    );
+    const versions = scriptFileVersions();
+    assert.throws(
+      () => loadScript(join(work, 'newer.pt')),
+      new RegExp(
+        `newer\\.pt: TorchScript file-format version 11, but this build's libtorch reads versions ${versions.minFileFormat} to ${versions.maxFileFormat}; build tmu against your PyTorch's own libtorch: LIBTORCH=`,
+      ),
+    );
+    assert.throws(
+      () =>
+        new ScriptClassifier(loadScript(join(work, 'noparameters.pt')), {
+          inputShape: [1, 28, 28],
+          numClasses: 10,
+          source: 'noparameters.pt',
+        }),
+      /noparameters\.pt: the module has no parameters/,
+    );
     assert.throws(
       () =>
         new ScriptClassifier(loadScript(join(work, 'scripted.pt')), {

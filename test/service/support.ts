@@ -226,6 +226,9 @@ export interface ApiBody {
   pilot: PilotRecord;
   version: VersionRecord;
   models: (ModelRecord & { preparation: ModelPreparation })[];
+  /** A model's answer (registration, GET /v1/models/{id}): its record's fields and its versions. */
+  digest: string;
+  versions: VersionRecord[];
   preparation: ModelPreparation;
   productionVersion: string;
   inProduction: boolean;

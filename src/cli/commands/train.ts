@@ -8,18 +8,11 @@ import { fitVocabulary } from '../../data/vocabulary.js';
 import { ARCHITECTURES, type ArchitectureSpec, isResNet, RESNET_STEMS } from '../../models/architectureSpec.js';
 import type { ModelSidecar } from '../../train/modelStore.js';
 import { consoleProgress } from '../../train/progress.js';
-import {
-  DEFAULT_CURRICULUM_EPOCH,
-  defaultRecipe,
-  OPTIMIZERS,
-  SCHEDULES,
-  type TrainRecipe,
-  tableRecipe,
-  textRecipe,
-} from '../../train/recipe.js';
+import { DEFAULT_CURRICULUM_EPOCH } from '../../train/recipe.js';
 import type { Command, FlagValues } from '../command.js';
 import { choiceFlag, intFlag, numberFlag, optionalString, printResult, requireString, UsageError } from '../command.js';
 import { DATA_FLAGS, isTableDataset, isTextDataset, loadDatasetFromFlags, openTableFromFlags } from '../dataFlags.js';
+import { RECIPE_FLAGS, recipeFromFlags } from '../recipeFlags.js';
 
 /** `--hidden 64,32`: MLP hidden widths. */
 function hiddenFlag(flags: FlagValues, fallback: number[] | undefined): number[] | undefined {
@@ -29,25 +22,6 @@ function hiddenFlag(flags: FlagValues, fallback: number[] | undefined): number[]
   if (widths.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 65_536))
     throw new UsageError(`--hidden ${given}: expected positive integer widths separated by commas, e.g. 64,32`);
   return widths;
-}
-
-function recipeFromFlags(flags: FlagValues, arch: string, augmentDefault: boolean, table: boolean): TrainRecipe {
-  const defaults = arch === 'fasttext' ? textRecipe() : table ? tableRecipe() : defaultRecipe(arch, augmentDefault);
-  const augment = flags.augment === true ? true : flags['no-augment'] === true ? false : defaults.augment;
-  return {
-    epochs: intFlag(flags, 'epochs', defaults.epochs, 1, 10_000),
-    batchSize: intFlag(flags, 'batch-size', defaults.batchSize, 1, 65_536),
-    optimizer: choiceFlag(flags, 'optimizer', OPTIMIZERS, defaults.optimizer),
-    lr: numberFlag(flags, 'lr', defaults.lr, Number.MIN_VALUE, 10),
-    momentum: numberFlag(flags, 'momentum', defaults.momentum, 0, 0.999999),
-    weightDecay: numberFlag(flags, 'weight-decay', defaults.weightDecay, 0, 1),
-    schedule: choiceFlag(flags, 'schedule', SCHEDULES, defaults.schedule),
-    warmupEpochs: intFlag(flags, 'warmup-epochs', defaults.warmupEpochs, 0),
-    stepSize: intFlag(flags, 'step-size', defaults.stepSize, 1),
-    gamma: numberFlag(flags, 'gamma', defaults.gamma, Number.MIN_VALUE, 1),
-    augment,
-    seed: intFlag(flags, 'seed', defaults.seed, 0, 2 ** 31 - 1),
-  };
 }
 
 /** `tmu train`: trains the original model on D, or with --exclude the gold model on D \ Df. */
@@ -100,37 +74,7 @@ export const trainCommand: Command = {
       description: 'forget-set file: train without these ids (the gold model)',
       value: 'FILE',
     },
-    epochs: { type: 'string', description: 'epochs (default: 10, ResNet-18 15, tables 30, text 10)', value: 'N' },
-    seed: {
-      type: 'string',
-      description: 'training seed (initialisation, order, augmentation)',
-      default: '0',
-      value: 'N',
-    },
-    'batch-size': { type: 'string', description: 'batch size (default: 128, tables 64)', value: 'N' },
-    optimizer: {
-      type: 'string',
-      description: `optimizer: ${OPTIMIZERS.join(', ')} (default: sgd, tables adam)`,
-      value: 'NAME',
-    },
-    lr: {
-      type: 'string',
-      description: 'learning rate (default: 0.05, ResNet-18 0.1, tables 0.001, text 0.01)',
-      value: 'LR',
-    },
-    momentum: { type: 'string', description: 'SGD momentum', default: '0.9', value: 'M' },
-    'weight-decay': { type: 'string', description: 'weight decay (default: 0.0005, tables 0.0001)', value: 'WD' },
-    schedule: {
-      type: 'string',
-      description: `lr schedule per epoch: ${SCHEDULES.join(', ')}`,
-      default: 'cosine',
-      value: 'NAME',
-    },
-    'warmup-epochs': { type: 'string', description: 'linear warm-up epochs before cosine', default: '0', value: 'N' },
-    'step-size': { type: 'string', description: 'StepLR period in epochs', default: '5', value: 'N' },
-    gamma: { type: 'string', description: 'StepLR factor', default: '0.1', value: 'G' },
-    augment: { type: 'boolean', description: 'random crop + horizontal flip (default on for colour datasets)' },
-    'no-augment': { type: 'boolean', description: 'no augmentation' },
+    ...RECIPE_FLAGS,
     'curriculum-epoch': {
       type: 'string',
       description: `keep the weights after this epoch for TMU's curriculum feature (0: none; default: ${DEFAULT_CURRICULUM_EPOCH}, or the last epoch of a shorter run)`,
