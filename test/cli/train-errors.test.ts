@@ -187,7 +187,11 @@ describe('tmu train: bad input', { concurrency: 2 }, () => {
       fails(['--data-dir', dataDir, '--epochs', '0'], 2, /--epochs must be an integer in \[1, 10000\], got '0'/),
       fails(['--data-dir', dataDir, '--lr', '-1'], 2, /--lr must be a number in \(0, 10\], got '-1'/),
       fails(['--data-dir', dataDir, '--lr', 'fast'], 2, /--lr must be a number/),
-      fails(['--data-dir', dataDir, '--arch', 'vgg'], 2, /--arch must be one of cnn, resnet18, resnet34, resnet50, mlp, got 'vgg'/),
+      fails(
+        ['--data-dir', dataDir, '--arch', 'vgg'],
+        2,
+        /--arch must be one of cnn, resnet18, resnet34, resnet50, mlp, got 'vgg'/,
+      ),
       fails(['--data-dir', dataDir, '--bogus'], 2, /Unknown option '--bogus'/, /valid flags: .*--epochs/),
       fails(['--data-dir', dataDir, '--curriculum-epoch', '5'], 2, /--curriculum-epoch 5 is beyond --epochs 2/),
     ]);
