@@ -155,6 +155,10 @@ class ResNet(nn.Module):
         self.layer3 = self._make_layer(block, c[2], layers[2], 2)
         self.layer4 = self._make_layer(block, c[3], layers[3], 2)
         self.fc = nn.Linear(c[3] * block.expansion, num_classes)
+        # torchvision's initialisation (tmu's ResNet does the same, in the same order).
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def _make_layer(self, block, planes, blocks, stride):
         layers = []

@@ -73,6 +73,20 @@ describe('a PyTorch model through tmu import, eval and unlearn, and back into Py
     out,
   ];
 
+  /** PyTorch's twin of tmu's small CNN (bench/torch_models.py), its state dict saved with torch.save as cnn.pth. */
+  function writeCnnStateDict(): void {
+    if (existsSync(join(exported, 'cnn.pth'))) return;
+    runPython(
+      `import sys, torch
+sys.path.insert(0, sys.argv[1])
+from torch_models import build_model
+torch.manual_seed(1)
+m = build_model('cnn', 1, 10, 1.0, 28)
+torch.save(m.state_dict(), sys.argv[2])`,
+      [join(REPO_ROOT, 'bench'), join(exported, 'cnn.pth')],
+    );
+  }
+
   /** The max |logit difference| between PyTorch running `file` and tmu running the model directory. */
   function compareWithPyTorch(dir: string): number {
     const probe = join(dir, 'probe.pt');
@@ -145,16 +159,7 @@ describe('a PyTorch model through tmu import, eval and unlearn, and back into Py
   }
 
   test('a state dict (torch.save) with --arch comes back from tmu unlearn as a torch.save state dict PyTorch loads strictly', async () => {
-    // PyTorch's twin of tmu's small CNN (bench/torch_models.py), its state dict saved with torch.save.
-    runPython(
-      `import sys, torch
-sys.path.insert(0, sys.argv[1])
-from torch_models import build_model
-torch.manual_seed(1)
-m = build_model('cnn', 1, 10, 1.0, 28)
-torch.save(m.state_dict(), sys.argv[2])`,
-      [join(REPO_ROOT, 'bench'), join(exported, 'cnn.pth')],
-    );
+    writeCnnStateDict();
     const imported = join(work, 'imported-state-dict');
     const flags = importFlags('cnn.pth', imported);
     await tmuOk([...flags, '--arch', 'cnn']);
@@ -200,6 +205,7 @@ with torch.no_grad(): torch.save({'x': x, 'logits': m(x)}, sys.argv[4])`,
   });
 
   test('a state dict without --arch, or with keys the architecture lacks, is refused with the keys listed', async () => {
+    writeCnnStateDict();
     const out = join(work, 'refused-state-dict');
     const noArch = await tmu(importFlags('cnn.pth', out));
     assert.equal(noArch.status, 1);
@@ -207,6 +213,42 @@ with torch.no_grad(): torch.save({'x': x, 'logits': m(x)}, sys.argv[4])`,
     const wrongArch = await tmu([...importFlags('cnn.pth', out), '--arch', 'mlp']);
     assert.equal(wrongArch.status, 1);
     assert.match(wrongArch.stderr, /cnn\.pth: .*missing keys: layers\.0\.weight.*unexpected keys: conv1\.weight/);
+    assert.equal(existsSync(out), false, 'nothing was written');
+  });
+
+  test("--curriculum keeps the user's early checkpoint as TMU's curriculum model; one of another architecture is refused", async () => {
+    const out = join(work, 'with-curriculum');
+    await tmuOk([...importFlags('scripted.pt', out), '--curriculum', join(exported, 'traced.pt')]);
+    const curriculum = readSidecar(out).curriculum;
+    assert.ok(curriculum !== null && curriculum.epoch === 2 && /^[0-9a-f]{64}$/.test(curriculum.digest));
+    assert.ok(existsSync(join(out, 'curriculum.safetensors')));
+    runPython(
+      `import sys, torch
+m = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+torch.jit.script(m).save(sys.argv[1])`,
+      [join(exported, 'other.pt')],
+    );
+    const refusedOut = join(work, 'refused-curriculum');
+    const refused = await tmu([...importFlags('scripted.pt', refusedOut), '--curriculum', join(exported, 'other.pt')]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /other\.pt: the curriculum checkpoint's parameters differ from the model's/);
+    assert.equal(existsSync(refusedOut), false, 'nothing was written');
+  });
+
+  test('a state dict with NaN weights is refused, naming the tensors', async () => {
+    runPython(
+      `import sys, torch
+sys.path.insert(0, sys.argv[1])
+from torch_models import build_model
+m = build_model('cnn', 1, 10, 1.0, 28)
+with torch.no_grad(): m.fc2.weight[0, 0] = float('nan')
+torch.save(m.state_dict(), sys.argv[2])`,
+      [join(REPO_ROOT, 'bench'), join(exported, 'nan.pth')],
+    );
+    const out = join(work, 'refused-nan');
+    const result = await tmu([...importFlags('nan.pth', out), '--arch', 'cnn']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /nan\.pth: NaN values in fc2\.weight/);
     assert.equal(existsSync(out), false, 'nothing was written');
   });
 
