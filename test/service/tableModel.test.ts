@@ -82,6 +82,36 @@ test('a deletion request by sample id unlearns a table model, which then serves 
   });
   assert.equal(raw.status, 422);
   assert.match(JSON.stringify(raw.body), /table rows/);
+  // A group leaving at once: the filter is expanded on the server and recorded with the request.
+  const filter = ['contract=Two year', 'tenure>60'];
+  const byFilter = await api(service, 'POST', '/v1/deletion-requests', {
+    token: service.tokens.requester,
+    body: { model: service.modelId, where: filter, reason: 'test: a group of customers left' },
+  });
+  assert.equal(byFilter.status, 202, JSON.stringify(byFilter.body));
+  const filtered = await waitForStatus(service, byFilter.body.request.id, ['queued', 'running', 'evaluated'], 10_000);
+  const filteredIds = filtered.body.request.ids as string[];
+  assert.ok(filteredIds.length > 0 && filteredIds.every((id) => service!.members.includes(id) && !ids.includes(id)));
+  const unknown = await api(service, 'POST', '/v1/deletion-requests', {
+    token: service.tokens.requester,
+    body: { model: service.modelId, where: ['colour=red'], reason: 'test' },
+  });
+  assert.equal(unknown.status, 422);
+  assert.match(unknown.body.error.message, /no column named "colour"/);
+  const numericOnText = await api(service, 'POST', '/v1/deletion-requests', {
+    token: service.tokens.requester,
+    body: { model: service.modelId, where: ['contract<2'], reason: 'test' },
+  });
+  assert.equal(numericOnText.status, 422);
+  assert.match(numericOnText.body.error.message, /column "contract" is categorical, not numeric/);
+  const filterCompliance = await api(service, 'GET', `/v1/deletion-requests/${byFilter.body.request.id}/compliance`, {
+    token: service.tokens.auditor,
+  });
+  assert.equal(filterCompliance.status, 200);
+  const filterExport = JSON.stringify(filterCompliance.body);
+  assert.ok(filterExport.includes('contract=Two year') && filterExport.includes('tenure>60'), 'the filter is recorded');
+  for (const id of filteredIds) assert.ok(filterExport.includes(id), `${id} listed`);
+
   const compliance = await api(service, 'GET', `/v1/deletion-requests/${request}/compliance`, {
     token: service.tokens.auditor,
   });
