@@ -95,6 +95,8 @@ export async function createRequest(
     tokenId: string;
     reason: string;
     ids: readonly string[];
+    /** The filter the ids were expanded from (recorded in the ledger), if the request named one. */
+    filter?: readonly string[];
     idempotencyKey: string | null;
     bodyDigest: string;
   },
@@ -125,6 +127,7 @@ export async function createRequest(
         reason: input.reason,
         idsCount: ids.length,
         idsDigest: digest,
+        ...(input.filter ? { filter: [...input.filter] } : {}),
         idempotencyKey: input.idempotencyKey,
       },
     });

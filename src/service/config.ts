@@ -90,6 +90,8 @@ export const ServiceConfigSchema = z
     maxPilotDisagreement: z.number().min(0).max(1).default(0.1),
     /** Promote automatically once the gates (and the pilot, if any) pass; otherwise an operator promotes. */
     autoPromote: z.boolean().default(false),
+    /** Largest number of ids a deletion request's filter (`where`) may expand into. */
+    maxFilterIds: z.number().int().min(1).max(10_000_000).default(100_000),
     /** Largest number of ids in one deletion request. */
     maxIdsPerRequest: z.number().int().min(1).max(1_000_000).default(10_000),
     /**

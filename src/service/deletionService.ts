@@ -19,7 +19,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { matchRows, parseCondition } from '../data/rowFilter.js';
 import { loadSplit, splitDigest } from '../data/split.js';
+import { openTable } from '../data/tableSource.js';
 import { canonicalJson } from '../ledger/canonicalJson.js';
 import {
   addReport,
@@ -198,15 +200,24 @@ export class DeletionService {
    */
   async fileRequest(
     token: TokenInfo,
-    body: { model: string; ids: string[]; reason: string },
+    request: { model: string; ids?: string[] | undefined; where?: string[] | undefined; reason: string },
     idempotencyKey: string | null,
   ): Promise<{ request: RequestRecord; created: boolean }> {
-    const model = await getModel(this.ledger, body.model);
-    if (!model) throw unprocessable(`unknown model '${body.model}'`, { model: body.model });
-    if (body.ids.length > this.config.maxIdsPerRequest)
-      throw unprocessable(`a request may name at most ${this.config.maxIdsPerRequest} ids, got ${body.ids.length}`);
+    const model = await getModel(this.ledger, request.model);
+    if (!model) throw unprocessable(`unknown model '${request.model}'`, { model: request.model });
+    if ((request.ids === undefined) === (request.where === undefined))
+      throw unprocessable('a deletion request names either ids or a filter (where), not both and not neither');
+    if (request.ids && request.ids.length > this.config.maxIdsPerRequest)
+      throw unprocessable(`a request may name at most ${this.config.maxIdsPerRequest} ids, got ${request.ids.length}`);
+    const body = { ...request, ids: request.ids ?? (await this.expandFilter(model, request.where!)) };
     const bodyDigest = createHash('sha256')
-      .update(canonicalJson({ model: body.model, ids: [...body.ids].sort(), reason: body.reason }))
+      .update(
+        canonicalJson({
+          model: body.model,
+          ...(request.where ? { where: request.where } : { ids: [...body.ids].sort() }),
+          reason: body.reason,
+        }),
+      )
       .digest('hex');
     if (idempotencyKey !== null) {
       // A retry must get the first answer even if the ids were forgotten since.
@@ -258,6 +269,7 @@ export class DeletionService {
         tokenId: token.id,
         reason: body.reason,
         ids: body.ids,
+        ...(request.where ? { filter: request.where } : {}),
         idempotencyKey,
         bodyDigest,
       });
@@ -268,6 +280,38 @@ export class DeletionService {
       if (error instanceof IdempotencyConflict) throw conflict(error.message, { request: error.existing.id });
       throw error;
     }
+  }
+
+  /**
+   * The member ids of a table model's rows that match every condition of a filter and that its
+   * production version has not forgotten yet.
+   *
+   * @throws 422 for a model that is not a table, a bad condition, no match or more than maxFilterIds matches
+   */
+  private async expandFilter(model: ModelRecord, where: string[]): Promise<string[]> {
+    const table = readSidecar(this.paths.absolute(model.path)).dataset.table;
+    if (!table)
+      throw unprocessable(`model '${model.id}' does not read a table: a filter (where) applies to table rows only`);
+    let rows: string[];
+    try {
+      const opened = openTable(table);
+      rows = Array.from(matchRows(opened.train, where.map(parseCondition)), (i) => opened.train.ids[i]!);
+    } catch (error) {
+      throw unprocessable(`filter rejected: ${(error as Error).message}`, { where });
+    }
+    const { members } = this.members.of(model);
+    const production = (await getVersion(this.ledger, model.productionVersion))!;
+    const forgotten = new Set(this.forgottenIds(production));
+    const ids = rows.filter((id) => members.has(id) && !forgotten.has(id));
+    if (ids.length === 0) throw unprocessable(`no member row left to forget matches ${where.join(' and ')}`, { where });
+    if (ids.length > this.config.maxFilterIds)
+      throw unprocessable(
+        `the filter matches ${ids.length} member rows, more than maxFilterIds ${this.config.maxFilterIds}`,
+        {
+          where,
+        },
+      );
+    return ids;
   }
 
   /** A request with its jobs, reports and version; a requester sees only its own (others are 404). */

@@ -41,7 +41,18 @@ export const DeletionRequestBody = z.strictObject({
   ids: z
     .array(text(MAX_SAMPLE_ID_LENGTH))
     .min(1)
-    .describe('member sample ids to forget, e.g. fashion-mnist/train/123 (at most maxIdsPerRequest, default 10000)'),
+    .optional()
+    .describe(
+      'member sample ids to forget, e.g. fashion-mnist/train/123 (at most maxIdsPerRequest, default 10000); or give where',
+    ),
+  where: z
+    .array(text(256))
+    .min(1)
+    .max(16)
+    .optional()
+    .describe(
+      'a table model: forget every member row matching all these conditions (COLUMN=VALUE, COLUMN!=VALUE, COLUMN<NUMBER, COLUMN>NUMBER), expanded into ids on the server (at most maxFilterIds)',
+    ),
   reason: reason().describe('why (e.g. "GDPR Art. 17 request #4411"); not blank, no control characters'),
 });
 

@@ -86,6 +86,57 @@ describe('tmu train --dataset csv', { concurrency: 2 }, () => {
     writeFileSync(small, gzipSync(`${lines.slice(0, 401).join('\n')}\n`));
   });
 
+  test('trains a fastText model on a text column with --dataset text-csv, its vocabulary recorded', async () => {
+    const reviews = table(
+      'reviews.csv',
+      `text,label\n${Array.from({ length: 120 }, (_, i) => (i % 2 ? `"great tasty tea <br />would buy ${i}",good` : `"awful stale coffee, never again ${i}",bad`)).join('\n')}\n`,
+    );
+    const out = join(work, 'text-model');
+    const trained = await tmuOk([
+      'train',
+      '--dataset',
+      'text-csv',
+      '--data',
+      reviews,
+      '--text',
+      'text',
+      '--label',
+      'label',
+      '--epochs',
+      '3',
+      '--embedding-dim',
+      '8',
+      '--hidden',
+      '8',
+      '--json',
+      '--out',
+      out,
+    ]);
+    const summary = JSON.parse(trained.stdout) as { testAcc: number };
+    assert.ok(summary.testAcc > 90, `test accuracy ${summary.testAcc}`);
+    const sidecar = readSidecar(out) as unknown as {
+      architecture: { name: string; numTokens: number };
+      dataset: { vocabulary: { tokens: string[]; minCount: number } };
+    };
+    assert.equal(sidecar.architecture.name, 'fasttext');
+    assert.equal(sidecar.architecture.numTokens, sidecar.dataset.vocabulary.tokens.length + 1);
+    assert.ok(sidecar.dataset.vocabulary.tokens.includes('great tasty'), 'bigrams are tokens');
+    assert.ok(!sidecar.dataset.vocabulary.tokens.includes('br'), 'HTML is stripped');
+    const missingText = await tmu([
+      'train',
+      '--dataset',
+      'text-csv',
+      '--data',
+      reviews,
+      '--label',
+      'label',
+      '--out',
+      join(work, 'x'),
+    ]);
+    assert.equal(missingText.status, 2);
+    assert.match(missingText.stderr, /needs --text COLUMN/);
+  });
+
   test('a ragged row: one line naming file, row and column', async () => {
     await fails(
       table('ragged.csv', 'a,b,label\n1,2,x\n3,4,y\n5,z\n'),

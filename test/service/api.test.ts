@@ -51,7 +51,7 @@ describe('deletion-request API', { timeout: 600_000 }, () => {
       Object.keys(
         doc.body.paths['/v1/deletion-requests'].post.requestBody.content['application/json'].schema.properties,
       ).sort(),
-      ['ids', 'model', 'reason'],
+      ['ids', 'model', 'reason', 'where'],
     );
     assert.equal((await api(service, 'GET', '/v1/health')).status, 200);
   });
