@@ -32,7 +32,7 @@ const USAGE = `usage: npm run bench:queue -- [--json] [--models K] [--ids N] [--
 
   --models K     registered models, one job each per run (default 6)
   --ids N        ids per deletion request: the job size (default 20)
-  --epochs E     fine-tuning epochs per job (the method is finetune; default 2)
+  --epochs E     fine-tuning epochs per job (the method is finetune; default 6)
   --data-dir D   Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)
   --json         print JSON only`;
 
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       json: { type: 'boolean' },
       models: { type: 'string', default: '6' },
       ids: { type: 'string', default: '20' },
-      epochs: { type: 'string', default: '2' },
+      epochs: { type: 'string', default: '6' },
       'data-dir': { type: 'string' },
       help: { type: 'boolean' },
     },
