@@ -121,11 +121,13 @@ export function saveSplit(path: string, split: Split): void {
  * A file without `digest` is accepted (a split written by hand); one with a digest must match it.
  *
  * @param path - the file
+ * @param options - `defaultTest`: the test ids of a split file without a `test` list (a split a user wrote
+ *   for a model trained outside tmu: its test set is then the dataset's test partition)
  * @returns the split
  * @throws DataFormatError naming the file and the bad field: invalid JSON, a missing or mistyped field,
  *   repeated ids, an id in two sets, or a digest mismatch
  */
-export function loadSplit(path: string): Split {
+export function loadSplit(path: string, options: { defaultTest?: readonly string[] } = {}): Split {
   const value = readJson(path);
   if (!isJsonObject(value)) throw new DataFormatError(path, 'a split must be a JSON object');
   if (value.format !== undefined && value.format !== FORMAT) {
@@ -145,7 +147,7 @@ export function loadSplit(path: string): Split {
   }
   const member = idList(path, value, 'member');
   const holdout = idList(path, value, 'holdout');
-  const test = idList(path, value, 'test');
+  const test = value.test === undefined && options.defaultTest ? [...options.defaultTest] : idList(path, value, 'test');
   if (member.length === 0) throw new DataFormatError(path, 'field "member" is empty');
   const seen = new Map<string, string>();
   for (const [field, ids] of [

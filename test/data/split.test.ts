@@ -88,6 +88,19 @@ test('a split file without a digest (written by hand) is accepted', () => {
   assert.deepEqual(split.member, ['toy/train/0', 'toy/train/1']);
 });
 
+test('a split without a test list takes the default test ids it is given, and is refused without one', () => {
+  const path = join(dir, 'no-test.json');
+  writeFileSync(path, JSON.stringify({ dataset: 'toy', seed: 0, member: ['toy/train/0'], holdout: ['toy/train/1'] }));
+  const split = loadSplit(path, { defaultTest: ['toy/test/0', 'toy/test/1'] });
+  assert.deepEqual(split.test, ['toy/test/0', 'toy/test/1']);
+  assert.throws(() => loadSplit(path), /field "test" must be an array of id strings/);
+  assert.throws(
+    () => loadSplit(path, { defaultTest: ['toy/train/0'] }),
+    /field "test" shares 1 id\(s\) with "member"/,
+    'default test ids are checked like listed ones',
+  );
+});
+
 /** Writes `content` and asserts loadSplit rejects it with a message naming the file and matching `pattern`. */
 function assertRejected(name: string, content: string, pattern: RegExp): void {
   const path = join(dir, name);
