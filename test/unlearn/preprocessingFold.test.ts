@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 
-import { fitPreprocessing } from '../../src/data/preprocessing.js';
-import { makeSplit } from '../../src/data/split.js';
-import { encodeTable, IDENTITY_NORMALIZE } from '../../src/data/tableDataset.js';
-import { describeTable } from '../../src/data/tableSource.js';
+import { IDENTITY_NORMALIZE } from '../../src/data/tableDataset.js';
 import type { MLP } from '../../src/models/mlp.js';
 import { loadModel } from '../../src/train/modelStore.js';
 import { predict } from '../../src/train/predict.js';
-import { tableRecipe } from '../../src/train/recipe.js';
-import { trainToDir } from '../../src/train/trainToDir.js';
 import { getMethod } from '../../src/unlearn/methods.js';
 import { isTableData } from '../../src/unlearn/preprocessingFold.js';
 import {
@@ -25,38 +19,25 @@ import {
   runMethod,
   saveUnlearned,
 } from '../../src/unlearn/run.js';
+import { trainTableModel } from './support.js';
 
 const CREDIT = fileURLToPath(new URL('../../../datasets/customers/credit_data.csv.gz', import.meta.url));
 
 describe('preprocessing forgets with the rows a request deletes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tmu-fold-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'credit-600.csv');
   const modelDir = join(dir, 'model');
   let original: PreparedOriginal;
   let forget: string[];
 
   before(() => {
     // The first 600 applicants: missing values, and a rare home category ("ignore") to delete entirely.
-    const lines = gunzipSync(readFileSync(CREDIT)).toString('utf8').split('\n');
-    writeFileSync(file, `${lines.slice(0, 601).join('\n')}\n`);
-    const opened = describeTable(file, { label: 'Status' });
-    const split = makeSplit(opened.train, opened.test, { seed: 0 });
-    const data = encodeTable(opened, fitPreprocessing(opened.train, opened.train.indicesOf(split.member)));
-    trainToDir({
-      out: modelDir,
-      dataset: {
-        name: opened.train.name,
-        dataDir: null,
-        train: data.train,
-        test: data.test,
-        normalize: { mean: [0], std: [1] },
-        table: opened.ref,
-        preprocessing: data.preprocessing,
-      },
-      architecture: { name: 'mlp', inChannels: data.preprocessing.width, numClasses: 2, imageSize: 1, hidden: [16] },
-      recipe: { ...tableRecipe(), epochs: 3 },
-      split,
+    const { opened, split } = trainTableModel({
+      source: CREDIT,
+      rows: 600,
+      label: 'Status',
+      dir,
+      epochs: 3,
       curriculumEpoch: 0,
     });
     original = prepareOriginal(modelDir);

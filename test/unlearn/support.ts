@@ -14,15 +14,19 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Batches } from '../../src/data/batches.js';
 import { retainIds, selectForget } from '../../src/data/forget.js';
+import { fitPreprocessing } from '../../src/data/preprocessing.js';
 import { type LoadedDataset, loadDataset } from '../../src/data/registry.js';
 import { makeSplit, type Split } from '../../src/data/split.js';
+import { encodeTable } from '../../src/data/tableDataset.js';
+import { describeTable } from '../../src/data/tableSource.js';
 import { type ArchitectureSpec, createModel } from '../../src/models/architecture.js';
 import type { Classifier } from '../../src/models/classifier.js';
 import { noGrad, softmax, tidy } from '../../src/tensor/index.js';
 import { batchTensors } from '../../src/train/inputs.js';
 import { silentProgress } from '../../src/train/progress.js';
-import { defaultRecipe, type TrainRecipe } from '../../src/train/recipe.js';
+import { defaultRecipe, type TrainRecipe, tableRecipe } from '../../src/train/recipe.js';
 import { initialiseSeed, train } from '../../src/train/trainer.js';
+import { trainToDir } from '../../src/train/trainToDir.js';
 import type { UnlearnContext } from '../../src/unlearn/context.js';
 
 /** The repository root (tests run from dist/test/unlearn/). */
@@ -162,4 +166,49 @@ export function hashFiles(dir: string): Record<string, string> {
         .digest('hex');
   }
   return out;
+}
+
+/** A table model trained for a test: the first `rows` data rows of a shared customer file, an MLP (16). */
+export interface TrainedTableModel {
+  modelDir: string;
+  opened: ReturnType<typeof describeTable>;
+  split: Split;
+}
+
+/**
+ * Trains a small MLP on the first `rows` rows of `source` (a gzip CSV), preprocessing fitted on the
+ * split's members, into `dir/model`.
+ */
+export function trainTableModel(options: {
+  source: string;
+  rows: number;
+  label: string;
+  dir: string;
+  epochs: number;
+  curriculumEpoch: number;
+}): TrainedTableModel {
+  const file = join(options.dir, `${options.label}-${options.rows}.csv`);
+  const modelDir = join(options.dir, 'model');
+  const lines = gunzipSync(readFileSync(options.source)).toString('utf8').split('\n');
+  writeFileSync(file, `${lines.slice(0, options.rows + 1).join('\n')}\n`);
+  const opened = describeTable(file, { label: options.label });
+  const split = makeSplit(opened.train, opened.test, { seed: 0 });
+  const data = encodeTable(opened, fitPreprocessing(opened.train, opened.train.indicesOf(split.member)));
+  trainToDir({
+    out: modelDir,
+    dataset: {
+      name: opened.train.name,
+      dataDir: null,
+      train: data.train,
+      test: data.test,
+      normalize: { mean: [0], std: [1] },
+      table: opened.ref,
+      preprocessing: data.preprocessing,
+    },
+    architecture: { name: 'mlp', inChannels: data.preprocessing.width, numClasses: 2, imageSize: 1, hidden: [16] },
+    recipe: { ...tableRecipe(), epochs: options.epochs },
+    split,
+    curriculumEpoch: options.curriculumEpoch,
+  });
+  return { modelDir, opened, split };
 }

@@ -5,22 +5,15 @@
  * standardised numeric inputs.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 
 import { FeatureDataset } from '../../src/data/featureDataset.js';
-import { fitPreprocessing } from '../../src/data/preprocessing.js';
-import { makeSplit } from '../../src/data/split.js';
-import { encodeTable } from '../../src/data/tableDataset.js';
-import { describeTable } from '../../src/data/tableSource.js';
 import { tidy } from '../../src/tensor/index.js';
 import { predict } from '../../src/train/predict.js';
-import { tableRecipe } from '../../src/train/recipe.js';
-import { trainToDir } from '../../src/train/trainToDir.js';
 import { inputBox } from '../../src/unlearn/inputBox.js';
 import { listMethods } from '../../src/unlearn/methods.js';
 import {
@@ -31,38 +24,25 @@ import {
   runMethod,
   saveUnlearned,
 } from '../../src/unlearn/run.js';
+import { trainTableModel } from './support.js';
 
 const CHURN = fileURLToPath(new URL('../../../datasets/customers/wa_churn.csv.gz', import.meta.url));
 
 describe('every unlearning method on a table model', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tmu-table-methods-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'churn-400.csv');
   const modelDir = join(dir, 'model');
   let original: PreparedOriginal;
   let forget: string[];
   let weightsBefore: Buffer;
 
   before(() => {
-    const lines = gunzipSync(readFileSync(CHURN)).toString('utf8').split('\n');
-    writeFileSync(file, `${lines.slice(0, 401).join('\n')}\n`);
-    const opened = describeTable(file, { label: 'churn' });
-    const split = makeSplit(opened.train, opened.test, { seed: 0 });
-    const data = encodeTable(opened, fitPreprocessing(opened.train, opened.train.indicesOf(split.member)));
-    trainToDir({
-      out: modelDir,
-      dataset: {
-        name: opened.train.name,
-        dataDir: null,
-        train: data.train,
-        test: data.test,
-        normalize: { mean: [0], std: [1] },
-        table: opened.ref,
-        preprocessing: data.preprocessing,
-      },
-      architecture: { name: 'mlp', inChannels: data.preprocessing.width, numClasses: 2, imageSize: 1, hidden: [16] },
-      recipe: { ...tableRecipe(), epochs: 4 },
-      split,
+    const { split } = trainTableModel({
+      source: CHURN,
+      rows: 400,
+      label: 'churn',
+      dir,
+      epochs: 4,
       curriculumEpoch: 1,
     });
     weightsBefore = readFileSync(join(modelDir, 'model.safetensors'));
